@@ -1,0 +1,175 @@
+//! The UI's single data interface: what the pages may ask of the server, and how it can fail.
+//!
+//! Pages and components read through an [`Api`] taken from Leptos context and never issue
+//! requests themselves. In the browser the implementation is [`HttpApi`], one generic `fetch`
+//! over the [`contract`](crate::contract); on the server (for server-side rendering) another
+//! implementation can answer straight from the store, and in component tests a fake one can
+//! answer with fixed data. Swapping it never touches a component.
+
+use crate::contract::{ErrorCode, ErrorEnvelope, HelloResponse, ReadyResponse};
+use std::sync::Arc;
+
+/// Everything the UI asks of the server, one method per endpoint it uses.
+///
+/// Futures are `Send` on the host (where a multi-threaded server drives them) but not in the
+/// browser, where the fetch futures hold JavaScript values and wasm is single-threaded.
+#[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
+#[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
+pub trait LoreApi: Send + Sync {
+    /// The server's greeting (`GET /api/hello`).
+    async fn hello(&self) -> Result<HelloResponse, ClientError>;
+    /// Whether the server's database tier is reachable (`GET /api/ready`).
+    async fn ready(&self) -> Result<ReadyResponse, ClientError>;
+}
+
+/// A cheaply clonable handle to whichever [`LoreApi`] this side of the wire uses; provided as
+/// Leptos context by [`App`](crate::App).
+#[derive(Clone)]
+pub struct Api(Arc<dyn LoreApi>);
+
+impl Api {
+    /// Wraps an implementation.
+    pub fn new(api: impl LoreApi + 'static) -> Self {
+        Self(Arc::new(api))
+    }
+
+    /// The browser's implementation: HTTP to the same origin that served the page.
+    #[cfg(target_arch = "wasm32")]
+    pub fn http() -> Self {
+        Self::new(HttpApi)
+    }
+}
+
+impl std::ops::Deref for Api {
+    type Target = dyn LoreApi;
+
+    fn deref(&self) -> &Self::Target {
+        self.0.as_ref()
+    }
+}
+
+/// Why a call to the server did not produce the expected response. `Clone` because Leptos
+/// resources hand their value to every reader.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientError {
+    /// No HTTP response at all: the server is down, or the network is.
+    #[error("The Lore server could not be reached ({0}).")]
+    Unreachable(String),
+    /// The server answered with its error envelope.
+    #[error("{}", .envelope.error.message)]
+    Api {
+        /// The HTTP status.
+        status: u16,
+        /// The decoded envelope.
+        envelope: ErrorEnvelope,
+    },
+    /// The server answered, but not with what the contract promises (for example an HTML page
+    /// from a proxy in front of it, or a body of the wrong shape).
+    #[error(
+        "The server answered with status {status}, but not in the form Lore expects ({detail})."
+    )]
+    UnexpectedResponse {
+        /// The HTTP status.
+        status: u16,
+        /// What did not match, for the curious reader and the bug report.
+        detail: String,
+    },
+}
+
+impl ClientError {
+    /// Whether trying again later may succeed, so the UI offers a retry button only where it
+    /// could help.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ClientError::Unreachable(_) | ClientError::UnexpectedResponse { .. } => true,
+            ClientError::Api { status, envelope } => {
+                *status >= 500
+                    || matches!(
+                        envelope.error.code,
+                        ErrorCode::Unavailable | ErrorCode::Internal
+                    )
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+pub use http::HttpApi;
+
+#[cfg(target_arch = "wasm32")]
+mod http {
+    //! The browser implementation of [`LoreApi`]: one generic fetch per [`Endpoint`], with
+    //! gloo-net. Compiled only for wasm32: it needs the browser's `fetch`.
+
+    use super::{ClientError, LoreApi};
+    use crate::contract::{
+        Endpoint, ErrorEnvelope, Hello, HelloResponse, Ready, ReadyResponse, request_url,
+    };
+    use gloo_net::http::{Request, RequestBuilder};
+
+    /// Talks to the Lore API on the origin that served the page.
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct HttpApi;
+
+    #[async_trait::async_trait(?Send)]
+    impl LoreApi for HttpApi {
+        async fn hello(&self) -> Result<HelloResponse, ClientError> {
+            fetch::<Hello>(&()).await
+        }
+
+        async fn ready(&self) -> Result<ReadyResponse, ClientError> {
+            fetch::<Ready>(&()).await
+        }
+    }
+
+    /// Sends `request` to endpoint `E` and decodes its answer: `E::Response` on 2xx, the
+    /// error envelope otherwise. Every request the client makes goes through here.
+    pub async fn fetch<E: Endpoint>(request: &E::Request) -> Result<E::Response, ClientError> {
+        let url = request_url::<E>(request).map_err(|e| ClientError::UnexpectedResponse {
+            status: 0,
+            detail: e.to_string(),
+        })?;
+        let builder = RequestBuilder::new(&url)
+            .method(method::<E>())
+            .header("accept", "application/json");
+        let prepared: Result<Request, _> = if E::METHOD.has_body() {
+            builder.json(request)
+        } else {
+            builder.build()
+        };
+        let response = prepared
+            .map_err(|e| ClientError::Unreachable(e.to_string()))?
+            .send()
+            .await
+            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        let status = response.status();
+        if response.ok() {
+            response
+                .json::<E::Response>()
+                .await
+                .map_err(|e| ClientError::UnexpectedResponse {
+                    status,
+                    detail: e.to_string(),
+                })
+        } else {
+            match response.json::<ErrorEnvelope>().await {
+                Ok(envelope) => Err(ClientError::Api { status, envelope }),
+                Err(e) => Err(ClientError::UnexpectedResponse {
+                    status,
+                    detail: e.to_string(),
+                }),
+            }
+        }
+    }
+
+    fn method<E: Endpoint>() -> gloo_net::http::Method {
+        use crate::contract::Method as M;
+        use gloo_net::http::Method as G;
+        match E::METHOD {
+            M::Get => G::GET,
+            M::Post => G::POST,
+            M::Put => G::PUT,
+            M::Delete => G::DELETE,
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! The list of Lore's API endpoints and the types they exchange.
+//!
+//! Adding an endpoint means one line in the `endpoints!` table below plus its types; the server
+//! then has to route it (a test walks [`ENDPOINTS`] and fails on any path it does not serve).
+
+use super::{Endpoint, EndpointInfo, Method};
+use serde::{Deserialize, Serialize};
+
+/// Declares each endpoint as a unit struct implementing [`Endpoint`], and lists them all in
+/// [`ENDPOINTS`]. A macro so that the method and path are written exactly once.
+macro_rules! endpoints {
+    ($(
+        $(#[doc = $doc:literal])*
+        $name:ident: $method:ident $path:literal, $request:ty => $response:ty;
+    )*) => {
+        $(
+            $(#[doc = $doc])*
+            #[derive(Debug, Clone, Copy)]
+            pub struct $name;
+
+            impl Endpoint for $name {
+                const METHOD: Method = Method::$method;
+                const PATH: &'static str = $path;
+                type Request = $request;
+                type Response = $response;
+            }
+        )*
+
+        /// Every endpoint of the API, in declaration order.
+        pub const ENDPOINTS: &[EndpointInfo] = &[
+            $(EndpointInfo { name: stringify!($name), method: Method::$method, path: $path },)*
+        ];
+    };
+}
+
+endpoints! {
+    /// `GET /api/hello`: the seed note's Flask example (`return 'Hello, client!'`), done the typed way.
+    Hello: Get "/api/hello", () => HelloResponse;
+    /// `GET /api/health`: liveness. Answers 200 while the process can serve requests at all;
+    /// a load balancer that gets no answer restarts or drops the replica.
+    Health: Get "/api/health", () => HealthResponse;
+    /// `GET /api/ready`: readiness. 200 when the database tier answers, 503 (with the error
+    /// envelope) when it does not, so a load balancer stops routing to this replica meanwhile.
+    Ready: Get "/api/ready", () => ReadyResponse;
+}
+
+/// The greeting the server sends to a client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelloResponse {
+    /// Always `Hello, client!`.
+    pub text: String,
+}
+
+/// The answer to a liveness probe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthResponse {
+    /// Always `ok`: if the process could not say it, there would be no response at all.
+    pub status: String,
+    /// The server's version (the `server` crate's), so operators see what each replica runs.
+    pub version: String,
+}
+
+/// The answer to a readiness probe when the database tier is reachable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadyResponse {
+    /// Always `ready`; the not-ready case is a 503 error envelope.
+    pub status: String,
+    /// Which database tier answered, e.g. `sqlite`.
+    pub database: String,
+}

@@ -1,0 +1,62 @@
+//! The JSON error envelope: the one shape every API failure takes.
+//!
+//! ```json
+//! {"error": {"code": "not_found", "message": "No API endpoint GET /api/nope."}}
+//! ```
+//!
+//! `code` is stable and machine-readable (clients branch on it); `message` is for people and may
+//! change wording. The HTTP status carries the same information as `code`, for proxies and
+//! tools that never read the body. The server builds it, the client decodes it; both use
+//! these types.
+
+use serde::{Deserialize, Serialize};
+
+/// The body of every non-2xx API response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorEnvelope {
+    /// What went wrong.
+    pub error: ErrorBody,
+}
+
+/// The contents of an [`ErrorEnvelope`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Machine-readable kind of failure.
+    pub code: ErrorCode,
+    /// A sentence for a person: what failed and, where it helps, what to do.
+    pub message: String,
+}
+
+/// Machine-readable kinds of failure, serialized in `snake_case`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 400: the request is malformed (bad JSON, bad query string).
+    BadRequest,
+    /// 404: no such endpoint or resource.
+    NotFound,
+    /// 405: the path exists but not with this method.
+    MethodNotAllowed,
+    /// 413: the request body is larger than the server accepts.
+    PayloadTooLarge,
+    /// 503: a tier this request needs (the database) is unreachable; retry later.
+    Unavailable,
+    /// 500: the server failed; details are in its log, never in the response.
+    Internal,
+    /// A code this client does not know yet (sent by a newer server). Decoding it as `Unknown`
+    /// keeps old clients working when the server gains new codes.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ErrorEnvelope {
+    /// Builds an envelope from a code and a message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            error: ErrorBody {
+                code,
+                message: message.into(),
+            },
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! The typed contract between Lore's browser client and its API server.
+//!
+//! Each endpoint is declared once, in [`endpoints`], as a zero-sized type implementing
+//! [`Endpoint`]: its HTTP method, its path, and the Rust types of its request and response. The
+//! server mounts its handlers at `E::PATH` with `E::METHOD` and returns `E::Response`; the client
+//! builds its requests from the same constants and decodes into the same types. Every failure
+//! comes back as one JSON shape, the [`ErrorEnvelope`].
+
+mod endpoints;
+mod error;
+
+pub use endpoints::*;
+pub use error::{ErrorBody, ErrorCode, ErrorEnvelope};
+
+use serde::{Serialize, de::DeserializeOwned};
+
+/// The HTTP methods Lore's API uses. Our own enum rather than `http::Method` so the contract has
+/// no HTTP-library dependency and can be matched exhaustively.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// Read; the request travels in the query string.
+    Get,
+    /// Create or act; the request travels as a JSON body.
+    Post,
+    /// Replace; the request travels as a JSON body.
+    Put,
+    /// Remove; the request travels in the query string.
+    Delete,
+}
+
+impl Method {
+    /// The method's name as it appears on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// Whether the request is sent as a JSON body (otherwise as a query string).
+    pub const fn has_body(self) -> bool {
+        matches!(self, Method::Post | Method::Put)
+    }
+}
+
+/// One API endpoint: where it lives and what goes in and out.
+///
+/// Implemented only by the types [`endpoints`] declares, so the list there is the complete API.
+pub trait Endpoint {
+    /// The HTTP method the server routes and the client sends.
+    const METHOD: Method;
+    /// The absolute path, starting with `/api/`.
+    const PATH: &'static str;
+    /// What the client sends: `()` for none.
+    type Request: Serialize + DeserializeOwned;
+    /// What the server answers with on success (status 2xx).
+    type Response: Serialize + DeserializeOwned;
+}
+
+/// A summary of one endpoint, for code that walks the whole API (route coverage tests, docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndpointInfo {
+    /// The endpoint type's name, e.g. `Hello`.
+    pub name: &'static str,
+    /// Its HTTP method.
+    pub method: Method,
+    /// Its path.
+    pub path: &'static str,
+}
+
+/// Why a request could not be turned into a URL.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the request cannot be written as a query string: {0}")]
+pub struct QueryEncodingError(String);
+
+/// The URL (path and query) a client requests for `request` on endpoint `E`.
+///
+/// For methods without a body the request's fields become the query string; a `()` request
+/// adds nothing. For methods with a body the URL is the bare path.
+pub fn request_url<E: Endpoint>(request: &E::Request) -> Result<String, QueryEncodingError> {
+    if E::METHOD.has_body() {
+        return Ok(E::PATH.to_owned());
+    }
+    let query =
+        serde_urlencoded::to_string(request).map_err(|e| QueryEncodingError(e.to_string()))?;
+    Ok(if query.is_empty() {
+        E::PATH.to_owned()
+    } else {
+        format!("{}?{query}", E::PATH)
+    })
+}

@@ -1,0 +1,20 @@
+//! Lore's `app` crate: the one place where the browser and the server agree.
+//!
+//! It holds two things that belong together:
+//! - [`contract`]: every HTTP endpoint (method, path, request and response types) and the JSON
+//!   error envelope. The server's route table and the client's fetch module are both written
+//!   against these types, so a change that breaks one side fails to compile on the other.
+//! - The Leptos UI ([`App`], [`pages`], [`components`]) and [`api`], the single typed data
+//!   interface the UI reads through. Components never call `fetch` themselves; they ask [`api::Api`],
+//!   which the browser implements over HTTP and the server can implement over the store.
+//!
+//! The crate compiles for wasm32 and for the host. Server-only crates (tokio, sqlx, axum) never
+//! appear here: the browser build would drag them into wasm and fail.
+
+pub mod api;
+mod app;
+pub mod components;
+pub mod contract;
+pub mod pages;
+
+pub use app::App;

@@ -1,0 +1,89 @@
+//! Lore's configuration: one typed struct parsed by clap from flags and environment variables.
+//!
+//! Every setting has a flag and an environment variable (listed in README.md). Values are
+//! checked here, at start-up, and a bad one stops the program with a message naming the flag and
+//! the variable, rather than failing later in the middle of a request.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where the database lives when nothing says otherwise: a SQLite file under `./data`, created
+/// (with its folder) on first run.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite:data/lore.db";
+
+/// `lore`: a knowledge base for technical notes in Markdown.
+#[derive(Debug, Parser)]
+#[command(name = "lore", version, about, long_about = None)]
+pub struct Cli {
+    /// Database to use: `sqlite:PATH` (embedded; the file is created if missing).
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        global = true,
+        default_value = DEFAULT_DATABASE_URL,
+        hide_env_values = true // a PostgreSQL URL may carry a password: never echo it
+    )]
+    pub database_url: String,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The `lore` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API and the built browser client.
+    Serve(ServeArgs),
+}
+
+/// Settings of `lore serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "LORE_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// Folder of the trunk-built client (holding index.html). Defaults to `dist` if that
+    /// exists; without a client the server answers the API only.
+    #[arg(long, env = "LORE_DIST")]
+    pub dist: Option<PathBuf>,
+
+    /// On SIGINT/SIGTERM, how long in-flight requests may take to finish before the server
+    /// stops anyway (e.g. `10s`, `500ms`).
+    #[arg(long, env = "LORE_SHUTDOWN_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub shutdown_timeout: Duration,
+}
+
+/// The folder the client is served from when `--dist` is not given.
+pub const DEFAULT_DIST: &str = "dist";
+
+/// A setting that parsed but cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// `--dist` names a folder without the client's index.html.
+    #[error(
+        "--dist (LORE_DIST) is {path:?}, which holds no index.html; build the client with `trunk build` or `cargo xtask run`"
+    )]
+    MissingClient {
+        /// The folder given.
+        path: PathBuf,
+    },
+}
+
+impl ServeArgs {
+    /// The client folder to serve, if any: the one given (which must hold index.html), else
+    /// `dist` when it exists, else none.
+    pub fn client_dir(&self) -> Result<Option<PathBuf>, ConfigError> {
+        match &self.dist {
+            Some(path) if path.join("index.html").is_file() => Ok(Some(path.clone())),
+            Some(path) => Err(ConfigError::MissingClient { path: path.clone() }),
+            None => {
+                let default = PathBuf::from(DEFAULT_DIST);
+                Ok(default.join("index.html").is_file().then_some(default))
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! The server's one error type and how it becomes an HTTP response.
+//!
+//! Every failure a handler can return is an [`ApiError`] variant. Client mistakes map to
+//! explicit 4xx statuses with a message saying what to change; server-side trouble maps to 5xx
+//! with a generic message, and its cause is logged here, once, never sent to the client. The
+//! body is always the contract's [`ErrorEnvelope`], which the browser client decodes.
+
+use crate::store::StoreError;
+use app::contract::{ErrorCode, ErrorEnvelope};
+use axum::Json;
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+
+/// Everything that can go wrong while answering an API request.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No endpoint has this path.
+    #[error("No API endpoint {method} {path}.")]
+    NoSuchEndpoint {
+        /// The request's method.
+        method: Method,
+        /// The request's path.
+        path: String,
+    },
+    /// The endpoint exists but not for this method.
+    #[error("{path} does not accept {method}.")]
+    MethodNotAllowed {
+        /// The request's method.
+        method: Method,
+        /// The request's path.
+        path: String,
+    },
+    /// The database tier does not answer.
+    #[error("The database is not reachable; try again shortly.")]
+    DatabaseUnavailable(#[source] StoreError),
+}
+
+impl ApiError {
+    /// The HTTP status and envelope code for this error.
+    pub fn status_and_code(&self) -> (StatusCode, ErrorCode) {
+        match self {
+            ApiError::NoSuchEndpoint { .. } => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            ApiError::MethodNotAllowed { .. } => {
+                (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed)
+            }
+            ApiError::DatabaseUnavailable(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable)
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if status.is_server_error() {
+            // The one place a server-side failure is logged. `{:#}`-style chains would need
+            // anyhow; walking `source()` keeps the cause without it.
+            let mut causes = Vec::new();
+            let mut source = std::error::Error::source(&self);
+            while let Some(cause) = source {
+                causes.push(cause.to_string());
+                source = cause.source();
+            }
+            tracing::error!(error = %self, causes = ?causes, "request failed");
+        }
+        (status, Json(ErrorEnvelope::new(code, self.to_string()))).into_response()
+    }
+}
+
+/// Fallback for `/api/...` paths no endpoint matches: a JSON 404, never the HTML shell.
+pub async fn no_such_endpoint(method: Method, uri: Uri) -> ApiError {
+    ApiError::NoSuchEndpoint {
+        method,
+        path: uri.path().to_owned(),
+    }
+}
+
+/// Fallback for a known path requested with the wrong method: a JSON 405.
+pub async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::MethodNotAllowed {
+        method,
+        path: uri.path().to_owned(),
+    }
+}

@@ -1,0 +1,30 @@
+//! Lore's API server tier, as a library so tests can start it exactly as the binary does.
+//!
+//! - [`config`]: the command line and environment, parsed once into typed settings.
+//! - [`cli`]: what each `lore` subcommand does.
+//! - [`routes`]: the one route table; [`api`] holds the handlers it points to.
+//! - [`error`]: the one error type, turned into the contract's JSON envelope.
+//! - [`store`]: the database tier behind a trait (SQLite today).
+//! - [`client_files`]: serving the trunk-built browser client from the same origin.
+//! - [`startup`]: binding, serving, and shutting down gracefully.
+//! - [`telemetry`]: structured logs with `tracing`.
+
+pub mod api;
+pub mod cli;
+pub mod client_files;
+pub mod config;
+pub mod error;
+pub mod routes;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+
+use std::sync::Arc;
+
+/// What every handler may use, cloned into each request. Holds no per-user or per-session
+/// state: all of that lives in the database, so any replica can answer any request.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database tier.
+    pub store: Arc<dyn store::Store>,
+}

@@ -1,0 +1,78 @@
+//! The route table: every path Lore answers, in one place.
+//!
+//! - `/api/...`: the JSON API. Paths and methods come from `app::contract`, so the server and
+//!   the client cannot disagree on them. Unknown API paths get a JSON 404 and wrong methods a
+//!   JSON 405, never the HTML shell.
+//! - everything else: the trunk-built client ([`client_files`](crate::client_files)), whose
+//!   router handles client-side paths.
+//!
+//! Cross-cutting layers (request ids, tracing, compression) wrap both.
+
+use crate::api::meta;
+use crate::error::{method_not_allowed, no_such_endpoint};
+use crate::{AppState, client_files};
+use app::contract::{Endpoint, Health, Hello, Method, Ready};
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::handler::Handler;
+use axum::routing::{MethodFilter, MethodRouter, any, on};
+use std::path::Path;
+use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// Builds the whole application: API, client files and layers. `client_dir` is the folder of
+/// the built client, or `None` to serve the API alone.
+pub fn router(state: AppState, client_dir: Option<&Path>) -> Router {
+    let api = Router::new()
+        .route(Hello::PATH, endpoint::<Hello, _, _>(meta::get_hello))
+        .route(Health::PATH, endpoint::<Health, _, _>(meta::get_health))
+        .route(Ready::PATH, endpoint::<Ready, _, _>(meta::get_ready))
+        .route("/api", any(no_such_endpoint))
+        .route("/api/", any(no_such_endpoint))
+        .route("/api/{*rest}", any(no_such_endpoint))
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state);
+
+    api.fallback_service(client_files::service(client_dir))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(request_span))
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(CompressionLayer::new()),
+        )
+}
+
+/// Routes `handler` with endpoint `E`'s method, so the method is written only in the contract.
+fn endpoint<E, H, T>(handler: H) -> MethodRouter<AppState>
+where
+    E: Endpoint,
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    let filter = match E::METHOD {
+        Method::Get => MethodFilter::GET,
+        Method::Post => MethodFilter::POST,
+        Method::Put => MethodFilter::PUT,
+        Method::Delete => MethodFilter::DELETE,
+    };
+    on(filter, handler)
+}
+
+/// The span every request's logs belong to. It names the matched route (`/api/hello`, not the
+/// raw path with ids in it) so logs group by endpoint, and the request id a client or load
+/// balancer can quote. Query strings are left out: they may hold what people search for.
+fn request_span(request: &Request) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("(client files)", MatchedPath::as_str);
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("request", method = %request.method(), route, request_id)
+}

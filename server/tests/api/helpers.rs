@@ -1,0 +1,116 @@
+//! `TestApp`: the server as the binary starts it, on a free port, with a fresh SQLite database
+//! in a temporary folder, plus typed helpers to call it.
+
+use app::contract::{Endpoint, ErrorEnvelope};
+use axum::Router;
+use server::startup::serve;
+use server::store::SqliteStore;
+use server::{AppState, routes};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A running server and what a test needs to talk to it and to stop it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// The socket address it listens on.
+    pub socket: std::net::SocketAddr,
+    pub client: reqwest::Client,
+    /// The database, kept so a test can take it away.
+    pub store: Arc<SqliteStore>,
+    stop: Option<oneshot::Sender<()>>,
+    server: JoinHandle<std::io::Result<()>>,
+    _data: TempDir,
+}
+
+/// How to start a [`TestApp`].
+#[derive(Default)]
+pub struct Options<'a> {
+    /// The built-client folder to serve, if any.
+    pub client_dir: Option<&'a Path>,
+    /// Extra routes merged into the real router (for behaviour no endpoint exposes on demand,
+    /// like a request that is still running at shutdown).
+    pub extra_routes: Option<Router>,
+    /// The drain limit at shutdown.
+    pub shutdown_timeout: Option<Duration>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(Options::default()).await
+    }
+
+    pub async fn spawn_with(options: Options<'_>) -> Self {
+        let data = tempfile::tempdir().expect("a temporary folder");
+        let url = format!("sqlite:{}", data.path().join("lore.db").display());
+        let store = Arc::new(SqliteStore::connect(&url).await.expect("a fresh database"));
+        let state = AppState {
+            store: store.clone(),
+        };
+        let mut app = routes::router(state, options.client_dir);
+        if let Some(extra) = options.extra_routes {
+            app = app.merge(extra);
+        }
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let socket = listener.local_addr().unwrap();
+        let address = format!("http://{socket}");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let shutdown = async move {
+            let _ = stopped.await;
+        };
+        let grace = options.shutdown_timeout.unwrap_or(Duration::from_secs(10));
+        let server = tokio::spawn(serve(listener, app, shutdown, grace));
+
+        Self {
+            address,
+            socket,
+            client: reqwest::Client::new(),
+            store,
+            stop: Some(stop),
+            server,
+            _data: data,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// Calls endpoint `E` (a request-less read) and decodes its declared response type.
+    pub async fn call<E: Endpoint<Request = ()>>(&self) -> E::Response {
+        let response = self.get(E::PATH).await;
+        assert!(
+            response.status().is_success(),
+            "{} answered {}",
+            E::PATH,
+            response.status()
+        );
+        response.json().await.unwrap()
+    }
+
+    /// Asserts `response` is a JSON error envelope with `status`, and returns the envelope.
+    pub async fn expect_error(response: reqwest::Response, status: u16) -> ErrorEnvelope {
+        assert_eq!(response.status().as_u16(), status);
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(content_type, "application/json");
+        response.json().await.unwrap()
+    }
+
+    /// Triggers the graceful shutdown and returns the server task, to await its end.
+    pub fn shut_down(mut self) -> JoinHandle<std::io::Result<()>> {
+        let _ = self.stop.take().unwrap().send(());
+        self.server
+    }
+}

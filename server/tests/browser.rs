@@ -1,0 +1,211 @@
+//! End to end: the real server serving the real release build of the client, driven by Debian's
+//! headless Chromium through chromedriver. What a user sees, checked the way a user would.
+//!
+//! Ignored by plain `cargo test` because it needs chromedriver and a `trunk build --release`
+//! in `dist/` (or `LORE_E2E_DIST`); `cargo xtask test` builds the client and runs it with
+//! `--ignored`. It fails if the API breaks (no greeting arrives), if the client breaks (nothing
+//! renders), or if the browser console reports an error.
+
+#[path = "api/helpers.rs"]
+#[allow(dead_code)] // the HTTP tests use more of the helpers than this file does
+mod helpers;
+
+use fantoccini::wd::{Capabilities, WebDriverCompatibleCommand};
+use fantoccini::{Client, ClientBuilder, Locator};
+use helpers::{Options, TestApp};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// The built client: `LORE_E2E_DIST`, else the workspace's `dist/`.
+fn built_client() -> PathBuf {
+    let dir = std::env::var_os("LORE_E2E_DIST").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist"),
+        PathBuf::from,
+    );
+    assert!(
+        dir.join("index.html").is_file(),
+        "no built client in {dir:?}: run `cargo xtask test`, which builds it first"
+    );
+    dir
+}
+
+/// A chromedriver process on a free loopback port, killed when dropped, with a fresh browser
+/// profile folder.
+struct Chromedriver {
+    process: Child,
+    url: String,
+    profile: tempfile::TempDir,
+}
+
+impl Chromedriver {
+    async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let process = Command::new(std::env::var("CHROMEDRIVER").unwrap_or("chromedriver".into()))
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver on PATH (installed by `cargo xtask setup --browser`)");
+        // Ready means its /status says so: an open port alone can still reset the first request.
+        let status = format!("http://127.0.0.1:{port}/status");
+        for _ in 0..500 {
+            let ready = match reqwest::get(&status).await {
+                Ok(response) => response
+                    .json::<serde_json::Value>()
+                    .await
+                    .is_ok_and(|body| body["value"]["ready"] == true),
+                Err(_) => false,
+            };
+            if ready {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Self {
+            process,
+            url: format!("http://127.0.0.1:{port}"),
+            profile: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// A fresh headless browser session that records the console.
+    async fn browser(&self) -> Client {
+        let mut capabilities = Capabilities::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    "--window-size=1200,800",
+                    format!("--user-data-dir={}", self.profile.path().display()),
+                ]
+            }),
+        );
+        capabilities.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
+        ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&self.url)
+            .await
+            .expect("a chromedriver session")
+    }
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// chromedriver's console log endpoint (not part of the W3C protocol, so not in fantoccini).
+#[derive(Debug)]
+struct ConsoleLog;
+
+impl WebDriverCompatibleCommand for ConsoleLog {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({"type": "browser"}).to_string()),
+        )
+    }
+}
+
+/// Chromium's own remarks that say nothing about Lore: it notes that it ignores the `integrity`
+/// attribute trunk puts on the wasm preload link (the script tag's integrity still applies).
+const HARMLESS: &[&str] = &["The `integrity` attribute is currently ignored for preload"];
+
+/// Console entries at warning level or above, as `LEVEL message` lines, less [`HARMLESS`] ones.
+async fn console_problems(browser: &Client) -> Vec<String> {
+    let entries = browser
+        .issue_cmd(ConsoleLog)
+        .await
+        .expect("the console log");
+    entries
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|entry| matches!(entry["level"].as_str(), Some("WARNING" | "SEVERE")))
+        .map(|entry| format!("{} {}", entry["level"], entry["message"]))
+        .filter(|line| !HARMLESS.iter().any(|harmless| line.contains(harmless)))
+        .collect()
+}
+
+/// Waits up to 30 s for `css` to appear and returns its text.
+async fn text_of(browser: &Client, css: &str) -> String {
+    let element = browser
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} never appeared: {e}"));
+    element.text().await.unwrap()
+}
+
+async fn serving_the_release_build() -> TestApp {
+    let dist = built_client();
+    TestApp::spawn_with(Options {
+        client_dir: Some(&dist),
+        ..Options::default()
+    })
+    .await
+}
+
+#[tokio::test]
+#[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
+async fn a_reader_opening_lore_sees_the_greeting_from_the_api() {
+    let app = serving_the_release_build().await;
+    let driver = Chromedriver::start().await;
+    let browser = driver.browser().await;
+
+    browser.goto(&app.url("/")).await.unwrap();
+
+    assert_eq!(text_of(&browser, ".greeting").await, "Hello, client!");
+    assert_eq!(
+        text_of(&browser, ".database-ready").await,
+        "sqlite is ready"
+    );
+    assert_eq!(browser.title().await.unwrap(), "Lore");
+    let problems = console_problems(&browser).await;
+    browser.close().await.unwrap();
+    assert!(problems.is_empty(), "the console reported: {problems:#?}");
+}
+
+#[tokio::test]
+#[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
+async fn a_deep_link_to_an_unknown_page_says_so_and_links_home() {
+    let app = serving_the_release_build().await;
+    let driver = Chromedriver::start().await;
+    let browser = driver.browser().await;
+
+    browser.goto(&app.url("/no/such/page")).await.unwrap();
+    assert_eq!(text_of(&browser, ".not-found h1").await, "Page not found");
+    browser
+        .find(Locator::LinkText("Back to the home page"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // Client-side navigation: the home page renders and fetches without a page load.
+    assert_eq!(text_of(&browser, ".greeting").await, "Hello, client!");
+    assert_eq!(browser.current_url().await.unwrap().path(), "/");
+    browser.close().await.unwrap();
+}

@@ -1,0 +1,197 @@
+//! `cargo xtask`: Lore's two set-up commands, written in Rust so they need nothing a Rust user
+//! does not already have.
+//!
+//! - `cargo xtask run [-- LORE_SERVE_ARGS]`: install what is missing, build the browser client in
+//!   release mode, start `lore serve` with the embedded SQLite, and print the URL.
+//! - `cargo xtask test`: install what is missing, then run every check and test: formatting,
+//!   clippy (native and wasm32), native tests, browser tests (`wasm-pack test --headless
+//!   --chrome`), and the end-to-end test against the release build in headless Chromium.
+//! - `cargo xtask setup [--browser]`: only the installs.
+//!
+//! Every install is guarded by a version check, so the second run skips them. Versions are pinned
+//! here, except wasm-bindgen's, which is read from Cargo.lock (the CLI must match the library).
+
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("test") => test(),
+        Some("setup") => tools::install(args.iter().any(|a| a == "--browser")),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const USAGE: &str = "usage:
+  cargo xtask run [-- ARGS]   install what is missing, build the client, run `lore serve ARGS`
+  cargo xtask test            install what is missing, run every check and test
+  cargo xtask setup [--browser]  only install (with --browser: what the tests need too)";
+
+/// Errors are sentences for the person at the terminal.
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn run(extra: &[String]) -> Result {
+    tools::install(false)?;
+    build_client()?;
+    let extra = extra.strip_prefix(&["--".to_owned()]).unwrap_or(extra);
+    step(
+        "starting Lore (Ctrl-C stops it)",
+        cargo()
+            .args([
+                "run",
+                "--release",
+                "--package",
+                "server",
+                "--bin",
+                "lore",
+                "--",
+                "serve",
+            ])
+            .args(extra),
+    )
+}
+
+fn test() -> Result {
+    let started = Instant::now();
+    tools::install(true)?;
+    step(
+        "formatting",
+        cargo().args(["fmt", "--all", "--", "--check"]),
+    )?;
+    step(
+        "clippy, native",
+        cargo().args([
+            "clippy",
+            "--package",
+            "app",
+            "--package",
+            "server",
+            "--package",
+            "xtask",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    step(
+        "clippy, wasm32",
+        cargo().args([
+            "clippy",
+            "--package",
+            "app",
+            "--package",
+            "frontend",
+            "--all-targets",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    step(
+        "native tests",
+        cargo().args([
+            "test",
+            "--package",
+            "app",
+            "--package",
+            "server",
+            "--package",
+            "xtask",
+        ]),
+    )?;
+    step(
+        "browser tests (wasm-bindgen-test in headless Chromium)",
+        Command::new("wasm-pack").args([
+            "test",
+            "--headless",
+            "--chrome",
+            "--mode",
+            "no-install",
+            "app",
+        ]),
+    )?;
+    build_client()?;
+    step(
+        "end-to-end test (the release build in headless Chromium)",
+        cargo()
+            .args([
+                "test",
+                "--package",
+                "server",
+                "--test",
+                "browser",
+                "--",
+                "--ignored",
+            ])
+            .env("LORE_E2E_DIST", workspace_root().join("dist")),
+    )?;
+    println!(
+        "\nxtask: every check and test passed in {:.0?}",
+        started.elapsed()
+    );
+    Ok(())
+}
+
+/// `trunk build --release`: the browser client into `dist/`.
+fn build_client() -> Result {
+    // Trunk runs cargo --offline (Trunk.toml), so the crates must be here first.
+    step("fetching crates", cargo().arg("fetch"))?;
+    step(
+        "building the browser client (release)",
+        Command::new("trunk").args(["build", "--release"]),
+    )
+}
+
+/// Runs one named step from the workspace root, echoing it, and fails with its name.
+fn step(name: &str, command: &mut Command) -> Result {
+    println!("\nxtask: {name}: {}", render(command));
+    let started = Instant::now();
+    let status = command
+        .current_dir(workspace_root())
+        .env("PATH", tools::path_with_local_bins())
+        .status()
+        .map_err(|e| format!("{name}: cannot start {:?}: {e}", command.get_program()))?;
+    if status.success() {
+        println!("xtask: {name}: done in {:.1?}", started.elapsed());
+        Ok(())
+    } else {
+        Err(format!("{name} failed ({status})"))
+    }
+}
+
+fn render(command: &Command) -> String {
+    std::iter::once(command.get_program())
+        .chain(command.get_args())
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one folder below the workspace root")
+        .to_owned()
+}
