@@ -19,14 +19,17 @@ pub enum StoreError {
         "--database-url (DATABASE_URL) is not usable: {0}; expected `sqlite:PATH`, e.g. `sqlite:data/lore.db`"
     )]
     BadUrl(String),
-    /// The database could not be opened or queried.
+    /// The database named at start-up could not be opened.
+    #[error("cannot open the database of --database-url (DATABASE_URL)")]
+    Open(#[source] sqlx::Error),
+    /// A query failed.
     #[error("database error")]
     Database(#[from] sqlx::Error),
     /// The schema could not be brought up to date.
     #[error("database migration failed")]
     Migration(#[from] sqlx::migrate::MigrateError),
-    /// The database could not be created where asked.
-    #[error("cannot create the database folder {path:?}")]
+    /// The folder for a new database file could not be created.
+    #[error("cannot create the folder {path:?} for --database-url (DATABASE_URL)")]
     CreateFolder {
         /// The folder.
         path: std::path::PathBuf,

@@ -41,7 +41,8 @@ impl SqliteStore {
             // connection would make the load balancer's probe time out instead.
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
-            .await?;
+            .await
+            .map_err(StoreError::Open)?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
     }
