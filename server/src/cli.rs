@@ -1,20 +1,90 @@
 //! What each `lore` subcommand does, given parsed [`config`](crate::config).
 
-use crate::config::{Cli, Command, ServeArgs};
+use crate::config::{Cli, Command, ExportArgs, ImportArgs, ServeArgs};
+use crate::documents::import::{ImportError, import};
+use crate::documents::{demo, export, sources};
 use crate::startup::{serve, shutdown_signal};
 use crate::{AppState, routes, store};
 use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
 
 /// Runs the subcommand the user asked for.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => run_serve(&cli.database_url, args).await,
+        Command::Import(args) => run_import(&cli.database_url, args).await,
+        Command::Export(args) => run_export(&cli.database_url, args).await,
     }
+}
+
+async fn run_import(database_url: &str, args: ImportArgs) -> anyhow::Result<()> {
+    let store = store::connect(database_url).await?;
+    let files = sources::from_disk(&args.paths).context("cannot read the files to import")?;
+    if files.is_empty() {
+        anyhow::bail!("no Markdown files (.md, .markdown) found in the paths given");
+    }
+    let progress = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} steps ({per_sec})")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    progress.set_message(format!("importing {} files", files.len()));
+    let started = std::time::Instant::now();
+    let result = import(store.as_ref(), files, args.skip_invalid, progress.clone()).await;
+    progress.finish_and_clear();
+    match result {
+        Ok(report) => {
+            for problem in &report.skipped {
+                eprintln!("skipped {problem}");
+            }
+            println!(
+                "imported in {:.1?}: {} created, {} updated, {} unchanged, {} skipped",
+                started.elapsed(),
+                report.created.len(),
+                report.updated.len(),
+                report.unchanged.len(),
+                report.skipped.len()
+            );
+            if !report.wanted.is_empty() {
+                println!(
+                    "wanted pages (referenced, not written yet): {}",
+                    report.wanted.join(", ")
+                );
+            }
+            Ok(())
+        }
+        Err(ImportError::Invalid(problems)) => {
+            for problem in &problems {
+                eprintln!("{problem}");
+            }
+            anyhow::bail!(
+                "{} problem(s); nothing was imported (fix them, or pass --skip-invalid to import the rest)",
+                problems.len()
+            )
+        }
+        Err(ImportError::Store(error)) => Err(error.into()),
+    }
+}
+
+async fn run_export(database_url: &str, args: ExportArgs) -> anyhow::Result<()> {
+    let store = store::connect(database_url).await?;
+    let sources = store.sources().await?;
+    let written = export::write_folder(&args.dir, &sources)
+        .with_context(|| format!("cannot write to {}", args.dir.display()))?;
+    println!("exported {written} documents to {}", args.dir.display());
+    Ok(())
 }
 
 async fn run_serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
     let client_dir = args.client_dir()?;
     let store = store::connect(database_url).await?;
+    if !args.no_demo
+        && demo::load_if_empty(store.as_ref())
+            .await
+            .context("cannot load the demo notes")?
+    {
+        tracing::info!("loaded the demo notes into the new database (--no-demo to start empty)");
+    }
     let state = AppState { store };
     let app = routes::router(state, client_dir.as_deref());
 

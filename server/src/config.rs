@@ -37,6 +37,31 @@ pub struct Cli {
 pub enum Command {
     /// Serve the API and the built browser client.
     Serve(ServeArgs),
+    /// Import Markdown files and folders (recursively) into the knowledge base.
+    Import(ImportArgs),
+    /// Write every document to a folder as Markdown with front matter.
+    Export(ExportArgs),
+}
+
+/// Settings of `lore import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Markdown files, or folders to import recursively (paths inside a folder are kept, so
+    /// relative links between notes resolve).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// Import the valid files and list the others, instead of importing nothing when any file
+    /// has a problem.
+    #[arg(long)]
+    pub skip_invalid: bool,
+}
+
+/// Settings of `lore export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The folder to write into (created if missing; files at the same paths are replaced).
+    pub dir: PathBuf,
 }
 
 /// Settings of `lore serve`.
@@ -50,6 +75,10 @@ pub struct ServeArgs {
     /// exists; without a client the server answers the API only.
     #[arg(long, env = "LORE_DIST")]
     pub dist: Option<PathBuf>,
+
+    /// Start empty: do not load the demo notes into a new, empty database.
+    #[arg(long, env = "LORE_NO_DEMO")]
+    pub no_demo: bool,
 
     /// On SIGINT/SIGTERM, how long in-flight requests may take to finish before the server
     /// stops anyway (e.g. `10s`, `500ms`).

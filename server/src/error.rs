@@ -6,7 +6,7 @@
 //! body is always the contract's [`ErrorEnvelope`], which the browser client decodes.
 
 use crate::store::StoreError;
-use app::contract::{ErrorCode, ErrorEnvelope};
+use app::contract::{ErrorCode, ErrorEnvelope, Problem};
 use axum::Json;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -33,6 +33,24 @@ pub enum ApiError {
     /// The database tier does not answer.
     #[error("The database is not reachable; try again shortly.")]
     DatabaseUnavailable(#[source] StoreError),
+    /// No document has this id.
+    #[error("No document has the id `{0}`.")]
+    DocumentNotFound(String),
+    /// The request is malformed; the message says how.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The request body is over the limit.
+    #[error("The upload is larger than the server accepts ({0}).")]
+    PayloadTooLarge(String),
+    /// Imported files have problems; nothing was written.
+    #[error("{} problem(s) in the imported files; nothing was imported.", .0.len())]
+    InvalidImport(Vec<Problem>),
+    /// The database failed while answering.
+    #[error("The server failed to answer; the problem is in its log.")]
+    Store(#[from] StoreError),
+    /// Something else failed on the server.
+    #[error("The server failed to answer; the problem is in its log.")]
+    Internal(String),
 }
 
 impl ApiError {
@@ -46,6 +64,29 @@ impl ApiError {
             ApiError::DatabaseUnavailable(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable)
             }
+            ApiError::DocumentNotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+            ApiError::PayloadTooLarge(_) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge)
+            }
+            ApiError::InvalidImport(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidInput)
+            }
+            ApiError::Store(_) | ApiError::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
+            }
+        }
+    }
+
+    /// A multipart upload that could not be read: too large, or malformed.
+    pub fn from_multipart(error: axum::extract::multipart::MultipartError) -> Self {
+        if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge(error.body_text())
+        } else {
+            ApiError::BadRequest(format!(
+                "The upload could not be read: {}",
+                error.body_text()
+            ))
         }
     }
 }
@@ -62,9 +103,16 @@ impl IntoResponse for ApiError {
                 causes.push(cause.to_string());
                 source = cause.source();
             }
+            if let ApiError::Internal(detail) = &self {
+                causes.push(detail.clone());
+            }
             tracing::error!(error = %self, causes = ?causes, "request failed");
         }
-        (status, Json(ErrorEnvelope::new(code, self.to_string()))).into_response()
+        let mut envelope = ErrorEnvelope::new(code, self.to_string());
+        if let ApiError::InvalidImport(problems) = self {
+            envelope.error.problems = problems;
+        }
+        (status, Json(envelope)).into_response()
     }
 }
 

@@ -13,6 +13,7 @@ pub mod api;
 pub mod cli;
 pub mod client_files;
 pub mod config;
+pub mod documents;
 pub mod error;
 pub mod routes;
 pub mod startup;

@@ -8,11 +8,15 @@
 //!
 //! Cross-cutting layers (request ids, tracing, compression) wrap both.
 
-use crate::api::meta;
+use crate::api::{documents, meta, transfer};
 use crate::error::{method_not_allowed, no_such_endpoint};
 use crate::{AppState, client_files};
-use app::contract::{Endpoint, Health, Hello, Method, Ready};
+use app::contract::{
+    Endpoint, ExportArchive, GetDocument, GetDocumentRaw, GetGraph, Health, Hello, ImportFiles,
+    ListCollections, ListDocuments, ListTags, ListWanted, Method, Ready,
+};
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{MatchedPath, Request};
 use axum::handler::Handler;
 use axum::routing::{MethodFilter, MethodRouter, any, on};
@@ -29,6 +33,43 @@ pub fn router(state: AppState, client_dir: Option<&Path>) -> Router {
         .route(Hello::PATH, endpoint::<Hello, _, _>(meta::get_hello))
         .route(Health::PATH, endpoint::<Health, _, _>(meta::get_health))
         .route(Ready::PATH, endpoint::<Ready, _, _>(meta::get_ready))
+        .route(
+            ListDocuments::PATH,
+            endpoint::<ListDocuments, _, _>(documents::list_documents),
+        )
+        .route(
+            GetDocument::PATH,
+            endpoint::<GetDocument, _, _>(documents::get_document),
+        )
+        .route(
+            GetDocumentRaw::PATH,
+            endpoint::<GetDocumentRaw, _, _>(documents::get_document_raw),
+        )
+        .route(
+            ListTags::PATH,
+            endpoint::<ListTags, _, _>(documents::list_tags),
+        )
+        .route(
+            ListCollections::PATH,
+            endpoint::<ListCollections, _, _>(documents::list_collections),
+        )
+        .route(
+            GetGraph::PATH,
+            endpoint::<GetGraph, _, _>(documents::get_graph),
+        )
+        .route(
+            ListWanted::PATH,
+            endpoint::<ListWanted, _, _>(documents::list_wanted),
+        )
+        .route(
+            ImportFiles::PATH,
+            endpoint::<ImportFiles, _, _>(transfer::import_files)
+                .layer(DefaultBodyLimit::max(transfer::MAX_UPLOAD_BYTES)),
+        )
+        .route(
+            ExportArchive::PATH,
+            endpoint::<ExportArchive, _, _>(transfer::export_archive),
+        )
         .route("/api", any(no_such_endpoint))
         .route("/api/", any(no_such_endpoint))
         .route("/api/{*rest}", any(no_such_endpoint))

@@ -3,6 +3,10 @@
 //! Adding an endpoint means one line in the `endpoints!` table below plus its types; the server
 //! then has to route it (a test walks [`ENDPOINTS`] and fails on any path it does not serve).
 
+use super::{
+    CollectionSummary, DocumentId, DocumentQuery, DocumentSummary, DocumentView, Graph,
+    ImportReport, Page, TagCount, WantedPage,
+};
 use super::{Endpoint, EndpointInfo, Method};
 use serde::{Deserialize, Serialize};
 
@@ -42,7 +46,38 @@ endpoints! {
     /// `GET /api/ready`: readiness. 200 when the database tier answers, 503 (with the error
     /// envelope) when it does not, so a load balancer stops routing to this replica meanwhile.
     Ready: Get "/api/ready", () => ReadyResponse;
+    /// `GET /api/documents?tag=&collection=&sort=&offset=&limit=`: a page of documents.
+    ListDocuments: Get "/api/documents", DocumentQuery => Page<DocumentSummary>;
+    /// `GET /api/documents/{id}`: one document, rendered, with its relationships, backlinks and
+    /// reading path. 404 when there is none.
+    GetDocument: Get "/api/documents/{id}", DocumentId => DocumentView;
+    /// `GET /api/documents/{id}/raw`: the document as a Markdown file with front matter
+    /// (`text/markdown`, not JSON).
+    GetDocumentRaw: Get "/api/documents/{id}/raw", DocumentId => FileDownload;
+    /// `GET /api/tags`: every tag with its number of documents.
+    ListTags: Get "/api/tags", () => Vec<TagCount>;
+    /// `GET /api/collections`: every collection with its number of documents.
+    ListCollections: Get "/api/collections", () => Vec<CollectionSummary>;
+    /// `GET /api/graph`: every document and typed edge, for the graph view.
+    GetGraph: Get "/api/graph", () => Graph;
+    /// `GET /api/wanted`: pages that are referenced but do not exist.
+    ListWanted: Get "/api/wanted", () => Vec<WantedPage>;
+    /// `POST /api/import`: a `multipart/form-data` upload of `.md` files or one `.zip` /
+    /// `.tar.gz`, plus an optional `skip_invalid=true` field. 422 with every problem when any
+    /// file is invalid (and nothing is written).
+    ImportFiles: Post "/api/import", FileUpload => ImportReport;
+    /// `GET /api/export`: the whole base as a `.zip` of Markdown files (not JSON).
+    ExportArchive: Get "/api/export", () => FileDownload;
 }
+
+/// Marks an endpoint whose response body is a file (Markdown, a zip), not JSON: clients link
+/// to it rather than decode it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileDownload;
+
+/// Marks an endpoint whose request is a `multipart/form-data` upload rather than JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileUpload;
 
 /// The greeting the server sends to a client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

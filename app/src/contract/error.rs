@@ -9,6 +9,7 @@
 //! tools that never read the body. The server builds it, the client decodes it; both use
 //! these types.
 
+use super::Problem;
 use serde::{Deserialize, Serialize};
 
 /// The body of every non-2xx API response.
@@ -25,6 +26,10 @@ pub struct ErrorBody {
     pub code: ErrorCode,
     /// A sentence for a person: what failed and, where it helps, what to do.
     pub message: String,
+    /// For failures about input files (an import): every problem, located as
+    /// `file:line:column`. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
 }
 
 /// Machine-readable kinds of failure, serialized in `snake_case`.
@@ -39,6 +44,8 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// 413: the request body is larger than the server accepts.
     PayloadTooLarge,
+    /// 422: the request was understood but its content is invalid (`problems` says where).
+    InvalidInput,
     /// 503: a tier this request needs (the database) is unreachable; retry later.
     Unavailable,
     /// 500: the server failed; details are in its log, never in the response.
@@ -56,6 +63,7 @@ impl ErrorEnvelope {
             error: ErrorBody {
                 code,
                 message: message.into(),
+                problems: Vec::new(),
             },
         }
     }

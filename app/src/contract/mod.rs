@@ -6,9 +6,11 @@
 //! builds its requests from the same constants and decodes into the same types. Every failure
 //! comes back as one JSON shape, the [`ErrorEnvelope`].
 
+mod documents;
 mod endpoints;
 mod error;
 
+pub use documents::*;
 pub use endpoints::*;
 pub use error::{ErrorBody, ErrorCode, ErrorEnvelope};
 
@@ -77,17 +79,33 @@ pub struct QueryEncodingError(String);
 
 /// The URL (path and query) a client requests for `request` on endpoint `E`.
 ///
-/// For methods without a body the request's fields become the query string; a `()` request
-/// adds nothing. For methods with a body the URL is the bare path.
+/// A field whose name appears in the path as `{name}` fills that segment. For methods without a
+/// body the other fields become the query string (a `()` request adds nothing); for methods with
+/// a body they travel in it.
 pub fn request_url<E: Endpoint>(request: &E::Request) -> Result<String, QueryEncodingError> {
-    if E::METHOD.has_body() {
-        return Ok(E::PATH.to_owned());
-    }
-    let query =
+    let encoded =
         serde_urlencoded::to_string(request).map_err(|e| QueryEncodingError(e.to_string()))?;
+    let mut path = E::PATH.to_owned();
+    let mut query = Vec::new();
+    for pair in encoded.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let placeholder = format!("{{{name}}}");
+        if path.contains(&placeholder) {
+            // Query encoding writes spaces as `+`, which a path does not decode; `%20` it is.
+            path = path.replace(&placeholder, &value.replace('+', "%20"));
+        } else if !E::METHOD.has_body() {
+            query.push(pair);
+        }
+    }
+    if let Some(missing) = path.split('{').nth(1) {
+        return Err(QueryEncodingError(format!(
+            "the request has no field for {{{}",
+            missing.split('}').next().unwrap_or(missing)
+        )));
+    }
     Ok(if query.is_empty() {
-        E::PATH.to_owned()
+        path
     } else {
-        format!("{}?{query}", E::PATH)
+        format!("{path}?{}", query.join("&"))
     })
 }

@@ -8,6 +8,14 @@ mod sqlite;
 
 pub use sqlite::SqliteStore;
 
+use crate::documents::DocumentRecord;
+use crate::documents::import::{KnownDocument, StoredBody};
+use crate::documents::parse::Layout;
+use app::contract::{
+    CollectionSummary, DocumentQuery, DocumentSummary, DocumentView, Graph, Page, TagCount,
+    WantedPage,
+};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Errors from the database tier. Their text can name tables and queries, so it goes to the
@@ -28,6 +36,9 @@ pub enum StoreError {
     /// The schema could not be brought up to date.
     #[error("database migration failed")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// A stored JSON column did not decode: the database was changed outside Lore.
+    #[error("stored data does not decode: {0}")]
+    Corrupt(String),
     /// The folder for a new database file could not be created.
     #[error("cannot create the folder {path:?} for --database-url (DATABASE_URL)")]
     CreateFolder {
@@ -47,6 +58,68 @@ pub trait Store: Send + Sync + 'static {
 
     /// Succeeds when the database answers and its schema is in place; what `/api/ready` reports.
     async fn check_ready(&self) -> Result<(), StoreError>;
+
+    /// Id, path and content hash of every document, for planning an import.
+    async fn known_documents(&self) -> Result<Vec<KnownDocument>, StoreError>;
+
+    /// Documents whose bodies link to any of `ids`.
+    async fn bodies_linking_to(&self, ids: &[String]) -> Result<Vec<StoredBody>, StoreError>;
+
+    /// Writes an import in one transaction: new and changed documents with their tags, edges and
+    /// collections, and new HTML for existing documents. Either all of it is stored or none.
+    async fn apply_import(
+        &self,
+        upserts: &[DocumentRecord],
+        rerendered: &[(String, String)],
+    ) -> Result<(), StoreError>;
+
+    /// A page of documents.
+    async fn list_documents(
+        &self,
+        query: &DocumentQuery,
+    ) -> Result<Page<DocumentSummary>, StoreError>;
+
+    /// One document with its relationships and backlinks; its reading path is left empty for
+    /// the caller (it needs [`Store::prerequisites`]).
+    async fn document(&self, id: &str) -> Result<Option<DocumentView>, StoreError>;
+
+    /// Each document's prerequisites, by id.
+    async fn prerequisites(&self) -> Result<HashMap<String, Vec<String>>, StoreError>;
+
+    /// The titles of those of `ids` that exist.
+    async fn titles(&self, ids: &[String]) -> Result<HashMap<String, String>, StoreError>;
+
+    /// Every tag with its document count, most used first.
+    async fn tags(&self) -> Result<Vec<TagCount>, StoreError>;
+
+    /// Every collection that holds documents, by title.
+    async fn collections(&self) -> Result<Vec<CollectionSummary>, StoreError>;
+
+    /// Every document and edge.
+    async fn graph(&self) -> Result<Graph, StoreError>;
+
+    /// Referenced ids that no document has, with who references them.
+    async fn wanted(&self) -> Result<Vec<WantedPage>, StoreError>;
+
+    /// What export needs of one document: path, layout and body.
+    async fn source(&self, id: &str) -> Result<Option<SourceDocument>, StoreError>;
+
+    /// What export needs of every document, ordered by path.
+    async fn sources(&self) -> Result<Vec<SourceDocument>, StoreError>;
+
+    /// How many documents there are.
+    async fn count_documents(&self) -> Result<u64, StoreError>;
+}
+
+/// A document as export needs it.
+#[derive(Debug, Clone)]
+pub struct SourceDocument {
+    /// Where to write it.
+    pub source_path: String,
+    /// Its front matter and file shape.
+    pub layout: Layout,
+    /// Its Markdown body.
+    pub body: String,
 }
 
 /// Opens the database named by `url`, creating and migrating it as needed.

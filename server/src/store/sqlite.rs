@@ -5,10 +5,17 @@
 //! which in WAL mode cannot corrupt the database and only risks the last transactions on power
 //! loss; foreign keys on, as SQLite leaves them off by default.
 
-use super::{Store, StoreError};
+use super::{SourceDocument, Store, StoreError};
+use crate::documents::DocumentRecord;
+use crate::documents::import::{KnownDocument, StoredBody};
+use app::contract::{
+    CollectionSummary, DocumentQuery, DocumentSummary, DocumentView, Graph, Page, TagCount,
+    WantedPage,
+};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -65,5 +72,518 @@ impl Store for SqliteStore {
             .fetch_one(&self.pool)
             .await?;
         Ok(())
+    }
+
+    async fn known_documents(&self) -> Result<Vec<KnownDocument>, StoreError> {
+        self.known_documents_impl().await
+    }
+
+    async fn bodies_linking_to(&self, ids: &[String]) -> Result<Vec<StoredBody>, StoreError> {
+        self.bodies_linking_to_impl(ids).await
+    }
+
+    async fn apply_import(
+        &self,
+        upserts: &[DocumentRecord],
+        rerendered: &[(String, String)],
+    ) -> Result<(), StoreError> {
+        self.apply_import_impl(upserts, rerendered).await
+    }
+
+    async fn list_documents(
+        &self,
+        query: &DocumentQuery,
+    ) -> Result<Page<DocumentSummary>, StoreError> {
+        self.list_documents_impl(query).await
+    }
+
+    async fn document(&self, id: &str) -> Result<Option<DocumentView>, StoreError> {
+        self.document_impl(id).await
+    }
+
+    async fn prerequisites(&self) -> Result<HashMap<String, Vec<String>>, StoreError> {
+        self.prerequisites_impl().await
+    }
+
+    async fn titles(&self, ids: &[String]) -> Result<HashMap<String, String>, StoreError> {
+        self.titles_impl(ids).await
+    }
+
+    async fn tags(&self) -> Result<Vec<TagCount>, StoreError> {
+        self.tags_impl().await
+    }
+
+    async fn collections(&self) -> Result<Vec<CollectionSummary>, StoreError> {
+        self.collections_impl().await
+    }
+
+    async fn graph(&self) -> Result<Graph, StoreError> {
+        self.graph_impl().await
+    }
+
+    async fn wanted(&self) -> Result<Vec<WantedPage>, StoreError> {
+        self.wanted_impl().await
+    }
+
+    async fn source(&self, id: &str) -> Result<Option<SourceDocument>, StoreError> {
+        Ok(self.sources_impl(Some(id)).await?.pop())
+    }
+
+    async fn sources(&self) -> Result<Vec<SourceDocument>, StoreError> {
+        self.sources_impl(None).await
+    }
+
+    async fn count_documents(&self) -> Result<u64, StoreError> {
+        self.count_documents_impl().await
+    }
+}
+
+mod documents {
+    //! The knowledge base's queries for SQLite.
+
+    use super::{SqliteStore, StoreError};
+    use crate::documents::DocumentRecord;
+    use crate::documents::import::{KnownDocument, StoredBody};
+    use crate::store::SourceDocument;
+    use app::contract::{
+        CollectionRef, CollectionSummary, DocumentQuery, DocumentSort, DocumentSummary,
+        DocumentView, EdgeKind, Graph, GraphEdge, GraphNode, Page, Related, TagCount, WantedPage,
+    };
+    use sqlx::Row;
+    use sqlx::sqlite::SqliteRow;
+    use std::collections::{BTreeMap, HashMap};
+
+    /// Decodes a JSON column, or reports the database as corrupt.
+    fn json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
+        serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    fn encode<T: serde::Serialize>(value: &T) -> String {
+        serde_json::to_string(value).expect("our own types always serialize")
+    }
+
+    pub(super) const SUMMARY_COLUMNS: &str = "d.id, d.title, d.description, d.collection_id, c.title AS collection_title, \
+         d.sort_date, d.draft, \
+         (SELECT json_group_array(tag) FROM (SELECT tag FROM document_tags t WHERE t.document_id = d.id ORDER BY position)) AS tags";
+
+    pub(super) fn summary(row: &SqliteRow) -> Result<DocumentSummary, StoreError> {
+        let collection_id: Option<String> = row.get("collection_id");
+        let collection_title: Option<String> = row.get("collection_title");
+        Ok(DocumentSummary {
+            id: row.get("id"),
+            title: row.get("title"),
+            description: row.get("description"),
+            collection: collection_id
+                .zip(collection_title)
+                .map(|(id, title)| CollectionRef { id, title }),
+            tags: json(row.get::<&str, _>("tags"))?,
+            updated_at: row.get("sort_date"),
+            draft: row.get::<i64, _>("draft") != 0,
+        })
+    }
+
+    impl SqliteStore {
+        pub(super) async fn known_documents_impl(&self) -> Result<Vec<KnownDocument>, StoreError> {
+            let rows = sqlx::query("SELECT id, source_path, content_hash FROM documents")
+                .fetch_all(&self.pool)
+                .await?;
+            Ok(rows
+                .iter()
+                .map(|r| KnownDocument {
+                    id: r.get("id"),
+                    source_path: r.get("source_path"),
+                    content_hash: r.get("content_hash"),
+                })
+                .collect())
+        }
+
+        pub(super) async fn bodies_linking_to_impl(
+            &self,
+            ids: &[String],
+        ) -> Result<Vec<StoredBody>, StoreError> {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let rows = sqlx::query(
+                "SELECT DISTINCT d.id, d.source_path, d.body FROM documents d JOIN edges e ON e.source_id = d.id \
+                 WHERE e.kind = 'link' AND e.target_id IN (SELECT value FROM json_each(?1))",
+            )
+            .bind(encode(&ids))
+            .fetch_all(&self.pool)
+            .await?;
+            Ok(rows
+                .iter()
+                .map(|r| StoredBody {
+                    id: r.get("id"),
+                    source_path: r.get("source_path"),
+                    body: r.get("body"),
+                })
+                .collect())
+        }
+
+        pub(super) async fn apply_import_impl(
+            &self,
+            upserts: &[DocumentRecord],
+            rerendered: &[(String, String)],
+        ) -> Result<(), StoreError> {
+            let mut tx = self.pool.begin().await?;
+            let now = time::OffsetDateTime::now_utc()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            for doc in upserts {
+                if let Some(collection) = &doc.collection {
+                    sqlx::query(
+                        "INSERT INTO collections (id, title, front_matter) VALUES (?1, ?2, ?3) \
+                         ON CONFLICT (id) DO UPDATE SET title = excluded.title, \
+                         front_matter = CASE WHEN excluded.front_matter = '[]' THEN collections.front_matter ELSE excluded.front_matter END",
+                    )
+                    .bind(&collection.id)
+                    .bind(&collection.title)
+                    .bind(encode(&collection.front_matter))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                // A file whose id changed replaces the document it used to be.
+                sqlx::query("DELETE FROM documents WHERE source_path = ?1 AND id <> ?2")
+                    .bind(&doc.source_path)
+                    .bind(&doc.id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO documents (id, source_path, title, description, author, created_at, updated_at, version, \
+                       sort_date, draft, collection_id, body, layout, html, headings, content_hash, imported_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) \
+                     ON CONFLICT (id) DO UPDATE SET source_path = excluded.source_path, title = excluded.title, \
+                       description = excluded.description, author = excluded.author, created_at = excluded.created_at, \
+                       updated_at = excluded.updated_at, version = excluded.version, sort_date = excluded.sort_date, \
+                       draft = excluded.draft, collection_id = excluded.collection_id, body = excluded.body, \
+                       layout = excluded.layout, html = excluded.html, headings = excluded.headings, \
+                       content_hash = excluded.content_hash, imported_at = excluded.imported_at",
+                )
+                .bind(&doc.id)
+                .bind(&doc.source_path)
+                .bind(&doc.title)
+                .bind(&doc.description)
+                .bind(&doc.author)
+                .bind(&doc.created_at)
+                .bind(&doc.updated_at)
+                .bind(&doc.version)
+                .bind(doc.updated_at.as_ref().or(doc.created_at.as_ref()))
+                .bind(doc.draft)
+                .bind(doc.collection.as_ref().map(|c| &c.id))
+                .bind(&doc.body)
+                .bind(encode(&doc.layout))
+                .bind(&doc.html)
+                .bind(encode(&doc.headings))
+                .bind(&doc.content_hash)
+                .bind(&now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM document_tags WHERE document_id = ?1")
+                    .bind(&doc.id)
+                    .execute(&mut *tx)
+                    .await?;
+                for (position, tag) in doc.tags.iter().enumerate() {
+                    sqlx::query("INSERT INTO document_tags (document_id, position, tag) VALUES (?1, ?2, ?3)")
+                        .bind(&doc.id)
+                        .bind(position as i64)
+                        .bind(tag)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                sqlx::query("DELETE FROM edges WHERE source_id = ?1")
+                    .bind(&doc.id)
+                    .execute(&mut *tx)
+                    .await?;
+                for (position, edge) in doc.edges.iter().enumerate() {
+                    sqlx::query("INSERT INTO edges (source_id, kind, position, target_id, target_ref) VALUES (?1, ?2, ?3, ?4, ?5)")
+                        .bind(&doc.id)
+                        .bind(edge.kind.as_str())
+                        .bind(position as i64)
+                        .bind(&edge.target_id)
+                        .bind(&edge.target_ref)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            for (id, html) in rerendered {
+                sqlx::query("UPDATE documents SET html = ?1 WHERE id = ?2")
+                    .bind(html)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+
+        pub(super) async fn list_documents_impl(
+            &self,
+            query: &DocumentQuery,
+        ) -> Result<Page<DocumentSummary>, StoreError> {
+            let limit = query.limit.unwrap_or(50).clamp(1, 200);
+            let offset = query.offset.unwrap_or(0);
+            let order = match query.sort.unwrap_or_default() {
+                DocumentSort::Title => "d.title COLLATE NOCASE, d.id",
+                DocumentSort::Updated => {
+                    "d.sort_date IS NULL, d.sort_date DESC, d.title COLLATE NOCASE"
+                }
+            };
+            let filter = "WHERE (?1 IS NULL OR d.collection_id = ?1) \
+                 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM document_tags t WHERE t.document_id = d.id AND t.tag = ?2))";
+            let rows = sqlx::query(&format!(
+                "SELECT {SUMMARY_COLUMNS} FROM documents d LEFT JOIN collections c ON c.id = d.collection_id \
+                 {filter} ORDER BY {order} LIMIT ?3 OFFSET ?4"
+            ))
+            .bind(&query.collection)
+            .bind(&query.tag)
+            .bind(limit as i64)
+            .bind(offset as i64)
+            .fetch_all(&self.pool)
+            .await?;
+            let total: i64 =
+                sqlx::query_scalar(&format!("SELECT COUNT(*) FROM documents d {filter}"))
+                    .bind(&query.collection)
+                    .bind(&query.tag)
+                    .fetch_one(&self.pool)
+                    .await?;
+            Ok(Page {
+                items: rows.iter().map(summary).collect::<Result<_, _>>()?,
+                total: total as u64,
+                offset,
+                limit,
+            })
+        }
+
+        pub(super) async fn document_impl(
+            &self,
+            id: &str,
+        ) -> Result<Option<DocumentView>, StoreError> {
+            let Some(row) = sqlx::query(&format!(
+                "SELECT {SUMMARY_COLUMNS}, d.author, d.created_at, d.version, d.html, d.headings, d.source_path \
+                 FROM documents d LEFT JOIN collections c ON c.id = d.collection_id WHERE d.id = ?1"
+            ))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            else {
+                return Ok(None);
+            };
+            let mut view = DocumentView {
+                summary: summary(&row)?,
+                author: row.get("author"),
+                created_at: row.get("created_at"),
+                version: row.get("version"),
+                html: row.get("html"),
+                headings: json(row.get::<&str, _>("headings"))?,
+                prerequisites: Vec::new(),
+                successors: Vec::new(),
+                related: Vec::new(),
+                backlinks: Vec::new(),
+                reading_path: Vec::new(),
+                cycles: Vec::new(),
+                source_path: row.get("source_path"),
+            };
+            let edges = sqlx::query(
+                "SELECT e.kind, e.target_id, e.target_ref, t.title FROM edges e \
+                 LEFT JOIN documents t ON t.id = e.target_id WHERE e.source_id = ?1 AND e.kind <> 'link' ORDER BY e.position",
+            )
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+            for edge in &edges {
+                let title: Option<String> = edge.get("title");
+                let related = Related {
+                    id: edge.get("target_id"),
+                    exists: title.is_some(),
+                    title: title.unwrap_or_else(|| edge.get("target_ref")),
+                };
+                match edge.get::<&str, _>("kind") {
+                    "prerequisite" => view.prerequisites.push(related),
+                    "successor" => view.successors.push(related),
+                    _ => view.related.push(related),
+                }
+            }
+            let backlinks = sqlx::query(
+                "SELECT DISTINCT s.id, s.title FROM edges e JOIN documents s ON s.id = e.source_id \
+                 WHERE e.target_id = ?1 AND e.source_id <> ?1 ORDER BY s.title COLLATE NOCASE",
+            )
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+            view.backlinks = backlinks
+                .iter()
+                .map(|r| Related {
+                    id: r.get("id"),
+                    title: r.get("title"),
+                    exists: true,
+                })
+                .collect();
+            Ok(Some(view))
+        }
+
+        pub(super) async fn prerequisites_impl(
+            &self,
+        ) -> Result<HashMap<String, Vec<String>>, StoreError> {
+            let rows = sqlx::query("SELECT source_id, target_id FROM edges WHERE kind = 'prerequisite' ORDER BY source_id, position")
+                .fetch_all(&self.pool)
+                .await?;
+            let mut map: HashMap<String, Vec<String>> = HashMap::new();
+            for row in rows {
+                map.entry(row.get("source_id"))
+                    .or_default()
+                    .push(row.get("target_id"));
+            }
+            Ok(map)
+        }
+
+        pub(super) async fn titles_impl(
+            &self,
+            ids: &[String],
+        ) -> Result<HashMap<String, String>, StoreError> {
+            let rows = sqlx::query(
+                "SELECT id, title FROM documents WHERE id IN (SELECT value FROM json_each(?1))",
+            )
+            .bind(encode(&ids))
+            .fetch_all(&self.pool)
+            .await?;
+            Ok(rows.iter().map(|r| (r.get("id"), r.get("title"))).collect())
+        }
+
+        pub(super) async fn tags_impl(&self) -> Result<Vec<TagCount>, StoreError> {
+            let rows = sqlx::query("SELECT tag, COUNT(DISTINCT document_id) AS n FROM document_tags GROUP BY tag ORDER BY n DESC, tag")
+                .fetch_all(&self.pool)
+                .await?;
+            Ok(rows
+                .iter()
+                .map(|r| TagCount {
+                    tag: r.get("tag"),
+                    count: r.get::<i64, _>("n") as u64,
+                })
+                .collect())
+        }
+
+        pub(super) async fn collections_impl(&self) -> Result<Vec<CollectionSummary>, StoreError> {
+            let rows = sqlx::query(
+                "SELECT c.id, c.title, COUNT(d.id) AS n FROM collections c JOIN documents d ON d.collection_id = c.id \
+                 GROUP BY c.id, c.title ORDER BY c.title COLLATE NOCASE",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            Ok(rows
+                .iter()
+                .map(|r| CollectionSummary {
+                    id: r.get("id"),
+                    title: r.get("title"),
+                    count: r.get::<i64, _>("n") as u64,
+                })
+                .collect())
+        }
+
+        pub(super) async fn graph_impl(&self) -> Result<Graph, StoreError> {
+            let documents =
+                sqlx::query("SELECT id, title, collection_id FROM documents ORDER BY id")
+                    .fetch_all(&self.pool)
+                    .await?;
+            let mut nodes: BTreeMap<String, GraphNode> = documents
+                .iter()
+                .map(|r| {
+                    let id: String = r.get("id");
+                    (
+                        id.clone(),
+                        GraphNode {
+                            id,
+                            title: r.get("title"),
+                            collection: r.get("collection_id"),
+                            exists: true,
+                        },
+                    )
+                })
+                .collect();
+            let rows = sqlx::query("SELECT DISTINCT source_id, target_id, kind FROM edges ORDER BY source_id, kind, target_id")
+                .fetch_all(&self.pool)
+                .await?;
+            let mut edges = Vec::with_capacity(rows.len());
+            for row in rows {
+                let target: String = row.get("target_id");
+                nodes.entry(target.clone()).or_insert_with(|| GraphNode {
+                    id: target.clone(),
+                    title: target.clone(),
+                    collection: None,
+                    exists: false,
+                });
+                edges.push(GraphEdge {
+                    source: row.get("source_id"),
+                    target,
+                    kind: edge_kind(row.get("kind")),
+                });
+            }
+            Ok(Graph {
+                nodes: nodes.into_values().collect(),
+                edges,
+            })
+        }
+
+        pub(super) async fn wanted_impl(&self) -> Result<Vec<WantedPage>, StoreError> {
+            let rows = sqlx::query(
+                "SELECT DISTINCT e.target_id, s.id, s.title FROM edges e JOIN documents s ON s.id = e.source_id \
+                 WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = e.target_id) \
+                 ORDER BY e.target_id, s.title COLLATE NOCASE",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            let mut wanted: Vec<WantedPage> = Vec::new();
+            for row in rows {
+                let target: String = row.get("target_id");
+                let by = Related {
+                    id: row.get("id"),
+                    title: row.get("title"),
+                    exists: true,
+                };
+                match wanted.last_mut() {
+                    Some(page) if page.id == target => page.wanted_by.push(by),
+                    _ => wanted.push(WantedPage {
+                        id: target,
+                        wanted_by: vec![by],
+                    }),
+                }
+            }
+            Ok(wanted)
+        }
+
+        pub(super) async fn sources_impl(
+            &self,
+            id: Option<&str>,
+        ) -> Result<Vec<SourceDocument>, StoreError> {
+            let rows = sqlx::query("SELECT source_path, layout, body FROM documents WHERE ?1 IS NULL OR id = ?1 ORDER BY source_path")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(SourceDocument {
+                        source_path: r.get("source_path"),
+                        layout: json(r.get::<&str, _>("layout"))?,
+                        body: r.get("body"),
+                    })
+                })
+                .collect()
+        }
+
+        pub(super) async fn count_documents_impl(&self) -> Result<u64, StoreError> {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents")
+                .fetch_one(&self.pool)
+                .await?;
+            Ok(n as u64)
+        }
+    }
+
+    fn edge_kind(kind: &str) -> EdgeKind {
+        match kind {
+            "prerequisite" => EdgeKind::Prerequisite,
+            "successor" => EdgeKind::Successor,
+            "related" => EdgeKind::Related,
+            _ => EdgeKind::Link,
+        }
     }
 }

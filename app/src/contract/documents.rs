@@ -1,0 +1,263 @@
+//! The knowledge base's types on the wire: documents, collections, tags, the graph, and import
+//! reports.
+
+use serde::{Deserialize, Serialize};
+
+/// One entry of a list of documents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentSummary {
+    /// The document's id (a slug), used in its URL.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Its one-line description, if any.
+    pub description: Option<String>,
+    /// The collection it belongs to, if any.
+    pub collection: Option<CollectionRef>,
+    /// Its tags, in the order written.
+    pub tags: Vec<String>,
+    /// `updated_at` (else `created_at`) as written in its front matter.
+    pub updated_at: Option<String>,
+    /// Whether it is marked as a draft.
+    pub draft: bool,
+}
+
+/// A collection as other records point to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionRef {
+    /// The collection's id (a slug).
+    pub id: String,
+    /// Its title.
+    pub title: String,
+}
+
+/// A page of results and how many there are in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    /// This page's items.
+    pub items: Vec<T>,
+    /// How many items match, over all pages.
+    pub total: u64,
+    /// The offset of the first item.
+    pub offset: u64,
+    /// The page size asked for.
+    pub limit: u64,
+}
+
+/// How to order a document list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentSort {
+    /// By title, A to Z.
+    #[default]
+    Title,
+    /// Most recently updated first.
+    Updated,
+}
+
+/// Query of `GET /api/documents`: filters, order and page.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DocumentQuery {
+    /// Only documents with this tag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    /// Only documents in this collection (by id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection: Option<String>,
+    /// Order; by title when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<DocumentSort>,
+    /// How many to skip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// How many to return (1 to 200; 50 when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
+}
+
+/// Query naming one document by id (`GET /api/documents/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentId {
+    /// The document's id.
+    pub id: String,
+}
+
+/// Everything the document page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentView {
+    /// The list-level fields.
+    #[serde(flatten)]
+    pub summary: DocumentSummary,
+    /// Author, as written.
+    pub author: Option<String>,
+    /// `created_at`, as written.
+    pub created_at: Option<String>,
+    /// Version, as written (`1.0` stays `1.0`).
+    pub version: Option<String>,
+    /// The body rendered to sanitized HTML.
+    pub html: String,
+    /// The headings, for a table of contents.
+    pub headings: Vec<Heading>,
+    /// Notes to read first.
+    pub prerequisites: Vec<Related>,
+    /// Notes to read next.
+    pub successors: Vec<Related>,
+    /// Notes on neighbouring topics.
+    pub related: Vec<Related>,
+    /// Notes that link to this one (by a relationship or a link in their body).
+    pub backlinks: Vec<Related>,
+    /// Every transitive prerequisite, in an order that reads each before what needs it.
+    pub reading_path: Vec<Related>,
+    /// Prerequisite cycles met while building the reading path, each as a list of ids.
+    pub cycles: Vec<Vec<String>>,
+    /// Where the document came from when imported (e.g. `architecture/client-server.md`).
+    pub source_path: String,
+}
+
+/// A heading of a document, for the table of contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Heading {
+    /// 1 to 6.
+    pub level: u8,
+    /// Its text.
+    pub text: String,
+    /// The `id` of its anchor in the rendered HTML.
+    pub anchor: String,
+}
+
+/// Another document, as a relationship or a link points to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Related {
+    /// The target's id (for a missing target, the id it would have).
+    pub id: String,
+    /// The target's title; for a missing target, the reference as written.
+    pub title: String,
+    /// Whether the target exists; a missing one is a wanted page.
+    pub exists: bool,
+}
+
+/// A tag and how many documents carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagCount {
+    /// The tag.
+    pub tag: String,
+    /// How many documents carry it.
+    pub count: u64,
+}
+
+/// A collection and how many documents it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionSummary {
+    /// Its id (a slug).
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// How many documents it holds.
+    pub count: u64,
+}
+
+/// A page that is linked to but does not exist yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WantedPage {
+    /// The id it would have.
+    pub id: String,
+    /// Documents that point to it.
+    pub wanted_by: Vec<Related>,
+}
+
+/// The whole base as a graph.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Graph {
+    /// Every document (and every wanted page, with `exists: false`).
+    pub nodes: Vec<GraphNode>,
+    /// Every relationship and link.
+    pub edges: Vec<GraphEdge>,
+}
+
+/// A node of the [`Graph`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GraphNode {
+    /// Document id.
+    pub id: String,
+    /// Title (the id for a wanted page).
+    pub title: String,
+    /// Collection id, if any.
+    pub collection: Option<String>,
+    /// Whether the document exists.
+    pub exists: bool,
+}
+
+/// A typed edge of the [`Graph`], from `source` to `target`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GraphEdge {
+    /// The document the edge starts at.
+    pub source: String,
+    /// The document it points to.
+    pub target: String,
+    /// What kind of edge.
+    pub kind: EdgeKind,
+}
+
+/// The kinds of edge between documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EdgeKind {
+    /// `source` lists `target` under `prerequisites`.
+    Prerequisite,
+    /// `source` lists `target` under `successors`.
+    Successor,
+    /// `source` lists `target` under `related`.
+    Related,
+    /// `source`'s body links to `target`.
+    Link,
+}
+
+impl EdgeKind {
+    /// The name stored and sent for this kind.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EdgeKind::Prerequisite => "prerequisite",
+            EdgeKind::Successor => "successor",
+            EdgeKind::Related => "related",
+            EdgeKind::Link => "link",
+        }
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// Documents that did not exist before.
+    pub created: Vec<String>,
+    /// Documents whose content changed.
+    pub updated: Vec<String>,
+    /// Documents whose file was identical to what was stored.
+    pub unchanged: Vec<String>,
+    /// Files left out (only with `skip_invalid`), with why.
+    pub skipped: Vec<Problem>,
+    /// Ids referenced by relationships or links that no document has.
+    pub wanted: Vec<String>,
+}
+
+/// One thing wrong with an input file, located as `file:line:column`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// The file's path as given (inside an archive: the path within it).
+    pub file: String,
+    /// 1-based line; 0 when the problem is the whole file.
+    pub line: u32,
+    /// 1-based column; 0 when the problem is the whole file or line.
+    pub column: u32,
+    /// What is wrong, and where it helps, what would be right.
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )
+    }
+}

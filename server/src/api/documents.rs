@@ -1,0 +1,113 @@
+//! Reading the knowledge base: documents, tags, collections, the graph and wanted pages.
+
+use super::Reply;
+use crate::AppState;
+use crate::documents::export::to_markdown;
+use crate::documents::reading_path::reading_path;
+use crate::error::ApiError;
+use app::contract::{
+    DocumentId, DocumentQuery, GetDocument, GetGraph, ListCollections, ListDocuments, ListTags,
+    ListWanted, Related,
+};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+
+/// `GET /api/documents`.
+pub async fn list_documents(
+    State(state): State<AppState>,
+    super::Query(query): super::Query<DocumentQuery>,
+) -> Reply<ListDocuments> {
+    if let Some(limit) = query.limit
+        && !(1..=200).contains(&limit)
+    {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be between 1 and 200, not {limit}"
+        )));
+    }
+    Ok(Json(state.store.list_documents(&query).await?))
+}
+
+/// `GET /api/documents/{id}`.
+pub async fn get_document(
+    State(state): State<AppState>,
+    Path(DocumentId { id }): Path<DocumentId>,
+) -> Reply<GetDocument> {
+    let mut view = state
+        .store
+        .document(&id)
+        .await?
+        .ok_or_else(|| ApiError::DocumentNotFound(id.clone()))?;
+    let prerequisites = state.store.prerequisites().await?;
+    let (path, cycles) = reading_path(&id, &prerequisites);
+    let titles = state.store.titles(&path).await?;
+    view.reading_path = path
+        .into_iter()
+        .map(|id| match titles.get(&id) {
+            Some(title) => Related {
+                title: title.clone(),
+                id,
+                exists: true,
+            },
+            None => Related {
+                title: id.clone(),
+                id,
+                exists: false,
+            },
+        })
+        .collect();
+    view.cycles = cycles;
+    Ok(Json(view))
+}
+
+/// `GET /api/documents/{id}/raw`: the Markdown file, front matter included.
+pub async fn get_document_raw(
+    State(state): State<AppState>,
+    Path(DocumentId { id }): Path<DocumentId>,
+) -> Result<impl IntoResponse, ApiError> {
+    let source = state
+        .store
+        .source(&id)
+        .await?
+        .ok_or_else(|| ApiError::DocumentNotFound(id.clone()))?;
+    let file_name = source
+        .source_path
+        .rsplit('/')
+        .next()
+        .unwrap_or("document.md")
+        .to_owned();
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/markdown; charset=utf-8".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{}\"", file_name.replace('"', "")),
+            ),
+        ],
+        to_markdown(&source.layout, &source.body),
+    ))
+}
+
+/// `GET /api/tags`.
+pub async fn list_tags(State(state): State<AppState>) -> Reply<ListTags> {
+    Ok(Json(state.store.tags().await?))
+}
+
+/// `GET /api/collections`.
+pub async fn list_collections(State(state): State<AppState>) -> Reply<ListCollections> {
+    Ok(Json(state.store.collections().await?))
+}
+
+/// `GET /api/graph`.
+pub async fn get_graph(State(state): State<AppState>) -> Reply<GetGraph> {
+    Ok(Json(state.store.graph().await?))
+}
+
+/// `GET /api/wanted`.
+pub async fn list_wanted(State(state): State<AppState>) -> Reply<ListWanted> {
+    Ok(Json(state.store.wanted().await?))
+}

@@ -1,0 +1,52 @@
+//! The demo knowledge base that a new, empty Lore starts with: a few notes of our own on the
+//! topics Lore itself demonstrates (client-server architecture, load balancers, proxies, HTTP,
+//! TCP), in the three layouts import understands, with relationships that resolve.
+//! `lore serve --no-demo` starts empty instead.
+
+use super::SourceFile;
+use super::import::{ImportError, import};
+use crate::store::Store;
+
+/// The demo notes: path in the tree, and content. Embedded in the binary.
+const NOTES: &[(&str, &str)] = &[
+    (
+        "architecture/client-server.md",
+        include_str!("../../demo/architecture/client-server.md"),
+    ),
+    (
+        "system_design/load_balancer.md",
+        include_str!("../../demo/system_design/load_balancer.md"),
+    ),
+    (
+        "system_design/proxy.md",
+        include_str!("../../demo/system_design/proxy.md"),
+    ),
+    (
+        "networking/http.md",
+        include_str!("../../demo/networking/http.md"),
+    ),
+    (
+        "networking/tcp.md",
+        include_str!("../../demo/networking/tcp.md"),
+    ),
+];
+
+/// The demo notes as files to import.
+pub fn files() -> Vec<SourceFile> {
+    NOTES
+        .iter()
+        .map(|(path, text)| SourceFile {
+            path: (*path).to_owned(),
+            bytes: text.as_bytes().to_vec(),
+        })
+        .collect()
+}
+
+/// Imports the demo notes if the store has no documents; returns whether it did.
+pub async fn load_if_empty(store: &dyn Store) -> Result<bool, ImportError> {
+    if store.count_documents().await? > 0 {
+        return Ok(false);
+    }
+    import(store, files(), false, indicatif::ProgressBar::hidden()).await?;
+    Ok(true)
+}

@@ -1,0 +1,169 @@
+//! Writing documents back out as Markdown files with front matter: the inverse of
+//! [`parse`](super::parse), so that import, export and import again give identical documents.
+//!
+//! Every front-matter key is written back in its original order and spelling, the ones Lore
+//! does not interpret included; scalars keep their text (`1.0` stays `1.0`); the nested layout is
+//! written nested again, and TOML front matter as TOML.
+
+use super::front_matter::Syntax;
+use super::parse::Layout;
+use super::value::{Entries, Value, emit_yaml};
+use crate::store::SourceDocument;
+use std::io::Write;
+use std::path::Path;
+
+/// The file for a document with `layout` and `body`.
+pub fn to_markdown(layout: &Layout, body: &str) -> String {
+    if let Some(head) = &layout.head {
+        return format!("{head}{body}");
+    }
+    let mut out = String::new();
+    if let Some(collection) = &layout.collection_block {
+        out.push_str("---\n");
+        out.push_str(&emit_yaml(collection));
+        out.push_str("---\n");
+        out.push_str(&layout.preamble);
+    }
+    match layout.syntax {
+        Syntax::None if layout.front_matter.is_empty() => {}
+        Syntax::None | Syntax::Yaml => {
+            out.push_str("---\n");
+            out.push_str(&emit_yaml(&layout.front_matter));
+            out.push_str("---\n");
+        }
+        Syntax::Toml => {
+            out.push_str("+++\n");
+            out.push_str(&emit_toml(&layout.front_matter));
+            out.push_str("+++\n");
+        }
+    }
+    out.push_str(body);
+    out
+}
+
+/// The whole base as a `.zip` of Markdown files at their original paths.
+pub fn zip_archive(sources: &[SourceDocument]) -> zip::result::ZipResult<Vec<u8>> {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for source in sources {
+        writer.start_file(source.source_path.as_str(), options)?;
+        writer.write_all(to_markdown(&source.layout, &source.body).as_bytes())?;
+    }
+    Ok(writer.finish()?.into_inner())
+}
+
+/// Writes every document under `folder`, creating sub-folders; returns how many were written.
+pub fn write_folder(folder: &Path, sources: &[SourceDocument]) -> std::io::Result<usize> {
+    for source in sources {
+        let path = folder.join(&source.source_path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, to_markdown(&source.layout, &source.body))?;
+    }
+    Ok(sources.len())
+}
+
+/// TOML front matter: one `key = value` line per entry. Non-string scalars (numbers, booleans,
+/// dates) are written as they were read; strings are quoted by the toml crate.
+fn emit_toml(entries: &Entries) -> String {
+    entries
+        .iter()
+        .map(|(key, value)| format!("{} = {}\n", toml_key(key), toml_value(value)))
+        .collect()
+}
+
+fn toml_key(key: &str) -> String {
+    if !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        key.to_owned()
+    } else {
+        toml::Value::String(key.to_owned()).to_string()
+    }
+}
+
+fn toml_value(value: &Value) -> String {
+    match value {
+        Value::Plain(text) => text.clone(),
+        Value::Quoted { quoted } => toml::Value::String(quoted.clone()).to_string(),
+        Value::List(items) => format!(
+            "[{}]",
+            items.iter().map(toml_value).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Map { map: entries } => format!(
+            "{{ {} }}",
+            entries
+                .iter()
+                .map(|(k, v)| format!("{} = {}", toml_key(k), toml_value(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse::parse_document;
+    use super::*;
+
+    /// Checks both ways of writing a file: byte for byte while its front matter is untouched,
+    /// and regenerated from the entries (as after an edit in Lore), which must read back as the
+    /// same document.
+    fn round_trip(path: &str, text: &str) {
+        let first = parse_document(path, text).unwrap();
+        assert_eq!(
+            to_markdown(&first.layout, &first.body),
+            text,
+            "not given back byte for byte"
+        );
+
+        let mut edited = first.clone();
+        edited.layout.head = None;
+        let written = to_markdown(&edited.layout, &edited.body);
+        let mut second =
+            parse_document(path, &written).unwrap_or_else(|e| panic!("{written}\n{e:?}"));
+        second.layout.head = None;
+        assert_eq!(edited, second, "written as:\n{written}");
+        assert_eq!(
+            to_markdown(&second.layout, &second.body),
+            written,
+            "export is not a fixpoint"
+        );
+    }
+
+    #[test]
+    fn the_nested_layout_round_trips() {
+        round_trip(
+            "architecture/a.md",
+            include_str!("../../tests/fixtures/nested-collection.md"),
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_scalars_as_written_round_trip() {
+        round_trip(
+            "a.md",
+            "---\ntitle: 'Quoted: title'\nversion: 1.0\nweight: 10\nextra:\n  nested: [1, two]\n  empty:\n  when: 2025-01-01\naliases: []\n---\nBody\n",
+        );
+    }
+
+    #[test]
+    fn toml_front_matter_round_trips_as_toml() {
+        let text = "+++\ntitle = \"T\"\ndraft = true\nweight = 3\ntags = [\"a\", \"b\"]\ndate = 2024-05-06\n+++\nBody\n";
+        round_trip("a.md", text);
+        let mut doc = parse_document("a.md", text).unwrap();
+        doc.layout.head = None;
+        assert!(to_markdown(&doc.layout, &doc.body).starts_with("+++\n"));
+    }
+
+    #[test]
+    fn a_file_without_front_matter_stays_without() {
+        round_trip("notes/plain.md", "# Plain\n\nNo front matter here.\n");
+        let doc = parse_document("notes/plain.md", "# Plain\n").unwrap();
+        assert_eq!(to_markdown(&doc.layout, &doc.body), "# Plain\n");
+    }
+}

@@ -1,0 +1,489 @@
+//! Planning an import: from a batch of files to the records to store, or to every problem
+//! found, located as `file:line:column`.
+//!
+//! All or nothing by default: one problem in one file and the plan is refused, with every
+//! problem of every file listed at once, so a user fixes them in one pass. With `skip_invalid`
+//! the valid files go in and the others are listed as skipped. Files identical to what is
+//! stored are left alone, so re-importing a folder only touches what changed.
+
+use super::parse::{ParsedDocument, id_from_path, parse_document, slugify};
+use super::render::{NoteLink, render};
+use super::{CollectionRecord, DocumentRecord, Edge, SourceFile};
+use crate::store::{Store, StoreError};
+use app::contract::{EdgeKind, ImportReport, Problem};
+use indicatif::ProgressBar;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// The largest note accepted. Notes are text; a bigger `.md` is almost always something else
+/// under the wrong name, and every note is rendered in memory.
+pub const MAX_FILE_BYTES: usize = 1024 * 1024;
+
+/// A document the store already holds, as the planner needs to know it.
+#[derive(Debug, Clone)]
+pub struct KnownDocument {
+    /// Its id.
+    pub id: String,
+    /// Its path in the imported tree.
+    pub source_path: String,
+    /// SHA-256 of the file it came from.
+    pub content_hash: String,
+}
+
+/// An existing document to render again because a note it links to now exists.
+#[derive(Debug, Clone)]
+pub struct StoredBody {
+    /// Its id.
+    pub id: String,
+    /// Its path, for resolving relative links.
+    pub source_path: String,
+    /// Its Markdown.
+    pub body: String,
+}
+
+/// What to write, and what to tell the user.
+#[derive(Debug, Default)]
+pub struct ImportPlan {
+    /// New and changed documents.
+    pub upserts: Vec<DocumentRecord>,
+    /// Ids that did not exist before this import (existing notes linking to them need their
+    /// HTML rendered again: see [`rerender`]).
+    pub created: Vec<String>,
+    /// The report for the user (everything but `wanted`, filled in once stored).
+    pub report: ImportReport,
+    /// Resolves references over the stored documents and this import's.
+    pub resolver: Resolver,
+}
+
+/// Resolves references between notes: relative paths through the tree, bare words as ids.
+#[derive(Debug, Default)]
+pub struct Resolver {
+    by_path: HashMap<String, String>,
+    ids: HashSet<String>,
+}
+
+impl Resolver {
+    /// A resolver over documents given as `(id, source_path)`.
+    pub fn new<'a>(documents: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut by_path = HashMap::new();
+        let mut ids = HashSet::new();
+        for (id, path) in documents {
+            by_path.insert(path.to_owned(), id.to_owned());
+            ids.insert(id.to_owned());
+        }
+        Self { by_path, ids }
+    }
+
+    /// The id `reference` names, written in the note at `from_path`.
+    pub fn resolve(&self, from_path: &str, reference: &str) -> String {
+        let reference = reference.trim();
+        let is_path = reference.contains('/')
+            || reference.ends_with(".md")
+            || reference.ends_with(".markdown");
+        if !is_path {
+            return if self.ids.contains(reference) {
+                reference.to_owned()
+            } else {
+                slugify(reference)
+            };
+        }
+        let joined = join_relative(from_path, reference);
+        for candidate in [joined.clone(), format!("{joined}.md")] {
+            if let Some(id) = self.by_path.get(&candidate) {
+                return id.clone();
+            }
+        }
+        id_from_path(&joined)
+    }
+
+    /// Whether a document has this id.
+    pub fn exists(&self, id: &str) -> bool {
+        self.ids.contains(id)
+    }
+
+    fn link(&self, from_path: &str, destination: &str) -> NoteLink {
+        let id = self.resolve(from_path, destination);
+        NoteLink {
+            exists: self.exists(&id),
+            id,
+        }
+    }
+}
+
+/// `reference` relative to the folder of `from_path`, with `.` and `..` applied.
+fn join_relative(from_path: &str, reference: &str) -> String {
+    let mut parts: Vec<&str> = from_path.split('/').collect();
+    parts.pop();
+    for segment in reference.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+/// Plans the import of `files` into a store that holds `known`.
+///
+/// `progress` advances once per file parsed and once per document rendered.
+pub fn plan(
+    files: Vec<SourceFile>,
+    known: &[KnownDocument],
+    skip_invalid: bool,
+    progress: &ProgressBar,
+) -> Result<ImportPlan, Vec<Problem>> {
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut parsed: Vec<(ParsedDocument, String)> = Vec::new();
+    let mut seen_paths = HashSet::new();
+
+    for file in files {
+        progress.inc(1);
+        if !seen_paths.insert(file.path.clone()) {
+            problems.push(whole_file(
+                &file.path,
+                "the same path appears twice in this import",
+            ));
+            continue;
+        }
+        if file.bytes.len() > MAX_FILE_BYTES {
+            problems.push(whole_file(
+                &file.path,
+                format!(
+                    "the file is {} bytes; notes may be at most {MAX_FILE_BYTES} bytes",
+                    file.bytes.len()
+                ),
+            ));
+            continue;
+        }
+        let text = match std::str::from_utf8(&file.bytes) {
+            Ok(text) => text,
+            Err(error) => {
+                let (line, column) = position_of(&file.bytes, error.valid_up_to());
+                problems.push(Problem {
+                    file: file.path.clone(),
+                    line,
+                    column,
+                    message: "the file is not valid UTF-8 text".to_owned(),
+                });
+                continue;
+            }
+        };
+        match parse_document(&file.path, text) {
+            Ok(document) => parsed.push((document, hash(&file.bytes))),
+            Err(located) => problems.extend(located.into_iter().map(|l| Problem {
+                file: file.path.clone(),
+                line: l.line,
+                column: l.column,
+                message: l.message,
+            })),
+        }
+    }
+
+    // Ids must be unique within the batch and must not belong to another file already stored.
+    let known_by_id: HashMap<&str, &KnownDocument> =
+        known.iter().map(|k| (k.id.as_str(), k)).collect();
+    let mut claimed: HashMap<String, String> = HashMap::new();
+    parsed.retain(|(document, _)| {
+        let clash = claimed.get(&document.id).cloned().or_else(|| {
+            known_by_id
+                .get(document.id.as_str())
+                .filter(|k| k.source_path != document.source_path)
+                .map(|k| k.source_path.clone())
+        });
+        match clash {
+            Some(other) => {
+                let (line, column) = document.id_at;
+                problems.push(Problem {
+                    file: document.source_path.clone(),
+                    line,
+                    column,
+                    message: format!("duplicate id `{}`: `{other}` already has it", document.id),
+                });
+                false
+            }
+            None => {
+                claimed.insert(document.id.clone(), document.source_path.clone());
+                true
+            }
+        }
+    });
+
+    let mut report = ImportReport::default();
+    if !problems.is_empty() {
+        if !skip_invalid {
+            return Err(problems);
+        }
+        report.skipped = problems;
+    }
+
+    let resolver = Resolver::new(
+        known
+            .iter()
+            .map(|k| (k.id.as_str(), k.source_path.as_str()))
+            .chain(
+                parsed
+                    .iter()
+                    .map(|(d, _)| (d.id.as_str(), d.source_path.as_str())),
+            ),
+    );
+    let mut plan = ImportPlan::default();
+    for (document, content_hash) in parsed {
+        progress.inc(1);
+        match known_by_id.get(document.id.as_str()) {
+            Some(existing) if existing.content_hash == content_hash => {
+                report.unchanged.push(document.id);
+                continue;
+            }
+            Some(_) => report.updated.push(document.id.clone()),
+            None => {
+                report.created.push(document.id.clone());
+                plan.created.push(document.id.clone());
+            }
+        }
+        plan.upserts
+            .push(build_record(document, content_hash, &resolver));
+    }
+    plan.report = report;
+    plan.resolver = resolver;
+    Ok(plan)
+}
+
+/// Why an import wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// Some files are invalid (and `skip_invalid` was not asked for).
+    #[error("{} problem(s) in the imported files; nothing was imported", .0.len())]
+    Invalid(Vec<Problem>),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Imports `files` into `store`: plans (parsing and rendering off the async runtime), renders
+/// again the stored notes whose links now resolve, and writes everything in one transaction.
+///
+/// `progress` (hidden for the API) counts two steps per file: parsed, then rendered.
+pub async fn import(
+    store: &dyn Store,
+    files: Vec<SourceFile>,
+    skip_invalid: bool,
+    progress: ProgressBar,
+) -> Result<ImportReport, ImportError> {
+    let known = store.known_documents().await?;
+    progress.set_length(2 * files.len() as u64);
+    let mut plan =
+        tokio::task::spawn_blocking(move || plan(files, &known, skip_invalid, &progress))
+            .await
+            .expect("the import planner does not panic")
+            .map_err(ImportError::Invalid)?;
+    let in_batch: HashSet<&str> = plan.upserts.iter().map(|r| r.id.as_str()).collect();
+    let mut linking = store.bodies_linking_to(&plan.created).await?;
+    linking.retain(|b| !in_batch.contains(b.id.as_str()));
+    let rerendered = rerender(&linking, &plan.resolver);
+    store.apply_import(&plan.upserts, &rerendered).await?;
+    plan.report.wanted = wanted(&plan.upserts, &plan.resolver);
+    Ok(plan.report)
+}
+
+/// Renders again the bodies of existing notes (their links may now point at notes that exist).
+pub fn rerender(bodies: &[StoredBody], resolver: &Resolver) -> Vec<(String, String)> {
+    bodies
+        .iter()
+        .map(|b| {
+            (
+                b.id.clone(),
+                render(&b.body, &|dest| Some(resolver.link(&b.source_path, dest))).html,
+            )
+        })
+        .collect()
+}
+
+fn build_record(
+    document: ParsedDocument,
+    content_hash: String,
+    resolver: &Resolver,
+) -> DocumentRecord {
+    let path = document.source_path.clone();
+    let rendered = render(&document.body, &|destination| {
+        Some(resolver.link(&path, destination))
+    });
+    let mut edges: Vec<Edge> = document
+        .relationships
+        .iter()
+        .map(|(kind, reference)| Edge {
+            kind: *kind,
+            target_id: resolver.resolve(&path, reference),
+            target_ref: reference.to_owned(),
+        })
+        .collect();
+    edges.extend(rendered.links.iter().map(|id| Edge {
+        kind: EdgeKind::Link,
+        target_id: id.clone(),
+        target_ref: id.clone(),
+    }));
+    DocumentRecord {
+        id: document.id,
+        source_path: document.source_path,
+        title: document.title,
+        description: document.description,
+        author: document.author,
+        created_at: document.created_at,
+        updated_at: document.updated_at,
+        version: document.version,
+        draft: document.draft,
+        tags: document.tags,
+        collection: document.collection.map(|c| CollectionRecord {
+            id: c.id,
+            title: c.title,
+            front_matter: c.entries,
+        }),
+        body: document.body,
+        layout: document.layout,
+        html: rendered.html,
+        headings: rendered.headings,
+        edges,
+        content_hash,
+    }
+}
+
+/// Ids that are referenced but exist nowhere, sorted.
+pub fn wanted(records: &[DocumentRecord], resolver: &Resolver) -> Vec<String> {
+    records
+        .iter()
+        .flat_map(|r| r.edges.iter())
+        .filter(|e| !resolver.exists(&e.target_id))
+        .map(|e| e.target_id.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+fn whole_file(path: &str, message: impl Into<String>) -> Problem {
+    Problem {
+        file: path.to_owned(),
+        line: 0,
+        column: 0,
+        message: message.into(),
+    }
+}
+
+fn hash(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+/// 1-based line and column of byte `offset` (columns counted in characters of the valid text).
+fn position_of(bytes: &[u8], offset: usize) -> (u32, u32) {
+    let before = String::from_utf8_lossy(&bytes[..offset]);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(column).unwrap_or(u32::MAX),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, text: &str) -> SourceFile {
+        SourceFile {
+            path: path.to_owned(),
+            bytes: text.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn relative_paths_resolve_through_the_tree() {
+        let resolver = Resolver::new([
+            ("lb", "system_design/load_balancer.md"),
+            ("http", "networking/http.md"),
+        ]);
+        assert_eq!(
+            resolver.resolve("architecture/a.md", "../system_design/load_balancer.md"),
+            "lb"
+        );
+        assert_eq!(resolver.resolve("networking/x.md", "http.md"), "http");
+        assert_eq!(resolver.resolve("a.md", "http"), "http");
+        assert_eq!(resolver.resolve("a.md", "../nowhere/proxy.md"), "proxy");
+        assert_eq!(resolver.resolve("a.md", "Load Balancer"), "load-balancer");
+    }
+
+    #[test]
+    fn every_problem_in_every_file_is_reported_and_nothing_is_planned() {
+        let files = vec![
+            file("good.md", "---\ntitle: Good\n---\n"),
+            file("bad-yaml.md", "---\ntitle: [unclosed\n---\n"),
+            file("bad-date.md", "---\ncreated_at: yesterday\n---\n"),
+            SourceFile {
+                path: "binary.md".into(),
+                bytes: vec![b'a', b'\n', 0xff, 0xfe],
+            },
+        ];
+        let problems = plan(files, &[], false, &ProgressBar::hidden()).unwrap_err();
+        let files: Vec<_> = problems.iter().map(|p| p.file.as_str()).collect();
+        assert_eq!(files, ["bad-yaml.md", "bad-date.md", "binary.md"]);
+        assert_eq!((problems[2].line, problems[2].column), (2, 1));
+    }
+
+    #[test]
+    fn skip_invalid_imports_the_rest_and_lists_what_it_skipped() {
+        let files = vec![
+            file("good.md", "# Good\n"),
+            file("bad.md", "---\ndraft: perhaps\n---\n"),
+        ];
+        let plan = plan(files, &[], true, &ProgressBar::hidden()).unwrap();
+        assert_eq!(plan.report.created, ["good"]);
+        assert_eq!(plan.report.skipped[0].file, "bad.md");
+    }
+
+    #[test]
+    fn a_duplicate_id_names_the_file_that_has_it() {
+        let files = vec![
+            file("a/x.md", "---\nid: same\n---\n"),
+            file("b/y.md", "---\nid: same\n---\n"),
+        ];
+        let problems = plan(files, &[], false, &ProgressBar::hidden()).unwrap_err();
+        assert_eq!(problems[0].file, "b/y.md");
+        assert_eq!(
+            problems[0].message,
+            "duplicate id `same`: `a/x.md` already has it"
+        );
+        assert_eq!((problems[0].line, problems[0].column), (2, 5));
+    }
+
+    #[test]
+    fn an_unchanged_file_is_left_alone() {
+        let text = "# Same\n";
+        let known = [KnownDocument {
+            id: "same".into(),
+            source_path: "same.md".into(),
+            content_hash: hash(text.as_bytes()),
+        }];
+        let plan = plan(
+            vec![file("same.md", text)],
+            &known,
+            false,
+            &ProgressBar::hidden(),
+        )
+        .unwrap();
+        assert!(plan.upserts.is_empty());
+        assert_eq!(plan.report.unchanged, ["same"]);
+    }
+
+    #[test]
+    fn an_oversized_file_is_refused() {
+        let big = "a".repeat(MAX_FILE_BYTES + 1);
+        let problems = plan(
+            vec![file("big.md", &big)],
+            &[],
+            false,
+            &ProgressBar::hidden(),
+        )
+        .unwrap_err();
+        assert!(problems[0].message.contains("at most"));
+    }
+}

@@ -1,0 +1,88 @@
+//! The knowledge base's documents: reading Markdown files into documents, rendering them,
+//! resolving the links between them, and writing them back out.
+//!
+//! This module knows nothing of HTTP or SQL: the import plan it produces is written by the
+//! [`store`](crate::store) in one transaction, and the API and the CLI both call it.
+
+pub mod demo;
+pub mod export;
+pub mod front_matter;
+pub mod import;
+pub mod parse;
+pub mod reading_path;
+pub mod render;
+pub mod sources;
+pub mod value;
+
+use app::contract::{EdgeKind, Heading};
+use parse::Layout;
+
+/// A file to import: its `/`-separated path inside the imported tree, and its bytes.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path inside the tree (`architecture/client-server.md`); also how problems name it.
+    pub path: String,
+    /// The raw content, not yet known to be UTF-8.
+    pub bytes: Vec<u8>,
+}
+
+/// A document ready to be stored: parsed, rendered and with its references resolved.
+#[derive(Debug, Clone)]
+pub struct DocumentRecord {
+    /// Its id.
+    pub id: String,
+    /// Where it was in the imported tree.
+    pub source_path: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Author.
+    pub author: Option<String>,
+    /// As written.
+    pub created_at: Option<String>,
+    /// As written.
+    pub updated_at: Option<String>,
+    /// As written.
+    pub version: Option<String>,
+    /// Draft flag.
+    pub draft: bool,
+    /// Tags in order.
+    pub tags: Vec<String>,
+    /// Collection, if any.
+    pub collection: Option<CollectionRecord>,
+    /// The Markdown body.
+    pub body: String,
+    /// The file's shape, for export.
+    pub layout: Layout,
+    /// Rendered, sanitized HTML.
+    pub html: String,
+    /// Table of contents.
+    pub headings: Vec<Heading>,
+    /// Relationships and links, resolved.
+    pub edges: Vec<Edge>,
+    /// SHA-256 of the file, hex.
+    pub content_hash: String,
+}
+
+/// A collection to create or update.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CollectionRecord {
+    /// Slug.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// The collection block, when a file had one.
+    pub front_matter: value::Entries,
+}
+
+/// One resolved edge from a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edge {
+    /// Relationship kind, or a body link.
+    pub kind: EdgeKind,
+    /// The id it resolves to (existing or wanted).
+    pub target_id: String,
+    /// The reference as written.
+    pub target_ref: String,
+}
