@@ -4,7 +4,8 @@
 
 use app::api::ClientError;
 use app::contract::{
-    ENDPOINTS, Endpoint, ErrorCode, ErrorEnvelope, Hello, HelloResponse, Method, request_url,
+    DocumentId, DocumentQuery, ENDPOINTS, Endpoint, ErrorCode, ErrorEnvelope, GetDocument, Hello,
+    HelloResponse, ListDocuments, Method, request_url,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -56,7 +57,31 @@ fn every_endpoint_lives_under_api_and_is_declared_once() {
             endpoint.path
         );
     }
-    assert_eq!(ENDPOINTS.len(), 3);
+    let names: Vec<_> = ENDPOINTS.iter().map(|e| e.name).collect();
+    assert!(
+        names.starts_with(&["Hello", "Health", "Ready"]),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn a_path_field_fills_its_segment_and_the_rest_become_the_query() {
+    let one = DocumentId {
+        id: "web-client-server".to_owned(),
+    };
+    assert_eq!(
+        request_url::<GetDocument>(&one).unwrap(),
+        "/api/documents/web-client-server"
+    );
+    let query = DocumentQuery {
+        tag: Some("system design".to_owned()),
+        limit: Some(10),
+        ..DocumentQuery::default()
+    };
+    assert_eq!(
+        request_url::<ListDocuments>(&query).unwrap(),
+        "/api/documents?tag=system+design&limit=10"
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! `TestApp`: the server as the binary starts it, on a free port, with a fresh SQLite database
 //! in a temporary folder, plus typed helpers to call it.
 
-use app::contract::{Endpoint, ErrorEnvelope};
+use app::contract::{Endpoint, ErrorEnvelope, ImportReport};
 use axum::Router;
 use server::startup::serve;
 use server::store::SqliteStore;
@@ -95,6 +95,42 @@ impl TestApp {
             response.status()
         );
         response.json().await.unwrap()
+    }
+
+    /// Uploads files to `POST /api/import` as a browser form would: one `files` part each.
+    pub async fn import(&self, files: &[(&str, &[u8])], skip_invalid: bool) -> reqwest::Response {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, bytes) in files {
+            let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string());
+            form = form.part("files", part);
+        }
+        if skip_invalid {
+            form = form.text("skip_invalid", "true");
+        }
+        self.client
+            .post(self.url("/api/import"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Imports files that must all be valid, and returns the report.
+    pub async fn import_ok(&self, files: &[(&str, &[u8])]) -> ImportReport {
+        let response = self.import(files, false).await;
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        assert_eq!(status, 200, "import failed: {body}");
+        serde_json::from_str(&body).unwrap()
+    }
+
+    /// GETs `path` and decodes a successful JSON answer.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let response = self.get(path).await;
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        assert_eq!(status, 200, "GET {path}: {body}");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: {e}: {body}"))
     }
 
     /// Asserts `response` is a JSON error envelope with `status`, and returns the envelope.

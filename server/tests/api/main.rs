@@ -2,6 +2,8 @@
 //! spoken to over real HTTP. One test binary for all of them, to link once.
 
 mod client_files;
+mod documents;
 mod helpers;
+mod import_export;
 mod meta;
 mod shutdown;

@@ -1,0 +1,300 @@
+//! Markdown in and out over HTTP: all-or-nothing imports with located problems, re-imports,
+//! archives, the raw view, and the export round trip.
+
+use crate::helpers::TestApp;
+use app::contract::{CollectionSummary, DocumentSummary, DocumentView, ErrorCode, Page};
+use server::documents::demo;
+use std::io::Write;
+
+const NESTED: &[u8] = include_bytes!("../fixtures/nested-collection.md");
+
+fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in files {
+        writer
+            .start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        writer.write_all(bytes).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    (0..archive.len())
+        .map(|i| {
+            let mut entry = archive.by_index(i).unwrap();
+            let mut content = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut content).unwrap();
+            (entry.name().to_owned(), content)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_nested_layout_imports_as_a_collection_holding_the_document() {
+    let app = TestApp::spawn().await;
+
+    let report = app
+        .import_ok(&[("architecture/client-server.md", NESTED)])
+        .await;
+
+    assert_eq!(report.created, ["web-client-server-architecture"]);
+    assert_eq!(report.wanted, ["http", "load-balancer", "proxy"]);
+    let collections: Vec<CollectionSummary> = app.get_json("/api/collections").await;
+    assert_eq!(
+        (collections[0].id.as_str(), collections[0].title.as_str()),
+        ("architecture", "Architecture")
+    );
+    let doc: DocumentView = app
+        .get_json("/api/documents/web-client-server-architecture")
+        .await;
+    assert_eq!(
+        doc.summary.tags,
+        [
+            "client_server",
+            "architecture",
+            "system_design",
+            "networking"
+        ]
+    );
+    let related: Vec<_> = doc
+        .related
+        .iter()
+        .map(|r| (r.id.as_str(), r.exists))
+        .collect();
+    assert_eq!(
+        related,
+        [("load-balancer", false), ("proxy", false), ("http", false)]
+    );
+    assert!(
+        !doc.html.contains("id: web-client-server-architecture"),
+        "front matter leaked into the body"
+    );
+    assert!(!doc.html.contains("<hr"), "{}", doc.html);
+}
+
+#[tokio::test]
+async fn an_import_with_any_invalid_file_writes_nothing_and_locates_every_problem() {
+    let app = TestApp::spawn().await;
+
+    let response = app
+        .import(
+            &[
+                ("good.md", b"# Good\n"),
+                ("notes/bad-yaml.md", b"---\ntitle: ok\ntags: [a, b\n---\n"),
+                (
+                    "notes/bad-date.md",
+                    b"---\ntitle: Dated\ncreated_at: 07/02/2025\n---\n",
+                ),
+                ("notes/dup.md", b"---\nid: good\n---\n"),
+                ("latin1.md", b"caf\xe9\n"),
+            ],
+            false,
+        )
+        .await;
+
+    let envelope = TestApp::expect_error(response, 422).await;
+    assert_eq!(envelope.error.code, ErrorCode::InvalidInput);
+    let located: Vec<String> = envelope
+        .error
+        .problems
+        .iter()
+        .map(|p| format!("{}:{}:{}", p.file, p.line, p.column))
+        .collect();
+    assert_eq!(
+        located,
+        [
+            "notes/bad-yaml.md:4:1",
+            "notes/bad-date.md:3:13",
+            "latin1.md:1:4",
+            "notes/dup.md:2:5"
+        ]
+    );
+    assert!(
+        envelope.error.problems[1]
+            .message
+            .contains("unknown date format")
+    );
+    let list: Page<DocumentSummary> = app.get_json("/api/documents").await;
+    assert_eq!(list.total, 0, "a failed import must write nothing");
+}
+
+#[tokio::test]
+async fn skip_invalid_imports_the_valid_files_and_lists_the_rest() {
+    let app = TestApp::spawn().await;
+
+    let response = app
+        .import(
+            &[
+                ("good.md", b"# Good\n"),
+                ("bad.md", b"---\ndraft: maybe\n---\n"),
+            ],
+            true,
+        )
+        .await;
+
+    assert_eq!(response.status(), 200);
+    let report: app::contract::ImportReport = response.json().await.unwrap();
+    assert_eq!(report.created, ["good"]);
+    assert_eq!(report.skipped.len(), 1);
+    assert_eq!(
+        report.skipped[0].to_string(),
+        "bad.md:2:8: `draft` must be true or false"
+    );
+}
+
+#[tokio::test]
+async fn reimporting_updates_what_changed_and_leaves_the_rest_alone() {
+    let app = TestApp::spawn().await;
+    app.import_ok(&[("a.md", b"# A\n"), ("b.md", b"# B\n")])
+        .await;
+
+    let report = app
+        .import_ok(&[("a.md", b"# A\n"), ("b.md", b"# B, revised\n")])
+        .await;
+
+    assert_eq!(report.unchanged, ["a"]);
+    assert_eq!(report.updated, ["b"]);
+    assert!(report.created.is_empty());
+    let b: DocumentView = app.get_json("/api/documents/b").await;
+    assert_eq!(b.summary.title, "B, revised");
+}
+
+#[tokio::test]
+async fn zip_and_tar_gz_archives_import_with_their_folders() {
+    let app = TestApp::spawn().await;
+    let archive = zip(&[
+        ("notes/networking/http.md", b"# HTTP\n"),
+        ("notes/readme.txt", b"ignored"),
+    ]);
+    let report = app.import_ok(&[("notes.zip", &archive)]).await;
+    assert_eq!(report.created, ["http"]);
+
+    let mut tarball = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::default(),
+    ));
+    let content = b"---\ntitle: TCP\n---\nStreams.\n";
+    let mut header = tar::Header::new_gnu();
+    header.set_size(content.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    tarball
+        .append_data(&mut header, "networking/tcp.md", &content[..])
+        .unwrap();
+    let tar_gz = tarball.into_inner().unwrap().finish().unwrap();
+    let report = app.import_ok(&[("more.tar.gz", &tar_gz)]).await;
+    assert_eq!(report.created, ["tcp"]);
+
+    let tcp: DocumentView = app.get_json("/api/documents/tcp").await;
+    assert_eq!(tcp.summary.collection.unwrap().title, "Networking");
+}
+
+#[tokio::test]
+async fn an_archive_entry_escaping_its_folder_is_refused() {
+    let app = TestApp::spawn().await;
+    let archive = zip(&[("../../etc/evil.md", b"# Evil\n")]);
+
+    let envelope =
+        TestApp::expect_error(app.import(&[("evil.zip", &archive)], false).await, 422).await;
+
+    assert!(
+        envelope.error.problems[0].message.contains("outside"),
+        "{:?}",
+        envelope.error.problems
+    );
+}
+
+#[tokio::test]
+async fn a_file_that_is_neither_markdown_nor_an_archive_is_named_in_the_problems() {
+    let app = TestApp::spawn().await;
+
+    let envelope =
+        TestApp::expect_error(app.import(&[("photo.png", b"\x89PNG")], false).await, 422).await;
+
+    assert_eq!(envelope.error.problems[0].file, "photo.png");
+}
+
+#[tokio::test]
+async fn an_empty_upload_is_a_400() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .post(app.url("/api/import"))
+        .multipart(reqwest::multipart::Form::new().text("skip_invalid", "false"))
+        .send()
+        .await
+        .unwrap();
+    TestApp::expect_error(response, 400).await;
+}
+
+#[tokio::test]
+async fn the_raw_view_gives_the_file_back_byte_for_byte() {
+    let app = TestApp::spawn().await;
+    app.import_ok(&[("architecture/client-server.md", NESTED)])
+        .await;
+
+    let response = app
+        .get("/api/documents/web-client-server-architecture/raw")
+        .await;
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/markdown; charset=utf-8"
+    );
+    assert_eq!(response.bytes().await.unwrap(), NESTED);
+}
+
+#[tokio::test]
+async fn import_export_import_gives_identical_documents_and_files() {
+    let original = TestApp::spawn().await;
+    let mut files: Vec<(String, Vec<u8>)> = demo::files()
+        .into_iter()
+        .map(|f| (f.path, f.bytes))
+        .collect();
+    files.push(("architecture/nested.md".into(), NESTED.to_vec()));
+    files.push(("dialects/camel.md".into(), b"---\ntitle: Camel\ncreatedAt: 2024-01-02\nweight: 3\ncustom:\n  keep: [me, 1.0]\n---\nBody\n".to_vec()));
+    files.push((
+        "dialects/toml.md".into(),
+        b"+++\ntitle = \"Toml\"\ndraft = true\n+++\nBody\n".to_vec(),
+    ));
+    files.push((
+        "dialects/bare.md".into(),
+        b"# Bare note\n\nNo front matter.\n".to_vec(),
+    ));
+    let parts: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, b)| (p.as_str(), b.as_slice()))
+        .collect();
+    original.import_ok(&parts).await;
+
+    let export = original.get("/api/export").await;
+    assert_eq!(export.headers()["content-type"], "application/zip");
+    let exported = unzip(&export.bytes().await.unwrap());
+
+    let mut expected = files.clone();
+    expected.sort();
+    let mut got = exported.clone();
+    got.sort();
+    assert_eq!(
+        got, expected,
+        "export must give back every file byte for byte"
+    );
+
+    let copy = TestApp::spawn().await;
+    let parts: Vec<(&str, &[u8])> = exported
+        .iter()
+        .map(|(p, b)| (p.as_str(), b.as_slice()))
+        .collect();
+    copy.import_ok(&parts).await;
+    let list: Page<DocumentSummary> = original.get_json("/api/documents?limit=200").await;
+    assert_eq!(list.total, 9);
+    for summary in list.items {
+        let path = format!("/api/documents/{}", summary.id);
+        let before: DocumentView = original.get_json(&path).await;
+        let after: DocumentView = copy.get_json(&path).await;
+        assert_eq!(before, after, "{} changed in the round trip", summary.id);
+    }
+}
