@@ -6,7 +6,10 @@
 //! implementation can answer straight from the store, and in component tests a fake one can
 //! answer with fixed data. Swapping it never touches a component.
 
-use crate::contract::{ErrorCode, ErrorEnvelope, HelloResponse, ReadyResponse};
+use crate::contract::{
+    CollectionSummary, DocumentQuery, DocumentSummary, DocumentView, ErrorCode, ErrorEnvelope,
+    Graph, HelloResponse, Page, ReadyResponse, TagCount, WantedPage,
+};
 use std::sync::Arc;
 
 /// Everything the UI asks of the server, one method per endpoint it uses.
@@ -20,6 +23,18 @@ pub trait LoreApi: Send + Sync {
     async fn hello(&self) -> Result<HelloResponse, ClientError>;
     /// Whether the server's database tier is reachable (`GET /api/ready`).
     async fn ready(&self) -> Result<ReadyResponse, ClientError>;
+    /// A page of documents (`GET /api/documents`).
+    async fn documents(&self, query: DocumentQuery) -> Result<Page<DocumentSummary>, ClientError>;
+    /// One document (`GET /api/documents/{id}`).
+    async fn document(&self, id: String) -> Result<DocumentView, ClientError>;
+    /// Every tag (`GET /api/tags`).
+    async fn tags(&self) -> Result<Vec<TagCount>, ClientError>;
+    /// Every collection (`GET /api/collections`).
+    async fn collections(&self) -> Result<Vec<CollectionSummary>, ClientError>;
+    /// The whole graph (`GET /api/graph`).
+    async fn graph(&self) -> Result<Graph, ClientError>;
+    /// Wanted pages (`GET /api/wanted`).
+    async fn wanted(&self) -> Result<Vec<WantedPage>, ClientError>;
 }
 
 /// A cheaply clonable handle to whichever [`LoreApi`] this side of the wire uses; provided as
@@ -94,7 +109,7 @@ impl ClientError {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use http::HttpApi;
+pub use http::{HttpApi, upload};
 
 #[cfg(target_arch = "wasm32")]
 mod http {
@@ -103,7 +118,10 @@ mod http {
 
     use super::{ClientError, LoreApi};
     use crate::contract::{
-        Endpoint, ErrorEnvelope, Hello, HelloResponse, Ready, ReadyResponse, request_url,
+        CollectionSummary, DocumentId, DocumentQuery, DocumentSummary, DocumentView, Endpoint,
+        ErrorEnvelope, GetDocument, GetGraph, Graph, Hello, HelloResponse, ImportFiles,
+        ImportReport, ListCollections, ListDocuments, ListTags, ListWanted, Page, Ready,
+        ReadyResponse, TagCount, WantedPage, request_url,
     };
     use gloo_net::http::{Request, RequestBuilder};
 
@@ -120,6 +138,44 @@ mod http {
         async fn ready(&self) -> Result<ReadyResponse, ClientError> {
             fetch::<Ready>(&()).await
         }
+
+        async fn documents(
+            &self,
+            query: DocumentQuery,
+        ) -> Result<Page<DocumentSummary>, ClientError> {
+            fetch::<ListDocuments>(&query).await
+        }
+
+        async fn document(&self, id: String) -> Result<DocumentView, ClientError> {
+            fetch::<GetDocument>(&DocumentId { id }).await
+        }
+
+        async fn tags(&self) -> Result<Vec<TagCount>, ClientError> {
+            fetch::<ListTags>(&()).await
+        }
+
+        async fn collections(&self) -> Result<Vec<CollectionSummary>, ClientError> {
+            fetch::<ListCollections>(&()).await
+        }
+
+        async fn graph(&self) -> Result<Graph, ClientError> {
+            fetch::<GetGraph>(&()).await
+        }
+
+        async fn wanted(&self) -> Result<Vec<WantedPage>, ClientError> {
+            fetch::<ListWanted>(&()).await
+        }
+    }
+
+    /// Uploads files to `POST /api/import` as `multipart/form-data` (the browser builds the
+    /// body from `form`). Browser-only, like the import page that uses it.
+    pub async fn upload(form: web_sys::FormData) -> Result<ImportReport, ClientError> {
+        let request = RequestBuilder::new(ImportFiles::PATH)
+            .method(gloo_net::http::Method::POST)
+            .header("accept", "application/json")
+            .body(form)
+            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        decode::<ImportFiles>(request).await
     }
 
     /// Sends `request` to endpoint `E` and decodes its answer: `E::Response` on 2xx, the
@@ -137,8 +193,12 @@ mod http {
         } else {
             builder.build()
         };
-        let response = prepared
-            .map_err(|e| ClientError::Unreachable(e.to_string()))?
+        decode::<E>(prepared.map_err(|e| ClientError::Unreachable(e.to_string()))?).await
+    }
+
+    /// Sends a prepared request and decodes the answer as endpoint `E` promises.
+    async fn decode<E: Endpoint>(request: Request) -> Result<E::Response, ClientError> {
+        let response = request
             .send()
             .await
             .map_err(|e| ClientError::Unreachable(e.to_string()))?;

@@ -1,7 +1,11 @@
 //! The root component: provides the data interface and owns the router.
 
 use crate::api::Api;
-use crate::pages::{HomePage, NotFoundPage};
+use crate::components::ThemeToggle;
+use crate::pages::{
+    CollectionPage, DocumentPage, GraphPage, HomePage, ImportPage, NotFoundPage, TagPage,
+    WantedListPage, WantedPage,
+};
 use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
@@ -15,11 +19,23 @@ pub fn App(api: Api) -> impl IntoView {
         <Router>
             <header class="site-header">
                 <A href="/" attr:class="brand">"Lore"</A>
-                <span class="brand-tagline">"a knowledge base, in Rust from browser to database"</span>
+                <nav class="site-nav" aria-label="Main">
+                    <A href="/graph">"Graph"</A>
+                    <A href="/wanted">"Wanted"</A>
+                    <A href="/import">"Import"</A>
+                </nav>
+                <ThemeToggle />
             </header>
             <main class="content">
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/notes/:id") view=DocumentPage />
+                    <Route path=path!("/tags/:tag") view=TagPage />
+                    <Route path=path!("/collections/:id") view=CollectionPage />
+                    <Route path=path!("/wanted") view=WantedListPage />
+                    <Route path=path!("/wanted/:id") view=WantedPage />
+                    <Route path=path!("/graph") view=GraphPage />
+                    <Route path=path!("/import") view=ImportPage />
                 </Routes>
             </main>
             <footer class="site-footer">

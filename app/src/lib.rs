@@ -15,6 +15,7 @@ pub mod api;
 mod app;
 pub mod components;
 pub mod contract;
+pub mod graph_layout;
 pub mod pages;
 
 pub use app::App;

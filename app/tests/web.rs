@@ -6,8 +6,13 @@
 //! real [`Api::http`] is used against the test runner's own web server, which has no `/api`.
 #![cfg(target_arch = "wasm32")]
 
+use app::App;
 use app::api::{Api, ClientError, LoreApi};
-use app::contract::{HelloResponse, ReadyResponse};
+use app::contract::{
+    CollectionRef, CollectionSummary, DocumentQuery, DocumentSummary, DocumentView, ErrorCode,
+    ErrorEnvelope, Graph, Heading, HelloResponse, Page, ReadyResponse, Related, TagCount,
+    WantedPage,
+};
 use app::pages::HomePage;
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
@@ -48,6 +53,117 @@ impl LoreApi for ScriptedApi {
             status: "ready".to_owned(),
             database: "sqlite".to_owned(),
         })
+    }
+
+    async fn documents(&self, _: DocumentQuery) -> Result<Page<DocumentSummary>, ClientError> {
+        Ok(Page {
+            items: vec![summary("tcp", "TCP")],
+            total: 1,
+            offset: 0,
+            limit: 50,
+        })
+    }
+
+    async fn document(&self, id: String) -> Result<DocumentView, ClientError> {
+        match id.as_str() {
+            "http" => Ok(view_of(
+                "http",
+                "HTTP and HTTPS",
+                "<h1 id=\"http-and-https\">HTTP and HTTPS</h1><h2 id=\"status-codes\">Status codes</h2><p>Requests and responses.</p>",
+                vec![related("tcp", "TCP", true), related("quic", "quic", false)],
+            )),
+            "tcp" => Ok(view_of(
+                "tcp",
+                "TCP",
+                "<h1 id=\"tcp\">TCP</h1><p>Reliable streams.</p>",
+                vec![],
+            )),
+            _ => Err(ClientError::Api {
+                status: 404,
+                envelope: ErrorEnvelope::new(
+                    ErrorCode::NotFound,
+                    format!("No document has the id `{id}`."),
+                ),
+            }),
+        }
+    }
+
+    async fn tags(&self) -> Result<Vec<TagCount>, ClientError> {
+        Ok(vec![TagCount {
+            tag: "networking".into(),
+            count: 1,
+        }])
+    }
+
+    async fn collections(&self) -> Result<Vec<CollectionSummary>, ClientError> {
+        Ok(vec![CollectionSummary {
+            id: "networking".into(),
+            title: "Networking".into(),
+            count: 1,
+        }])
+    }
+
+    async fn graph(&self) -> Result<Graph, ClientError> {
+        Ok(Graph {
+            nodes: vec![],
+            edges: vec![],
+        })
+    }
+
+    async fn wanted(&self) -> Result<Vec<WantedPage>, ClientError> {
+        Ok(vec![])
+    }
+}
+
+fn summary(id: &str, title: &str) -> DocumentSummary {
+    DocumentSummary {
+        id: id.into(),
+        title: title.into(),
+        description: Some(format!("About {title}")),
+        collection: Some(CollectionRef {
+            id: "networking".into(),
+            title: "Networking".into(),
+        }),
+        tags: vec!["networking".into()],
+        updated_at: Some("2026-11-26".into()),
+        draft: false,
+    }
+}
+
+fn related(id: &str, title: &str, exists: bool) -> Related {
+    Related {
+        id: id.into(),
+        title: title.into(),
+        exists,
+    }
+}
+
+fn view_of(id: &str, title: &str, html: &str, prerequisites: Vec<Related>) -> DocumentView {
+    DocumentView {
+        summary: summary(id, title),
+        author: Some("Lore".into()),
+        created_at: Some("2026-11-01".into()),
+        version: Some("1.0".into()),
+        html: html.into(),
+        headings: vec![
+            Heading {
+                level: 1,
+                text: title.into(),
+                anchor: "t".into(),
+            },
+            Heading {
+                level: 2,
+                text: "Status codes".into(),
+                anchor: "status-codes".into(),
+            },
+        ],
+        reading_path: prerequisites.iter().filter(|r| r.exists).cloned().collect(),
+        prerequisites,
+        successors: vec![],
+        related: vec![],
+        backlinks: vec![],
+        cycles: vec![],
+        source_path: format!("networking/{id}.md"),
     }
 }
 
@@ -108,11 +224,37 @@ impl LoreApi for GatedApi {
     }
 
     async fn ready(&self) -> Result<ReadyResponse, ClientError> {
-        ScriptedApi {
-            greetings: Mutex::default(),
-        }
-        .ready()
-        .await
+        scripted().ready().await
+    }
+
+    async fn documents(&self, query: DocumentQuery) -> Result<Page<DocumentSummary>, ClientError> {
+        scripted().documents(query).await
+    }
+
+    async fn document(&self, id: String) -> Result<DocumentView, ClientError> {
+        scripted().document(id).await
+    }
+
+    async fn tags(&self) -> Result<Vec<TagCount>, ClientError> {
+        scripted().tags().await
+    }
+
+    async fn collections(&self) -> Result<Vec<CollectionSummary>, ClientError> {
+        scripted().collections().await
+    }
+
+    async fn graph(&self) -> Result<Graph, ClientError> {
+        scripted().graph().await
+    }
+
+    async fn wanted(&self) -> Result<Vec<WantedPage>, ClientError> {
+        scripted().wanted().await
+    }
+}
+
+fn scripted() -> ScriptedApi {
+    ScriptedApi {
+        greetings: Mutex::default(),
     }
 }
 
@@ -168,4 +310,85 @@ async fn retrying_after_an_outage_shows_the_greeting() {
 
     assert_eq!(text_of(&page, ".greeting").await, "Hello, client!");
     assert!(page.query_selector(".error-notice").unwrap().is_none());
+}
+
+/// Mounts the whole app (router included) at `path`, as if the reader had opened that URL.
+fn mount_app_at(path: &str, api: Api) -> HtmlElement {
+    window()
+        .history()
+        .unwrap()
+        .push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path))
+        .unwrap();
+    let document = document();
+    let container: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&container).unwrap();
+    leptos::mount::mount_to(container.clone(), move || view! { <App api /> }).forget();
+    container
+}
+
+#[wasm_bindgen_test]
+async fn a_note_shows_its_body_metadata_contents_and_relationships() {
+    let page = mount_app_at("/notes/http", ScriptedApi::api([]));
+
+    assert_eq!(text_of(&page, ".markdown h1").await, "HTTP and HTTPS");
+    assert_eq!(
+        text_of(&page, ".document-header .description").await,
+        "About HTTP and HTTPS"
+    );
+    assert_eq!(text_of(&page, ".breadcrumb").await, "Networking");
+    assert_eq!(text_of(&page, ".toc li").await, "Status codes");
+    let prerequisites = text_of(&page, ".relations").await;
+    assert!(
+        prerequisites.contains("Prerequisites") && prerequisites.contains("TCP"),
+        "{prerequisites}"
+    );
+    let wanted = page
+        .query_selector(".relations a.wanted")
+        .unwrap()
+        .expect("the missing note is marked");
+    assert_eq!(
+        wanted.get_attribute("href").as_deref(),
+        Some("/wanted/quic")
+    );
+    // The body repeats the title as its first heading, so the header does not.
+    assert!(
+        page.query_selector(".document-header h1")
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn following_a_relationship_opens_the_related_note() {
+    let page = mount_app_at("/notes/http", ScriptedApi::api([]));
+    text_of(&page, ".markdown h1").await;
+
+    let link: HtmlElement = page
+        .query_selector(".relations a[href='/notes/tcp']")
+        .unwrap()
+        .expect("a link to the prerequisite")
+        .unchecked_into();
+    link.click();
+
+    for _ in 0..500 {
+        if text_of(&page, ".markdown h1").await == "TCP" {
+            break;
+        }
+        TimeoutFuture::new(10).await;
+    }
+    assert_eq!(text_of(&page, ".markdown h1").await, "TCP");
+    assert_eq!(window().location().pathname().unwrap(), "/notes/tcp");
+}
+
+#[wasm_bindgen_test]
+async fn an_unknown_note_says_it_was_not_found_without_offering_a_pointless_retry() {
+    let page = mount_app_at("/notes/nowhere", ScriptedApi::api([]));
+
+    let message = text_of(&page, ".error-notice .error-message").await;
+    assert_eq!(message, "No document has the id `nowhere`.");
+    assert!(
+        page.query_selector(".error-notice button.retry")
+            .unwrap()
+            .is_none()
+    );
 }

@@ -1,7 +1,13 @@
 //! Reusable parts of pages.
 
 mod error_notice;
+mod links;
+mod loaded;
 mod loading;
+mod theme;
 
 pub use error_notice::ErrorNotice;
+pub use links::{DocumentList, NoteLink, RelatedList, TagList};
+pub use loaded::{loaded, request};
 pub use loading::Loading;
+pub use theme::ThemeToggle;

@@ -1,24 +1,25 @@
-//! `/`: the three tiers, shown working. The page asks the API server for its greeting and for
-//! the state of the database tier, and shows each answer, or the reason it did not come.
+//! `/`: the three tiers shown working, then the knowledge base: its collections, the most
+//! recently updated notes and its tags.
 
-use crate::api::Api;
-use crate::components::{ErrorNotice, Loading};
+use crate::components::{DocumentList, loaded, request};
+use crate::contract::{DocumentQuery, DocumentSort};
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 /// The home page.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let api = expect_context::<Api>();
-    let greeting = {
-        let api = api.clone();
-        LocalResource::new(move || {
-            let api = api.clone();
-            async move { api.hello().await }
-        })
-    };
-    let readiness = LocalResource::new(move || {
-        let api = api.clone();
-        async move { api.ready().await }
+    let greeting = request(|api| async move { api.hello().await });
+    let readiness = request(|api| async move { api.ready().await });
+    let collections = request(|api| async move { api.collections().await });
+    let tags = request(|api| async move { api.tags().await });
+    let recent = request(|api| async move {
+        let query = DocumentQuery {
+            sort: Some(DocumentSort::Updated),
+            limit: Some(8),
+            ..DocumentQuery::default()
+        };
+        api.documents(query).await
     });
 
     view! {
@@ -35,43 +36,87 @@ pub fn HomePage() -> impl IntoView {
             </article>
             <article class="tier">
                 <h2>"API server"</h2>
-                <Suspense fallback=|| view! { <Loading label="Asking the server for a greeting…" /> }>
-                    {move || Suspend::new(async move {
-                        match greeting.await {
-                            Ok(hello) => view! { <p class="greeting">{hello.text}</p> }.into_any(),
-                            Err(error) => view! {
-                                <ErrorNotice
-                                    title="The greeting did not arrive."
-                                    error
-                                    on_retry=move |_| greeting.refetch()
-                                />
-                            }
-                            .into_any(),
-                        }
-                    })}
-                </Suspense>
+                {loaded(
+                    greeting,
+                    "Asking the server for a greeting…",
+                    "The greeting did not arrive.",
+                    |hello| view! { <p class="greeting">{hello.text}</p> },
+                )}
             </article>
             <article class="tier">
                 <h2>"Database"</h2>
-                <Suspense fallback=|| view! { <Loading label="Checking the database…" /> }>
-                    {move || Suspend::new(async move {
-                        match readiness.await {
-                            Ok(ready) => view! {
-                                <p class="database-ready">{format!("{} is {}", ready.database, ready.status)}</p>
-                            }
-                            .into_any(),
-                            Err(error) => view! {
-                                <ErrorNotice
-                                    title="The database tier is not ready."
-                                    error
-                                    on_retry=move |_| readiness.refetch()
-                                />
-                            }
-                            .into_any(),
+                {loaded(
+                    readiness,
+                    "Checking the database…",
+                    "The database tier is not ready.",
+                    |ready| {
+                        view! {
+                            <p class="database-ready">
+                                {format!("{} is {}", ready.database, ready.status)}
+                            </p>
                         }
-                    })}
-                </Suspense>
+                    },
+                )}
             </article>
         </section>
+        <div class="home-columns">
+            <section class="recent" aria-labelledby="recent-title">
+                <h2 id="recent-title">"Recently updated"</h2>
+                {loaded(
+                    recent,
+                    "Loading notes…",
+                    "The notes did not load.",
+                    |page| view! { <DocumentList documents=page.items /> },
+                )}
+            </section>
+            <aside class="browse">
+                <h2>"Collections"</h2>
+                {loaded(
+                    collections,
+                    "Loading collections…",
+                    "The collections did not load.",
+                    |collections| {
+                        view! {
+                            <ul class="collections">
+                                {collections
+                                    .into_iter()
+                                    .map(|c| {
+                                        view! {
+                                            <li>
+                                                <A href=format!("/collections/{}", c.id)>{c.title}</A>
+                                                <span class="count">{c.count}</span>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        }
+                    },
+                )}
+                <h2>"Tags"</h2>
+                {loaded(
+                    tags,
+                    "Loading tags…",
+                    "The tags did not load.",
+                    |tags| {
+                        view! {
+                            <ul class="tags">
+                                {tags
+                                    .into_iter()
+                                    .map(|t| {
+                                        view! {
+                                            <li>
+                                                <A href=format!("/tags/{}", t.tag)>{format!("#{}", t.tag)}</A>
+                                                <span class="count">{t.count}</span>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        }
+                    },
+                )}
+            </aside>
+        </div>
     }
 }

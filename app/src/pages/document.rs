@@ -1,0 +1,80 @@
+//! `/notes/:id`: one note, rendered, with its metadata, table of contents, relationships,
+//! backlinks and reading path.
+
+use crate::components::{RelatedList, TagList, loaded, request};
+use crate::contract::DocumentView;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+/// The document page.
+#[component]
+pub fn DocumentPage() -> impl IntoView {
+    let params = use_params_map();
+    let document = request(move |api| {
+        let id = params.read().get("id").unwrap_or_default();
+        async move { api.document(id).await }
+    });
+    view! {
+        {loaded(document, "Loading the note…", "The note did not load.", |doc| view! { <DocumentBody doc /> })}
+    }
+}
+
+#[component]
+fn DocumentBody(doc: DocumentView) -> impl IntoView {
+    let summary = doc.summary;
+    // Most notes open with their title as `# Title`; then the body's heading is the title.
+    let body_has_title = doc
+        .headings
+        .first()
+        .is_some_and(|h| h.level == 1 && h.text == summary.title);
+    let toc: Vec<_> = doc.headings.into_iter().filter(|h| h.level > 1).collect();
+    let raw_href = format!("/api/documents/{}/raw", summary.id);
+    view! {
+        <article class="document">
+            <header class="document-header">
+                {summary.collection.map(|c| {
+                    view! { <p class="breadcrumb"><A href=format!("/collections/{}", c.id)>{c.title}</A></p> }
+                })}
+                {(!body_has_title).then(|| view! { <h1>{summary.title.clone()}</h1> })}
+                {summary.description.map(|d| view! { <p class="description">{d}</p> })}
+                <dl class="meta">
+                    {doc.author.map(|a| view! { <dt>"Author"</dt><dd>{a}</dd> })}
+                    {doc.created_at.map(|d| view! { <dt>"Created"</dt><dd>{d}</dd> })}
+                    {summary.updated_at.map(|d| view! { <dt>"Updated"</dt><dd>{d}</dd> })}
+                    {doc.version.map(|v| view! { <dt>"Version"</dt><dd>{v}</dd> })}
+                </dl>
+                <TagList tags=summary.tags />
+                <a class="raw-link" href=raw_href rel="external">"View Markdown"</a>
+            </header>
+            <div class="document-layout">
+                {(!toc.is_empty()).then(|| view! {
+                    <nav class="toc" aria-label="Contents">
+                        <h2>"Contents"</h2>
+                        <ul>
+                            {toc.into_iter().map(|h| view! {
+                                <li class=format!("toc-level-{}", h.level)>
+                                    <a href=format!("#{}", h.anchor)>{h.text}</a>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    </nav>
+                })}
+                <div class="markdown" inner_html=doc.html></div>
+                <aside class="relations" aria-label="Related notes">
+                    {(!doc.cycles.is_empty()).then(|| view! {
+                        <p class="cycle-warning" role="note">
+                            "These prerequisites form a cycle: "
+                            {doc.cycles.iter().map(|c| c.join(" → ")).collect::<Vec<_>>().join("; ")}
+                        </p>
+                    })}
+                    <RelatedList title="Reading path" notes=doc.reading_path ordered=true />
+                    <RelatedList title="Prerequisites" notes=doc.prerequisites />
+                    <RelatedList title="Read next" notes=doc.successors />
+                    <RelatedList title="Related" notes=doc.related />
+                    <RelatedList title="Linked from" notes=doc.backlinks />
+                </aside>
+            </div>
+        </article>
+    }
+}
