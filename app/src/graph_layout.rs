@@ -81,6 +81,11 @@ pub fn layout(graph: &Graph, width: f64, height: f64, margin: f64) -> Vec<Point>
             shift[b].0 += fx;
             shift[b].1 += fy;
         }
+        // A little gravity towards the centre, so unlinked groups do not pile up on the border.
+        for (point, (sx, sy)) in points.iter().zip(shift.iter_mut()) {
+            *sx += (cx - point.x) * k / radius;
+            *sy += (cy - point.y) * k / radius;
+        }
         for (point, (sx, sy)) in points.iter_mut().zip(shift) {
             let length = (sx * sx + sy * sy).sqrt().max(0.01);
             let step = length.min(temperature);

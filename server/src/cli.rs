@@ -85,6 +85,13 @@ async fn run_serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
     {
         tracing::info!("loaded the demo notes into the new database (--no-demo to start empty)");
     }
+    let rendered = crate::documents::import::rerender_stale(store.as_ref()).await?;
+    if rendered > 0 {
+        tracing::info!(
+            documents = rendered,
+            "rendered documents again for this version of Lore"
+        );
+    }
     let state = AppState { store };
     let app = routes::router(state, client_dir.as_deref());
 

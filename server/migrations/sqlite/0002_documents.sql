@@ -33,6 +33,9 @@ CREATE TABLE documents (
     -- Rendered once per change, so reading a note never renders Markdown.
     html TEXT NOT NULL,
     headings TEXT NOT NULL,
+    -- Which version of the renderer made `html`: when Lore's rendering changes, start-up renders
+    -- the older documents again instead of serving stale HTML.
+    render_version INTEGER NOT NULL,
     -- SHA-256 of the imported file: re-importing an unchanged file touches nothing.
     content_hash TEXT NOT NULL,
     imported_at TEXT NOT NULL

@@ -288,6 +288,26 @@ pub async fn import(
     Ok(plan.report)
 }
 
+/// Renders again every stored document whose HTML an older renderer made; returns how many.
+/// Run at start-up, so a Lore upgrade that changes rendering never serves stale HTML.
+pub async fn rerender_stale(store: &dyn Store) -> Result<usize, StoreError> {
+    let stale = store.stale_bodies(super::render::RENDER_VERSION).await?;
+    if stale.is_empty() {
+        return Ok(0);
+    }
+    let known = store.known_documents().await?;
+    let resolver = Resolver::new(
+        known
+            .iter()
+            .map(|k| (k.id.as_str(), k.source_path.as_str())),
+    );
+    let rendered = tokio::task::spawn_blocking(move || rerender(&stale, &resolver))
+        .await
+        .expect("rendering does not panic");
+    store.apply_import(&[], &rendered).await?;
+    Ok(rendered.len())
+}
+
 /// Renders again the bodies of existing notes (their links may now point at notes that exist).
 pub fn rerender(bodies: &[StoredBody], resolver: &Resolver) -> Vec<(String, String)> {
     bodies

@@ -15,6 +15,11 @@ use comrak::{Anchorizer, Arena, Options, options::Plugins};
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
+/// The renderer's version, stored with each document's HTML. Raise it whenever a change here
+/// changes the HTML produced, so stored documents are rendered again (see
+/// [`rerender_stale`](super::import::rerender_stale)).
+pub const RENDER_VERSION: i64 = 1;
+
 /// A document body rendered for reading.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
@@ -121,8 +126,13 @@ fn note_destination(url: &str) -> Option<(&str, &str)> {
 }
 
 /// Server-side highlighting into CSS classes (`style/main.css` colours them for both themes).
-static HIGHLIGHTER: LazyLock<SyntectAdapter> =
-    LazyLock::new(|| SyntectAdapterBuilder::new().css().build());
+/// The `hl-` prefix keeps syntect's scope names (`meta`, `block`, `source`) from colliding
+/// with the page's own classes.
+static HIGHLIGHTER: LazyLock<SyntectAdapter> = LazyLock::new(|| {
+    SyntectAdapterBuilder::new()
+        .css_with_class_prefix("hl-")
+        .build()
+});
 
 /// The allow-list for rendered notes: ammonia's defaults (no scripts, no event handlers, only
 /// safe URL schemes) plus what comrak's extensions produce: heading ids, highlighting classes,

@@ -65,8 +65,12 @@ pub trait Store: Send + Sync + 'static {
     /// Documents whose bodies link to any of `ids`.
     async fn bodies_linking_to(&self, ids: &[String]) -> Result<Vec<StoredBody>, StoreError>;
 
+    /// Documents whose HTML was made by a renderer older than `version`.
+    async fn stale_bodies(&self, version: i64) -> Result<Vec<StoredBody>, StoreError>;
+
     /// Writes an import in one transaction: new and changed documents with their tags, edges and
     /// collections, and new HTML for existing documents. Either all of it is stored or none.
+    /// `rerendered` HTML is stored with the current renderer version.
     async fn apply_import(
         &self,
         upserts: &[DocumentRecord],

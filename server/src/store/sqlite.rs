@@ -82,6 +82,10 @@ impl Store for SqliteStore {
         self.bodies_linking_to_impl(ids).await
     }
 
+    async fn stale_bodies(&self, version: i64) -> Result<Vec<StoredBody>, StoreError> {
+        self.stale_bodies_impl(version).await
+    }
+
     async fn apply_import(
         &self,
         upserts: &[DocumentRecord],
@@ -144,6 +148,7 @@ mod documents {
     use super::{SqliteStore, StoreError};
     use crate::documents::DocumentRecord;
     use crate::documents::import::{KnownDocument, StoredBody};
+    use crate::documents::render::RENDER_VERSION;
     use crate::store::SourceDocument;
     use app::contract::{
         CollectionRef, CollectionSummary, DocumentQuery, DocumentSort, DocumentSummary,
@@ -221,6 +226,26 @@ mod documents {
                 .collect())
         }
 
+        pub(super) async fn stale_bodies_impl(
+            &self,
+            version: i64,
+        ) -> Result<Vec<StoredBody>, StoreError> {
+            let rows = sqlx::query(
+                "SELECT id, source_path, body FROM documents WHERE render_version < ?1",
+            )
+            .bind(version)
+            .fetch_all(&self.pool)
+            .await?;
+            Ok(rows
+                .iter()
+                .map(|r| StoredBody {
+                    id: r.get("id"),
+                    source_path: r.get("source_path"),
+                    body: r.get("body"),
+                })
+                .collect())
+        }
+
         pub(super) async fn apply_import_impl(
             &self,
             upserts: &[DocumentRecord],
@@ -251,14 +276,15 @@ mod documents {
                     .await?;
                 sqlx::query(
                     "INSERT INTO documents (id, source_path, title, description, author, created_at, updated_at, version, \
-                       sort_date, draft, collection_id, body, layout, html, headings, content_hash, imported_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) \
+                       sort_date, draft, collection_id, body, layout, html, headings, content_hash, imported_at, render_version) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) \
                      ON CONFLICT (id) DO UPDATE SET source_path = excluded.source_path, title = excluded.title, \
                        description = excluded.description, author = excluded.author, created_at = excluded.created_at, \
                        updated_at = excluded.updated_at, version = excluded.version, sort_date = excluded.sort_date, \
                        draft = excluded.draft, collection_id = excluded.collection_id, body = excluded.body, \
                        layout = excluded.layout, html = excluded.html, headings = excluded.headings, \
-                       content_hash = excluded.content_hash, imported_at = excluded.imported_at",
+                       content_hash = excluded.content_hash, imported_at = excluded.imported_at, \
+                       render_version = excluded.render_version",
                 )
                 .bind(&doc.id)
                 .bind(&doc.source_path)
@@ -277,6 +303,7 @@ mod documents {
                 .bind(encode(&doc.headings))
                 .bind(&doc.content_hash)
                 .bind(&now)
+                .bind(RENDER_VERSION)
                 .execute(&mut *tx)
                 .await?;
                 sqlx::query("DELETE FROM document_tags WHERE document_id = ?1")
@@ -307,8 +334,9 @@ mod documents {
                 }
             }
             for (id, html) in rerendered {
-                sqlx::query("UPDATE documents SET html = ?1 WHERE id = ?2")
+                sqlx::query("UPDATE documents SET html = ?1, render_version = ?2 WHERE id = ?3")
                     .bind(html)
+                    .bind(RENDER_VERSION)
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;

@@ -286,3 +286,31 @@ async fn script_and_handler_payloads_in_a_note_are_inert_in_its_html() {
     }
     assert!(html.contains("<img src=\"x\">"), "{}", doc.html);
 }
+
+#[tokio::test]
+async fn html_from_an_older_renderer_is_rendered_again_at_start_up() {
+    let app = with_demo_notes().await;
+    let pool = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
+    sqlx::query("UPDATE documents SET html = 'stale', render_version = 0 WHERE id = 'tcp'")
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    let rendered = server::documents::import::rerender_stale(app.store.as_ref())
+        .await
+        .unwrap();
+
+    assert_eq!(rendered, 1);
+    let tcp: DocumentView = app.get_json("/api/documents/tcp").await;
+    assert!(
+        tcp.html.contains("Reliable, ordered") || tcp.html.contains("reliable, ordered"),
+        "{}",
+        tcp.html
+    );
+    assert_eq!(
+        server::documents::import::rerender_stale(app.store.as_ref())
+            .await
+            .unwrap(),
+        0
+    );
+}

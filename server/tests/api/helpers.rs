@@ -22,6 +22,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The database, kept so a test can take it away.
     pub store: Arc<SqliteStore>,
+    /// Its URL, for tests that look underneath the API.
+    pub database_url: String,
     stop: Option<oneshot::Sender<()>>,
     server: JoinHandle<std::io::Result<()>>,
     _data: TempDir,
@@ -71,6 +73,7 @@ impl TestApp {
             socket,
             client: reqwest::Client::new(),
             store,
+            database_url: url,
             stop: Some(stop),
             server,
             _data: data,
