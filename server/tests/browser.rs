@@ -164,13 +164,33 @@ async fn text_of(browser: &Client, css: &str) -> String {
     element.text().await.unwrap()
 }
 
+/// The real server serving the release build, with Lore's demo notes loaded as on first run.
 async fn serving_the_release_build() -> TestApp {
     let dist = built_client();
-    TestApp::spawn_with(Options {
+    let app = TestApp::spawn_with(Options {
         client_dir: Some(&dist),
         ..Options::default()
     })
-    .await
+    .await;
+    server::documents::demo::load_if_empty(app.store.as_ref())
+        .await
+        .expect("the demo notes load");
+    app
+}
+
+/// Waits up to 30 s for `css` to show exactly `expected`.
+async fn wait_for_text(browser: &Client, css: &str, expected: &str) {
+    let mut last = String::new();
+    for _ in 0..300 {
+        if let Ok(element) = browser.find(Locator::Css(css)).await {
+            last = element.text().await.unwrap_or_default();
+            if last == expected {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css} shows {last:?}, not {expected:?}");
 }
 
 #[tokio::test]
@@ -213,5 +233,80 @@ async fn a_deep_link_to_an_unknown_page_says_so_and_links_home() {
     // Client-side navigation: the home page renders and fetches without a page load.
     assert_eq!(text_of(&browser, ".greeting").await, "Hello, client!");
     assert_eq!(browser.current_url().await.unwrap().path(), "/");
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
+async fn a_reader_opens_a_note_and_follows_a_relationship_to_another() {
+    let app = serving_the_release_build().await;
+    let driver = Chromedriver::start().await;
+    let browser = driver.browser().await;
+
+    browser
+        .goto(&app.url("/notes/load-balancer"))
+        .await
+        .unwrap();
+    wait_for_text(&browser, ".markdown h1", "Load Balancer").await;
+    // WebDriver reads text as displayed, and section titles are styled in capitals.
+    let relations = text_of(&browser, ".relations").await.to_lowercase();
+    assert!(relations.contains("reading path"), "{relations}");
+    browser
+        .find(Locator::Css(".relations a[href='/notes/proxy']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    wait_for_text(&browser, ".markdown h1", "Proxy").await;
+    assert_eq!(browser.current_url().await.unwrap().path(), "/notes/proxy");
+    let wanted = browser
+        .find(Locator::Css(".markdown a[href='/wanted/caching']"))
+        .await;
+    assert!(
+        wanted.is_ok(),
+        "the link to the unwritten note is marked as wanted"
+    );
+    let problems = console_problems(&browser).await;
+    browser.close().await.unwrap();
+    assert!(problems.is_empty(), "the console reported: {problems:#?}");
+}
+
+#[tokio::test]
+#[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
+async fn an_import_with_errors_lists_every_problem_and_imports_nothing() {
+    let app = serving_the_release_build().await;
+    let driver = Chromedriver::start().await;
+    let browser = driver.browser().await;
+    let folder = tempfile::tempdir().unwrap();
+    let good = folder.path().join("fine.md");
+    let bad = folder.path().join("dated.md");
+    std::fs::write(&good, "# Fine\n").unwrap();
+    std::fs::write(&bad, "---\ntitle: Dated\ncreated_at: 07/02/2025\n---\n").unwrap();
+
+    browser.goto(&app.url("/import")).await.unwrap();
+    let input = browser
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("input[type=file]"))
+        .await
+        .unwrap();
+    // chromedriver takes several files as newline-separated paths.
+    input
+        .send_keys(&format!("{}\n{}", good.display(), bad.display()))
+        .await
+        .unwrap();
+
+    let problem = text_of(&browser, ".import-problems .problems li").await;
+    assert!(
+        problem.starts_with("dated.md:3:13: unknown date format `07/02/2025`"),
+        "{problem}"
+    );
+    assert_eq!(
+        app.get("/api/documents/fine").await.status(),
+        404,
+        "nothing may be imported"
+    );
     browser.close().await.unwrap();
 }

@@ -28,11 +28,16 @@ pub fn ImportPage() -> impl IntoView {
     let (skip_invalid, set_skip_invalid) = signal(false);
     let (dragging, set_dragging) = signal(false);
 
-    let send = move |files: Option<web_sys::FileList>| {
-        let Some(files) = files.filter(|f| f.length() > 0) else {
+    // The files are copied out of the `FileList` at once: it is live, and clearing the input
+    // (so the same file can be picked again) empties it before the upload would read it.
+    let send = move |list: Option<web_sys::FileList>| {
+        let files: Vec<web_sys::File> = list
+            .map(|list| (0..list.length()).filter_map(|i| list.item(i)).collect())
+            .unwrap_or_default();
+        if files.is_empty() {
             return;
-        };
-        set_state.set(Upload::Sending(files.length() as usize));
+        }
+        set_state.set(Upload::Sending(files.len()));
         #[cfg(target_arch = "wasm32")]
         {
             let skip = skip_invalid.get_untracked();
@@ -41,16 +46,11 @@ pub fn ImportPage() -> impl IntoView {
                     let form = web_sys::FormData::new().map_err(|_| {
                         ClientError::Unreachable("the browser cannot build a form".into())
                     })?;
-                    for index in 0..files.length() {
-                        if let Some(file) = files.item(index) {
-                            let name = file.name();
-                            form.append_with_blob_and_filename("files", &file, &name)
-                                .map_err(|_| {
-                                    ClientError::Unreachable(
-                                        "the browser cannot read a file".into(),
-                                    )
-                                })?;
-                        }
+                    for file in &files {
+                        form.append_with_blob_and_filename("files", file, &file.name())
+                            .map_err(|_| {
+                                ClientError::Unreachable("the browser cannot read a file".into())
+                            })?;
                     }
                     if skip {
                         let _ = form.append_with_str("skip_invalid", "true");
@@ -65,7 +65,7 @@ pub fn ImportPage() -> impl IntoView {
             });
         }
         #[cfg(not(target_arch = "wasm32"))]
-        let _ = files;
+        let _ = (files, skip_invalid);
     };
 
     view! {
