@@ -37,13 +37,16 @@ async fn run_import(database_url: &str, args: ImportArgs) -> anyhow::Result<()> 
             for problem in &report.skipped {
                 eprintln!("skipped {problem}");
             }
+            let elapsed = started.elapsed();
+            let files = report.created.len() + report.updated.len() + report.unchanged.len();
             println!(
-                "imported in {:.1?}: {} created, {} updated, {} unchanged, {} skipped",
-                started.elapsed(),
+                "imported in {elapsed:.1?} ({:.0} notes/s): {} created, {} updated, {} unchanged, {} skipped{}",
+                files as f64 / elapsed.as_secs_f64().max(1e-9),
                 report.created.len(),
                 report.updated.len(),
                 report.unchanged.len(),
-                report.skipped.len()
+                report.skipped.len(),
+                peak_memory().map(|m| format!("; peak memory {m}")).unwrap_or_default()
             );
             if !report.wanted.is_empty() {
                 println!(
@@ -110,4 +113,18 @@ async fn run_serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
     serve(listener, app, shutdown_signal(), args.shutdown_timeout)
         .await
         .context("the server stopped with an error")
+}
+
+/// The process's peak resident memory, where the platform reports it (Linux: `VmHWM`).
+fn peak_memory() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(format!("{:.0} MiB", kib as f64 / 1024.0))
 }

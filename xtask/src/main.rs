@@ -7,10 +7,12 @@
 //!   clippy (native and wasm32), native tests, browser tests (`wasm-pack test --headless
 //!   --chrome`), and the end-to-end test against the release build in headless Chromium.
 //! - `cargo xtask setup [--browser]`: only the installs.
+//! - `cargo xtask bench`: the performance numbers quoted in README.md.
 //!
 //! Every install is guarded by a version check, so the second run skips them. Versions are pinned
 //! here, except wasm-bindgen's, which is read from Cargo.lock (the CLI must match the library).
 
+mod bench;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -23,6 +25,7 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
         Some("setup") => tools::install(args.iter().any(|a| a == "--browser")),
+        Some("bench") => bench::run(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -40,7 +43,8 @@ fn main() -> ExitCode {
 const USAGE: &str = "usage:
   cargo xtask run [-- ARGS]   install what is missing, build the client, run `lore serve ARGS`
   cargo xtask test            install what is missing, run every check and test
-  cargo xtask setup [--browser]  only install (with --browser: what the tests need too)";
+  cargo xtask setup [--browser]  only install (with --browser: what the tests need too)
+  cargo xtask bench           measure import speed, read throughput and the bundle size";
 
 /// Errors are sentences for the person at the terminal.
 type Result<T = ()> = std::result::Result<T, String>;
@@ -161,7 +165,7 @@ fn build_client() -> Result {
 }
 
 /// Runs one named step from the workspace root, echoing it, and fails with its name.
-fn step(name: &str, command: &mut Command) -> Result {
+pub(crate) fn step(name: &str, command: &mut Command) -> Result {
     println!("\nxtask: {name}: {}", render(command));
     let started = Instant::now();
     let status = command
@@ -185,11 +189,11 @@ fn render(command: &Command) -> String {
         .join(" ")
 }
 
-fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
-fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask lives one folder below the workspace root")

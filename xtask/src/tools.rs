@@ -161,7 +161,7 @@ fn wasm_opt() -> Result {
 }
 
 /// Installs Debian packages for each `(binary, package)` whose binary is not on PATH.
-fn debian_packages(wanted: &[(&str, &str)]) -> Result {
+pub fn debian_packages(wanted: &[(&str, &str)]) -> Result {
     let missing: Vec<&str> = wanted
         .iter()
         .filter(|(binary, _)| output(binary, &["--version"]).is_none())

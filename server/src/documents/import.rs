@@ -279,11 +279,13 @@ pub async fn import(
             .await
             .expect("the import planner does not panic")
             .map_err(ImportError::Invalid)?;
+    tracing::debug!(documents = plan.upserts.len(), "planned");
     let in_batch: HashSet<&str> = plan.upserts.iter().map(|r| r.id.as_str()).collect();
     let mut linking = store.bodies_linking_to(&plan.created).await?;
     linking.retain(|b| !in_batch.contains(b.id.as_str()));
     let rerendered = rerender(&linking, &plan.resolver);
     store.apply_import(&plan.upserts, &rerendered).await?;
+    tracing::debug!("stored");
     plan.report.wanted = wanted(&plan.upserts, &plan.resolver);
     Ok(plan.report)
 }

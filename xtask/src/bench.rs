@@ -1,0 +1,166 @@
+//! `cargo xtask bench`: Lore's performance numbers, measured in one run on this machine and
+//! reported as ratios where a ratio is what matters (README.md quotes them).
+//!
+//! 1. Import: a generated corpus of 10,000 notes (front matter with tags and relationships,
+//!    headings, a table, a code block, links between notes) into a fresh SQLite database with
+//!    `lore import`, in notes per second, with the process's peak memory.
+//! 2. Reading: `GET /api/documents/{id}` against `GET /api/hello` on the same server with the
+//!    same load generator (wrk, same threads, connections and duration), as a ratio.
+//! 3. The client bundle: the gzip size of the release wasm and js.
+
+use crate::tools::debian_packages;
+use crate::{Result, cargo, step, workspace_root};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const NOTES: usize = 10_000;
+const FOLDERS: usize = 20;
+
+/// Runs every benchmark and prints a summary.
+pub fn run() -> Result {
+    debian_packages(&[("wrk", "wrk")])?;
+    step("building lore (release)", cargo().args(["build", "--release", "--package", "server", "--bin", "lore"]))?;
+    let lore = workspace_root().join("target/release/lore");
+    let scratch = std::env::temp_dir().join(format!("lore-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let corpus = scratch.join("corpus");
+    generate_corpus(&corpus).map_err(|e| format!("cannot write the corpus: {e}"))?;
+    let database = format!("sqlite:{}", scratch.join("bench.db").display());
+
+    println!("\nxtask: importing {NOTES} generated notes");
+    let import = Command::new(&lore)
+        .args(["--database-url", &database, "import"])
+        .arg(&corpus)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run lore import: {e}"))?;
+    let import_line = String::from_utf8_lossy(&import.stdout).lines().next().unwrap_or_default().to_owned();
+    if !import.status.success() {
+        return Err(format!("lore import failed: {import_line}"));
+    }
+
+    let port = free_port()?;
+    let mut server = Command::new(&lore)
+        .args(["--database-url", &database, "serve", "--no-demo", "--addr", &format!("127.0.0.1:{port}")])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start lore serve: {e}"))?;
+    let result = measure_reads(port);
+    let _ = server.kill();
+    let _ = server.wait();
+    let (hello, document) = result?;
+    let _ = std::fs::remove_dir_all(&scratch);
+
+    let bundle = bundle_sizes()?;
+    println!("\nxtask: results");
+    println!("  import:  {import_line}");
+    println!(
+        "  reading: GET /api/hello {hello:.0} req/s, GET /api/documents/{{id}} {document:.0} req/s, ratio {:.2}",
+        document / hello
+    );
+    println!("  bundle:  {bundle}");
+    Ok(())
+}
+
+/// Requests per second for `/api/hello` and for a rendered document, each measured with the
+/// same wrk settings against the same server.
+fn measure_reads(port: u16) -> Result<(f64, f64)> {
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Warm up both paths (connection pool, page cache) before measuring.
+    wrk(&format!("{base}/api/hello"), "2s")?;
+    wrk(&format!("{base}/api/documents/note-05000"), "2s")?;
+    let hello = wrk(&format!("{base}/api/hello"), "10s")?;
+    let document = wrk(&format!("{base}/api/documents/note-05000"), "10s")?;
+    Ok((hello, document))
+}
+
+/// `wrk -t2 -c32 -d DURATION URL`, returning requests per second.
+fn wrk(url: &str, duration: &str) -> Result<f64> {
+    let out = Command::new("wrk")
+        .args(["-t2", "-c32", "-d", duration, url])
+        .output()
+        .map_err(|e| format!("cannot run wrk: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if text.contains("Non-2xx") {
+        return Err(format!("{url} answered errors under load:\n{text}"));
+    }
+    text.lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| format!("wrk printed no Requests/sec for {url}:\n{text}"))
+}
+
+fn free_port() -> Result<u16> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| format!("no free port: {e}"))
+}
+
+/// Gzip sizes of the release bundle in `dist/` (built by `cargo xtask run` or `test`).
+fn bundle_sizes() -> Result<String> {
+    let dist = workspace_root().join("dist");
+    let mut parts = Vec::new();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&dist)
+        .map_err(|e| format!("no dist/ to measure ({e}); run `cargo xtask run` first"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "wasm" || x == "js"))
+        .collect();
+    entries.sort();
+    for path in entries {
+        let raw = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let gzip = Command::new("gzip")
+            .args(["-9", "-c"])
+            .arg(&path)
+            .output()
+            .map_err(|e| format!("cannot run gzip: {e}"))?
+            .stdout
+            .len();
+        let kind = path.extension().unwrap_or_default().to_string_lossy().into_owned();
+        parts.push(format!("{kind} {:.1} KB ({:.1} KB gzip)", raw as f64 / 1000.0, gzip as f64 / 1000.0));
+    }
+    Ok(parts.join(" + "))
+}
+
+/// Writes the corpus: `NOTES` notes in `FOLDERS` folders, each linking to its neighbours.
+fn generate_corpus(root: &Path) -> std::io::Result<()> {
+    for n in 0..NOTES {
+        let folder = root.join(format!("topic-{:02}", n % FOLDERS));
+        std::fs::create_dir_all(&folder)?;
+        std::fs::write(folder.join(format!("note-{n:05}.md")), note(n))?;
+    }
+    Ok(())
+}
+
+fn note(n: usize) -> String {
+    let previous = n.saturating_sub(1);
+    let earlier = n.saturating_sub(7);
+    let next = (n + 1) % NOTES;
+    let mut text = String::new();
+    let _ = write!(
+        text,
+        "---\nid: note-{n:05}\ntitle: Generated note {n}\ndescription: A note about topic {topic} for the import benchmark\n\
+author: Bench\ncreated_at: 2026-01-{day:02}\nversion: 1.{minor}\ntags: [topic-{topic}, bench, group-{group}]\n\
+relationships:\n  prerequisites: [note-{previous:05}, note-{earlier:05}]\n  successors: [note-{next:05}]\n  related:\n  - ../topic-{other:02}/note-{related:05}.md\n---\n\n\
+# Generated note {n}\n\n## Overview\n\nThis note explains **topic {topic}** and links to [the next one](note-{next:05}.md) \
+and to [an earlier one](../topic-{eprev:02}/note-{earlier:05}.md).\n\n## Details\n\n| key | value |\n|---|---|\n| n | {n} |\n| group | {group} |\n\n\
+```rust\nfn note_{n}() -> usize {{\n    {n}\n}}\n```\n\n- [x] generated\n- [ ] read\n",
+        topic = n % FOLDERS,
+        day = n % 28 + 1,
+        minor = n % 10,
+        group = n % 50,
+        other = (n + 3) % FOLDERS,
+        related = (n + 3) % NOTES,
+        eprev = earlier % FOLDERS,
+    );
+    text
+}
