@@ -46,7 +46,9 @@ async fn run_import(database_url: &str, args: ImportArgs) -> anyhow::Result<()> 
                 report.updated.len(),
                 report.unchanged.len(),
                 report.skipped.len(),
-                peak_memory().map(|m| format!("; peak memory {m}")).unwrap_or_default()
+                peak_memory()
+                    .map(|m| format!("; peak memory {m}"))
+                    .unwrap_or_default()
             );
             if !report.wanted.is_empty() {
                 println!(
@@ -95,7 +97,7 @@ async fn run_serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
             "rendered documents again for this version of Lore"
         );
     }
-    let state = AppState { store };
+    let state = AppState::new(store, args.cache_revalidate);
     let app = routes::router(state, client_dir.as_deref());
 
     let listener = tokio::net::TcpListener::bind(args.addr)

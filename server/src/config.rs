@@ -76,6 +76,12 @@ pub struct ServeArgs {
     #[arg(long, env = "LORE_DIST")]
     pub dist: Option<PathBuf>,
 
+    /// How often this replica checks the database for writes made through other replicas
+    /// before answering a read from its cache (`0s`: before every read). Writes through this
+    /// replica are seen at once either way.
+    #[arg(long, env = "LORE_CACHE_REVALIDATE", default_value = "250ms", value_parser = humantime::parse_duration)]
+    pub cache_revalidate: Duration,
+
     /// Start empty: do not load the demo notes into a new, empty database.
     #[arg(long, env = "LORE_NO_DEMO")]
     pub no_demo: bool,

@@ -5,11 +5,13 @@
 //! - [`routes`]: the one route table; [`api`] holds the handlers it points to.
 //! - [`error`]: the one error type, turned into the contract's JSON envelope.
 //! - [`store`]: the database tier behind a trait (SQLite today).
+//! - [`cache`]: read responses cached per replica, revalidated against the database.
 //! - [`client_files`]: serving the trunk-built browser client from the same origin.
 //! - [`startup`]: binding, serving, and shutting down gracefully.
 //! - [`telemetry`]: structured logs with `tracing`.
 
 pub mod api;
+pub mod cache;
 pub mod cli;
 pub mod client_files;
 pub mod config;
@@ -28,4 +30,16 @@ use std::sync::Arc;
 pub struct AppState {
     /// The database tier.
     pub store: Arc<dyn store::Store>,
+    /// Serialized read responses, revalidated against the database's revision.
+    pub cache: Arc<cache::ResponseCache>,
+}
+
+impl AppState {
+    /// State over `store`, caching reads for up to `revalidate` between revision checks.
+    pub fn new(store: Arc<dyn store::Store>, revalidate: std::time::Duration) -> Self {
+        Self {
+            store,
+            cache: Arc::new(cache::ResponseCache::new(revalidate)),
+        }
+    }
 }

@@ -21,7 +21,10 @@ const FOLDERS: usize = 20;
 /// Runs every benchmark and prints a summary.
 pub fn run() -> Result {
     debian_packages(&[("wrk", "wrk")])?;
-    step("building lore (release)", cargo().args(["build", "--release", "--package", "server", "--bin", "lore"]))?;
+    step(
+        "building lore (release)",
+        cargo().args(["build", "--release", "--package", "server", "--bin", "lore"]),
+    )?;
     let lore = workspace_root().join("target/release/lore");
     let scratch = std::env::temp_dir().join(format!("lore-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
@@ -36,14 +39,25 @@ pub fn run() -> Result {
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| format!("cannot run lore import: {e}"))?;
-    let import_line = String::from_utf8_lossy(&import.stdout).lines().next().unwrap_or_default().to_owned();
+    let import_line = String::from_utf8_lossy(&import.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     if !import.status.success() {
         return Err(format!("lore import failed: {import_line}"));
     }
 
     let port = free_port()?;
     let mut server = Command::new(&lore)
-        .args(["--database-url", &database, "serve", "--no-demo", "--addr", &format!("127.0.0.1:{port}")])
+        .args([
+            "--database-url",
+            &database,
+            "serve",
+            "--no-demo",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+        ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()
@@ -125,8 +139,16 @@ fn bundle_sizes() -> Result<String> {
             .map_err(|e| format!("cannot run gzip: {e}"))?
             .stdout
             .len();
-        let kind = path.extension().unwrap_or_default().to_string_lossy().into_owned();
-        parts.push(format!("{kind} {:.1} KB ({:.1} KB gzip)", raw as f64 / 1000.0, gzip as f64 / 1000.0));
+        let kind = path
+            .extension()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        parts.push(format!(
+            "{kind} {:.1} KB ({:.1} KB gzip)",
+            raw as f64 / 1000.0,
+            gzip as f64 / 1000.0
+        ));
     }
     Ok(parts.join(" + "))
 }

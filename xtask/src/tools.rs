@@ -142,7 +142,7 @@ fn wasm_opt() -> Result {
     if reports_version("wasm-opt", WASM_OPT) {
         return Ok(());
     }
-    if output("npm", &["--version"]).is_none() {
+    if !on_path("npm") {
         debian_packages(&[("npm", "npm")])?;
     }
     run(
@@ -164,7 +164,7 @@ fn wasm_opt() -> Result {
 pub fn debian_packages(wanted: &[(&str, &str)]) -> Result {
     let missing: Vec<&str> = wanted
         .iter()
-        .filter(|(binary, _)| output(binary, &["--version"]).is_none())
+        .filter(|(binary, _)| !on_path(binary))
         .map(|(_, package)| *package)
         .collect();
     if missing.is_empty() {
@@ -206,6 +206,18 @@ fn run(what: &str, command: &mut Command) -> Result {
     } else {
         Err(format!("{what} failed ({status})"))
     }
+}
+
+/// Whether `binary` can be started at all (whatever it answers to `--version`: wrk, for one,
+/// exits with an error after printing it).
+fn on_path(binary: &str) -> bool {
+    Command::new(binary)
+        .arg("--version")
+        .env("PATH", path_with_local_bins())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok()
 }
 
 /// A command's stdout, if it ran and succeeded.

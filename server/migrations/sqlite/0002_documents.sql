@@ -66,3 +66,7 @@ CREATE TABLE edges (
 );
 
 CREATE INDEX edges_by_target ON edges (target_id);
+
+-- Bumped by every write to the knowledge base. Replicas compare it to decide whether the
+-- responses they cache are still current (see server/src/cache.rs).
+ALTER TABLE lore_instance ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;

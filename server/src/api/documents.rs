@@ -2,12 +2,13 @@
 
 use super::Reply;
 use crate::AppState;
+use crate::cache::CachedJson;
 use crate::documents::export::to_markdown;
 use crate::documents::reading_path::reading_path;
 use crate::error::ApiError;
 use app::contract::{
-    DocumentId, DocumentQuery, GetDocument, GetGraph, ListCollections, ListDocuments, ListTags,
-    ListWanted, Related,
+    DocumentId, DocumentQuery, DocumentView, Endpoint, GetDocument, GetGraph, ListCollections,
+    ListDocuments, ListTags, ListWanted, Related,
 };
 use axum::Json;
 use axum::extract::{Path, State};
@@ -29,17 +30,26 @@ pub async fn list_documents(
     Ok(Json(state.store.list_documents(&query).await?))
 }
 
-/// `GET /api/documents/{id}`.
+/// `GET /api/documents/{id}`: the most read endpoint, answered from the replica's cache when
+/// it can be (see [`crate::cache`]).
 pub async fn get_document(
     State(state): State<AppState>,
     Path(DocumentId { id }): Path<DocumentId>,
-) -> Reply<GetDocument> {
+) -> Result<CachedJson<<GetDocument as Endpoint>::Response>, ApiError> {
+    let key = format!("document:{id}");
+    state
+        .cache
+        .get_or_compute(state.store.as_ref(), &key, || document_view(&state, id))
+        .await
+}
+
+async fn document_view(state: &AppState, id: String) -> Result<DocumentView, ApiError> {
     let mut view = state
         .store
         .document(&id)
         .await?
         .ok_or_else(|| ApiError::DocumentNotFound(id.clone()))?;
-    let prerequisites = state.store.prerequisites().await?;
+    let prerequisites = state.store.prerequisite_closure(&id).await?;
     let (path, cycles) = reading_path(&id, &prerequisites);
     let titles = state.store.titles(&path).await?;
     view.reading_path = path
@@ -58,7 +68,7 @@ pub async fn get_document(
         })
         .collect();
     view.cycles = cycles;
-    Ok(Json(view))
+    Ok(view)
 }
 
 /// `GET /api/documents/{id}/raw`: the Markdown file, front matter included.

@@ -77,14 +77,15 @@ pub async fn import_files(
     if !problems.is_empty() && !skip_invalid {
         return Err(ApiError::InvalidImport(problems));
     }
-    match import(
+    let result = import(
         state.store.as_ref(),
         files,
         skip_invalid,
         indicatif::ProgressBar::hidden(),
     )
-    .await
-    {
+    .await;
+    state.cache.invalidate();
+    match result {
         Ok(mut report) => {
             report.skipped.splice(0..0, problems);
             Ok(Json(report))

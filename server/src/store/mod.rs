@@ -59,6 +59,9 @@ pub trait Store: Send + Sync + 'static {
     /// Succeeds when the database answers and its schema is in place; what `/api/ready` reports.
     async fn check_ready(&self) -> Result<(), StoreError>;
 
+    /// The knowledge base's revision: a number every write increases.
+    async fn revision(&self) -> Result<i64, StoreError>;
+
     /// Id, path and content hash of every document, for planning an import.
     async fn known_documents(&self) -> Result<Vec<KnownDocument>, StoreError>;
 
@@ -84,11 +87,15 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Page<DocumentSummary>, StoreError>;
 
     /// One document with its relationships and backlinks; its reading path is left empty for
-    /// the caller (it needs [`Store::prerequisites`]).
+    /// the caller (it needs [`Store::prerequisite_closure`]).
     async fn document(&self, id: &str) -> Result<Option<DocumentView>, StoreError>;
 
-    /// Each document's prerequisites, by id.
-    async fn prerequisites(&self) -> Result<HashMap<String, Vec<String>>, StoreError>;
+    /// The prerequisites of `id` and, transitively, of each of its prerequisites, by id: just
+    /// the part of the graph its reading path needs, however large the base.
+    async fn prerequisite_closure(
+        &self,
+        id: &str,
+    ) -> Result<HashMap<String, Vec<String>>, StoreError>;
 
     /// The titles of those of `ids` that exist.
     async fn titles(&self, ids: &[String]) -> Result<HashMap<String, String>, StoreError>;

@@ -74,6 +74,14 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn revision(&self) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT revision FROM lore_instance WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
     async fn known_documents(&self) -> Result<Vec<KnownDocument>, StoreError> {
         self.known_documents_impl().await
     }
@@ -105,8 +113,11 @@ impl Store for SqliteStore {
         self.document_impl(id).await
     }
 
-    async fn prerequisites(&self) -> Result<HashMap<String, Vec<String>>, StoreError> {
-        self.prerequisites_impl().await
+    async fn prerequisite_closure(
+        &self,
+        id: &str,
+    ) -> Result<HashMap<String, Vec<String>>, StoreError> {
+        self.prerequisite_closure_impl(id).await
     }
 
     async fn titles(&self, ids: &[String]) -> Result<HashMap<String, String>, StoreError> {
@@ -261,18 +272,29 @@ mod documents {
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default();
 
-            let mut collections: BTreeMap<&str, &crate::documents::CollectionRecord> = BTreeMap::new();
+            let mut collections: BTreeMap<&str, &crate::documents::CollectionRecord> =
+                BTreeMap::new();
             for collection in upserts.iter().filter_map(|d| d.collection.as_ref()) {
-                let entry = collections.entry(collection.id.as_str()).or_insert(collection);
+                let entry = collections
+                    .entry(collection.id.as_str())
+                    .or_insert(collection);
                 // A collection declared by a nested file wins over one named by a folder.
                 if entry.front_matter.is_empty() {
                     *entry = collection;
                 }
             }
-            for chunk in collections.values().collect::<Vec<_>>().chunks(ROWS_PER_STATEMENT / 3) {
-                let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO collections (id, title, front_matter) ");
+            for chunk in collections
+                .values()
+                .collect::<Vec<_>>()
+                .chunks(ROWS_PER_STATEMENT / 3)
+            {
+                let mut query = QueryBuilder::<Sqlite>::new(
+                    "INSERT INTO collections (id, title, front_matter) ",
+                );
                 query.push_values(chunk, |mut row, c| {
-                    row.push_bind(&c.id).push_bind(&c.title).push_bind(encode(&c.front_matter));
+                    row.push_bind(&c.id)
+                        .push_bind(&c.title)
+                        .push_bind(encode(&c.front_matter));
                 });
                 query.push(
                     " ON CONFLICT (id) DO UPDATE SET title = excluded.title, front_matter = \
@@ -293,10 +315,12 @@ mod documents {
             .execute(&mut *tx)
             .await?;
             for table in ["document_tags WHERE document_id", "edges WHERE source_id"] {
-                sqlx::query(&format!("DELETE FROM {table} IN (SELECT value FROM json_each(?1))"))
-                    .bind(encode(&ids))
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(&format!(
+                    "DELETE FROM {table} IN (SELECT value FROM json_each(?1))"
+                ))
+                .bind(encode(&ids))
+                .execute(&mut *tx)
+                .await?;
             }
 
             for chunk in upserts.chunks(DOCUMENTS_PER_STATEMENT) {
@@ -339,10 +363,17 @@ mod documents {
 
             let tags: Vec<(&str, i64, &str)> = upserts
                 .iter()
-                .flat_map(|d| d.tags.iter().enumerate().map(|(i, t)| (d.id.as_str(), i as i64, t.as_str())))
+                .flat_map(|d| {
+                    d.tags
+                        .iter()
+                        .enumerate()
+                        .map(|(i, t)| (d.id.as_str(), i as i64, t.as_str()))
+                })
                 .collect();
             for chunk in tags.chunks(ROWS_PER_STATEMENT) {
-                let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO document_tags (document_id, position, tag) ");
+                let mut query = QueryBuilder::<Sqlite>::new(
+                    "INSERT INTO document_tags (document_id, position, tag) ",
+                );
                 query.push_values(chunk, |mut row, (id, position, tag)| {
                     row.push_bind(*id).push_bind(*position).push_bind(*tag);
                 });
@@ -351,7 +382,12 @@ mod documents {
 
             let edges: Vec<(&str, i64, &crate::documents::Edge)> = upserts
                 .iter()
-                .flat_map(|d| d.edges.iter().enumerate().map(|(i, e)| (d.id.as_str(), i as i64, e)))
+                .flat_map(|d| {
+                    d.edges
+                        .iter()
+                        .enumerate()
+                        .map(|(i, e)| (d.id.as_str(), i as i64, e))
+                })
                 .collect();
             for chunk in edges.chunks(ROWS_PER_STATEMENT) {
                 let mut query = QueryBuilder::<Sqlite>::new(
@@ -375,6 +411,9 @@ mod documents {
                     .execute(&mut *tx)
                     .await?;
             }
+            sqlx::query("UPDATE lore_instance SET revision = revision + 1 WHERE id = 1")
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             Ok(())
         }
@@ -484,12 +523,24 @@ mod documents {
             Ok(Some(view))
         }
 
-        pub(super) async fn prerequisites_impl(
+        pub(super) async fn prerequisite_closure_impl(
             &self,
+            id: &str,
         ) -> Result<HashMap<String, Vec<String>>, StoreError> {
-            let rows = sqlx::query("SELECT source_id, target_id FROM edges WHERE kind = 'prerequisite' ORDER BY source_id, position")
-                .fetch_all(&self.pool)
-                .await?;
+            // UNION (not UNION ALL) drops ids already reached, so a cycle ends the recursion.
+            let rows = sqlx::query(
+                "WITH RECURSIVE reached (id) AS ( \
+                     SELECT ?1 \
+                     UNION \
+                     SELECT e.target_id FROM edges e JOIN reached r ON e.source_id = r.id \
+                     WHERE e.kind = 'prerequisite' \
+                 ) \
+                 SELECT e.source_id, e.target_id FROM edges e JOIN reached r ON e.source_id = r.id \
+                 WHERE e.kind = 'prerequisite' ORDER BY e.source_id, e.position",
+            )
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
             let mut map: HashMap<String, Vec<String>> = HashMap::new();
             for row in rows {
                 map.entry(row.get("source_id"))

@@ -50,9 +50,8 @@ impl TestApp {
         let data = tempfile::tempdir().expect("a temporary folder");
         let url = format!("sqlite:{}", data.path().join("lore.db").display());
         let store = Arc::new(SqliteStore::connect(&url).await.expect("a fresh database"));
-        let state = AppState {
-            store: store.clone(),
-        };
+        // Revalidating before every read: tests see other connections' writes at once.
+        let state = AppState::new(store.clone(), Duration::ZERO);
         let mut app = routes::router(state, options.client_dir);
         if let Some(extra) = options.extra_routes {
             app = app.merge(extra);
