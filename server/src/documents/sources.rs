@@ -93,18 +93,8 @@ pub fn from_zip(name: &str, bytes: &[u8]) -> Result<Vec<SourceFile>, Problem> {
         if entry.is_dir() || !is_markdown(entry.name()) {
             continue;
         }
-        let Some(path) = clean_path(entry.name()) else {
-            return Err(archive_problem(
-                name,
-                format!("the entry `{}` points outside the archive", entry.name()),
-            ));
-        };
-        let mut content = Vec::new();
-        read_limited(&mut entry, &mut content, &path)?;
-        files.push(SourceFile {
-            path,
-            bytes: content,
-        });
+        let raw = entry.name().to_owned();
+        files.push(archive_entry(name, &raw, &mut entry)?);
     }
     Ok(files)
 }
@@ -126,20 +116,22 @@ pub fn from_tar_gz(name: &str, bytes: &[u8]) -> Result<Vec<SourceFile>, Problem>
         if !is_markdown(&raw) {
             continue;
         }
-        let Some(path) = clean_path(&raw) else {
-            return Err(archive_problem(
-                name,
-                format!("the entry `{raw}` points outside the archive"),
-            ));
-        };
-        let mut content = Vec::new();
-        read_limited(&mut entry, &mut content, &path)?;
-        files.push(SourceFile {
-            path,
-            bytes: content,
-        });
+        files.push(archive_entry(name, &raw, &mut entry)?);
     }
     Ok(files)
+}
+
+/// One Markdown entry of archive `name`, at its cleaned path.
+fn archive_entry(name: &str, raw: &str, entry: &mut impl Read) -> Result<SourceFile, Problem> {
+    let Some(path) = clean_path(raw) else {
+        return Err(archive_problem(
+            name,
+            format!("the entry `{raw}` points outside the archive"),
+        ));
+    };
+    let mut bytes = Vec::new();
+    read_limited(entry, &mut bytes, &path)?;
+    Ok(SourceFile { path, bytes })
 }
 
 /// Reads one archive entry, stopping just past the size limit so a zip bomb cannot fill

@@ -182,6 +182,14 @@ mod documents {
          d.sort_date, d.draft, \
          (SELECT json_group_array(tag) FROM (SELECT tag FROM document_tags t WHERE t.document_id = d.id ORDER BY position)) AS tags";
 
+    fn stored_body(row: &SqliteRow) -> StoredBody {
+        StoredBody {
+            id: row.get("id"),
+            source_path: row.get("source_path"),
+            body: row.get("body"),
+        }
+    }
+
     pub(super) fn summary(row: &SqliteRow) -> Result<DocumentSummary, StoreError> {
         let collection_id: Option<String> = row.get("collection_id");
         let collection_title: Option<String> = row.get("collection_title");
@@ -227,14 +235,7 @@ mod documents {
             .bind(encode(&ids))
             .fetch_all(&self.pool)
             .await?;
-            Ok(rows
-                .iter()
-                .map(|r| StoredBody {
-                    id: r.get("id"),
-                    source_path: r.get("source_path"),
-                    body: r.get("body"),
-                })
-                .collect())
+            Ok(rows.iter().map(stored_body).collect())
         }
 
         pub(super) async fn stale_bodies_impl(
@@ -247,14 +248,7 @@ mod documents {
             .bind(version)
             .fetch_all(&self.pool)
             .await?;
-            Ok(rows
-                .iter()
-                .map(|r| StoredBody {
-                    id: r.get("id"),
-                    source_path: r.get("source_path"),
-                    body: r.get("body"),
-                })
-                .collect())
+            Ok(rows.iter().map(stored_body).collect())
         }
 
         pub(super) async fn apply_import_impl(
