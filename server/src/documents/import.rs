@@ -8,7 +8,7 @@
 
 use super::parse::{ParsedDocument, id_from_path, parse_document, slugify};
 use super::render::{NoteLink, render};
-use super::{CollectionRecord, DocumentRecord, Edge, SourceFile};
+use super::{DocumentRecord, Edge, SourceFile};
 use crate::store::{Store, StoreError};
 use app::contract::{EdgeKind, ImportReport, Problem};
 use indicatif::ProgressBar;
@@ -280,7 +280,11 @@ pub async fn import(
             .expect("the import planner does not panic")
             .map_err(ImportError::Invalid)?;
     tracing::debug!(documents = plan.upserts.len(), "planned");
-    let in_batch: HashSet<&str> = plan.upserts.iter().map(|r| r.id.as_str()).collect();
+    let in_batch: HashSet<&str> = plan
+        .upserts
+        .iter()
+        .map(|r| r.document.id.as_str())
+        .collect();
     let mut linking = store.bodies_linking_to(&plan.created).await?;
     linking.retain(|b| !in_batch.contains(b.id.as_str()));
     let rerendered = rerender(&linking, &plan.resolver);
@@ -347,23 +351,7 @@ fn build_record(
         target_ref: id.clone(),
     }));
     DocumentRecord {
-        id: document.id,
-        source_path: document.source_path,
-        title: document.title,
-        description: document.description,
-        author: document.author,
-        created_at: document.created_at,
-        updated_at: document.updated_at,
-        version: document.version,
-        draft: document.draft,
-        tags: document.tags,
-        collection: document.collection.map(|c| CollectionRecord {
-            id: c.id,
-            title: c.title,
-            front_matter: c.entries,
-        }),
-        body: document.body,
-        layout: document.layout,
+        document,
         html: rendered.html,
         headings: rendered.headings,
         edges,

@@ -15,7 +15,7 @@ pub mod sources;
 pub mod value;
 
 use app::contract::{EdgeKind, Heading};
-use parse::Layout;
+use parse::ParsedDocument;
 
 /// A file to import: its `/`-separated path inside the imported tree, and its bytes.
 #[derive(Debug, Clone)]
@@ -26,35 +26,12 @@ pub struct SourceFile {
     pub bytes: Vec<u8>,
 }
 
-/// A document ready to be stored: parsed, rendered and with its references resolved.
+/// A document ready to be stored: as read from its file, rendered, and with its references
+/// resolved.
 #[derive(Debug, Clone)]
 pub struct DocumentRecord {
-    /// Its id.
-    pub id: String,
-    /// Where it was in the imported tree.
-    pub source_path: String,
-    /// Title.
-    pub title: String,
-    /// Description.
-    pub description: Option<String>,
-    /// Author.
-    pub author: Option<String>,
-    /// As written.
-    pub created_at: Option<String>,
-    /// As written.
-    pub updated_at: Option<String>,
-    /// As written.
-    pub version: Option<String>,
-    /// Draft flag.
-    pub draft: bool,
-    /// Tags in order.
-    pub tags: Vec<String>,
-    /// Collection, if any.
-    pub collection: Option<CollectionRecord>,
-    /// The Markdown body.
-    pub body: String,
-    /// The file's shape, for export.
-    pub layout: Layout,
+    /// The document as its file gave it.
+    pub document: ParsedDocument,
     /// Rendered, sanitized HTML.
     pub html: String,
     /// Table of contents.
@@ -63,17 +40,6 @@ pub struct DocumentRecord {
     pub edges: Vec<Edge>,
     /// SHA-256 of the file, hex.
     pub content_hash: String,
-}
-
-/// A collection to create or update.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CollectionRecord {
-    /// Slug.
-    pub id: String,
-    /// Title.
-    pub title: String,
-    /// The collection block, when a file had one.
-    pub front_matter: value::Entries,
 }
 
 /// One resolved edge from a document.

@@ -35,16 +35,16 @@ pub struct ParsedDocument {
     /// Relationship entries as written (ids or relative paths), with their kind.
     pub relationships: Vec<(EdgeKind, String)>,
     /// The collection it belongs to, if any.
-    pub collection: Option<CollectionDraft>,
+    pub collection: Option<Collection>,
     /// How the file was laid out, to write it back the same way.
     pub layout: Layout,
     /// The Markdown body.
     pub body: String,
 }
 
-/// A collection as a document file declares it.
+/// A collection as a document file declares it (or its folder implies it).
 #[derive(Debug, Clone, PartialEq)]
-pub struct CollectionDraft {
+pub struct Collection {
     /// Its id: a slug of its title.
     pub id: String,
     /// Its title.
@@ -182,7 +182,7 @@ pub fn parse_document(path: &str, text: &str) -> Result<ParsedDocument, Vec<Loca
                         .next()
                 });
             named
-                .map(|title| CollectionDraft {
+                .map(|title| Collection {
                     id: slugify(&title),
                     title,
                     entries: Vec::new(),
@@ -337,10 +337,10 @@ fn list_of_text(value: &Value) -> Option<Vec<String>> {
     }
 }
 
-fn collection_from_block(block: &Block, problems: &mut Vec<Located>) -> Option<CollectionDraft> {
+fn collection_from_block(block: &Block, problems: &mut Vec<Located>) -> Option<Collection> {
     let (_, value, (line, column)) = block.find(&["title", "name"])?;
     match value.as_text() {
-        Some(title) if !title.is_empty() => Some(CollectionDraft {
+        Some(title) if !title.is_empty() => Some(Collection {
             id: slugify(title),
             title: title.to_owned(),
             entries: block.entries.clone(),
@@ -358,9 +358,9 @@ fn collection_from_block(block: &Block, problems: &mut Vec<Located>) -> Option<C
 
 /// Notes kept in folders belong to the collection of their top folder (`system_design/x.md` is
 /// in "System design"): how MkDocs, Obsidian and plain folders of notes are organised.
-fn folder_collection(path: &str) -> Option<CollectionDraft> {
+fn folder_collection(path: &str) -> Option<Collection> {
     let (folder, _) = path.split_once('/')?;
-    Some(CollectionDraft {
+    Some(Collection {
         id: slugify(folder),
         title: humanise(folder),
         entries: Vec::new(),

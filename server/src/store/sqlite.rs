@@ -266,14 +266,17 @@ mod documents {
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default();
 
-            let mut collections: BTreeMap<&str, &crate::documents::CollectionRecord> =
+            let mut collections: BTreeMap<&str, &crate::documents::parse::Collection> =
                 BTreeMap::new();
-            for collection in upserts.iter().filter_map(|d| d.collection.as_ref()) {
+            for collection in upserts
+                .iter()
+                .filter_map(|d| d.document.collection.as_ref())
+            {
                 let entry = collections
                     .entry(collection.id.as_str())
                     .or_insert(collection);
                 // A collection declared by a nested file wins over one named by a folder.
-                if entry.front_matter.is_empty() {
+                if entry.entries.is_empty() {
                     *entry = collection;
                 }
             }
@@ -288,7 +291,7 @@ mod documents {
                 query.push_values(chunk, |mut row, c| {
                     row.push_bind(&c.id)
                         .push_bind(&c.title)
-                        .push_bind(encode(&c.front_matter));
+                        .push_bind(encode(&c.entries));
                 });
                 query.push(
                     " ON CONFLICT (id) DO UPDATE SET title = excluded.title, front_matter = \
@@ -297,8 +300,11 @@ mod documents {
                 query.build().execute(&mut *tx).await?;
             }
 
-            let ids: Vec<&str> = upserts.iter().map(|d| d.id.as_str()).collect();
-            let paths: Vec<&str> = upserts.iter().map(|d| d.source_path.as_str()).collect();
+            let ids: Vec<&str> = upserts.iter().map(|d| d.document.id.as_str()).collect();
+            let paths: Vec<&str> = upserts
+                .iter()
+                .map(|d| d.document.source_path.as_str())
+                .collect();
             // A file whose id changed replaces the document it used to be.
             sqlx::query(
                 "DELETE FROM documents WHERE source_path IN (SELECT value FROM json_each(?1)) \
@@ -323,7 +329,8 @@ mod documents {
                      version, sort_date, draft, collection_id, body, layout, html, headings, content_hash, \
                      imported_at, render_version) ",
                 );
-                query.push_values(chunk, |mut row, doc| {
+                query.push_values(chunk, |mut row, record| {
+                    let doc = &record.document;
                     row.push_bind(&doc.id)
                         .push_bind(&doc.source_path)
                         .push_bind(&doc.title)
@@ -337,9 +344,9 @@ mod documents {
                         .push_bind(doc.collection.as_ref().map(|c| &c.id))
                         .push_bind(&doc.body)
                         .push_bind(encode(&doc.layout))
-                        .push_bind(&doc.html)
-                        .push_bind(encode(&doc.headings))
-                        .push_bind(&doc.content_hash)
+                        .push_bind(&record.html)
+                        .push_bind(encode(&record.headings))
+                        .push_bind(&record.content_hash)
                         .push_bind(&now)
                         .push_bind(RENDER_VERSION);
                 });
@@ -358,10 +365,11 @@ mod documents {
             let tags: Vec<(&str, i64, &str)> = upserts
                 .iter()
                 .flat_map(|d| {
-                    d.tags
+                    d.document
+                        .tags
                         .iter()
                         .enumerate()
-                        .map(|(i, t)| (d.id.as_str(), i as i64, t.as_str()))
+                        .map(|(i, t)| (d.document.id.as_str(), i as i64, t.as_str()))
                 })
                 .collect();
             for chunk in tags.chunks(ROWS_PER_STATEMENT) {
@@ -380,7 +388,7 @@ mod documents {
                     d.edges
                         .iter()
                         .enumerate()
-                        .map(|(i, e)| (d.id.as_str(), i as i64, e))
+                        .map(|(i, e)| (d.document.id.as_str(), i as i64, e))
                 })
                 .collect();
             for chunk in edges.chunks(ROWS_PER_STATEMENT) {
