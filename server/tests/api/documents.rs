@@ -314,3 +314,18 @@ async fn html_from_an_older_renderer_is_rendered_again_at_start_up() {
         0
     );
 }
+
+#[tokio::test]
+async fn the_demo_notes_load_into_an_empty_base_and_never_over_existing_notes() {
+    let app = TestApp::spawn().await;
+    app.import_ok(&[("mine.md", b"# Mine\n")]).await;
+
+    assert!(!demo::load_if_empty(app.store.as_ref()).await.unwrap());
+    let list: Page<DocumentSummary> = app.get_json("/api/documents").await;
+    assert_eq!(list.total, 1);
+
+    let empty = TestApp::spawn().await;
+    assert!(demo::load_if_empty(empty.store.as_ref()).await.unwrap());
+    let list: Page<DocumentSummary> = empty.get_json("/api/documents").await;
+    assert_eq!(list.total, 5);
+}
