@@ -8,12 +8,12 @@
 //!
 //! Cross-cutting layers (request ids, tracing, compression) wrap both.
 
-use crate::api::{documents, meta, transfer};
+use crate::api::{documents, meta, search, transfer};
 use crate::error::{method_not_allowed, no_such_endpoint};
 use crate::{AppState, client_files};
 use app::contract::{
     Endpoint, ExportArchive, GetDocument, GetDocumentRaw, GetGraph, Health, Hello, ImportFiles,
-    ListCollections, ListDocuments, ListTags, ListWanted, Method, Ready,
+    ListCollections, ListDocuments, ListTags, ListWanted, Method, Ready, Search,
 };
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -70,6 +70,7 @@ pub fn router(state: AppState, client_dir: Option<&Path>) -> Router {
             ExportArchive::PATH,
             endpoint::<ExportArchive, _, _>(transfer::export_archive),
         )
+        .route(Search::PATH, endpoint::<Search, _, _>(search::search))
         .route("/api", any(no_such_endpoint))
         .route("/api/", any(no_such_endpoint))
         .route("/api/{*rest}", any(no_such_endpoint))

@@ -261,3 +261,39 @@ impl std::fmt::Display for Problem {
         )
     }
 }
+
+/// Query of `GET /api/search`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SearchQuery {
+    /// What the reader typed: words (all required), `"phrases"`; the last word also matches as
+    /// a prefix unless the query ends with a space.
+    pub q: String,
+    /// Only notes with this tag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    /// Only notes in this collection (by id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection: Option<String>,
+    /// How many results (1 to 50; 10 when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
+}
+
+/// The answer to a search.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SearchResults {
+    /// Best match first: title counts most, then tags, description, body.
+    pub hits: Vec<SearchHit>,
+    /// When the query as typed found nothing but a corrected spelling did, that spelling (and
+    /// `hits` are its results).
+    pub did_you_mean: Option<String>,
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHit {
+    /// The note.
+    pub document: DocumentSummary,
+    /// Where it matched: escaped text with the matched words in `<mark>`; safe to insert as HTML.
+    pub snippet: String,
+}

@@ -5,7 +5,7 @@
 
 use super::{
     CollectionSummary, DocumentId, DocumentQuery, DocumentSummary, DocumentView, Graph,
-    ImportReport, Page, TagCount, WantedPage,
+    ImportReport, Page, SearchQuery, SearchResults, TagCount, WantedPage,
 };
 use super::{Endpoint, EndpointInfo, Method};
 use serde::{Deserialize, Serialize};
@@ -68,6 +68,8 @@ endpoints! {
     ImportFiles: Post "/api/import", FileUpload => ImportReport;
     /// `GET /api/export`: the whole base as a `.zip` of Markdown files (not JSON).
     ExportArchive: Get "/api/export", () => FileDownload;
+    /// `GET /api/search?q=&tag=&collection=&limit=`: full-text search over every note.
+    Search: Get "/api/search", SearchQuery => SearchResults;
 }
 
 /// Marks an endpoint whose response body is a file (Markdown, a zip), not JSON: clients link

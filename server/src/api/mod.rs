@@ -3,6 +3,7 @@
 
 pub mod documents;
 pub mod meta;
+pub mod search;
 pub mod transfer;
 
 use crate::error::ApiError;

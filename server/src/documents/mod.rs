@@ -11,6 +11,7 @@ pub mod import;
 pub mod parse;
 pub mod reading_path;
 pub mod render;
+pub mod search;
 pub mod sources;
 pub mod value;
 

@@ -118,6 +118,19 @@ pub trait Store: Send + Sync + 'static {
     /// What export needs of every document, ordered by path.
     async fn sources(&self) -> Result<Vec<SourceDocument>, StoreError>;
 
+    /// Notes matching an FTS5 `query` (built by [`crate::documents::search`]), best first,
+    /// with a raw snippet of their body (matches between the search module's markers).
+    async fn search(
+        &self,
+        query: &str,
+        tag: Option<&str>,
+        collection: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<(DocumentSummary, String)>, StoreError>;
+
+    /// Indexed terms `min` to `max` characters long, with how many notes hold each.
+    async fn vocabulary(&self, min: usize, max: usize) -> Result<Vec<(String, i64)>, StoreError>;
+
     /// How many documents there are.
     async fn count_documents(&self) -> Result<u64, StoreError>;
 }

@@ -151,6 +151,20 @@ impl Store for SqliteStore {
     async fn count_documents(&self) -> Result<u64, StoreError> {
         self.count_documents_impl().await
     }
+
+    async fn search(
+        &self,
+        query: &str,
+        tag: Option<&str>,
+        collection: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<(DocumentSummary, String)>, StoreError> {
+        self.search_impl(query, tag, collection, limit).await
+    }
+
+    async fn vocabulary(&self, min: usize, max: usize) -> Result<Vec<(String, i64)>, StoreError> {
+        self.vocabulary_impl(min, max).await
+    }
 }
 
 mod documents {
@@ -327,7 +341,7 @@ mod documents {
                 let mut query = QueryBuilder::<Sqlite>::new(
                     "INSERT INTO documents (id, source_path, title, description, author, created_at, updated_at, \
                      version, sort_date, draft, collection_id, body, layout, html, headings, content_hash, \
-                     imported_at, render_version) ",
+                     imported_at, render_version, search_tags) ",
                 );
                 query.push_values(chunk, |mut row, record| {
                     let doc = &record.document;
@@ -348,7 +362,8 @@ mod documents {
                         .push_bind(encode(&record.headings))
                         .push_bind(&record.content_hash)
                         .push_bind(&now)
-                        .push_bind(RENDER_VERSION);
+                        .push_bind(RENDER_VERSION)
+                        .push_bind(doc.tags.join(" "));
                 });
                 query.push(
                     " ON CONFLICT (id) DO UPDATE SET source_path = excluded.source_path, title = excluded.title, \
@@ -357,7 +372,7 @@ mod documents {
                      draft = excluded.draft, collection_id = excluded.collection_id, body = excluded.body, \
                      layout = excluded.layout, html = excluded.html, headings = excluded.headings, \
                      content_hash = excluded.content_hash, imported_at = excluded.imported_at, \
-                     render_version = excluded.render_version",
+                     render_version = excluded.render_version, search_tags = excluded.search_tags",
                 );
                 query.build().execute(&mut *tx).await?;
             }
@@ -683,6 +698,65 @@ mod documents {
                     })
                 })
                 .collect()
+        }
+
+        pub(super) async fn search_impl(
+            &self,
+            query: &str,
+            tag: Option<&str>,
+            collection: Option<&str>,
+            limit: u64,
+        ) -> Result<Vec<(DocumentSummary, String)>, StoreError> {
+            use crate::documents::search::{MATCH_END, MATCH_START};
+            // Ranked in tiers, then by bm25 within a tier: every word in the title first, then in
+            // the tags, then in the description, then anywhere. bm25 alone cannot promise that:
+            // a word in half the notes has an inverse document frequency near zero, and then
+            // column weights multiply nothing.
+            let tier = |column: &str| {
+                format!(
+                    "documents_fts.rowid IN (SELECT rowid FROM documents_fts \
+                     WHERE documents_fts MATCH '{column} : (' || ?1 || ')')"
+                )
+            };
+            let rows = sqlx::query(&format!(
+                "SELECT {SUMMARY_COLUMNS}, snippet(documents_fts, 3, ?2, ?3, '…', 16) AS snippet \
+                 FROM documents_fts JOIN documents d ON d.rowid = documents_fts.rowid \
+                 LEFT JOIN collections c ON c.id = d.collection_id \
+                 WHERE documents_fts MATCH ?1 \
+                 AND (?4 IS NULL OR d.collection_id = ?4) \
+                 AND (?5 IS NULL OR EXISTS (SELECT 1 FROM document_tags t WHERE t.document_id = d.id AND t.tag = ?5)) \
+                 ORDER BY CASE WHEN {} THEN 0 WHEN {} THEN 1 WHEN {} THEN 2 ELSE 3 END, \
+                 bm25(documents_fts, 10.0, 5.0, 3.0, 1.0) LIMIT ?6",
+                tier("title"),
+                tier("search_tags"),
+                tier("description"),
+            ))
+            .bind(query)
+            .bind(MATCH_START.to_string())
+            .bind(MATCH_END.to_string())
+            .bind(collection)
+            .bind(tag)
+            .bind(limit as i64)
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter()
+                .map(|r| Ok((summary(r)?, r.get::<String, _>("snippet"))))
+                .collect()
+        }
+
+        pub(super) async fn vocabulary_impl(
+            &self,
+            min: usize,
+            max: usize,
+        ) -> Result<Vec<(String, i64)>, StoreError> {
+            let rows = sqlx::query(
+                "SELECT term, doc FROM documents_vocabulary WHERE length(term) BETWEEN ?1 AND ?2",
+            )
+            .bind(min as i64)
+            .bind(max as i64)
+            .fetch_all(&self.pool)
+            .await?;
+            Ok(rows.iter().map(|r| (r.get("term"), r.get("doc"))).collect())
         }
 
         pub(super) async fn count_documents_impl(&self) -> Result<u64, StoreError> {

@@ -7,4 +7,5 @@ mod documents;
 mod helpers;
 mod import_export;
 mod meta;
+mod search;
 mod shutdown;

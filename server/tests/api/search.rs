@@ -1,0 +1,214 @@
+//! Search over HTTP: quality on a fixture corpus (expected top results), prefixes, phrases,
+//! code, filters, typos, safe snippets, and hostile queries that must never fail.
+
+use crate::helpers::TestApp;
+use app::contract::SearchResults;
+use server::documents::demo;
+
+/// The demo notes plus a few that compete for the same words.
+async fn corpus() -> TestApp {
+    let app = TestApp::spawn().await;
+    let mut files: Vec<(String, Vec<u8>)> = demo::files()
+        .into_iter()
+        .map(|f| (f.path, f.bytes))
+        .collect();
+    for (path, text) in [
+        (
+            "ops/health-checks.md",
+            "---\ntitle: Health checks\ntags: [operations]\ndescription: Probes a load balancer sends\n---\n# Health checks\n\nA balancer probes each backend.\n",
+        ),
+        (
+            "ops/tls.md",
+            "---\ntitle: TLS termination\ntags: [security, networking]\n---\n# TLS termination\n\nA reverse proxy can end TLS so backends speak plain HTTP.\n",
+        ),
+        (
+            "code/retry.md",
+            "---\ntitle: Retrying requests\ntags: [rust]\n---\n# Retrying requests\n\n```rust\nfn exponential_backoff(attempt: u32) -> u64 { 100 << attempt }\n```\n",
+        ),
+        (
+            "misc/xss.md",
+            "---\ntitle: Hostile note\n---\n# Hostile\n\nThe word zebra next to <script>alert(1)</script> markup.\n",
+        ),
+    ] {
+        files.push((path.to_owned(), text.as_bytes().to_vec()));
+    }
+    let parts: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, b)| (p.as_str(), b.as_slice()))
+        .collect();
+    app.import_ok(&parts).await;
+    app
+}
+
+async fn search(app: &TestApp, query: &str) -> SearchResults {
+    let url = format!(
+        "/api/search?{}",
+        serde_urlencoded::to_string([("q", query)]).unwrap()
+    );
+    app.get_json(&url).await
+}
+
+async fn top(app: &TestApp, query: &str) -> Vec<String> {
+    search(app, query)
+        .await
+        .hits
+        .into_iter()
+        .map(|h| h.document.id)
+        .collect()
+}
+
+#[tokio::test]
+async fn expected_notes_come_first_for_a_list_of_queries() {
+    let app = corpus().await;
+    let expectations = [
+        ("load balancer", "load-balancer"),
+        ("balancer", "load-balancer"),
+        ("proxy", "proxy"),
+        ("tcp", "tcp"),
+        ("http", "http"),
+        ("client server", "client-server-architecture"),
+        ("health", "health-checks"),
+        ("termination", "tls"),
+        ("scalability", "load-balancer"),
+    ];
+    for (query, expected) in expectations {
+        let found = top(&app, query).await;
+        assert_eq!(
+            found.first().map(String::as_str),
+            Some(expected),
+            "{query:?} gave {found:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_title_match_outranks_a_body_match() {
+    let app = corpus().await;
+    let found = top(&app, "proxy").await;
+    assert_eq!(found[0], "proxy");
+    assert!(
+        found.contains(&"tls".to_owned()),
+        "the body mention is still found: {found:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_last_word_matches_as_a_prefix_while_typing() {
+    let app = corpus().await;
+    assert_eq!(
+        top(&app, "load bal").await.first().map(String::as_str),
+        Some("load-balancer")
+    );
+    assert_eq!(
+        top(&app, "termin").await.first().map(String::as_str),
+        Some("tls")
+    );
+}
+
+#[tokio::test]
+async fn quoted_words_must_appear_together() {
+    let app = corpus().await;
+    let phrase = top(&app, "\"reverse proxy\"").await;
+    assert!(
+        phrase.contains(&"proxy".to_owned()) && phrase.contains(&"tls".to_owned()),
+        "{phrase:?}"
+    );
+    assert!(top(&app, "\"proxy reverse\"").await.is_empty());
+}
+
+#[tokio::test]
+async fn code_blocks_are_searched() {
+    let app = corpus().await;
+    assert_eq!(top(&app, "exponential_backoff").await, ["retry"]);
+}
+
+#[tokio::test]
+async fn results_can_be_filtered_by_tag_and_collection() {
+    let app = corpus().await;
+    let tagged: SearchResults = app.get_json("/api/search?q=proxy&tag=security").await;
+    assert_eq!(
+        tagged
+            .hits
+            .iter()
+            .map(|h| h.document.id.as_str())
+            .collect::<Vec<_>>(),
+        ["tls"]
+    );
+    let in_collection: SearchResults = app
+        .get_json("/api/search?q=http&collection=networking")
+        .await;
+    assert!(
+        in_collection
+            .hits
+            .iter()
+            .all(|h| h.document.collection.as_ref().unwrap().id == "networking")
+    );
+    assert!(!in_collection.hits.is_empty());
+}
+
+#[tokio::test]
+async fn a_misspelled_query_finds_the_note_and_says_what_it_searched_for() {
+    let app = corpus().await;
+
+    let results = search(&app, "laod balancer ").await;
+
+    assert_eq!(results.did_you_mean.as_deref(), Some("load balancer"));
+    assert_eq!(results.hits[0].document.id, "load-balancer");
+}
+
+#[tokio::test]
+async fn snippets_mark_the_match_and_escape_the_note() {
+    let app = corpus().await;
+
+    let results = search(&app, "zebra").await;
+
+    let snippet = &results.hits[0].snippet;
+    assert!(snippet.contains("<mark>zebra</mark>"), "{snippet}");
+    assert!(!snippet.contains("<script"), "{snippet}");
+    assert!(snippet.contains("&lt;script&gt;"), "{snippet}");
+}
+
+#[tokio::test]
+async fn hostile_or_odd_queries_answer_results_or_nothing_never_an_error() {
+    let app = corpus().await;
+    let long = "proxy ".repeat(2000);
+    for query in [
+        "\"",
+        "*",
+        "NEAR(",
+        "-",
+        "proxy AND",
+        "OR",
+        "title:proxy",
+        "^",
+        "((( ",
+        "💥🦀",
+        "",
+        "   ",
+        "\"unclosed phrase",
+        "a\u{0}b",
+        long.as_str(),
+    ] {
+        let url = format!(
+            "/api/search?{}",
+            serde_urlencoded::to_string([("q", query)]).unwrap()
+        );
+        let response = app.get(&url).await;
+        assert_eq!(
+            response.status(),
+            200,
+            "{:?} answered {}",
+            &query[..query.len().min(20)],
+            response.status()
+        );
+    }
+    // `title:proxy` is two words to Lore, not a column filter: no note has the word "title".
+    assert!(top(&app, "title:proxy").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_bad_limit_is_a_400() {
+    let app = corpus().await;
+    TestApp::expect_error(app.get("/api/search?q=x&limit=0").await, 400).await;
+    TestApp::expect_error(app.get("/api/search?q=x&limit=500").await, 400).await;
+}
