@@ -8,7 +8,7 @@
 
 use crate::contract::{
     CollectionSummary, DocumentQuery, DocumentSummary, DocumentView, ErrorCode, ErrorEnvelope,
-    Graph, HelloResponse, Page, ReadyResponse, TagCount, WantedPage,
+    Graph, HelloResponse, Page, ReadyResponse, SearchQuery, SearchResults, TagCount, WantedPage,
 };
 use std::sync::Arc;
 
@@ -35,6 +35,8 @@ pub trait LoreApi: Send + Sync {
     async fn graph(&self) -> Result<Graph, ClientError>;
     /// Wanted pages (`GET /api/wanted`).
     async fn wanted(&self) -> Result<Vec<WantedPage>, ClientError>;
+    /// Full-text search (`GET /api/search`).
+    async fn search(&self, query: SearchQuery) -> Result<SearchResults, ClientError>;
 }
 
 /// A cheaply clonable handle to whichever [`LoreApi`] this side of the wire uses; provided as
@@ -121,7 +123,7 @@ mod http {
         CollectionSummary, DocumentId, DocumentQuery, DocumentSummary, DocumentView, Endpoint,
         ErrorEnvelope, GetDocument, GetGraph, Graph, Hello, HelloResponse, ImportFiles,
         ImportReport, ListCollections, ListDocuments, ListTags, ListWanted, Page, Ready,
-        ReadyResponse, TagCount, WantedPage, request_url,
+        ReadyResponse, Search, SearchQuery, SearchResults, TagCount, WantedPage, request_url,
     };
     use gloo_net::http::{Request, RequestBuilder};
 
@@ -164,6 +166,10 @@ mod http {
 
         async fn wanted(&self) -> Result<Vec<WantedPage>, ClientError> {
             fetch::<ListWanted>(&()).await
+        }
+
+        async fn search(&self, query: SearchQuery) -> Result<SearchResults, ClientError> {
+            fetch::<Search>(&query).await
         }
     }
 

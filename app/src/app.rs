@@ -1,10 +1,10 @@
 //! The root component: provides the data interface and owns the router.
 
 use crate::api::Api;
-use crate::components::ThemeToggle;
+use crate::components::{SearchBox, ThemeToggle};
 use crate::pages::{
-    CollectionPage, DocumentPage, GraphPage, HomePage, ImportPage, NotFoundPage, TagPage,
-    WantedListPage, WantedPage,
+    CollectionPage, DocumentPage, GraphPage, HomePage, ImportPage, NotFoundPage, SearchPage,
+    TagPage, WantedListPage, WantedPage,
 };
 use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};
@@ -19,6 +19,7 @@ pub fn App(api: Api) -> impl IntoView {
         <Router>
             <header class="site-header">
                 <A href="/" attr:class="brand">"Lore"</A>
+                <SearchBox />
                 <nav class="site-nav" aria-label="Main">
                     <A href="/graph">"Graph"</A>
                     <A href="/wanted">"Wanted"</A>
@@ -36,6 +37,7 @@ pub fn App(api: Api) -> impl IntoView {
                     <Route path=path!("/wanted/:id") view=WantedPage />
                     <Route path=path!("/graph") view=GraphPage />
                     <Route path=path!("/import") view=ImportPage />
+                    <Route path=path!("/search") view=SearchPage />
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -310,3 +310,32 @@ async fn an_import_with_errors_lists_every_problem_and_imports_nothing() {
     );
     browser.close().await.unwrap();
 }
+
+#[tokio::test]
+#[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
+async fn searching_as_you_type_finds_a_note_even_misspelled_and_opens_it() {
+    let app = serving_the_release_build().await;
+    let driver = Chromedriver::start().await;
+    let browser = driver.browser().await;
+    browser.goto(&app.url("/")).await.unwrap();
+    text_of(&browser, ".greeting").await;
+
+    let input = browser.find(Locator::Css(".search-input")).await.unwrap();
+    input.send_keys("laod balancer ").await.unwrap();
+
+    assert_eq!(text_of(&browser, ".did-you-mean em").await, "load balancer");
+    wait_for_text(&browser, ".search-hit .search-hit-title", "Load Balancer").await;
+    let key = |k: fantoccini::key::Key| char::from(k).to_string();
+    input
+        .send_keys(&key(fantoccini::key::Key::Down))
+        .await
+        .unwrap();
+    input
+        .send_keys(&key(fantoccini::key::Key::Enter))
+        .await
+        .unwrap();
+    wait_for_text(&browser, ".markdown h1", "Load Balancer").await;
+    let problems = console_problems(&browser).await;
+    browser.close().await.unwrap();
+    assert!(problems.is_empty(), "the console reported: {problems:#?}");
+}

@@ -4,10 +4,12 @@ mod error_notice;
 mod links;
 mod loaded;
 mod loading;
+mod search_box;
 mod theme;
 
 pub use error_notice::ErrorNotice;
 pub use links::{DocumentList, NoteLink, RelatedList, TagList};
 pub use loaded::{loaded, request};
 pub use loading::Loading;
+pub use search_box::SearchBox;
 pub use theme::ThemeToggle;

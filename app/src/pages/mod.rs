@@ -6,6 +6,7 @@ mod home;
 mod import;
 mod lists;
 mod not_found;
+mod search;
 
 pub use document::DocumentPage;
 pub use graph::GraphPage;
@@ -13,3 +14,4 @@ pub use home::HomePage;
 pub use import::ImportPage;
 pub use lists::{CollectionPage, TagPage, WantedListPage, WantedPage};
 pub use not_found::NotFoundPage;
+pub use search::SearchPage;
