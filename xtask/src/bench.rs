@@ -6,7 +6,8 @@
 //!    `lore import`, in notes per second, with the process's peak memory.
 //! 2. Reading: `GET /api/documents/{id}` against `GET /api/hello` on the same server with the
 //!    same load generator (wrk, same threads, connections and duration), as a ratio.
-//! 3. The client bundle: the gzip size of the release wasm and js.
+//! 3. Search: latency of `GET /api/search` over the same corpus (median and 95th percentile).
+//! 4. The client bundle: the gzip size of the release wasm and js.
 
 use crate::tools::debian_packages;
 use crate::{Result, cargo, step, workspace_root};
@@ -62,10 +63,10 @@ pub fn run() -> Result {
         .stdout(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot start lore serve: {e}"))?;
-    let result = measure_reads(port);
+    let result = measure_reads(port).and_then(|reads| Ok((reads, measure_search(port)?)));
     let _ = server.kill();
     let _ = server.wait();
-    let (hello, document) = result?;
+    let ((hello, document), (median, p95, searches)) = result?;
     let _ = std::fs::remove_dir_all(&scratch);
 
     let bundle = bundle_sizes()?;
@@ -74,6 +75,9 @@ pub fn run() -> Result {
     println!(
         "  reading: GET /api/hello {hello:.0} req/s, GET /api/documents/{{id}} {document:.0} req/s, ratio {:.2}",
         document / hello
+    );
+    println!(
+        "  search:  {searches} queries one after another: median {median:.2} ms, p95 {p95:.2} ms (round trip on loopback)"
     );
     println!("  bundle:  {bundle}");
     Ok(())
@@ -95,6 +99,60 @@ fn measure_reads(port: u16) -> Result<(f64, f64)> {
     let hello = wrk(&format!("{base}/api/hello"), "10s")?;
     let document = wrk(&format!("{base}/api/documents/note-05005"), "10s")?;
     Ok((hello, document))
+}
+
+/// Latency of `GET /api/search` for a mix of queries (words, prefixes as typed, a phrase, a
+/// filter, a misspelling that takes the "did you mean" path), each asked 20 times in turn:
+/// returns the median and 95th percentile in milliseconds, and the number of queries.
+fn measure_search(port: u16) -> Result<(f64, f64, usize)> {
+    let queries = [
+        "q=generated",
+        "q=gen",
+        "q=topic%207",
+        "q=overview%20details",
+        "q=expl",
+        "q=%22generated%20note%22",
+        "q=note&tag=bench",
+        "q=exponential",
+        "q=genrated%20nota%20",
+        "q=value&collection=topic-03",
+    ];
+    let mut times = Vec::new();
+    for round in 0..21 {
+        for query in queries {
+            let started = std::time::Instant::now();
+            http_get(port, &format!("/api/search?{query}"))?;
+            // The first round warms the page cache and the connection path; it is not counted.
+            if round > 0 {
+                times.push(started.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
+    Ok((at(0.5), at(0.95), times.len()))
+}
+
+/// A plain HTTP/1.1 GET on loopback, failing unless the answer is 200.
+fn http_get(port: u16, path: &str) -> Result {
+    use std::io::{Read, Write};
+    let mut stream =
+        std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("connect: {e}"))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| e.to_string())?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).map_err(|e| e.to_string())?;
+    if answer.starts_with(b"HTTP/1.1 200") {
+        Ok(())
+    } else {
+        Err(format!(
+            "GET {path}: {}",
+            String::from_utf8_lossy(&answer[..answer.len().min(200)])
+        ))
+    }
 }
 
 /// `wrk -t2 -c32 -d DURATION URL`, returning requests per second.

@@ -448,7 +448,7 @@ mod documents {
                 }
             };
             let filter = "WHERE (?1 IS NULL OR d.collection_id = ?1) \
-                 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM document_tags t WHERE t.document_id = d.id AND t.tag = ?2))";
+                 AND (?2 IS NULL OR d.id IN (SELECT document_id FROM document_tags WHERE tag = ?2))";
             let rows = sqlx::query(&format!(
                 "SELECT {SUMMARY_COLUMNS} FROM documents d LEFT JOIN collections c ON c.id = d.collection_id \
                  {filter} ORDER BY {order} LIMIT ?3 OFFSET ?4"
@@ -712,33 +712,47 @@ mod documents {
             // the tags, then in the description, then anywhere. bm25 alone cannot promise that:
             // a word in half the notes has an inverse document frequency near zero, and then
             // column weights multiply nothing.
-            let tier = |column: &str| {
+            //
+            // Two steps, because a common word matches thousands of notes: first rank just the
+            // row ids (each tier's matches computed once), then cut snippets and read the
+            // summaries of the few that are returned.
+            let tier = |name: &str, column: &str| {
                 format!(
-                    "documents_fts.rowid IN (SELECT rowid FROM documents_fts \
+                    "{name} AS MATERIALIZED (SELECT rowid FROM documents_fts \
                      WHERE documents_fts MATCH '{column} : (' || ?1 || ')')"
                 )
             };
-            let rows = sqlx::query(&format!(
-                "SELECT {SUMMARY_COLUMNS}, snippet(documents_fts, 3, ?2, ?3, '…', 16) AS snippet \
-                 FROM documents_fts JOIN documents d ON d.rowid = documents_fts.rowid \
-                 LEFT JOIN collections c ON c.id = d.collection_id \
-                 WHERE documents_fts MATCH ?1 \
-                 AND (?4 IS NULL OR d.collection_id = ?4) \
-                 AND (?5 IS NULL OR EXISTS (SELECT 1 FROM document_tags t WHERE t.document_id = d.id AND t.tag = ?5)) \
-                 ORDER BY CASE WHEN {} THEN 0 WHEN {} THEN 1 WHEN {} THEN 2 ELSE 3 END, \
-                 bm25(documents_fts, 10.0, 5.0, 3.0, 1.0) LIMIT ?6",
-                tier("title"),
-                tier("search_tags"),
-                tier("description"),
-            ))
-            .bind(query)
-            .bind(MATCH_START.to_string())
-            .bind(MATCH_END.to_string())
-            .bind(collection)
-            .bind(tag)
-            .bind(limit as i64)
-            .fetch_all(&self.pool)
-            .await?;
+            let sql = format!(
+                "WITH {}, {}, {}, \
+                 ranked AS MATERIALIZED ( \
+                     SELECT documents_fts.rowid AS rid, \
+                         CASE WHEN documents_fts.rowid IN in_title THEN 0 \
+                              WHEN documents_fts.rowid IN in_tags THEN 1 \
+                              WHEN documents_fts.rowid IN in_description THEN 2 ELSE 3 END AS tier, \
+                         bm25(documents_fts, 10.0, 5.0, 3.0, 1.0) AS score \
+                     FROM documents_fts JOIN documents d ON d.rowid = documents_fts.rowid \
+                     WHERE documents_fts MATCH ?1 \
+                     AND (?4 IS NULL OR d.collection_id = ?4) \
+                     AND (?5 IS NULL OR d.id IN (SELECT document_id FROM document_tags WHERE tag = ?5)) \
+                     ORDER BY tier, score LIMIT ?6 \
+                 ) \
+                 SELECT {SUMMARY_COLUMNS}, snippet(documents_fts, 3, ?2, ?3, '…', 16) AS snippet \
+                 FROM ranked JOIN documents_fts ON documents_fts.rowid = ranked.rid \
+                 JOIN documents d ON d.rowid = ranked.rid LEFT JOIN collections c ON c.id = d.collection_id \
+                 WHERE documents_fts MATCH ?1 ORDER BY ranked.tier, ranked.score",
+                tier("in_title", "title"),
+                tier("in_tags", "search_tags"),
+                tier("in_description", "description"),
+            );
+            let rows = sqlx::query(&sql)
+                .bind(query)
+                .bind(MATCH_START.to_string())
+                .bind(MATCH_END.to_string())
+                .bind(collection)
+                .bind(tag)
+                .bind(limit as i64)
+                .fetch_all(&self.pool)
+                .await?;
             rows.iter()
                 .map(|r| Ok((summary(r)?, r.get::<String, _>("snippet"))))
                 .collect()
