@@ -5,17 +5,10 @@
 //! which in WAL mode cannot corrupt the database and only risks the last transactions on power
 //! loss; foreign keys on, as SQLite leaves them off by default.
 
-use super::{SourceDocument, Store, StoreError};
-use crate::documents::DocumentRecord;
-use crate::documents::import::{KnownDocument, StoredBody};
-use app::contract::{
-    CollectionSummary, DocumentQuery, DocumentSummary, DocumentView, Graph, Page, TagCount,
-    WantedPage,
-};
+use super::StoreError;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -60,121 +53,14 @@ impl SqliteStore {
     }
 }
 
-#[async_trait::async_trait]
-impl Store for SqliteStore {
-    fn kind(&self) -> &'static str {
-        "sqlite"
-    }
-
-    async fn check_ready(&self) -> Result<(), StoreError> {
-        // Reading the instance row proves both that the file answers and that migrations ran.
-        sqlx::query("SELECT created_at FROM lore_instance WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    async fn revision(&self) -> Result<i64, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT revision FROM lore_instance WHERE id = 1")
-                .fetch_one(&self.pool)
-                .await?,
-        )
-    }
-
-    async fn known_documents(&self) -> Result<Vec<KnownDocument>, StoreError> {
-        self.known_documents_impl().await
-    }
-
-    async fn bodies_linking_to(&self, ids: &[String]) -> Result<Vec<StoredBody>, StoreError> {
-        self.bodies_linking_to_impl(ids).await
-    }
-
-    async fn stale_bodies(&self, version: i64) -> Result<Vec<StoredBody>, StoreError> {
-        self.stale_bodies_impl(version).await
-    }
-
-    async fn apply_import(
-        &self,
-        upserts: &[DocumentRecord],
-        rerendered: &[(String, String)],
-    ) -> Result<(), StoreError> {
-        self.apply_import_impl(upserts, rerendered).await
-    }
-
-    async fn list_documents(
-        &self,
-        query: &DocumentQuery,
-    ) -> Result<Page<DocumentSummary>, StoreError> {
-        self.list_documents_impl(query).await
-    }
-
-    async fn document(&self, id: &str) -> Result<Option<DocumentView>, StoreError> {
-        self.document_impl(id).await
-    }
-
-    async fn prerequisite_closure(
-        &self,
-        id: &str,
-    ) -> Result<HashMap<String, Vec<String>>, StoreError> {
-        self.prerequisite_closure_impl(id).await
-    }
-
-    async fn titles(&self, ids: &[String]) -> Result<HashMap<String, String>, StoreError> {
-        self.titles_impl(ids).await
-    }
-
-    async fn tags(&self) -> Result<Vec<TagCount>, StoreError> {
-        self.tags_impl().await
-    }
-
-    async fn collections(&self) -> Result<Vec<CollectionSummary>, StoreError> {
-        self.collections_impl().await
-    }
-
-    async fn graph(&self) -> Result<Graph, StoreError> {
-        self.graph_impl().await
-    }
-
-    async fn wanted(&self) -> Result<Vec<WantedPage>, StoreError> {
-        self.wanted_impl().await
-    }
-
-    async fn source(&self, id: &str) -> Result<Option<SourceDocument>, StoreError> {
-        Ok(self.sources_impl(Some(id)).await?.pop())
-    }
-
-    async fn sources(&self) -> Result<Vec<SourceDocument>, StoreError> {
-        self.sources_impl(None).await
-    }
-
-    async fn count_documents(&self) -> Result<u64, StoreError> {
-        self.count_documents_impl().await
-    }
-
-    async fn search(
-        &self,
-        query: &str,
-        tag: Option<&str>,
-        collection: Option<&str>,
-        limit: u64,
-    ) -> Result<Vec<(DocumentSummary, String)>, StoreError> {
-        self.search_impl(query, tag, collection, limit).await
-    }
-
-    async fn vocabulary(&self, min: usize, max: usize) -> Result<Vec<(String, i64)>, StoreError> {
-        self.vocabulary_impl(min, max).await
-    }
-}
-
-mod documents {
-    //! The knowledge base's queries for SQLite.
+mod queries {
+    //! The [`Store`] contract for SQLite: every query Lore makes.
 
     use super::{SqliteStore, StoreError};
     use crate::documents::DocumentRecord;
     use crate::documents::import::{KnownDocument, StoredBody};
     use crate::documents::render::RENDER_VERSION;
-    use crate::store::SourceDocument;
+    use crate::store::{SourceDocument, Store};
     use app::contract::{
         CollectionRef, CollectionSummary, DocumentQuery, DocumentSort, DocumentSummary,
         DocumentView, EdgeKind, Graph, GraphEdge, GraphNode, Page, Related, TagCount, WantedPage,
@@ -220,8 +106,29 @@ mod documents {
         })
     }
 
-    impl SqliteStore {
-        pub(super) async fn known_documents_impl(&self) -> Result<Vec<KnownDocument>, StoreError> {
+    #[async_trait::async_trait]
+    impl Store for SqliteStore {
+        fn kind(&self) -> &'static str {
+            "sqlite"
+        }
+
+        async fn check_ready(&self) -> Result<(), StoreError> {
+            // Reading the instance row proves both that the file answers and that migrations ran.
+            sqlx::query("SELECT created_at FROM lore_instance WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await?;
+            Ok(())
+        }
+
+        async fn revision(&self) -> Result<i64, StoreError> {
+            Ok(
+                sqlx::query_scalar("SELECT revision FROM lore_instance WHERE id = 1")
+                    .fetch_one(&self.pool)
+                    .await?,
+            )
+        }
+
+        async fn known_documents(&self) -> Result<Vec<KnownDocument>, StoreError> {
             let rows = sqlx::query("SELECT id, source_path, content_hash FROM documents")
                 .fetch_all(&self.pool)
                 .await?;
@@ -235,10 +142,7 @@ mod documents {
                 .collect())
         }
 
-        pub(super) async fn bodies_linking_to_impl(
-            &self,
-            ids: &[String],
-        ) -> Result<Vec<StoredBody>, StoreError> {
+        async fn bodies_linking_to(&self, ids: &[String]) -> Result<Vec<StoredBody>, StoreError> {
             if ids.is_empty() {
                 return Ok(Vec::new());
             }
@@ -252,10 +156,7 @@ mod documents {
             Ok(rows.iter().map(stored_body).collect())
         }
 
-        pub(super) async fn stale_bodies_impl(
-            &self,
-            version: i64,
-        ) -> Result<Vec<StoredBody>, StoreError> {
+        async fn stale_bodies(&self, version: i64) -> Result<Vec<StoredBody>, StoreError> {
             let rows = sqlx::query(
                 "SELECT id, source_path, body FROM documents WHERE render_version < ?1",
             )
@@ -265,7 +166,7 @@ mod documents {
             Ok(rows.iter().map(stored_body).collect())
         }
 
-        pub(super) async fn apply_import_impl(
+        async fn apply_import(
             &self,
             upserts: &[DocumentRecord],
             rerendered: &[(String, String)],
@@ -435,7 +336,7 @@ mod documents {
             Ok(())
         }
 
-        pub(super) async fn list_documents_impl(
+        async fn list_documents(
             &self,
             query: &DocumentQuery,
         ) -> Result<Page<DocumentSummary>, StoreError> {
@@ -473,10 +374,7 @@ mod documents {
             })
         }
 
-        pub(super) async fn document_impl(
-            &self,
-            id: &str,
-        ) -> Result<Option<DocumentView>, StoreError> {
+        async fn document(&self, id: &str) -> Result<Option<DocumentView>, StoreError> {
             let Some(row) = sqlx::query(&format!(
                 "SELECT {SUMMARY_COLUMNS}, d.author, d.created_at, d.version, d.html, d.headings, d.source_path \
                  FROM documents d LEFT JOIN collections c ON c.id = d.collection_id WHERE d.id = ?1"
@@ -540,7 +438,7 @@ mod documents {
             Ok(Some(view))
         }
 
-        pub(super) async fn prerequisite_closure_impl(
+        async fn prerequisite_closure(
             &self,
             id: &str,
         ) -> Result<HashMap<String, Vec<String>>, StoreError> {
@@ -567,10 +465,7 @@ mod documents {
             Ok(map)
         }
 
-        pub(super) async fn titles_impl(
-            &self,
-            ids: &[String],
-        ) -> Result<HashMap<String, String>, StoreError> {
+        async fn titles(&self, ids: &[String]) -> Result<HashMap<String, String>, StoreError> {
             let rows = sqlx::query(
                 "SELECT id, title FROM documents WHERE id IN (SELECT value FROM json_each(?1))",
             )
@@ -580,7 +475,7 @@ mod documents {
             Ok(rows.iter().map(|r| (r.get("id"), r.get("title"))).collect())
         }
 
-        pub(super) async fn tags_impl(&self) -> Result<Vec<TagCount>, StoreError> {
+        async fn tags(&self) -> Result<Vec<TagCount>, StoreError> {
             let rows = sqlx::query("SELECT tag, COUNT(DISTINCT document_id) AS n FROM document_tags GROUP BY tag ORDER BY n DESC, tag")
                 .fetch_all(&self.pool)
                 .await?;
@@ -593,7 +488,7 @@ mod documents {
                 .collect())
         }
 
-        pub(super) async fn collections_impl(&self) -> Result<Vec<CollectionSummary>, StoreError> {
+        async fn collections(&self) -> Result<Vec<CollectionSummary>, StoreError> {
             let rows = sqlx::query(
                 "SELECT c.id, c.title, COUNT(d.id) AS n FROM collections c JOIN documents d ON d.collection_id = c.id \
                  GROUP BY c.id, c.title ORDER BY c.title COLLATE NOCASE",
@@ -610,7 +505,7 @@ mod documents {
                 .collect())
         }
 
-        pub(super) async fn graph_impl(&self) -> Result<Graph, StoreError> {
+        async fn graph(&self) -> Result<Graph, StoreError> {
             let documents =
                 sqlx::query("SELECT id, title, collection_id FROM documents ORDER BY id")
                     .fetch_all(&self.pool)
@@ -654,7 +549,7 @@ mod documents {
             })
         }
 
-        pub(super) async fn wanted_impl(&self) -> Result<Vec<WantedPage>, StoreError> {
+        async fn wanted(&self) -> Result<Vec<WantedPage>, StoreError> {
             let rows = sqlx::query(
                 "SELECT DISTINCT e.target_id, s.id, s.title FROM edges e JOIN documents s ON s.id = e.source_id \
                  WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = e.target_id) \
@@ -681,26 +576,15 @@ mod documents {
             Ok(wanted)
         }
 
-        pub(super) async fn sources_impl(
-            &self,
-            id: Option<&str>,
-        ) -> Result<Vec<SourceDocument>, StoreError> {
-            let rows = sqlx::query("SELECT source_path, layout, body FROM documents WHERE ?1 IS NULL OR id = ?1 ORDER BY source_path")
-                .bind(id)
-                .fetch_all(&self.pool)
-                .await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(SourceDocument {
-                        source_path: r.get("source_path"),
-                        layout: json(r.get::<&str, _>("layout"))?,
-                        body: r.get("body"),
-                    })
-                })
-                .collect()
+        async fn source(&self, id: &str) -> Result<Option<SourceDocument>, StoreError> {
+            Ok(self.sources_where(Some(id)).await?.pop())
         }
 
-        pub(super) async fn search_impl(
+        async fn sources(&self) -> Result<Vec<SourceDocument>, StoreError> {
+            self.sources_where(None).await
+        }
+
+        async fn search(
             &self,
             query: &str,
             tag: Option<&str>,
@@ -758,7 +642,7 @@ mod documents {
                 .collect()
         }
 
-        pub(super) async fn vocabulary_impl(
+        async fn vocabulary(
             &self,
             min: usize,
             max: usize,
@@ -773,11 +657,30 @@ mod documents {
             Ok(rows.iter().map(|r| (r.get("term"), r.get("doc"))).collect())
         }
 
-        pub(super) async fn count_documents_impl(&self) -> Result<u64, StoreError> {
+        async fn count_documents(&self) -> Result<u64, StoreError> {
             let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents")
                 .fetch_one(&self.pool)
                 .await?;
             Ok(n as u64)
+        }
+    }
+
+    impl SqliteStore {
+        /// What export needs of one document (`Some(id)`) or of all, ordered by path.
+        async fn sources_where(&self, id: Option<&str>) -> Result<Vec<SourceDocument>, StoreError> {
+            let rows = sqlx::query("SELECT source_path, layout, body FROM documents WHERE ?1 IS NULL OR id = ?1 ORDER BY source_path")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(SourceDocument {
+                        source_path: r.get("source_path"),
+                        layout: json(r.get::<&str, _>("layout"))?,
+                        body: r.get("body"),
+                    })
+                })
+                .collect()
         }
     }
 
