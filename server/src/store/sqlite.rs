@@ -598,7 +598,8 @@ mod queries {
             // column weights multiply nothing.
             //
             // Two steps, because a common word matches thousands of notes: first rank just the
-            // row ids (each tier's matches computed once), then cut snippets and read the
+            // row ids (each tier's matches computed once; filters as sets of row ids from the
+            // indexes, never touching the large document rows), then cut snippets and read the
             // summaries of the few that are returned.
             let tier = |name: &str, column: &str| {
                 format!(
@@ -614,10 +615,11 @@ mod queries {
                               WHEN documents_fts.rowid IN in_tags THEN 1 \
                               WHEN documents_fts.rowid IN in_description THEN 2 ELSE 3 END AS tier, \
                          bm25(documents_fts, 10.0, 5.0, 3.0, 1.0) AS score \
-                     FROM documents_fts JOIN documents d ON d.rowid = documents_fts.rowid \
+                     FROM documents_fts \
                      WHERE documents_fts MATCH ?1 \
-                     AND (?4 IS NULL OR d.collection_id = ?4) \
-                     AND (?5 IS NULL OR d.id IN (SELECT document_id FROM document_tags WHERE tag = ?5)) \
+                     AND (?4 IS NULL OR documents_fts.rowid IN (SELECT rowid FROM documents WHERE collection_id = ?4)) \
+                     AND (?5 IS NULL OR documents_fts.rowid IN ( \
+                         SELECT d.rowid FROM document_tags t JOIN documents d ON d.id = t.document_id WHERE t.tag = ?5)) \
                      ORDER BY tier, score LIMIT ?6 \
                  ) \
                  SELECT {SUMMARY_COLUMNS}, snippet(documents_fts, 3, ?2, ?3, '…', 16) AS snippet \
