@@ -122,3 +122,37 @@ impl ServeArgs {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve(args: &[&str]) -> Result<ServeArgs, clap::Error> {
+        let cli = Cli::try_parse_from(["lore", "serve"].iter().chain(args))?;
+        match cli.command {
+            Command::Serve(args) => Ok(args),
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_malformed_address_is_refused_naming_the_flag() {
+        let error = serve(&["--addr", "localhost"]).unwrap_err().to_string();
+        assert!(error.contains("--addr"), "{error}");
+    }
+
+    #[test]
+    fn a_client_folder_without_index_html_is_refused_naming_flag_and_variable() {
+        let empty = std::env::temp_dir();
+        let args = serve(&["--dist", empty.to_str().unwrap()]).unwrap();
+        let error = args.client_dir().unwrap_err().to_string();
+        assert!(error.contains("--dist (LORE_DIST)"), "{error}");
+    }
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        let args = serve(&["--shutdown-timeout", "1500ms", "--cache-revalidate", "0s"]).unwrap();
+        assert_eq!(args.shutdown_timeout, Duration::from_millis(1500));
+        assert_eq!(args.cache_revalidate, Duration::ZERO);
+    }
+}

@@ -158,3 +158,20 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::connect;
+
+    #[tokio::test]
+    async fn an_unsupported_database_url_is_named_without_echoing_its_password() {
+        let error = connect("postgres://lore:s3cret@db.internal/lore")
+            .await
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("--database-url (DATABASE_URL)"), "{error}");
+        assert!(error.contains("postgres"), "{error}");
+        assert!(!error.contains("s3cret"), "the password leaked: {error}");
+    }
+}
