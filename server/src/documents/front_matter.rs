@@ -26,7 +26,8 @@ pub struct Located {
 }
 
 impl Located {
-    fn new(line: usize, column: usize, message: impl Into<String>) -> Self {
+    /// A problem at `line`:`column` of the file.
+    pub fn new(line: usize, column: usize, message: impl Into<String>) -> Self {
         Self {
             line: u32::try_from(line).unwrap_or(u32::MAX),
             column: u32::try_from(column).unwrap_or(u32::MAX),
@@ -311,7 +312,7 @@ fn from_toml(value: toml::Value) -> Value {
 }
 
 /// 1-based line and column of byte `offset` in `text`.
-fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+pub fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;

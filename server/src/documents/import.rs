@@ -6,6 +6,7 @@
 //! the valid files go in and the others are listed as skipped. Files identical to what is
 //! stored are left alone, so re-importing a folder only touches what changed.
 
+use super::front_matter::{Located, line_and_column};
 use super::parse::{ParsedDocument, id_from_path, parse_document, slugify};
 use super::render::{NoteLink, render};
 use super::{DocumentRecord, Edge, SourceFile};
@@ -161,24 +162,20 @@ pub fn plan(
         let text = match std::str::from_utf8(&file.bytes) {
             Ok(text) => text,
             Err(error) => {
-                let (line, column) = position_of(&file.bytes, error.valid_up_to());
-                problems.push(Problem {
-                    file: file.path.clone(),
-                    line,
-                    column,
-                    message: "the file is not valid UTF-8 text".to_owned(),
-                });
+                // Everything before `valid_up_to` is valid UTF-8 by definition.
+                let valid =
+                    std::str::from_utf8(&file.bytes[..error.valid_up_to()]).unwrap_or_default();
+                let (line, column) = line_and_column(valid, valid.len());
+                problems.push(locate(
+                    &file.path,
+                    Located::new(line, column, "the file is not valid UTF-8 text"),
+                ));
                 continue;
             }
         };
         match parse_document(&file.path, text) {
             Ok(document) => parsed.push((document, hash(&file.bytes))),
-            Err(located) => problems.extend(located.into_iter().map(|l| Problem {
-                file: file.path.clone(),
-                line: l.line,
-                column: l.column,
-                message: l.message,
-            })),
+            Err(located) => problems.extend(located.into_iter().map(|l| locate(&file.path, l))),
         }
     }
 
@@ -196,12 +193,11 @@ pub fn plan(
         match clash {
             Some(other) => {
                 let (line, column) = document.id_at;
-                problems.push(Problem {
-                    file: document.source_path.clone(),
-                    line,
-                    column,
-                    message: format!("duplicate id `{}`: `{other}` already has it", document.id),
-                });
+                let message = format!("duplicate id `{}`: `{other}` already has it", document.id);
+                problems.push(locate(
+                    &document.source_path,
+                    Located::new(line, column, message),
+                ));
                 false
             }
             None => {
@@ -384,15 +380,14 @@ fn hash(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
 
-/// 1-based line and column of byte `offset` (columns counted in characters of the valid text).
-fn position_of(bytes: &[u8], offset: usize) -> (u32, u32) {
-    let before = String::from_utf8_lossy(&bytes[..offset]);
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (
-        u32::try_from(line).unwrap_or(u32::MAX),
-        u32::try_from(column).unwrap_or(u32::MAX),
-    )
+/// A problem located in `file`, as the user sees it.
+fn locate(file: &str, at: Located) -> Problem {
+    Problem {
+        file: file.to_owned(),
+        line: at.line,
+        column: at.column,
+        message: at.message,
+    }
 }
 
 #[cfg(test)]

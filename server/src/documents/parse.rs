@@ -13,7 +13,7 @@ pub struct ParsedDocument {
     /// Its id: front matter `id`, else derived from the file name.
     pub id: String,
     /// `(line, column)` of the `id` value, or `(1, 1)` when the id was derived.
-    pub id_at: (u32, u32),
+    pub id_at: (usize, usize),
     /// The file's path inside the imported tree, `/`-separated (also where export writes it).
     pub source_path: String,
     /// Title: front matter, else the first `# ` heading, else the file name.
@@ -84,7 +84,7 @@ pub fn parse_document(path: &str, text: &str) -> Result<ParsedDocument, Vec<Loca
             Some("") => None,
             Some(text) => Some(text.to_owned()),
             None => {
-                problems.push(Located::new_at(
+                problems.push(Located::new(
                     line,
                     column,
                     format!("`{label}` must be a single value, not a list or mapping"),
@@ -98,7 +98,7 @@ pub fn parse_document(path: &str, text: &str) -> Result<ParsedDocument, Vec<Loca
         Some(id) => {
             if !is_slug(&id) {
                 let (_, _, (line, column)) = fm.find(&["id", "slug"]).expect("found above");
-                problems.push(Located::new_at(
+                problems.push(Located::new(
                     line,
                     column,
                     format!("id `{id}` is not a slug: use lower-case letters, digits and `-` (for example `{}`)", slugify(&id)),
@@ -141,12 +141,12 @@ pub fn parse_document(path: &str, text: &str) -> Result<ParsedDocument, Vec<Loca
             Value::Map { map } => {
                 for (key, value) in map {
                     let Some(kind) = relationship_kind(key) else {
-                        problems.push(Located::new_at(line, column, format!("unknown relationship `{key}`: use prerequisites, successors or related")));
+                        problems.push(Located::new(line, column, format!("unknown relationship `{key}`: use prerequisites, successors or related")));
                         continue;
                     };
                     match list_of_text(value) {
                         Some(items) => relationships.extend(items.into_iter().map(|t| (kind, t))),
-                        None => problems.push(Located::new_at(
+                        None => problems.push(Located::new(
                             line,
                             column,
                             format!("relationships.{key} must be a list of document ids or paths"),
@@ -155,7 +155,7 @@ pub fn parse_document(path: &str, text: &str) -> Result<ParsedDocument, Vec<Loca
                 }
             }
             Value::Plain(text) if text.is_empty() => {}
-            _ => problems.push(Located::new_at(
+            _ => problems.push(Located::new(
                 line,
                 column,
                 "`relationships` must be a mapping with prerequisites, successors and related",
@@ -194,14 +194,7 @@ pub fn parse_document(path: &str, text: &str) -> Result<ParsedDocument, Vec<Loca
     if !problems.is_empty() {
         return Err(problems);
     }
-    let id_at = fm
-        .find(&["id", "slug"])
-        .map_or((1, 1), |(_, _, (line, column))| {
-            (
-                u32::try_from(line).unwrap_or(u32::MAX),
-                u32::try_from(column).unwrap_or(u32::MAX),
-            )
-        });
+    let id_at = fm.find(&["id", "slug"]).map_or((1, 1), |(_, _, at)| at);
     Ok(ParsedDocument {
         id,
         id_at,
@@ -225,16 +218,6 @@ pub fn parse_document(path: &str, text: &str) -> Result<ParsedDocument, Vec<Loca
         },
         body: split.body,
     })
-}
-
-impl Located {
-    fn new_at(line: usize, column: usize, message: impl Into<String>) -> Self {
-        Located {
-            line: u32::try_from(line).unwrap_or(u32::MAX),
-            column: u32::try_from(column).unwrap_or(u32::MAX),
-            message: message.into(),
-        }
-    }
 }
 
 /// What comes before `body` in `text` (the body is always the file's tail).
@@ -266,7 +249,7 @@ fn date_field(
     if is_date(text) {
         Some(text.to_owned())
     } else {
-        problems.push(Located::new_at(
+        problems.push(Located::new(
             line,
             column,
             format!("unknown date format `{text}` in `{key}` ({label}): write YYYY-MM-DD or an RFC 3339 date-time like 2025-07-02T10:00:00Z"),
@@ -283,7 +266,7 @@ fn bool_field(fm: &Block, names: &[&str], label: &str, problems: &mut Vec<Locate
         Some("true" | "yes") => true,
         Some("false" | "no" | "") => false,
         _ => {
-            problems.push(Located::new_at(
+            problems.push(Located::new(
                 line,
                 column,
                 format!("`{label}` must be true or false"),
@@ -310,7 +293,7 @@ fn list_field(fm: &Block, names: &[&str], label: &str, problems: &mut Vec<Locate
             unique
         }
         None => {
-            problems.push(Located::new_at(
+            problems.push(Located::new(
                 line,
                 column,
                 format!("`{label}` must be a list of words"),
@@ -346,7 +329,7 @@ fn collection_from_block(block: &Block, problems: &mut Vec<Located>) -> Option<C
             entries: block.entries.clone(),
         }),
         _ => {
-            problems.push(Located::new_at(
+            problems.push(Located::new(
                 line,
                 column,
                 "the collection's `title` must be a single value",
