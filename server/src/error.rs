@@ -5,8 +5,9 @@
 //! with a generic message, and its cause is logged here, once, never sent to the client. The
 //! body is always the contract's [`ErrorEnvelope`], which the browser client decodes.
 
+use crate::documents::edit::EditError;
 use crate::store::StoreError;
-use app::contract::{ErrorCode, ErrorEnvelope, Problem};
+use app::contract::{EditableNote, ErrorCode, ErrorEnvelope, Problem};
 use axum::Json;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -36,6 +37,9 @@ pub enum ApiError {
     /// No document has this id.
     #[error("No document has the id `{0}`.")]
     DocumentNotFound(String),
+    /// Something other than a document is missing (a revision); the message says what.
+    #[error("{0}")]
+    NotFound(String),
     /// The request is malformed; the message says how.
     #[error("{0}")]
     BadRequest(String),
@@ -45,6 +49,20 @@ pub enum ApiError {
     /// Imported files have problems; nothing was written.
     #[error("{} problem(s) in the imported files; nothing was imported.", .0.len())]
     InvalidImport(Vec<Problem>),
+    /// A note from the editor has problems, each naming its field; nothing was saved.
+    #[error("The note was not saved: {} problem(s).", .0.len())]
+    InvalidNote(Vec<Problem>),
+    /// A write that would undo or clash with another: a save on an old revision (`current` is
+    /// the note as it is now), or an id or path that is taken.
+    #[error("{message}")]
+    Conflict {
+        /// What clashed, and what to do.
+        message: String,
+        /// For a stale save: the note now.
+        current: Option<Box<EditableNote>>,
+        /// The field at fault, when there is one.
+        problems: Vec<Problem>,
+    },
     /// The database failed while answering.
     #[error("The server failed to answer; the problem is in its log.")]
     Store(#[from] StoreError),
@@ -64,14 +82,17 @@ impl ApiError {
             ApiError::DatabaseUnavailable(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable)
             }
-            ApiError::DocumentNotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            ApiError::DocumentNotFound(_) | ApiError::NotFound(_) => {
+                (StatusCode::NOT_FOUND, ErrorCode::NotFound)
+            }
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
             ApiError::PayloadTooLarge(_) => {
                 (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge)
             }
-            ApiError::InvalidImport(_) => {
+            ApiError::InvalidImport(_) | ApiError::InvalidNote(_) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidInput)
             }
+            ApiError::Conflict { .. } => (StatusCode::CONFLICT, ErrorCode::Conflict),
             ApiError::Store(_) | ApiError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
             }
@@ -109,10 +130,45 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %self, causes = ?causes, "request failed");
         }
         let mut envelope = ErrorEnvelope::new(code, self.to_string());
-        if let ApiError::InvalidImport(problems) = self {
-            envelope.error.problems = problems;
+        match self {
+            ApiError::InvalidImport(problems) | ApiError::InvalidNote(problems) => {
+                envelope.error.problems = problems;
+            }
+            ApiError::Conflict {
+                current, problems, ..
+            } => {
+                envelope.error.current = current;
+                envelope.error.problems = problems;
+            }
+            _ => {}
         }
         (status, Json(envelope)).into_response()
+    }
+}
+
+impl From<EditError> for ApiError {
+    fn from(error: EditError) -> Self {
+        let message = error.to_string();
+        match error {
+            EditError::Invalid(problems) => ApiError::InvalidNote(problems),
+            EditError::NotFound(id) => ApiError::DocumentNotFound(id),
+            EditError::Stale(current) => ApiError::Conflict {
+                message,
+                current: Some(current),
+                problems: Vec::new(),
+            },
+            EditError::IdTaken { .. } => ApiError::Conflict {
+                problems: vec![Problem::in_field("id", message.clone())],
+                message,
+                current: None,
+            },
+            EditError::PathTaken(_) => ApiError::Conflict {
+                message,
+                current: None,
+                problems: Vec::new(),
+            },
+            EditError::Store(error) => ApiError::Store(error),
+        }
     }
 }
 

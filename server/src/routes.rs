@@ -8,12 +8,14 @@
 //!
 //! Cross-cutting layers (request ids, tracing, compression) wrap both.
 
-use crate::api::{documents, meta, search, transfer};
+use crate::api::{documents, editing, meta, search, transfer};
 use crate::error::{method_not_allowed, no_such_endpoint};
 use crate::{AppState, client_files};
 use app::contract::{
-    Endpoint, ExportArchive, GetDocument, GetDocumentRaw, GetGraph, Health, Hello, ImportFiles,
-    ListCollections, ListDocuments, ListTags, ListWanted, Method, Ready, Search,
+    CreateDocument, DeleteDocument, EditDocument, Endpoint, ExportArchive, GetDiff, GetDocument,
+    GetDocumentRaw, GetGraph, GetRevision, Health, Hello, ImportFiles, ListCollections,
+    ListDocuments, ListRevisions, ListTags, ListTrash, ListWanted, Method, PreviewMarkdown, Ready,
+    RestoreDocument, RestoreToRevision, Search, UpdateDocument,
 };
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -35,11 +37,48 @@ pub fn router(state: AppState, client_dir: Option<&Path>) -> Router {
         .route(Ready::PATH, endpoint::<Ready, _, _>(meta::get_ready))
         .route(
             ListDocuments::PATH,
-            endpoint::<ListDocuments, _, _>(documents::list_documents),
+            endpoint::<ListDocuments, _, _>(documents::list_documents).merge(endpoint::<
+                CreateDocument,
+                _,
+                _,
+            >(
+                editing::create_document,
+            )),
         )
         .route(
             GetDocument::PATH,
-            endpoint::<GetDocument, _, _>(documents::get_document),
+            endpoint::<GetDocument, _, _>(documents::get_document)
+                .merge(endpoint::<UpdateDocument, _, _>(editing::update_document))
+                .merge(endpoint::<DeleteDocument, _, _>(editing::delete_document)),
+        )
+        .route(
+            EditDocument::PATH,
+            endpoint::<EditDocument, _, _>(editing::edit_document),
+        )
+        .route(
+            ListRevisions::PATH,
+            endpoint::<ListRevisions, _, _>(editing::list_revisions),
+        )
+        .route(
+            GetRevision::PATH,
+            endpoint::<GetRevision, _, _>(editing::get_revision),
+        )
+        .route(
+            RestoreToRevision::PATH,
+            endpoint::<RestoreToRevision, _, _>(editing::restore_to_revision),
+        )
+        .route(GetDiff::PATH, endpoint::<GetDiff, _, _>(editing::get_diff))
+        .route(
+            ListTrash::PATH,
+            endpoint::<ListTrash, _, _>(editing::list_trash),
+        )
+        .route(
+            RestoreDocument::PATH,
+            endpoint::<RestoreDocument, _, _>(editing::restore_document),
+        )
+        .route(
+            PreviewMarkdown::PATH,
+            endpoint::<PreviewMarkdown, _, _>(editing::preview),
         )
         .route(
             GetDocumentRaw::PATH,

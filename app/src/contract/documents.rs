@@ -250,6 +250,35 @@ pub struct Problem {
     pub column: u32,
     /// What is wrong, and where it helps, what would be right.
     pub message: String,
+    /// For a note saved from the editor: the field at fault (`id`, `title`, `description`,
+    /// `tags`, `prerequisites`, `successors`, `related`, `body`, `author`, `summary`), so the
+    /// editor shows the message next to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl Problem {
+    /// A problem with one field of a note being saved.
+    pub fn in_field(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            file: String::new(),
+            line: 0,
+            column: 0,
+            message: message.into(),
+            field: Some(field.to_owned()),
+        }
+    }
+
+    /// A problem with a whole file (`line` and `column` 0).
+    pub fn in_file(file: &str, message: impl Into<String>) -> Self {
+        Self {
+            file: file.to_owned(),
+            line: 0,
+            column: 0,
+            message: message.into(),
+            field: None,
+        }
+    }
 }
 
 impl std::fmt::Display for Problem {

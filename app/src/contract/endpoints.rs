@@ -4,8 +4,10 @@
 //! then has to route it (a test walks [`ENDPOINTS`] and fails on any path it does not serve).
 
 use super::{
-    CollectionSummary, DocumentId, DocumentQuery, DocumentSummary, DocumentView, Graph,
-    ImportReport, Page, SearchQuery, SearchResults, TagCount, WantedPage,
+    CollectionSummary, CreateNote, DeletedNote, Diff, DiffQuery, DocumentId, DocumentQuery,
+    DocumentSummary, DocumentView, EditableNote, Graph, ImportReport, NoteAction, Page, Preview,
+    PreviewRequest, RestoreRevision, Revision, RevisionId, RevisionSummary, Saved, SearchQuery,
+    SearchResults, TagCount, UpdateNote, WantedPage,
 };
 use super::{Endpoint, EndpointInfo, Method};
 use serde::{Deserialize, Serialize};
@@ -70,6 +72,32 @@ endpoints! {
     ExportArchive: Get "/api/export", () => FileDownload;
     /// `GET /api/search?q=&tag=&collection=&limit=`: full-text search over every note.
     Search: Get "/api/search", SearchQuery => SearchResults;
+    /// `POST /api/documents`: a new note, revision 1. 422 with a problem per field when the
+    /// draft is invalid; 409 when its id is taken (by a note or one in the trash).
+    CreateDocument: Post "/api/documents", CreateNote => Saved;
+    /// `GET /api/documents/{id}/edit`: the note as the editor opens it, with its revision.
+    EditDocument: Get "/api/documents/{id}/edit", DocumentId => EditableNote;
+    /// `PUT /api/documents/{id}`: saves a change made on `base_revision`. 409 `conflict`, with
+    /// the current version in the envelope, when another save came first; 422 per field.
+    /// A new id renames the note, and the old id redirects to it.
+    UpdateDocument: Put "/api/documents/{id}", UpdateNote => Saved;
+    /// `DELETE /api/documents/{id}?author=`: moves the note to the trash; its history is kept.
+    DeleteDocument: Delete "/api/documents/{id}", NoteAction => DeletedNote;
+    /// `GET /api/trash`: deleted notes, most recent first.
+    ListTrash: Get "/api/trash", () => Vec<DeletedNote>;
+    /// `POST /api/trash/{id}/restore`: brings a deleted note back as it was, as a new revision.
+    RestoreDocument: Post "/api/trash/{id}/restore", NoteAction => Saved;
+    /// `GET /api/documents/{id}/revisions`: the note's history, newest first.
+    ListRevisions: Get "/api/documents/{id}/revisions", DocumentId => Vec<RevisionSummary>;
+    /// `GET /api/documents/{id}/revisions/{number}`: one revision's whole file.
+    GetRevision: Get "/api/documents/{id}/revisions/{number}", RevisionId => Revision;
+    /// `GET /api/documents/{id}/diff?from=&to=`: what changed between two revisions.
+    GetDiff: Get "/api/documents/{id}/diff", DiffQuery => Diff;
+    /// `POST /api/documents/{id}/revisions/{number}/restore`: makes an old revision current
+    /// again, as a new revision (nothing in between is lost). 409 like a save.
+    RestoreToRevision: Post "/api/documents/{id}/revisions/{number}/restore", RestoreRevision => Saved;
+    /// `POST /api/preview`: Markdown rendered by the server's renderer, for the editor's preview.
+    PreviewMarkdown: Post "/api/preview", PreviewRequest => Preview;
 }
 
 /// Marks an endpoint whose response body is a file (Markdown, a zip), not JSON: clients link

@@ -9,7 +9,7 @@
 //! tools that never read the body. The server builds it, the client decodes it; both use
 //! these types.
 
-use super::Problem;
+use super::{EditableNote, Problem};
 use serde::{Deserialize, Serialize};
 
 /// The body of every non-2xx API response.
@@ -26,10 +26,14 @@ pub struct ErrorBody {
     pub code: ErrorCode,
     /// A sentence for a person: what failed and, where it helps, what to do.
     pub message: String,
-    /// For failures about input files (an import): every problem, located as
-    /// `file:line:column`. Absent otherwise.
+    /// For invalid input: every problem, located as `file:line:column` (an import) or by
+    /// `field` (a save). Absent otherwise.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<Problem>,
+    /// For a 409 `conflict` on a save: the note as it is now, which the save did not start
+    /// from. The editor shows it beside the person's version so they can merge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<Box<EditableNote>>,
 }
 
 /// Machine-readable kinds of failure, serialized in `snake_case`.
@@ -42,6 +46,9 @@ pub enum ErrorCode {
     NotFound,
     /// 405: the path exists but not with this method.
     MethodNotAllowed,
+    /// 409: the change was made on a revision that is no longer current, or takes an id another
+    /// note has; nothing was written.
+    Conflict,
     /// 413: the request body is larger than the server accepts.
     PayloadTooLarge,
     /// 422: the request was understood but its content is invalid (`problems` says where).
@@ -64,6 +71,7 @@ impl ErrorEnvelope {
                 code,
                 message: message.into(),
                 problems: Vec::new(),
+                current: None,
             },
         }
     }

@@ -7,10 +7,12 @@
 //! comes back as one JSON shape, the [`ErrorEnvelope`].
 
 mod documents;
+mod editing;
 mod endpoints;
 mod error;
 
 pub use documents::*;
+pub use editing::*;
 pub use endpoints::*;
 pub use error::{ErrorBody, ErrorCode, ErrorEnvelope};
 
@@ -83,18 +85,36 @@ pub struct QueryEncodingError(String);
 /// body the other fields become the query string (a `()` request adds nothing); for methods with
 /// a body they travel in it.
 pub fn request_url<E: Endpoint>(request: &E::Request) -> Result<String, QueryEncodingError> {
-    let encoded =
-        serde_urlencoded::to_string(request).map_err(|e| QueryEncodingError(e.to_string()))?;
     let mut path = E::PATH.to_owned();
-    let mut query = Vec::new();
-    for pair in encoded.split('&').filter(|p| !p.is_empty()) {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let placeholder = format!("{{{name}}}");
-        if path.contains(&placeholder) {
-            // Query encoding writes spaces as `+`, which a path does not decode; `%20` it is.
-            path = path.replace(&placeholder, &value.replace('+', "%20"));
-        } else if !E::METHOD.has_body() {
-            query.push(pair);
+    let mut query: Vec<String> = Vec::new();
+    if E::METHOD.has_body() {
+        // The body may nest (a draft inside a save), which a query string cannot hold: only
+        // the top-level fields the path names are taken out of it.
+        let value = serde_json::to_value(request).map_err(|e| QueryEncodingError(e.to_string()))?;
+        for (name, field) in value.as_object().into_iter().flatten() {
+            let placeholder = format!("{{{name}}}");
+            let text = match field {
+                serde_json::Value::String(text) => text.clone(),
+                serde_json::Value::Number(number) => number.to_string(),
+                _ => continue,
+            };
+            if path.contains(&placeholder) {
+                let encoded = serde_urlencoded::to_string([("", text.as_str())])
+                    .map_err(|e| QueryEncodingError(e.to_string()))?;
+                path = path.replace(&placeholder, &path_segment(&encoded[1..]));
+            }
+        }
+    } else {
+        let encoded =
+            serde_urlencoded::to_string(request).map_err(|e| QueryEncodingError(e.to_string()))?;
+        for pair in encoded.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let placeholder = format!("{{{name}}}");
+            if path.contains(&placeholder) {
+                path = path.replace(&placeholder, &path_segment(value));
+            } else {
+                query.push(pair.to_owned());
+            }
         }
     }
     if let Some(missing) = path.split('{').nth(1) {
@@ -108,4 +128,10 @@ pub fn request_url<E: Endpoint>(request: &E::Request) -> Result<String, QueryEnc
     } else {
         format!("{path}?{}", query.join("&"))
     })
+}
+
+/// A form-encoded value as a path segment: form encoding writes spaces as `+`, which a path
+/// does not decode, so they become `%20`.
+fn path_segment(form_encoded: &str) -> String {
+    form_encoded.replace('+', "%20")
 }

@@ -8,12 +8,12 @@ use crate::documents::reading_path::reading_path;
 use crate::error::ApiError;
 use app::contract::{
     DocumentId, DocumentQuery, DocumentView, Endpoint, GetDocument, GetGraph, ListCollections,
-    ListDocuments, ListTags, ListWanted, Related,
+    ListDocuments, ListTags, ListWanted, Related, request_url,
 };
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::header;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Redirect, Response};
 
 /// `GET /api/documents`.
 pub async fn list_documents(
@@ -31,16 +31,33 @@ pub async fn list_documents(
 }
 
 /// `GET /api/documents/{id}`: the most read endpoint, answered from the replica's cache when
-/// it can be (see [`crate::cache`]).
+/// it can be (see [`crate::cache`]). An id a note was renamed away from answers a permanent
+/// redirect to the note's current address.
 pub async fn get_document(
     State(state): State<AppState>,
     Path(DocumentId { id }): Path<DocumentId>,
-) -> Result<CachedJson<<GetDocument as Endpoint>::Response>, ApiError> {
+) -> Result<Response, ApiError> {
     let key = format!("document:{id}");
-    state
+    let found: Result<CachedJson<<GetDocument as Endpoint>::Response>, ApiError> = state
         .cache
-        .get_or_compute(state.store.as_ref(), &key, || document_view(&state, id))
-        .await
+        .get_or_compute(state.store.as_ref(), &key, || {
+            document_view(&state, id.clone())
+        })
+        .await;
+    match found {
+        Err(ApiError::DocumentNotFound(missing)) => {
+            let redirects = state.store.redirects().await?;
+            match redirects.into_iter().find(|(old, _)| *old == missing) {
+                Some((_, new)) => Ok(Redirect::permanent(
+                    &request_url::<GetDocument>(&DocumentId { id: new })
+                        .map_err(|e| ApiError::Internal(e.to_string()))?,
+                )
+                .into_response()),
+                None => Err(ApiError::DocumentNotFound(missing)),
+            }
+        }
+        other => other.map(IntoResponse::into_response),
+    }
 }
 
 async fn document_view(state: &AppState, id: String) -> Result<DocumentView, ApiError> {

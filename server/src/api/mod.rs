@@ -2,6 +2,7 @@
 //! each one answers; the paths and types come from `app::contract`.
 
 pub mod documents;
+pub mod editing;
 pub mod meta;
 pub mod search;
 pub mod transfer;
@@ -9,7 +10,8 @@ pub mod transfer;
 use crate::error::ApiError;
 use app::contract::Endpoint;
 use axum::Json;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
@@ -30,5 +32,41 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
             .await
             .map(|query| Query(query.0))
             .map_err(|rejection| ApiError::BadRequest(rejection.body_text()))
+    }
+}
+
+/// axum's `Path`, with the same envelope for a segment that does not parse (a revision
+/// number that is not a number).
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|path| Path(path.0))
+            .map_err(|rejection| ApiError::BadRequest(rejection.body_text()))
+    }
+}
+
+/// axum's `Json` as an extractor, answering a body that is not the endpoint's JSON with our
+/// envelope: 400 saying which field is wrong, or 413 when it is over the size limit.
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Json::<T>::from_request(request, state)
+            .await
+            .map(|body| Body(body.0))
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge(rejection.body_text())
+                } else {
+                    ApiError::BadRequest(rejection.body_text())
+                }
+            })
     }
 }

@@ -48,21 +48,16 @@ pub async fn import_files(
                     path,
                     bytes: bytes.to_vec(),
                 }]),
-                None => Err(Problem {
-                    file: name.clone(),
-                    line: 0,
-                    column: 0,
-                    message: "the file name points outside the upload".into(),
-                }),
+                None => Err(Problem::in_file(
+                    &name,
+                    "the file name points outside the upload",
+                )),
             }
         } else {
-            Err(Problem {
-                file: name.clone(),
-                line: 0,
-                column: 0,
-                message: "not a Markdown file (.md, .markdown) or an archive (.zip, .tar.gz)"
-                    .into(),
-            })
+            Err(Problem::in_file(
+                &name,
+                "not a Markdown file (.md, .markdown) or an archive (.zip, .tar.gz)",
+            ))
         };
         match result {
             Ok(found) => files.extend(found),

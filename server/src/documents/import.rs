@@ -61,6 +61,8 @@ pub struct ImportPlan {
 pub struct Resolver {
     by_path: HashMap<String, String>,
     ids: HashSet<String>,
+    /// Renamed ids and the id each one is now.
+    redirects: HashMap<String, String>,
 }
 
 impl Resolver {
@@ -72,7 +74,23 @@ impl Resolver {
             by_path.insert(path.to_owned(), id.to_owned());
             ids.insert(id.to_owned());
         }
-        Self { by_path, ids }
+        Self {
+            by_path,
+            ids,
+            redirects: HashMap::new(),
+        }
+    }
+
+    /// Also resolves ids that notes were renamed away from, as `(old, new)` pairs.
+    pub fn with_redirects(mut self, redirects: impl IntoIterator<Item = (String, String)>) -> Self {
+        self.redirects.extend(redirects);
+        self
+    }
+
+    /// Adds a document, as `(id, source_path)`.
+    pub fn insert(&mut self, id: &str, path: &str) {
+        self.by_path.insert(path.to_owned(), id.to_owned());
+        self.ids.insert(id.to_owned());
     }
 
     /// The id `reference` names, written in the note at `from_path`.
@@ -82,10 +100,14 @@ impl Resolver {
             || reference.ends_with(".md")
             || reference.ends_with(".markdown");
         if !is_path {
-            return if self.ids.contains(reference) {
+            let id = if self.ids.contains(reference) {
                 reference.to_owned()
             } else {
                 slugify(reference)
+            };
+            return match self.redirects.get(&id) {
+                Some(new) if !self.ids.contains(&id) => new.clone(),
+                _ => id,
             };
         }
         let joined = join_relative(from_path, reference);
@@ -102,7 +124,8 @@ impl Resolver {
         self.ids.contains(id)
     }
 
-    fn link(&self, from_path: &str, destination: &str) -> NoteLink {
+    /// The note a link in the note at `from_path` points to.
+    pub fn link(&self, from_path: &str, destination: &str) -> NoteLink {
         let id = self.resolve(from_path, destination);
         NoteLink {
             exists: self.exists(&id),
@@ -133,6 +156,7 @@ fn join_relative(from_path: &str, reference: &str) -> String {
 pub fn plan(
     files: Vec<SourceFile>,
     known: &[KnownDocument],
+    redirects: Vec<(String, String)>,
     skip_invalid: bool,
     progress: &ProgressBar,
 ) -> Result<ImportPlan, Vec<Problem>> {
@@ -143,14 +167,14 @@ pub fn plan(
     for file in files {
         progress.inc(1);
         if !seen_paths.insert(file.path.clone()) {
-            problems.push(whole_file(
+            problems.push(Problem::in_file(
                 &file.path,
                 "the same path appears twice in this import",
             ));
             continue;
         }
         if file.bytes.len() > MAX_FILE_BYTES {
-            problems.push(whole_file(
+            problems.push(Problem::in_file(
                 &file.path,
                 format!(
                     "the file is {} bytes; notes may be at most {MAX_FILE_BYTES} bytes",
@@ -224,7 +248,8 @@ pub fn plan(
                     .iter()
                     .map(|(d, _)| (d.id.as_str(), d.source_path.as_str())),
             ),
-    );
+    )
+    .with_redirects(redirects);
     let mut plan = ImportPlan::default();
     for (document, content_hash) in parsed {
         progress.inc(1);
@@ -269,12 +294,14 @@ pub async fn import(
     progress: ProgressBar,
 ) -> Result<ImportReport, ImportError> {
     let known = store.known_documents().await?;
+    let redirects = store.redirects().await?;
     progress.set_length(2 * files.len() as u64);
-    let mut plan =
-        tokio::task::spawn_blocking(move || plan(files, &known, skip_invalid, &progress))
-            .await
-            .expect("the import planner does not panic")
-            .map_err(ImportError::Invalid)?;
+    let mut plan = tokio::task::spawn_blocking(move || {
+        plan(files, &known, redirects, skip_invalid, &progress)
+    })
+    .await
+    .expect("the import planner does not panic")
+    .map_err(ImportError::Invalid)?;
     tracing::debug!(documents = plan.upserts.len(), "planned");
     let in_batch: HashSet<&str> = plan
         .upserts
@@ -323,7 +350,7 @@ pub fn rerender(bodies: &[StoredBody], resolver: &Resolver) -> Vec<(String, Stri
         .collect()
 }
 
-fn build_record(
+pub(crate) fn build_record(
     document: ParsedDocument,
     content_hash: String,
     resolver: &Resolver,
@@ -367,16 +394,7 @@ pub fn wanted(records: &[DocumentRecord], resolver: &Resolver) -> Vec<String> {
         .collect()
 }
 
-fn whole_file(path: &str, message: impl Into<String>) -> Problem {
-    Problem {
-        file: path.to_owned(),
-        line: 0,
-        column: 0,
-        message: message.into(),
-    }
-}
-
-fn hash(bytes: &[u8]) -> String {
+pub(crate) fn hash(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
 
@@ -387,6 +405,7 @@ fn locate(file: &str, at: Located) -> Problem {
         line: at.line,
         column: at.column,
         message: at.message,
+        field: None,
     }
 }
 
@@ -428,7 +447,7 @@ mod tests {
                 bytes: vec![b'a', b'\n', 0xff, 0xfe],
             },
         ];
-        let problems = plan(files, &[], false, &ProgressBar::hidden()).unwrap_err();
+        let problems = plan(files, &[], Vec::new(), false, &ProgressBar::hidden()).unwrap_err();
         let files: Vec<_> = problems.iter().map(|p| p.file.as_str()).collect();
         assert_eq!(files, ["bad-yaml.md", "bad-date.md", "binary.md"]);
         assert_eq!((problems[2].line, problems[2].column), (2, 1));
@@ -440,7 +459,7 @@ mod tests {
             file("good.md", "# Good\n"),
             file("bad.md", "---\ndraft: perhaps\n---\n"),
         ];
-        let plan = plan(files, &[], true, &ProgressBar::hidden()).unwrap();
+        let plan = plan(files, &[], Vec::new(), true, &ProgressBar::hidden()).unwrap();
         assert_eq!(plan.report.created, ["good"]);
         assert_eq!(plan.report.skipped[0].file, "bad.md");
     }
@@ -451,7 +470,7 @@ mod tests {
             file("a/x.md", "---\nid: same\n---\n"),
             file("b/y.md", "---\nid: same\n---\n"),
         ];
-        let problems = plan(files, &[], false, &ProgressBar::hidden()).unwrap_err();
+        let problems = plan(files, &[], Vec::new(), false, &ProgressBar::hidden()).unwrap_err();
         assert_eq!(problems[0].file, "b/y.md");
         assert_eq!(
             problems[0].message,
@@ -471,6 +490,7 @@ mod tests {
         let plan = plan(
             vec![file("same.md", text)],
             &known,
+            Vec::new(),
             false,
             &ProgressBar::hidden(),
         )
@@ -485,6 +505,7 @@ mod tests {
         let problems = plan(
             vec![file("big.md", &big)],
             &[],
+            Vec::new(),
             false,
             &ProgressBar::hidden(),
         )

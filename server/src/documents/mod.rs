@@ -5,6 +5,7 @@
 //! [`store`](crate::store) in one transaction, and the API and the CLI both call it.
 
 pub mod demo;
+pub mod edit;
 pub mod export;
 pub mod front_matter;
 pub mod import;

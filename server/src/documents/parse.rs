@@ -72,6 +72,31 @@ pub struct Layout {
     pub head: Option<String>,
 }
 
+// The front-matter keys Lore understands, normalised (see `normalise_key`): each field's
+// spellings in the knowledge bases people import, the first being the one Lore writes.
+/// Keys of the id.
+pub const ID_KEYS: &[&str] = &["id", "slug"];
+/// Keys of the title.
+pub const TITLE_KEYS: &[&str] = &["title"];
+/// Keys of the description.
+pub const DESCRIPTION_KEYS: &[&str] = &["description", "summary"];
+/// Keys of the author.
+pub const AUTHOR_KEYS: &[&str] = &["author"];
+/// Keys of the creation date.
+pub const CREATED_KEYS: &[&str] = &["createdat", "created", "date"];
+/// Keys of the date of the last change.
+pub const UPDATED_KEYS: &[&str] = &[
+    "updatedat",
+    "updated",
+    "lastmod",
+    "modified",
+    "lastmodified",
+];
+/// Keys of the tags.
+pub const TAG_KEYS: &[&str] = &["tags", "keywords"];
+/// Key of the nested relationships mapping.
+pub const RELATIONSHIP_KEYS: &[&str] = &["relationships"];
+
 /// Parses one file. `path` is its `/`-separated path inside the imported tree.
 pub fn parse_document(path: &str, text: &str) -> Result<ParsedDocument, Vec<Located>> {
     let split = front_matter::split(text)?;
@@ -94,10 +119,10 @@ pub fn parse_document(path: &str, text: &str) -> Result<ParsedDocument, Vec<Loca
         }
     };
 
-    let id = match text_field(&["id", "slug"], "id", &mut problems) {
+    let id = match text_field(ID_KEYS, "id", &mut problems) {
         Some(id) => {
             if !is_slug(&id) {
-                let (_, _, (line, column)) = fm.find(&["id", "slug"]).expect("found above");
+                let (_, _, (line, column)) = fm.find(ID_KEYS).expect("found above");
                 problems.push(Located::new(
                     line,
                     column,
@@ -108,35 +133,19 @@ pub fn parse_document(path: &str, text: &str) -> Result<ParsedDocument, Vec<Loca
         }
         None => id_from_path(path),
     };
-    let title = text_field(&["title"], "title", &mut problems)
+    let title = text_field(TITLE_KEYS, "title", &mut problems)
         .or_else(|| first_heading(&split.body))
         .unwrap_or_else(|| humanise(file_stem(path)));
-    let description = text_field(&["description", "summary"], "description", &mut problems);
-    let author = text_field(&["author"], "author", &mut problems);
-    let created_at = date_field(
-        fm,
-        &["createdat", "created", "date"],
-        "created_at",
-        &mut problems,
-    );
-    let updated_at = date_field(
-        fm,
-        &[
-            "updatedat",
-            "updated",
-            "lastmod",
-            "modified",
-            "lastmodified",
-        ],
-        "updated_at",
-        &mut problems,
-    );
+    let description = text_field(DESCRIPTION_KEYS, "description", &mut problems);
+    let author = text_field(AUTHOR_KEYS, "author", &mut problems);
+    let created_at = date_field(fm, CREATED_KEYS, "created_at", &mut problems);
+    let updated_at = date_field(fm, UPDATED_KEYS, "updated_at", &mut problems);
     let version = text_field(&["version"], "version", &mut problems);
     let draft = bool_field(fm, &["draft"], "draft", &mut problems);
-    let tags = list_field(fm, &["tags", "keywords"], "tags", &mut problems);
+    let tags = list_field(fm, TAG_KEYS, "tags", &mut problems);
 
     let mut relationships = Vec::new();
-    if let Some((_, value, (line, column))) = fm.find(&["relationships"]) {
+    if let Some((_, value, (line, column))) = fm.find(RELATIONSHIP_KEYS) {
         match value {
             Value::Map { map } => {
                 for (key, value) in map {
@@ -194,7 +203,7 @@ pub fn parse_document(path: &str, text: &str) -> Result<ParsedDocument, Vec<Loca
     if !problems.is_empty() {
         return Err(problems);
     }
-    let id_at = fm.find(&["id", "slug"]).map_or((1, 1), |(_, _, at)| at);
+    let id_at = fm.find(ID_KEYS).map_or((1, 1), |(_, _, at)| at);
     Ok(ParsedDocument {
         id,
         id_at,
@@ -226,7 +235,8 @@ fn head_of<'a>(text: &'a str, body: &str) -> &'a str {
     &text[..text.len() - body.len()]
 }
 
-fn relationship_kind(key: &str) -> Option<EdgeKind> {
+/// The relationship a key names (`prerequisites`, `requires`, `next`, `see_also`, ...).
+pub fn relationship_kind(key: &str) -> Option<EdgeKind> {
     match normalise_key(key).as_str() {
         "prerequisites" | "prerequisite" | "requires" => Some(EdgeKind::Prerequisite),
         "successors" | "successor" | "next" => Some(EdgeKind::Successor),

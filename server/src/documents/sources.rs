@@ -142,21 +142,11 @@ fn read_limited(reader: &mut impl Read, into: &mut Vec<u8>, path: &str) -> Resul
         .take(limit)
         .read_to_end(into)
         .map(|_| ())
-        .map_err(|e| Problem {
-            file: path.to_owned(),
-            line: 0,
-            column: 0,
-            message: format!("cannot read: {e}"),
-        })
+        .map_err(|e| Problem::in_file(path, format!("cannot read: {e}")))
 }
 
 fn archive_problem(name: &str, error: impl std::fmt::Display) -> Problem {
-    Problem {
-        file: name.to_owned(),
-        line: 0,
-        column: 0,
-        message: format!("not a readable archive: {error}"),
-    }
+    Problem::in_file(name, format!("not a readable archive: {error}"))
 }
 
 #[cfg(test)]

@@ -12,8 +12,8 @@ use crate::documents::DocumentRecord;
 use crate::documents::import::{KnownDocument, StoredBody};
 use crate::documents::parse::Layout;
 use app::contract::{
-    CollectionSummary, DocumentQuery, DocumentSummary, DocumentView, Graph, Page, TagCount,
-    WantedPage,
+    CollectionSummary, DeletedNote, DocumentQuery, DocumentSummary, DocumentView, Graph, Page,
+    Revision, RevisionSummary, TagCount, WantedPage,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -133,11 +133,106 @@ pub trait Store: Send + Sync + 'static {
 
     /// How many documents there are.
     async fn count_documents(&self) -> Result<u64, StoreError>;
+
+    /// One document as the editor and the save path need it, with its current revision.
+    async fn stored_note(&self, id: &str) -> Result<Option<StoredNote>, StoreError>;
+
+    /// Every renamed id and the id it now redirects to.
+    async fn redirects(&self) -> Result<Vec<(String, String)>, StoreError>;
+
+    /// Writes one note as a new revision, in one transaction, if `save.kind` still holds:
+    /// the note is at `base_revision` (an update), its id is free (a create), it is in the
+    /// trash (an undelete). A rename moves the history and redirects the old id.
+    async fn save_note(&self, save: Save<'_>) -> Result<SaveOutcome, StoreError>;
+
+    /// Moves a note to the trash, storing `rerendered` HTML for the notes that link to it.
+    /// `None` when there is no such note.
+    async fn delete_note(
+        &self,
+        id: &str,
+        author: &str,
+        rerendered: &[(String, String)],
+    ) -> Result<Option<DeletedNote>, StoreError>;
+
+    /// Notes in the trash, most recently deleted first.
+    async fn trash(&self) -> Result<Vec<DeletedNote>, StoreError>;
+
+    /// A note's history, newest first; empty when it has none (or does not exist).
+    async fn revisions(&self, id: &str) -> Result<Vec<RevisionSummary>, StoreError>;
+
+    /// One revision in full, with the path its file had; `number` 0 means the latest.
+    async fn revision_of(
+        &self,
+        id: &str,
+        number: u64,
+    ) -> Result<Option<(Revision, String)>, StoreError>;
+}
+
+/// A stored note as the save path needs it.
+#[derive(Debug, Clone)]
+pub struct StoredNote {
+    /// Its file.
+    pub source: SourceDocument,
+    /// The revision it is at.
+    pub revision: i64,
+}
+
+/// One note to write as a new revision.
+#[derive(Debug)]
+pub struct Save<'a> {
+    /// The note, parsed, rendered and resolved.
+    pub record: &'a DocumentRecord,
+    /// What the write presumes.
+    pub kind: SaveKind<'a>,
+    /// The whole file, as the revision keeps it.
+    pub source: &'a str,
+    /// Who saves it.
+    pub author: &'a str,
+    /// What changed, in their words.
+    pub summary: &'a str,
+    /// New HTML for notes whose links change with this save (to a note that now exists).
+    pub rerendered: &'a [(String, String)],
+}
+
+/// What a [`Save`] presumes about the stored state.
+#[derive(Debug, Clone, Copy)]
+pub enum SaveKind<'a> {
+    /// A new note: its id must be free, in the base and in the trash.
+    Create,
+    /// A change to the note `previous_id`, made on `base_revision`.
+    Update {
+        /// The note's id before this save (it differs from the record's for a rename).
+        previous_id: &'a str,
+        /// The revision the change was made on.
+        base_revision: i64,
+    },
+    /// Bringing a note back from the trash.
+    Undelete,
+}
+
+/// How a [`Save`] ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveOutcome {
+    /// Stored as this revision.
+    Saved(i64),
+    /// The note is at another revision than the save was based on; nothing written.
+    Stale,
+    /// There is no such note (or, for an undelete, none in the trash).
+    Missing,
+    /// The id is taken, by a note or (when `in_trash`) by a deleted one.
+    IdTaken {
+        /// Whether the note that has it is in the trash.
+        in_trash: bool,
+    },
+    /// Another note is stored at the file path this one would take.
+    PathTaken,
 }
 
 /// A document as export needs it.
 #[derive(Debug, Clone)]
 pub struct SourceDocument {
+    /// Its id.
+    pub id: String,
     /// Where to write it.
     pub source_path: String,
     /// Its front matter and file shape.

@@ -44,6 +44,7 @@ impl SqliteStore {
             .await
             .map_err(StoreError::Open)?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        history::backfill_history(&pool).await?;
         Ok(Self { pool })
     }
 
@@ -53,28 +54,32 @@ impl SqliteStore {
     }
 }
 
+mod history;
+
 mod queries {
     //! The [`Store`] contract for SQLite: every query Lore makes.
 
     use super::{SqliteStore, StoreError};
     use crate::documents::DocumentRecord;
+    use crate::documents::export::to_markdown;
     use crate::documents::import::{KnownDocument, StoredBody};
     use crate::documents::render::RENDER_VERSION;
-    use crate::store::{SourceDocument, Store};
+    use crate::store::{Save, SaveOutcome, SourceDocument, Store, StoredNote};
     use app::contract::{
-        CollectionRef, CollectionSummary, DocumentQuery, DocumentSort, DocumentSummary,
-        DocumentView, EdgeKind, Graph, GraphEdge, GraphNode, Page, Related, TagCount, WantedPage,
+        CollectionRef, CollectionSummary, DeletedNote, DocumentQuery, DocumentSort,
+        DocumentSummary, DocumentView, EdgeKind, Graph, GraphEdge, GraphNode, Page, Related,
+        Revision, RevisionSummary, TagCount, WantedPage,
     };
-    use sqlx::sqlite::SqliteRow;
+    use sqlx::sqlite::{SqliteConnection, SqliteRow};
     use sqlx::{QueryBuilder, Row, Sqlite};
     use std::collections::{BTreeMap, HashMap};
 
     /// Decodes a JSON column, or reports the database as corrupt.
-    fn json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
+    pub(super) fn json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
         serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
 
-    fn encode<T: serde::Serialize>(value: &T) -> String {
+    pub(super) fn encode<T: serde::Serialize>(value: &T) -> String {
         serde_json::to_string(value).expect("our own types always serialize")
     }
 
@@ -171,167 +176,22 @@ mod queries {
             upserts: &[DocumentRecord],
             rerendered: &[(String, String)],
         ) -> Result<(), StoreError> {
-            // Multi-row statements in chunks: one round trip per few hundred documents instead
-            // of ten per document, which is what makes a 10,000-note import take a second, not
-            // minutes. Chunks keep each statement under SQLite's limit of bound variables.
-            const DOCUMENTS_PER_STATEMENT: usize = 500;
-            const ROWS_PER_STATEMENT: usize = 2000;
             let mut tx = self.pool.begin().await?;
-            let now = time::OffsetDateTime::now_utc()
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default();
-
-            let mut collections: BTreeMap<&str, &crate::documents::parse::Collection> =
-                BTreeMap::new();
-            for collection in upserts
+            bump_revision(&mut tx).await?;
+            let now = now();
+            write_records(&mut tx, upserts, &now).await?;
+            let history: Vec<NewRevision> = upserts
                 .iter()
-                .filter_map(|d| d.document.collection.as_ref())
-            {
-                let entry = collections
-                    .entry(collection.id.as_str())
-                    .or_insert(collection);
-                // A collection declared by a nested file wins over one named by a folder.
-                if entry.entries.is_empty() {
-                    *entry = collection;
-                }
-            }
-            for chunk in collections
-                .values()
-                .collect::<Vec<_>>()
-                .chunks(ROWS_PER_STATEMENT / 3)
-            {
-                let mut query = QueryBuilder::<Sqlite>::new(
-                    "INSERT INTO collections (id, title, front_matter) ",
-                );
-                query.push_values(chunk, |mut row, c| {
-                    row.push_bind(&c.id)
-                        .push_bind(&c.title)
-                        .push_bind(encode(&c.entries));
-                });
-                query.push(
-                    " ON CONFLICT (id) DO UPDATE SET title = excluded.title, front_matter = \
-                     CASE WHEN excluded.front_matter = '[]' THEN collections.front_matter ELSE excluded.front_matter END",
-                );
-                query.build().execute(&mut *tx).await?;
-            }
-
-            let ids: Vec<&str> = upserts.iter().map(|d| d.document.id.as_str()).collect();
-            let paths: Vec<&str> = upserts
-                .iter()
-                .map(|d| d.document.source_path.as_str())
-                .collect();
-            // A file whose id changed replaces the document it used to be.
-            sqlx::query(
-                "DELETE FROM documents WHERE source_path IN (SELECT value FROM json_each(?1)) \
-                 AND id NOT IN (SELECT value FROM json_each(?2))",
-            )
-            .bind(encode(&paths))
-            .bind(encode(&ids))
-            .execute(&mut *tx)
-            .await?;
-            for table in ["document_tags WHERE document_id", "edges WHERE source_id"] {
-                sqlx::query(&format!(
-                    "DELETE FROM {table} IN (SELECT value FROM json_each(?1))"
-                ))
-                .bind(encode(&ids))
-                .execute(&mut *tx)
-                .await?;
-            }
-
-            for chunk in upserts.chunks(DOCUMENTS_PER_STATEMENT) {
-                let mut query = QueryBuilder::<Sqlite>::new(
-                    "INSERT INTO documents (id, source_path, title, description, author, created_at, updated_at, \
-                     version, sort_date, draft, collection_id, body, layout, html, headings, content_hash, \
-                     imported_at, render_version, search_tags) ",
-                );
-                query.push_values(chunk, |mut row, record| {
-                    let doc = &record.document;
-                    row.push_bind(&doc.id)
-                        .push_bind(&doc.source_path)
-                        .push_bind(&doc.title)
-                        .push_bind(&doc.description)
-                        .push_bind(&doc.author)
-                        .push_bind(&doc.created_at)
-                        .push_bind(&doc.updated_at)
-                        .push_bind(&doc.version)
-                        .push_bind(doc.updated_at.as_ref().or(doc.created_at.as_ref()))
-                        .push_bind(doc.draft)
-                        .push_bind(doc.collection.as_ref().map(|c| &c.id))
-                        .push_bind(&doc.body)
-                        .push_bind(encode(&doc.layout))
-                        .push_bind(&record.html)
-                        .push_bind(encode(&record.headings))
-                        .push_bind(&record.content_hash)
-                        .push_bind(&now)
-                        .push_bind(RENDER_VERSION)
-                        .push_bind(doc.tags.join(" "));
-                });
-                query.push(
-                    " ON CONFLICT (id) DO UPDATE SET source_path = excluded.source_path, title = excluded.title, \
-                     description = excluded.description, author = excluded.author, created_at = excluded.created_at, \
-                     updated_at = excluded.updated_at, version = excluded.version, sort_date = excluded.sort_date, \
-                     draft = excluded.draft, collection_id = excluded.collection_id, body = excluded.body, \
-                     layout = excluded.layout, html = excluded.html, headings = excluded.headings, \
-                     content_hash = excluded.content_hash, imported_at = excluded.imported_at, \
-                     render_version = excluded.render_version, search_tags = excluded.search_tags",
-                );
-                query.build().execute(&mut *tx).await?;
-            }
-
-            let tags: Vec<(&str, i64, &str)> = upserts
-                .iter()
-                .flat_map(|d| {
-                    d.document
-                        .tags
-                        .iter()
-                        .enumerate()
-                        .map(|(i, t)| (d.document.id.as_str(), i as i64, t.as_str()))
+                .map(|record| NewRevision {
+                    id: &record.document.id,
+                    source: to_markdown(&record.document.layout, &record.document.body),
+                    source_path: &record.document.source_path,
+                    author: "import",
+                    summary: format!("Imported from {}", record.document.source_path),
                 })
                 .collect();
-            for chunk in tags.chunks(ROWS_PER_STATEMENT) {
-                let mut query = QueryBuilder::<Sqlite>::new(
-                    "INSERT INTO document_tags (document_id, position, tag) ",
-                );
-                query.push_values(chunk, |mut row, (id, position, tag)| {
-                    row.push_bind(*id).push_bind(*position).push_bind(*tag);
-                });
-                query.build().execute(&mut *tx).await?;
-            }
-
-            let edges: Vec<(&str, i64, &crate::documents::Edge)> = upserts
-                .iter()
-                .flat_map(|d| {
-                    d.edges
-                        .iter()
-                        .enumerate()
-                        .map(|(i, e)| (d.document.id.as_str(), i as i64, e))
-                })
-                .collect();
-            for chunk in edges.chunks(ROWS_PER_STATEMENT) {
-                let mut query = QueryBuilder::<Sqlite>::new(
-                    "INSERT INTO edges (source_id, kind, position, target_id, target_ref) ",
-                );
-                query.push_values(chunk, |mut row, (id, position, edge)| {
-                    row.push_bind(*id)
-                        .push_bind(edge.kind.as_str())
-                        .push_bind(*position)
-                        .push_bind(&edge.target_id)
-                        .push_bind(&edge.target_ref);
-                });
-                query.build().execute(&mut *tx).await?;
-            }
-
-            for (id, html) in rerendered {
-                sqlx::query("UPDATE documents SET html = ?1, render_version = ?2 WHERE id = ?3")
-                    .bind(html)
-                    .bind(RENDER_VERSION)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            sqlx::query("UPDATE lore_instance SET revision = revision + 1 WHERE id = 1")
-                .execute(&mut *tx)
-                .await?;
+            record_revisions(&mut tx, &history, &now).await?;
+            store_html(&mut tx, rerendered).await?;
             tx.commit().await?;
             Ok(())
         }
@@ -665,18 +525,297 @@ mod queries {
                 .await?;
             Ok(n as u64)
         }
+
+        async fn stored_note(&self, id: &str) -> Result<Option<StoredNote>, StoreError> {
+            self.stored_note_impl(id).await
+        }
+
+        async fn redirects(&self) -> Result<Vec<(String, String)>, StoreError> {
+            self.redirects_impl().await
+        }
+
+        async fn save_note(&self, save: Save<'_>) -> Result<SaveOutcome, StoreError> {
+            self.save_note_impl(save).await
+        }
+
+        async fn delete_note(
+            &self,
+            id: &str,
+            author: &str,
+            rerendered: &[(String, String)],
+        ) -> Result<Option<DeletedNote>, StoreError> {
+            self.delete_note_impl(id, author, rerendered).await
+        }
+
+        async fn trash(&self) -> Result<Vec<DeletedNote>, StoreError> {
+            self.trash_impl().await
+        }
+
+        async fn revisions(&self, id: &str) -> Result<Vec<RevisionSummary>, StoreError> {
+            self.revisions_impl(id).await
+        }
+
+        async fn revision_of(
+            &self,
+            id: &str,
+            number: u64,
+        ) -> Result<Option<(Revision, String)>, StoreError> {
+            self.revision_of_impl(id, number).await
+        }
+    }
+
+    /// The time now, as stored: RFC 3339, UTC.
+    pub(super) fn now() -> String {
+        time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    }
+
+    /// Writes documents with their tags, edges and collections (replacing what they were),
+    /// inside the caller's transaction. A written id leaves the trash and stops redirecting.
+    pub(super) async fn write_records(
+        conn: &mut SqliteConnection,
+        upserts: &[DocumentRecord],
+        now: &str,
+    ) -> Result<(), StoreError> {
+        // Multi-row statements in chunks: one round trip per few hundred documents instead
+        // of ten per document, which is what makes a 10,000-note import take a second, not
+        // minutes. Chunks keep each statement under SQLite's limit of bound variables.
+        const DOCUMENTS_PER_STATEMENT: usize = 500;
+        const ROWS_PER_STATEMENT: usize = 2000;
+
+        let mut collections: BTreeMap<&str, &crate::documents::parse::Collection> = BTreeMap::new();
+        for collection in upserts
+            .iter()
+            .filter_map(|d| d.document.collection.as_ref())
+        {
+            let entry = collections
+                .entry(collection.id.as_str())
+                .or_insert(collection);
+            // A collection declared by a nested file wins over one named by a folder.
+            if entry.entries.is_empty() {
+                *entry = collection;
+            }
+        }
+        for chunk in collections
+            .values()
+            .collect::<Vec<_>>()
+            .chunks(ROWS_PER_STATEMENT / 3)
+        {
+            let mut query =
+                QueryBuilder::<Sqlite>::new("INSERT INTO collections (id, title, front_matter) ");
+            query.push_values(chunk, |mut row, c| {
+                row.push_bind(&c.id)
+                    .push_bind(&c.title)
+                    .push_bind(encode(&c.entries));
+            });
+            query.push(
+                " ON CONFLICT (id) DO UPDATE SET title = excluded.title, front_matter = \
+                 CASE WHEN excluded.front_matter = '[]' THEN collections.front_matter ELSE excluded.front_matter END",
+            );
+            query.build().execute(&mut *conn).await?;
+        }
+
+        let ids: Vec<&str> = upserts.iter().map(|d| d.document.id.as_str()).collect();
+        let paths: Vec<&str> = upserts
+            .iter()
+            .map(|d| d.document.source_path.as_str())
+            .collect();
+        // A file whose id changed replaces the document it used to be.
+        sqlx::query(
+            "DELETE FROM documents WHERE source_path IN (SELECT value FROM json_each(?1)) \
+             AND id NOT IN (SELECT value FROM json_each(?2))",
+        )
+        .bind(encode(&paths))
+        .bind(encode(&ids))
+        .execute(&mut *conn)
+        .await?;
+        for table in ["document_tags WHERE document_id", "edges WHERE source_id"] {
+            sqlx::query(&format!(
+                "DELETE FROM {table} IN (SELECT value FROM json_each(?1))"
+            ))
+            .bind(encode(&ids))
+            .execute(&mut *conn)
+            .await?;
+        }
+
+        for chunk in upserts.chunks(DOCUMENTS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO documents (id, source_path, title, description, author, created_at, updated_at, \
+                 version, sort_date, draft, collection_id, body, layout, html, headings, content_hash, \
+                 imported_at, render_version, search_tags) ",
+            );
+            query.push_values(chunk, |mut row, record| {
+                let doc = &record.document;
+                row.push_bind(&doc.id)
+                    .push_bind(&doc.source_path)
+                    .push_bind(&doc.title)
+                    .push_bind(&doc.description)
+                    .push_bind(&doc.author)
+                    .push_bind(&doc.created_at)
+                    .push_bind(&doc.updated_at)
+                    .push_bind(&doc.version)
+                    .push_bind(doc.updated_at.as_ref().or(doc.created_at.as_ref()))
+                    .push_bind(doc.draft)
+                    .push_bind(doc.collection.as_ref().map(|c| &c.id))
+                    .push_bind(&doc.body)
+                    .push_bind(encode(&doc.layout))
+                    .push_bind(&record.html)
+                    .push_bind(encode(&record.headings))
+                    .push_bind(&record.content_hash)
+                    .push_bind(now)
+                    .push_bind(RENDER_VERSION)
+                    .push_bind(doc.tags.join(" "));
+            });
+            query.push(
+                " ON CONFLICT (id) DO UPDATE SET source_path = excluded.source_path, title = excluded.title, \
+                 description = excluded.description, author = excluded.author, created_at = excluded.created_at, \
+                 updated_at = excluded.updated_at, version = excluded.version, sort_date = excluded.sort_date, \
+                 draft = excluded.draft, collection_id = excluded.collection_id, body = excluded.body, \
+                 layout = excluded.layout, html = excluded.html, headings = excluded.headings, \
+                 content_hash = excluded.content_hash, imported_at = excluded.imported_at, \
+                 render_version = excluded.render_version, search_tags = excluded.search_tags",
+            );
+            query.build().execute(&mut *conn).await?;
+        }
+
+        let tags: Vec<(&str, i64, &str)> = upserts
+            .iter()
+            .flat_map(|d| {
+                d.document
+                    .tags
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| (d.document.id.as_str(), i as i64, t.as_str()))
+            })
+            .collect();
+        for chunk in tags.chunks(ROWS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO document_tags (document_id, position, tag) ",
+            );
+            query.push_values(chunk, |mut row, (id, position, tag)| {
+                row.push_bind(*id).push_bind(*position).push_bind(*tag);
+            });
+            query.build().execute(&mut *conn).await?;
+        }
+
+        let edges: Vec<(&str, i64, &crate::documents::Edge)> = upserts
+            .iter()
+            .flat_map(|d| {
+                d.edges
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (d.document.id.as_str(), i as i64, e))
+            })
+            .collect();
+        for chunk in edges.chunks(ROWS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO edges (source_id, kind, position, target_id, target_ref) ",
+            );
+            query.push_values(chunk, |mut row, (id, position, edge)| {
+                row.push_bind(*id)
+                    .push_bind(edge.kind.as_str())
+                    .push_bind(*position)
+                    .push_bind(&edge.target_id)
+                    .push_bind(&edge.target_ref);
+            });
+            query.build().execute(&mut *conn).await?;
+        }
+
+        for table in ["redirects WHERE old_id", "deleted_documents WHERE id"] {
+            sqlx::query(&format!(
+                "DELETE FROM {table} IN (SELECT value FROM json_each(?1))"
+            ))
+            .bind(encode(&ids))
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// A revision to record.
+    pub(super) struct NewRevision<'a> {
+        pub(super) id: &'a str,
+        pub(super) source: String,
+        pub(super) source_path: &'a str,
+        pub(super) author: &'a str,
+        pub(super) summary: String,
+    }
+
+    /// Records each as its note's next revision and moves the note to it.
+    pub(super) async fn record_revisions(
+        conn: &mut SqliteConnection,
+        revisions: &[NewRevision<'_>],
+        now: &str,
+    ) -> Result<(), StoreError> {
+        const REVISIONS_PER_STATEMENT: usize = 500;
+        for chunk in revisions.chunks(REVISIONS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO revisions (document_id, number, source, source_path, author, summary, created_at) ",
+            );
+            query.push_values(chunk, |mut row, revision| {
+                row.push_bind(revision.id)
+                    .push(
+                        "(SELECT COALESCE(MAX(number), 0) + 1 FROM revisions WHERE document_id = ",
+                    )
+                    .push_bind_unseparated(revision.id)
+                    .push_unseparated(")")
+                    .push_bind(&revision.source)
+                    .push_bind(revision.source_path)
+                    .push_bind(revision.author)
+                    .push_bind(&revision.summary)
+                    .push_bind(now);
+            });
+            query.build().execute(&mut *conn).await?;
+        }
+        let ids: Vec<&str> = revisions.iter().map(|r| r.id).collect();
+        sqlx::query(
+            "UPDATE documents SET revision = (SELECT MAX(number) FROM revisions r WHERE r.document_id = documents.id) \
+             WHERE id IN (SELECT value FROM json_each(?1))",
+        )
+        .bind(encode(&ids))
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Stores new HTML for existing documents, made by the current renderer.
+    pub(super) async fn store_html(
+        conn: &mut SqliteConnection,
+        rerendered: &[(String, String)],
+    ) -> Result<(), StoreError> {
+        for (id, html) in rerendered {
+            sqlx::query("UPDATE documents SET html = ?1, render_version = ?2 WHERE id = ?3")
+                .bind(html)
+                .bind(RENDER_VERSION)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Marks the knowledge base as changed, for every replica's cache (see `crate::cache`).
+    /// Called first in a write transaction, it also takes SQLite's write lock before anything
+    /// is read, so what the transaction reads cannot change under it.
+    pub(super) async fn bump_revision(conn: &mut SqliteConnection) -> Result<(), StoreError> {
+        sqlx::query("UPDATE lore_instance SET revision = revision + 1 WHERE id = 1")
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
     }
 
     impl SqliteStore {
         /// What export needs of one document (`Some(id)`) or of all, ordered by path.
         async fn sources_where(&self, id: Option<&str>) -> Result<Vec<SourceDocument>, StoreError> {
-            let rows = sqlx::query("SELECT source_path, layout, body FROM documents WHERE ?1 IS NULL OR id = ?1 ORDER BY source_path")
+            let rows = sqlx::query("SELECT id, source_path, layout, body FROM documents WHERE ?1 IS NULL OR id = ?1 ORDER BY source_path")
                 .bind(id)
                 .fetch_all(&self.pool)
                 .await?;
             rows.iter()
                 .map(|r| {
                     Ok(SourceDocument {
+                        id: r.get("id"),
                         source_path: r.get("source_path"),
                         layout: json(r.get::<&str, _>("layout"))?,
                         body: r.get("body"),

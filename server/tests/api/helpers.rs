@@ -1,7 +1,7 @@
 //! `TestApp`: the server as the binary starts it, on a free port, with a fresh SQLite database
 //! in a temporary folder, plus typed helpers to call it.
 
-use app::contract::{Endpoint, ErrorEnvelope, ImportReport};
+use app::contract::{Endpoint, ErrorEnvelope, ImportReport, Method, request_url};
 use axum::Router;
 use server::startup::serve;
 use server::store::SqliteStore;
@@ -97,6 +97,28 @@ impl TestApp {
             response.status()
         );
         response.json().await.unwrap()
+    }
+
+    /// Calls endpoint `E` with `request` as the browser client does: path and query from
+    /// `request_url`, the request as a JSON body for POST and PUT.
+    pub async fn send<E: Endpoint>(&self, request: &E::Request) -> reqwest::Response {
+        let url = self.url(&request_url::<E>(request).unwrap());
+        let builder = match E::METHOD {
+            Method::Get => self.client.get(url),
+            Method::Post => self.client.post(url).json(request),
+            Method::Put => self.client.put(url).json(request),
+            Method::Delete => self.client.delete(url),
+        };
+        builder.send().await.unwrap()
+    }
+
+    /// Calls endpoint `E`, asserts a 2xx, and decodes its declared response type.
+    pub async fn send_ok<E: Endpoint>(&self, request: &E::Request) -> E::Response {
+        let response = self.send::<E>(request).await;
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        assert!(status.is_success(), "{} answered {status}: {body}", E::PATH);
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{}: {e}: {body}", E::PATH))
     }
 
     /// Uploads files to `POST /api/import` as a browser form would: one `files` part each.

@@ -4,6 +4,7 @@
 mod cache;
 mod client_files;
 mod documents;
+mod editing;
 mod helpers;
 mod import_export;
 mod meta;

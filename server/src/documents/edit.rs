@@ -1,0 +1,865 @@
+//! Changing notes from the editor: checking a draft field by field, writing it into the note's
+//! file, and saving it as a new revision without ever overwriting a save the editor did not see.
+//!
+//! A save is an import of one file: the draft is written into the note's front matter (changed
+//! fields in place, with their original key spelling; every other key untouched), the file is
+//! parsed by the same parser as imports, rendered by the same renderer, and stored by the
+//! store's `save_note`, which refuses it if the note moved past the revision the editor
+//! started from. Export of an edited note therefore gives a file that imports back the same.
+
+use super::export::to_markdown;
+use super::front_matter::{Syntax, normalise_key};
+use super::import::{MAX_FILE_BYTES, Resolver, build_record, hash, rerender};
+use super::parse::{
+    DESCRIPTION_KEYS, ID_KEYS, Layout, ParsedDocument, RELATIONSHIP_KEYS, TAG_KEYS, TITLE_KEYS,
+    UPDATED_KEYS, is_slug, parse_document, relationship_kind, slugify,
+};
+use super::value::{Entries, Value};
+use crate::store::{Save, SaveKind, SaveOutcome, Store, StoreError};
+use app::contract::{
+    DeletedNote, EdgeKind, EditableNote, NoteDraft, Problem, Reference, Related, Saved,
+};
+
+/// The longest author name recorded with a revision.
+pub const MAX_AUTHOR_CHARS: usize = 80;
+/// The longest summary of a change.
+pub const MAX_SUMMARY_CHARS: usize = 200;
+/// The longest title.
+pub const MAX_TITLE_CHARS: usize = 300;
+/// Who a revision is by when its author gave no name (there are no accounts yet).
+pub const ANONYMOUS: &str = "anonymous";
+
+/// Why a change was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    /// The draft has problems, each naming its field.
+    #[error("The note was not saved: {} problem(s).", .0.len())]
+    Invalid(Vec<Problem>),
+    /// No such note (or, to restore, none in the trash).
+    #[error("No note has the id `{0}`.")]
+    NotFound(String),
+    /// Another save came first; this is the note as it is now.
+    #[error(
+        "This note was changed by someone else since you opened it (it is now at revision {}); nothing was saved.",
+        .0.revision
+    )]
+    Stale(Box<EditableNote>),
+    /// The id the draft asks for is taken.
+    #[error("{message}")]
+    IdTaken {
+        /// Which note has it, and what to do.
+        message: String,
+    },
+    /// Another note has the file path this one would be stored at.
+    #[error(
+        "Another note is stored at `{0}`, where this note's file would go; rename or move that one first."
+    )]
+    PathTaken(String),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Who and why, as the history records them.
+#[derive(Debug, Clone)]
+pub struct Attribution {
+    /// The author's name (anonymous when empty).
+    pub author: String,
+    /// What changed.
+    pub summary: String,
+}
+
+impl Attribution {
+    /// Checks lengths and line breaks; a blank author is recorded as anonymous.
+    pub fn new(author: &str, summary: &str, problems: &mut Vec<Problem>) -> Self {
+        let author = author.trim();
+        let summary = summary.trim();
+        one_line("author", author, MAX_AUTHOR_CHARS, problems);
+        one_line("summary", summary, MAX_SUMMARY_CHARS, problems);
+        Self {
+            author: if author.is_empty() {
+                ANONYMOUS.to_owned()
+            } else {
+                author.to_owned()
+            },
+            summary: summary.to_owned(),
+        }
+    }
+}
+
+/// Every problem with a draft's fields, each naming its field; empty when it can be saved.
+pub fn validate(draft: &NoteDraft) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let id = draft.id.trim();
+    if id.is_empty() {
+        problems.push(Problem::in_field("id", "A note needs an id."));
+    } else if !is_slug(id) {
+        problems.push(Problem::in_field(
+            "id",
+            format!(
+                "`{id}` is not an id: use lower-case letters, digits and `-` (for example `{}`).",
+                slugify(id)
+            ),
+        ));
+    }
+    if draft.title.trim().is_empty() {
+        problems.push(Problem::in_field("title", "A note needs a title."));
+    }
+    one_line("title", &draft.title, MAX_TITLE_CHARS, &mut problems);
+    one_line(
+        "description",
+        &draft.description,
+        MAX_TITLE_CHARS * 2,
+        &mut problems,
+    );
+    for (field, items) in [
+        ("tags", &draft.tags),
+        ("prerequisites", &draft.prerequisites),
+        ("successors", &draft.successors),
+        ("related", &draft.related),
+    ] {
+        for (i, item) in items.iter().enumerate() {
+            let item = item.trim();
+            let what = if field == "tags" { "tag" } else { "entry" };
+            if item.is_empty() {
+                problems.push(Problem::in_field(
+                    field,
+                    format!("An empty {what} (number {}).", i + 1),
+                ));
+            } else if item.contains(['\n', '\r']) || (field == "tags" && item.contains(',')) {
+                problems.push(Problem::in_field(
+                    field,
+                    format!(
+                        "The {what} `{item}` cannot hold a line break{}.",
+                        if field == "tags" { " or a comma" } else { "" }
+                    ),
+                ));
+            } else if items[..i].iter().any(|earlier| earlier.trim() == item) {
+                problems.push(Problem::in_field(
+                    field,
+                    format!("`{item}` is listed twice."),
+                ));
+            } else if field != "tags" && item == id {
+                problems.push(Problem::in_field(field, "A note cannot point to itself."));
+            }
+        }
+    }
+    if draft.body.len() > MAX_FILE_BYTES {
+        problems.push(Problem::in_field(
+            "body",
+            format!(
+                "The note is {} bytes; notes may be at most {MAX_FILE_BYTES} bytes.",
+                draft.body.len()
+            ),
+        ));
+    }
+    problems
+}
+
+fn one_line(field: &str, text: &str, max_chars: usize, problems: &mut Vec<Problem>) {
+    if text.contains(['\n', '\r']) {
+        problems.push(Problem::in_field(field, "Write it on one line."));
+    }
+    let chars = text.chars().count();
+    if chars > max_chars {
+        problems.push(Problem::in_field(
+            field,
+            format!("It is {chars} characters long; at most {max_chars} fit."),
+        ));
+    }
+}
+
+/// What the editor shows of a parsed note.
+pub fn draft_of(document: &ParsedDocument) -> NoteDraft {
+    let of_kind = |kind: EdgeKind| {
+        document
+            .relationships
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, reference)| reference.clone())
+            .collect()
+    };
+    NoteDraft {
+        id: document.id.clone(),
+        title: document.title.clone(),
+        description: document.description.clone().unwrap_or_default(),
+        tags: document.tags.clone(),
+        prerequisites: of_kind(EdgeKind::Prerequisite),
+        successors: of_kind(EdgeKind::Successor),
+        related: of_kind(EdgeKind::Related),
+        body: document.body.clone(),
+    }
+}
+
+/// Today, as Lore writes dates into front matter.
+pub fn today() -> String {
+    let date = time::OffsetDateTime::now_utc().date();
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
+}
+
+/// The front matter of a new note, in the order of Lore's own notes.
+pub fn new_layout(draft: &NoteDraft, author: &str, today: &str) -> Layout {
+    let mut entries: Entries = vec![
+        ("id".into(), Value::text(draft.id.trim())),
+        ("title".into(), Value::text(draft.title.trim())),
+    ];
+    if !draft.description.trim().is_empty() {
+        entries.push(("description".into(), Value::text(draft.description.trim())));
+    }
+    if author != ANONYMOUS {
+        entries.push(("author".into(), Value::text(author)));
+    }
+    entries.push(("created_at".into(), Value::Plain(today.to_owned())));
+    entries.push(("updated_at".into(), Value::Plain(today.to_owned())));
+    if !draft.tags.is_empty() {
+        entries.push(("tags".into(), text_list(&draft.tags)));
+    }
+    let lists = relationship_lists(draft);
+    if lists.iter().any(|(_, list)| !list.is_empty()) {
+        entries.push((
+            "relationships".into(),
+            Value::Map {
+                map: lists
+                    .iter()
+                    .map(|(kind, list)| (relationship_key(*kind).to_owned(), text_list(list)))
+                    .collect(),
+            },
+        ));
+    }
+    Layout {
+        syntax: Syntax::Yaml,
+        front_matter: entries,
+        collection_block: None,
+        preamble: String::new(),
+        head: None,
+    }
+}
+
+/// `current`'s layout with `draft` written in: changed fields replace their values where they
+/// are (same key, same position), new ones are added at the end, and every key the draft does
+/// not cover stays as it was. The date of the last change becomes `today`.
+pub fn apply(draft: &NoteDraft, current: &ParsedDocument, today: &str) -> Layout {
+    let mut entries = current.layout.front_matter.clone();
+    if draft.id != current.id || position(&entries, ID_KEYS).is_some() {
+        set(&mut entries, ID_KEYS, Some(Value::text(draft.id.trim())));
+    }
+    if draft.title != current.title || position(&entries, TITLE_KEYS).is_some() {
+        set(
+            &mut entries,
+            TITLE_KEYS,
+            Some(Value::text(draft.title.trim())),
+        );
+    }
+    let description = Some(draft.description.trim()).filter(|d| !d.is_empty());
+    if description != current.description.as_deref() {
+        set(&mut entries, DESCRIPTION_KEYS, description.map(Value::text));
+    }
+    if draft.tags != current.tags {
+        set(
+            &mut entries,
+            TAG_KEYS,
+            (!draft.tags.is_empty()).then(|| text_list(&draft.tags)),
+        );
+    }
+    for (kind, list) in relationship_lists(draft) {
+        let written: Vec<&String> = current
+            .relationships
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, reference)| reference)
+            .collect();
+        if written.iter().copied().ne(list.iter()) {
+            set_relationship(&mut entries, kind, list);
+        }
+    }
+    set(
+        &mut entries,
+        UPDATED_KEYS,
+        Some(Value::Plain(today.to_owned())),
+    );
+    Layout {
+        syntax: current.layout.syntax,
+        front_matter: entries,
+        collection_block: current.layout.collection_block.clone(),
+        preamble: current.layout.preamble.clone(),
+        // Written again from the entries on export.
+        head: None,
+    }
+}
+
+/// Writes `layout` and `body` as a file at `path` and reads it back with the import parser:
+/// the file a revision keeps, and the document to store.
+pub fn compose(
+    path: &str,
+    layout: &Layout,
+    body: &str,
+) -> Result<(String, ParsedDocument), EditError> {
+    let source = to_markdown(layout, body);
+    let document = parse_document(path, &source).map_err(|located| {
+        EditError::Invalid(
+            located
+                .into_iter()
+                .map(|l| Problem {
+                    file: path.to_owned(),
+                    line: l.line,
+                    column: l.column,
+                    message: l.message,
+                    field: None,
+                })
+                .collect(),
+        )
+    })?;
+    if document.body != body {
+        // A body that opens with a `---` block would read back as front matter.
+        return Err(EditError::Invalid(vec![Problem::in_field(
+            "body",
+            "The body cannot begin with a `---` block: it would be read as front matter. Start it with a line of text or a heading.",
+        )]));
+    }
+    Ok((source, document))
+}
+
+/// A resolver over every stored note, following renamed ids.
+pub async fn resolver(store: &dyn Store) -> Result<Resolver, StoreError> {
+    let known = store.known_documents().await?;
+    let redirects = store.redirects().await?;
+    Ok(Resolver::new(
+        known
+            .iter()
+            .map(|k| (k.id.as_str(), k.source_path.as_str())),
+    )
+    .with_redirects(redirects))
+}
+
+/// The note `id` as the editor opens it; `None` when there is none.
+pub async fn editable(store: &dyn Store, id: &str) -> Result<Option<EditableNote>, StoreError> {
+    let Some(stored) = store.stored_note(id).await? else {
+        return Ok(None);
+    };
+    let source = to_markdown(&stored.source.layout, &stored.source.body);
+    let document = parse_document(&stored.source.source_path, &source)
+        .map_err(|_| StoreError::Corrupt(format!("the stored note `{id}` no longer parses")))?;
+    let resolver = resolver(store).await?;
+    let resolved: Vec<(String, String)> = document
+        .relationships
+        .iter()
+        .map(|(_, written)| {
+            (
+                written.clone(),
+                resolver.resolve(&document.source_path, written),
+            )
+        })
+        .collect();
+    let ids: Vec<String> = resolved.iter().map(|(_, id)| id.clone()).collect();
+    let titles = store.titles(&ids).await?;
+    Ok(Some(EditableNote {
+        draft: draft_of(&document),
+        revision: stored.revision as u64,
+        references: resolved
+            .into_iter()
+            .map(|(written, id)| Reference {
+                note: Related {
+                    title: titles.get(&id).cloned().unwrap_or_else(|| written.clone()),
+                    exists: titles.contains_key(&id),
+                    id,
+                },
+                written,
+            })
+            .collect(),
+    }))
+}
+
+/// What to store for a note that is about to become `document`: its record, and new HTML for
+/// the notes whose links to it stop being wanted pages.
+async fn prepare(
+    store: &dyn Store,
+    document: ParsedDocument,
+    source: &str,
+) -> Result<(crate::documents::DocumentRecord, Vec<(String, String)>), StoreError> {
+    let mut resolver = resolver(store).await?;
+    resolver.insert(&document.id, &document.source_path);
+    let id = document.id.clone();
+    let mut linking = store.bodies_linking_to(std::slice::from_ref(&id)).await?;
+    linking.retain(|b| b.id != id);
+    let content_hash = hash(source.as_bytes());
+    Ok(tokio::task::spawn_blocking(move || {
+        let rerendered = rerender(&linking, &resolver);
+        (build_record(document, content_hash, &resolver), rerendered)
+    })
+    .await
+    .expect("rendering does not panic"))
+}
+
+/// Creates a note as revision 1.
+pub async fn create(
+    store: &dyn Store,
+    draft: &NoteDraft,
+    author: &str,
+    summary: &str,
+) -> Result<Saved, EditError> {
+    let mut problems = validate(draft);
+    let who = Attribution::new(author, summary, &mut problems);
+    if !problems.is_empty() {
+        return Err(EditError::Invalid(problems));
+    }
+    let id = draft.id.trim();
+    let path = free_path(store, id).await?;
+    let layout = new_layout(draft, &who.author, &today());
+    let (source, document) = compose(&path, &layout, &draft.body)?;
+    let summary = if who.summary.is_empty() {
+        "Created".to_owned()
+    } else {
+        who.summary
+    };
+    store_save(
+        store,
+        document,
+        &source,
+        SaveKind::Create,
+        &who.author,
+        &summary,
+    )
+    .await
+}
+
+/// Saves a change to the note `id`, made on `base_revision`.
+pub async fn update(
+    store: &dyn Store,
+    id: &str,
+    base_revision: u64,
+    draft: &NoteDraft,
+    author: &str,
+    summary: &str,
+) -> Result<Saved, EditError> {
+    let mut problems = validate(draft);
+    let who = Attribution::new(author, summary, &mut problems);
+    if !problems.is_empty() {
+        return Err(EditError::Invalid(problems));
+    }
+    let stored = store
+        .stored_note(id)
+        .await?
+        .ok_or_else(|| EditError::NotFound(id.to_owned()))?;
+    if stored.revision as u64 != base_revision {
+        return Err(stale(store, id).await);
+    }
+    let path = stored.source.source_path.clone();
+    let current_source = to_markdown(&stored.source.layout, &stored.source.body);
+    let current = parse_document(&path, &current_source)
+        .map_err(|_| StoreError::Corrupt(format!("the stored note `{id}` no longer parses")))?;
+    if draft_of(&current) == normalised(draft) {
+        // Nothing changed: no empty revision.
+        return Ok(Saved {
+            id: id.to_owned(),
+            revision: base_revision,
+        });
+    }
+    let layout = apply(&normalised(draft), &current, &today());
+    let (source, document) = compose(&path, &layout, &draft.body)?;
+    let summary = if who.summary.is_empty() {
+        "Edited".to_owned()
+    } else {
+        who.summary
+    };
+    store_save(
+        store,
+        document,
+        &source,
+        SaveKind::Update {
+            previous_id: id,
+            base_revision: base_revision as i64,
+        },
+        &who.author,
+        &summary,
+    )
+    .await
+}
+
+/// Makes revision `number` of `id` current again, as a new revision.
+pub async fn restore_revision(
+    store: &dyn Store,
+    id: &str,
+    number: u64,
+    base_revision: u64,
+    author: &str,
+) -> Result<Saved, EditError> {
+    let mut problems = Vec::new();
+    let who = Attribution::new(author, "", &mut problems);
+    if !problems.is_empty() {
+        return Err(EditError::Invalid(problems));
+    }
+    let (revision, _) = store
+        .revision_of(id, number)
+        .await?
+        .filter(|_| number > 0)
+        .ok_or_else(|| EditError::NotFound(format!("{id}` revision `{number}")))?;
+    let stored = store
+        .stored_note(id)
+        .await?
+        .ok_or_else(|| EditError::NotFound(id.to_owned()))?;
+    let mut document =
+        parse_document(&stored.source.source_path, &revision.source).map_err(|_| {
+            StoreError::Corrupt(format!("revision {number} of `{id}` no longer parses"))
+        })?;
+    // The file stays where the note is now, even if it was elsewhere back then.
+    document.source_path = stored.source.source_path.clone();
+    store_save(
+        store,
+        document,
+        &revision.source,
+        SaveKind::Update {
+            previous_id: id,
+            base_revision: base_revision as i64,
+        },
+        &who.author,
+        &format!("Restored revision {number}"),
+    )
+    .await
+}
+
+/// Moves a note to the trash; the notes linking to it show it as a wanted page until it is
+/// restored.
+pub async fn delete(store: &dyn Store, id: &str, author: &str) -> Result<DeletedNote, EditError> {
+    let mut problems = Vec::new();
+    let who = Attribution::new(author, "", &mut problems);
+    if !problems.is_empty() {
+        return Err(EditError::Invalid(problems));
+    }
+    let known = store.known_documents().await?;
+    let redirects = store.redirects().await?;
+    let resolver = Resolver::new(
+        known
+            .iter()
+            .filter(|k| k.id != id)
+            .map(|k| (k.id.as_str(), k.source_path.as_str())),
+    )
+    .with_redirects(redirects);
+    let mut linking = store.bodies_linking_to(&[id.to_owned()]).await?;
+    linking.retain(|b| b.id != id);
+    let rerendered = tokio::task::spawn_blocking(move || rerender(&linking, &resolver))
+        .await
+        .expect("rendering does not panic");
+    store
+        .delete_note(id, &who.author, &rerendered)
+        .await?
+        .ok_or_else(|| EditError::NotFound(id.to_owned()))
+}
+
+/// Brings a note back from the trash as it was when deleted.
+pub async fn undelete(store: &dyn Store, id: &str, author: &str) -> Result<Saved, EditError> {
+    let mut problems = Vec::new();
+    let who = Attribution::new(author, "", &mut problems);
+    if !problems.is_empty() {
+        return Err(EditError::Invalid(problems));
+    }
+    let (revision, path) = store
+        .revision_of(id, 0)
+        .await?
+        .ok_or_else(|| EditError::NotFound(id.to_owned()))?;
+    let document = parse_document(&path, &revision.source).map_err(|_| {
+        StoreError::Corrupt(format!("the last revision of `{id}` no longer parses"))
+    })?;
+    store_save(
+        store,
+        document,
+        &revision.source,
+        SaveKind::Undelete,
+        &who.author,
+        "Restored from the trash",
+    )
+    .await
+}
+
+async fn store_save(
+    store: &dyn Store,
+    document: ParsedDocument,
+    source: &str,
+    kind: SaveKind<'_>,
+    author: &str,
+    summary: &str,
+) -> Result<Saved, EditError> {
+    let (record, rerendered) = prepare(store, document, source).await?;
+    let id = record.document.id.clone();
+    let outcome = store
+        .save_note(Save {
+            record: &record,
+            kind,
+            source,
+            author,
+            summary,
+            rerendered: &rerendered,
+        })
+        .await?;
+    match outcome {
+        SaveOutcome::Saved(revision) => Ok(Saved {
+            id,
+            revision: revision as u64,
+        }),
+        SaveOutcome::Stale => match kind {
+            SaveKind::Update { previous_id, .. } => Err(stale(store, previous_id).await),
+            SaveKind::Create | SaveKind::Undelete => Err(EditError::NotFound(id)),
+        },
+        SaveOutcome::Missing => Err(EditError::NotFound(match kind {
+            SaveKind::Update { previous_id, .. } => previous_id.to_owned(),
+            SaveKind::Create | SaveKind::Undelete => id,
+        })),
+        SaveOutcome::IdTaken { in_trash } => Err(EditError::IdTaken {
+            message: if in_trash {
+                format!(
+                    "A deleted note has the id `{id}`: restore it from the trash, or choose another id."
+                )
+            } else {
+                format!("Another note already has the id `{id}`; choose another.")
+            },
+        }),
+        SaveOutcome::PathTaken => Err(EditError::PathTaken(record.document.source_path)),
+    }
+}
+
+/// The 409 for a save based on an old revision, carrying the note as it is now.
+async fn stale(store: &dyn Store, id: &str) -> EditError {
+    match editable(store, id).await {
+        Ok(Some(current)) => EditError::Stale(Box::new(current)),
+        Ok(None) => EditError::NotFound(id.to_owned()),
+        Err(error) => EditError::Store(error),
+    }
+}
+
+/// A path for a new note `id`: `{id}.md`, or with a number when another note's file has it.
+async fn free_path(store: &dyn Store, id: &str) -> Result<String, StoreError> {
+    let known = store.known_documents().await?;
+    let taken = |path: &str| known.iter().any(|k| k.source_path == path);
+    let mut path = format!("{id}.md");
+    let mut n = 2;
+    while taken(&path) {
+        path = format!("{id}-{n}.md");
+        n += 1;
+    }
+    Ok(path)
+}
+
+/// The draft with its fields trimmed as they are stored.
+fn normalised(draft: &NoteDraft) -> NoteDraft {
+    let trim = |list: &[String]| list.iter().map(|s| s.trim().to_owned()).collect();
+    NoteDraft {
+        id: draft.id.trim().to_owned(),
+        title: draft.title.trim().to_owned(),
+        description: draft.description.trim().to_owned(),
+        tags: trim(&draft.tags),
+        prerequisites: trim(&draft.prerequisites),
+        successors: trim(&draft.successors),
+        related: trim(&draft.related),
+        body: draft.body.clone(),
+    }
+}
+
+fn relationship_lists(draft: &NoteDraft) -> [(EdgeKind, &Vec<String>); 3] {
+    [
+        (EdgeKind::Prerequisite, &draft.prerequisites),
+        (EdgeKind::Successor, &draft.successors),
+        (EdgeKind::Related, &draft.related),
+    ]
+}
+
+fn relationship_key(kind: EdgeKind) -> &'static str {
+    match kind {
+        EdgeKind::Prerequisite => "prerequisites",
+        EdgeKind::Successor => "successors",
+        EdgeKind::Related | EdgeKind::Link => "related",
+    }
+}
+
+fn text_list(items: &[String]) -> Value {
+    Value::List(items.iter().map(|i| Value::text(i.trim())).collect())
+}
+
+fn position(entries: &Entries, names: &[&str]) -> Option<usize> {
+    entries
+        .iter()
+        .position(|(key, _)| names.contains(&normalise_key(key).as_str()))
+}
+
+/// Sets the field known by `names` (the first being the key to add) to `value`, in place;
+/// `None` removes it. An equal value is left as written, quotes and all.
+fn set(entries: &mut Entries, names: &[&str], value: Option<Value>) {
+    match (position(entries, names), value) {
+        (Some(i), Some(value)) => {
+            if entries[i].1 != value {
+                entries[i].1 = value;
+            }
+        }
+        (Some(i), None) => {
+            entries.remove(i);
+        }
+        (None, Some(value)) => entries.push((canonical_key(names[0]).to_owned(), value)),
+        (None, None) => {}
+    }
+}
+
+/// The key Lore writes for a field, in the snake_case of its own notes.
+fn canonical_key(normalised: &str) -> &str {
+    match normalised {
+        "createdat" => "created_at",
+        "updatedat" => "updated_at",
+        other => other,
+    }
+}
+
+/// Writes one kind of relationship where the file keeps it: inside `relationships:` when there
+/// is one (the seed's layout), else in a top-level key of that name, else in a new
+/// `relationships:` mapping.
+fn set_relationship(entries: &mut Entries, kind: EdgeKind, list: &[String]) {
+    let top_level = |key: &str| relationship_key(kind) == normalise_key(key);
+    if let Some(i) = position(entries, RELATIONSHIP_KEYS) {
+        let map = match &mut entries[i].1 {
+            Value::Map { map } => map,
+            other => {
+                *other = Value::Map { map: Vec::new() };
+                let Value::Map { map } = other else {
+                    unreachable!("just made a map")
+                };
+                map
+            }
+        };
+        match map
+            .iter()
+            .position(|(key, _)| relationship_kind(key) == Some(kind))
+        {
+            Some(j) => map[j].1 = text_list(list),
+            None => map.push((relationship_key(kind).to_owned(), text_list(list))),
+        }
+        entries.retain(|(key, _)| !top_level(key));
+        return;
+    }
+    if let Some(i) = entries.iter().position(|(key, _)| top_level(key)) {
+        if list.is_empty() {
+            entries.remove(i);
+        } else {
+            entries[i].1 = text_list(list);
+        }
+        return;
+    }
+    if !list.is_empty() {
+        entries.push((
+            "relationships".to_owned(),
+            Value::Map {
+                map: vec![(relationship_key(kind).to_owned(), text_list(list))],
+            },
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(text: &str) -> ParsedDocument {
+        parse_document("notes/a.md", text).unwrap()
+    }
+
+    #[test]
+    fn an_edit_changes_only_the_fields_it_touches_and_keeps_every_other_key() {
+        let current = parsed(
+            "---\nid: a\nTitle: Old\ncustom_key: keep me\nversion: 1.0\nupdatedAt: 2024-01-01\ntags: [x]\n---\nBody\n",
+        );
+        let mut draft = draft_of(&current);
+        draft.title = "New".into();
+        let layout = apply(&draft, &current, "2026-11-26");
+        let (source, document) = compose("notes/a.md", &layout, &draft.body).unwrap();
+        assert_eq!(
+            source,
+            "---\nid: a\nTitle: New\ncustom_key: keep me\nversion: 1.0\nupdatedAt: 2026-11-26\ntags:\n  - x\n---\nBody\n"
+        );
+        assert_eq!(document.title, "New");
+        assert_eq!(document.version.as_deref(), Some("1.0"));
+    }
+
+    #[test]
+    fn relationships_are_written_inside_the_relationships_mapping_when_there_is_one() {
+        let current = parsed(
+            "---\nid: a\ntitle: A\nrelationships:\n  prerequisites: []\n  related:\n    - ../b.md\n---\n",
+        );
+        let mut draft = draft_of(&current);
+        draft.prerequisites = vec!["c".into()];
+        let layout = apply(&draft, &current, "2026-11-26");
+        let (source, document) = compose("notes/a.md", &layout, "").unwrap();
+        assert!(
+            source
+                .contains("relationships:\n  prerequisites:\n    - c\n  related:\n    - ../b.md\n"),
+            "{source}"
+        );
+        assert_eq!(
+            document.relationships,
+            [
+                (EdgeKind::Prerequisite, "c".to_owned()),
+                (EdgeKind::Related, "../b.md".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cleared_description_is_removed_and_a_derived_title_is_not_written() {
+        let current = parsed("---\ndescription: gone soon\n---\n# Heading title\n");
+        let mut draft = draft_of(&current);
+        draft.description.clear();
+        let layout = apply(&draft, &current, "2026-11-26");
+        let (source, _) = compose("notes/a.md", &layout, &draft.body).unwrap();
+        assert_eq!(
+            source,
+            "---\nupdated_at: 2026-11-26\n---\n# Heading title\n"
+        );
+    }
+
+    #[test]
+    fn a_new_note_is_written_in_the_seed_layout() {
+        let draft = NoteDraft {
+            id: "new-note".into(),
+            title: "New: a note".into(),
+            tags: vec!["one".into()],
+            related: vec!["other".into()],
+            body: "Text\n".into(),
+            ..NoteDraft::default()
+        };
+        let layout = new_layout(&draft, "Ada", "2026-11-26");
+        let (source, document) = compose("new-note.md", &layout, &draft.body).unwrap();
+        assert_eq!(
+            source,
+            "---\nid: new-note\ntitle: \"New: a note\"\nauthor: Ada\ncreated_at: 2026-11-26\nupdated_at: 2026-11-26\ntags:\n  - one\nrelationships:\n  prerequisites: []\n  successors: []\n  related:\n    - other\n---\nText\n"
+        );
+        assert_eq!(draft_of(&document), draft);
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let draft = NoteDraft {
+            id: "Not An Id".into(),
+            title: " ".into(),
+            tags: vec!["a,b".into(), "".into()],
+            prerequisites: vec!["x".into(), "x".into()],
+            ..NoteDraft::default()
+        };
+        let fields: Vec<_> = validate(&draft)
+            .into_iter()
+            .map(|p| p.field.unwrap())
+            .collect();
+        assert_eq!(fields, ["id", "title", "tags", "tags", "prerequisites"]);
+    }
+
+    #[test]
+    fn a_body_that_would_read_as_front_matter_is_refused() {
+        let draft = NoteDraft {
+            id: "a".into(),
+            title: "A".into(),
+            body: "---\ntitle: sneaky\n---\ntext\n".into(),
+            ..NoteDraft::default()
+        };
+        let layout = new_layout(&draft, ANONYMOUS, "2026-11-26");
+        let error = compose("a.md", &layout, &draft.body).unwrap_err();
+        assert!(matches!(error, EditError::Invalid(p) if p[0].field.as_deref() == Some("body")));
+    }
+}
