@@ -7,8 +7,10 @@
 //! answer with fixed data. Swapping it never touches a component.
 
 use crate::contract::{
-    CollectionSummary, DocumentQuery, DocumentSummary, DocumentView, ErrorCode, ErrorEnvelope,
-    Graph, HelloResponse, Page, ReadyResponse, SearchQuery, SearchResults, TagCount, WantedPage,
+    CollectionSummary, CreateNote, DeletedNote, Diff, DiffQuery, DocumentQuery, DocumentSummary,
+    DocumentView, EditableNote, ErrorCode, ErrorEnvelope, Graph, HelloResponse, NoteAction, Page,
+    Preview, ReadyResponse, RestoreRevision, RevisionSummary, Saved, SearchQuery, SearchResults,
+    TagCount, UpdateNote, WantedPage,
 };
 use std::sync::Arc;
 
@@ -37,6 +39,26 @@ pub trait LoreApi: Send + Sync {
     async fn wanted(&self) -> Result<Vec<WantedPage>, ClientError>;
     /// Full-text search (`GET /api/search`).
     async fn search(&self, query: SearchQuery) -> Result<SearchResults, ClientError>;
+    /// A note as the editor opens it (`GET /api/documents/{id}/edit`).
+    async fn editable(&self, id: String) -> Result<EditableNote, ClientError>;
+    /// Creates a note (`POST /api/documents`).
+    async fn create(&self, note: CreateNote) -> Result<Saved, ClientError>;
+    /// Saves a change (`PUT /api/documents/{id}`); a 409 carries the current version.
+    async fn update(&self, note: UpdateNote) -> Result<Saved, ClientError>;
+    /// Moves a note to the trash (`DELETE /api/documents/{id}`).
+    async fn delete(&self, action: NoteAction) -> Result<DeletedNote, ClientError>;
+    /// The trash (`GET /api/trash`).
+    async fn trash(&self) -> Result<Vec<DeletedNote>, ClientError>;
+    /// Brings a note back from the trash (`POST /api/trash/{id}/restore`).
+    async fn undelete(&self, action: NoteAction) -> Result<Saved, ClientError>;
+    /// A note's history (`GET /api/documents/{id}/revisions`).
+    async fn revisions(&self, id: String) -> Result<Vec<RevisionSummary>, ClientError>;
+    /// What changed between two revisions (`GET /api/documents/{id}/diff`).
+    async fn diff(&self, query: DiffQuery) -> Result<Diff, ClientError>;
+    /// Makes an old revision current again (`POST .../revisions/{number}/restore`).
+    async fn restore_revision(&self, request: RestoreRevision) -> Result<Saved, ClientError>;
+    /// Markdown rendered by the server's renderer (`POST /api/preview`).
+    async fn preview(&self, body: String) -> Result<Preview, ClientError>;
 }
 
 /// A cheaply clonable handle to whichever [`LoreApi`] this side of the wire uses; provided as
@@ -94,6 +116,24 @@ pub enum ClientError {
 }
 
 impl ClientError {
+    /// For a save refused because another came first: the note as it is now.
+    pub fn conflict(&self) -> Option<&EditableNote> {
+        match self {
+            ClientError::Api { envelope, .. } if envelope.error.code == ErrorCode::Conflict => {
+                envelope.error.current.as_deref()
+            }
+            _ => None,
+        }
+    }
+
+    /// The problems the server found with what was sent (each naming a field or a file).
+    pub fn problems(&self) -> &[crate::contract::Problem] {
+        match self {
+            ClientError::Api { envelope, .. } => &envelope.error.problems,
+            _ => &[],
+        }
+    }
+
     /// Whether trying again later may succeed, so the UI offers a retry button only where it
     /// could help.
     pub fn is_retryable(&self) -> bool {
@@ -120,10 +160,14 @@ mod http {
 
     use super::{ClientError, LoreApi};
     use crate::contract::{
-        CollectionSummary, DocumentId, DocumentQuery, DocumentSummary, DocumentView, Endpoint,
-        ErrorEnvelope, GetDocument, GetGraph, Graph, Hello, HelloResponse, ImportFiles,
-        ImportReport, ListCollections, ListDocuments, ListTags, ListWanted, Page, Ready,
-        ReadyResponse, Search, SearchQuery, SearchResults, TagCount, WantedPage, request_url,
+        CollectionSummary, CreateDocument, CreateNote, DeleteDocument, DeletedNote, Diff,
+        DiffQuery, DocumentId, DocumentQuery, DocumentSummary, DocumentView, EditDocument,
+        EditableNote, Endpoint, ErrorEnvelope, GetDiff, GetDocument, GetGraph, Graph, Hello,
+        HelloResponse, ImportFiles, ImportReport, ListCollections, ListDocuments, ListRevisions,
+        ListTags, ListTrash, ListWanted, NoteAction, Page, Preview, PreviewMarkdown,
+        PreviewRequest, Ready, ReadyResponse, RestoreDocument, RestoreRevision, RestoreToRevision,
+        RevisionSummary, Saved, Search, SearchQuery, SearchResults, TagCount, UpdateDocument,
+        UpdateNote, WantedPage, request_url,
     };
     use gloo_net::http::{Request, RequestBuilder};
 
@@ -170,6 +214,46 @@ mod http {
 
         async fn search(&self, query: SearchQuery) -> Result<SearchResults, ClientError> {
             fetch::<Search>(&query).await
+        }
+
+        async fn editable(&self, id: String) -> Result<EditableNote, ClientError> {
+            fetch::<EditDocument>(&DocumentId { id }).await
+        }
+
+        async fn create(&self, note: CreateNote) -> Result<Saved, ClientError> {
+            fetch::<CreateDocument>(&note).await
+        }
+
+        async fn update(&self, note: UpdateNote) -> Result<Saved, ClientError> {
+            fetch::<UpdateDocument>(&note).await
+        }
+
+        async fn delete(&self, action: NoteAction) -> Result<DeletedNote, ClientError> {
+            fetch::<DeleteDocument>(&action).await
+        }
+
+        async fn trash(&self) -> Result<Vec<DeletedNote>, ClientError> {
+            fetch::<ListTrash>(&()).await
+        }
+
+        async fn undelete(&self, action: NoteAction) -> Result<Saved, ClientError> {
+            fetch::<RestoreDocument>(&action).await
+        }
+
+        async fn revisions(&self, id: String) -> Result<Vec<RevisionSummary>, ClientError> {
+            fetch::<ListRevisions>(&DocumentId { id }).await
+        }
+
+        async fn diff(&self, query: DiffQuery) -> Result<Diff, ClientError> {
+            fetch::<GetDiff>(&query).await
+        }
+
+        async fn restore_revision(&self, request: RestoreRevision) -> Result<Saved, ClientError> {
+            fetch::<RestoreToRevision>(&request).await
+        }
+
+        async fn preview(&self, body: String) -> Result<Preview, ClientError> {
+            fetch::<PreviewMarkdown>(&PreviewRequest { body }).await
         }
     }
 

@@ -3,8 +3,8 @@
 use crate::api::Api;
 use crate::components::{SearchBox, ThemeToggle};
 use crate::pages::{
-    CollectionPage, DocumentPage, GraphPage, HomePage, ImportPage, NotFoundPage, SearchPage,
-    TagPage, WantedListPage, WantedPage,
+    CollectionPage, DocumentPage, EditorPage, GraphPage, HistoryPage, HomePage, ImportPage,
+    NotFoundPage, SearchPage, TagPage, TrashPage, WantedListPage, WantedPage,
 };
 use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};
@@ -24,6 +24,8 @@ pub fn App(api: Api) -> impl IntoView {
                     <A href="/graph">"Graph"</A>
                     <A href="/wanted">"Wanted"</A>
                     <A href="/import">"Import"</A>
+                    <A href="/trash">"Trash"</A>
+                    <A href="/new" attr:class="new-note">"New note"</A>
                 </nav>
                 <ThemeToggle />
             </header>
@@ -31,6 +33,10 @@ pub fn App(api: Api) -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/notes/:id") view=DocumentPage />
+                    <Route path=path!("/notes/:id/edit") view=EditorPage />
+                    <Route path=path!("/notes/:id/history") view=HistoryPage />
+                    <Route path=path!("/new") view=EditorPage />
+                    <Route path=path!("/trash") view=TrashPage />
                     <Route path=path!("/tags/:tag") view=TagPage />
                     <Route path=path!("/collections/:id") view=CollectionPage />
                     <Route path=path!("/wanted") view=WantedListPage />

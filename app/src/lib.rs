@@ -16,6 +16,7 @@ mod app;
 pub mod components;
 pub mod contract;
 pub mod graph_layout;
+pub mod local_storage;
 pub mod pages;
 
 pub use app::App;

@@ -9,9 +9,11 @@
 use app::App;
 use app::api::{Api, ClientError, LoreApi};
 use app::contract::{
-    CollectionRef, CollectionSummary, DocumentQuery, DocumentSummary, DocumentView, ErrorCode,
-    ErrorEnvelope, Graph, Heading, HelloResponse, Page, ReadyResponse, Related, SearchHit,
-    SearchQuery, SearchResults, TagCount, WantedPage,
+    CollectionRef, CollectionSummary, CreateNote, DeletedNote, Diff, DiffQuery, DocumentQuery,
+    DocumentSummary, DocumentView, EditableNote, ErrorCode, ErrorEnvelope, Graph, Heading,
+    HelloResponse, NoteAction, NoteDraft, Page, Preview, ReadyResponse, Related, RestoreRevision,
+    RevisionSummary, Saved, SearchHit, SearchQuery, SearchResults, TagCount, UpdateNote,
+    WantedPage,
 };
 use app::pages::HomePage;
 use gloo_timers::future::TimeoutFuture;
@@ -78,13 +80,7 @@ impl LoreApi for ScriptedApi {
                 "<h1 id=\"tcp\">TCP</h1><p>Reliable streams.</p>",
                 vec![],
             )),
-            _ => Err(ClientError::Api {
-                status: 404,
-                envelope: ErrorEnvelope::new(
-                    ErrorCode::NotFound,
-                    format!("No document has the id `{id}`."),
-                ),
-            }),
+            _ => Err(not_found(&id)),
         }
     }
 
@@ -127,6 +123,70 @@ impl LoreApi for ScriptedApi {
         Ok(SearchResults {
             hits,
             did_you_mean: None,
+        })
+    }
+
+    async fn editable(&self, id: String) -> Result<EditableNote, ClientError> {
+        match id.as_str() {
+            "tcp" => Ok(EditableNote {
+                draft: NoteDraft {
+                    id,
+                    title: "TCP".into(),
+                    body: "# TCP\n".into(),
+                    ..NoteDraft::default()
+                },
+                revision: 3,
+                references: Vec::new(),
+            }),
+            _ => Err(not_found(&id)),
+        }
+    }
+
+    async fn create(&self, _: CreateNote) -> Result<Saved, ClientError> {
+        Err(not_scripted())
+    }
+
+    /// Every save loses the race: someone saved revision 4 first.
+    async fn update(&self, note: UpdateNote) -> Result<Saved, ClientError> {
+        let mut theirs = self.editable(note.id).await?;
+        theirs.revision = 4;
+        theirs.draft.body = "their words\n".into();
+        let mut envelope = ErrorEnvelope::new(ErrorCode::Conflict, "changed meanwhile");
+        envelope.error.current = Some(Box::new(theirs));
+        Err(ClientError::Api {
+            status: 409,
+            envelope,
+        })
+    }
+
+    async fn delete(&self, _: NoteAction) -> Result<DeletedNote, ClientError> {
+        Err(not_scripted())
+    }
+
+    async fn trash(&self) -> Result<Vec<DeletedNote>, ClientError> {
+        Ok(Vec::new())
+    }
+
+    async fn undelete(&self, _: NoteAction) -> Result<Saved, ClientError> {
+        Err(not_scripted())
+    }
+
+    async fn revisions(&self, _: String) -> Result<Vec<RevisionSummary>, ClientError> {
+        Err(not_scripted())
+    }
+
+    async fn diff(&self, _: DiffQuery) -> Result<Diff, ClientError> {
+        Err(not_scripted())
+    }
+
+    async fn restore_revision(&self, _: RestoreRevision) -> Result<Saved, ClientError> {
+        Err(not_scripted())
+    }
+
+    async fn preview(&self, body: String) -> Result<Preview, ClientError> {
+        Ok(Preview {
+            html: format!("<p class=\"previewed\">{}</p>", body.replace('<', "&lt;")),
+            headings: Vec::new(),
         })
     }
 }
@@ -296,6 +356,60 @@ impl LoreApi for GatedApi {
     async fn search(&self, query: SearchQuery) -> Result<SearchResults, ClientError> {
         scripted().search(query).await
     }
+
+    async fn editable(&self, id: String) -> Result<EditableNote, ClientError> {
+        scripted().editable(id).await
+    }
+
+    async fn create(&self, note: CreateNote) -> Result<Saved, ClientError> {
+        scripted().create(note).await
+    }
+
+    async fn update(&self, note: UpdateNote) -> Result<Saved, ClientError> {
+        scripted().update(note).await
+    }
+
+    async fn delete(&self, action: NoteAction) -> Result<DeletedNote, ClientError> {
+        scripted().delete(action).await
+    }
+
+    async fn trash(&self) -> Result<Vec<DeletedNote>, ClientError> {
+        scripted().trash().await
+    }
+
+    async fn undelete(&self, action: NoteAction) -> Result<Saved, ClientError> {
+        scripted().undelete(action).await
+    }
+
+    async fn revisions(&self, id: String) -> Result<Vec<RevisionSummary>, ClientError> {
+        scripted().revisions(id).await
+    }
+
+    async fn diff(&self, query: DiffQuery) -> Result<Diff, ClientError> {
+        scripted().diff(query).await
+    }
+
+    async fn restore_revision(&self, request: RestoreRevision) -> Result<Saved, ClientError> {
+        scripted().restore_revision(request).await
+    }
+
+    async fn preview(&self, body: String) -> Result<Preview, ClientError> {
+        scripted().preview(body).await
+    }
+}
+
+fn not_found(id: &str) -> ClientError {
+    ClientError::Api {
+        status: 404,
+        envelope: ErrorEnvelope::new(
+            ErrorCode::NotFound,
+            format!("No document has the id `{id}`."),
+        ),
+    }
+}
+
+fn not_scripted() -> ClientError {
+    ClientError::Unreachable("not scripted in this test".into())
 }
 
 fn scripted() -> ScriptedApi {
@@ -497,4 +611,66 @@ async fn following_a_relationship_opens_the_related_note() {
         TimeoutFuture::new(10).await;
     }
     assert_eq!(text_of(&page, ".markdown h1").await, "TCP");
+}
+
+/// Waits for an input or text area called `name` inside `root`.
+async fn field(root: &HtmlElement, name: &str) -> web_sys::HtmlInputElement {
+    text_of(root, &format!("[name='{name}']")).await;
+    root.query_selector(&format!("[name='{name}']"))
+        .unwrap()
+        .unwrap()
+        .unchecked_into()
+}
+
+#[wasm_bindgen_test]
+async fn unsaved_changes_in_the_editor_survive_a_reload() {
+    let key = app::pages::draft_key(Some("tcp"));
+    app::local_storage::remove(&key);
+    let page = mount_app_at("/notes/tcp/edit", ScriptedApi::api([]));
+    let title = field(&page, "title").await;
+    assert_eq!(title.value(), "TCP");
+    type_into(&title, "TCP, the transport");
+    TimeoutFuture::new(50).await;
+    let kept: app::pages::StoredDraft =
+        app::local_storage::get_json(&key).expect("the change is kept in local storage");
+    assert_eq!(kept.draft.title, "TCP, the transport");
+    assert_eq!(kept.base_revision, Some(3));
+    drop(page);
+
+    // As after a reload: the editor opens with the stored note, then brings the changes back.
+    let page = mount_app_at("/notes/tcp/edit", ScriptedApi::api([]));
+    text_of(&page, ".draft-restored").await;
+    assert_eq!(field(&page, "title").await.value(), "TCP, the transport");
+    app::local_storage::remove(&key);
+}
+
+#[wasm_bindgen_test]
+async fn a_save_refused_as_stale_shows_both_versions_to_merge() {
+    app::local_storage::remove(&app::pages::draft_key(Some("tcp")));
+    let page = mount_app_at("/notes/tcp/edit", ScriptedApi::api([]));
+    let body = field(&page, "body").await;
+    body.set_value("my words\n");
+    body.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    let save: HtmlElement = page
+        .query_selector("button[type='submit']")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    save.click();
+
+    assert_eq!(text_of(&page, ".conflict-theirs").await, "their words\n");
+    assert_eq!(text_of(&page, ".conflict-mine").await, "my words\n");
+    assert!(text_of(&page, ".conflict").await.contains("Revision 4"));
+    let merged = field(&page, "merged").await;
+    assert_eq!(
+        merged.value(),
+        "my words\n",
+        "the merge starts from the writer's text"
+    );
+    // Nothing was lost: the writer's text is still in local storage until a save succeeds.
+    let kept: app::pages::StoredDraft =
+        app::local_storage::get_json(&app::pages::draft_key(Some("tcp"))).unwrap();
+    assert_eq!(kept.draft.body, "my words\n");
+    app::local_storage::remove(&app::pages::draft_key(Some("tcp")));
 }

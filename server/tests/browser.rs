@@ -339,3 +339,172 @@ async fn searching_as_you_type_finds_a_note_even_misspelled_and_opens_it() {
     browser.close().await.unwrap();
     assert!(problems.is_empty(), "the console reported: {problems:#?}");
 }
+
+/// Replaces the text of the field `css` with `text`, typing it as a person would.
+async fn fill(browser: &Client, css: &str, text: &str) {
+    let field = browser
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} never appeared: {e}"));
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn click(browser: &Client, css: &str) {
+    browser
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Waits up to 30 s for `css` to contain `expected`; returns its whole text.
+async fn wait_for_text_containing(browser: &Client, css: &str, expected: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..300 {
+        if let Ok(element) = browser.find(Locator::Css(css)).await {
+            last = element.text().await.unwrap_or_default();
+            if last.contains(expected) {
+                return last;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css} shows {last:?}, without {expected:?}");
+}
+
+#[tokio::test]
+#[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
+async fn a_writer_creates_a_note_edits_it_and_reads_what_changed_in_its_history() {
+    let app = serving_the_release_build().await;
+    let driver = Chromedriver::start().await;
+    let browser = driver.browser().await;
+
+    browser.goto(&app.url("/new")).await.unwrap();
+    fill(&browser, "input[name='title']", "Connection pooling").await;
+    fill(&browser, "input[name='id']", "connection-pooling").await;
+    fill(&browser, "input[name='tags']", "databases, performance").await;
+    fill(
+        &browser,
+        "textarea[name='body']",
+        "# Connection pooling\n\nReuse *open* connections.\n",
+    )
+    .await;
+    // The preview is the server's renderer.
+    wait_for_text(&browser, ".editor-preview .markdown em", "open").await;
+    // A relationship picked from existing notes by searching for it.
+    fill(&browser, "input[name='related-add']", "proxy").await;
+    browser
+        .find(Locator::Css("input[name='related-add']"))
+        .await
+        .unwrap()
+        .send_keys(&char::from(fantoccini::key::Key::Enter).to_string())
+        .await
+        .unwrap();
+    // The chip shows the note's title ("Proxy") when picked from the suggestions, its id
+    // ("proxy") when typed in full: either way it is the proxy note.
+    wait_for_text_containing(&browser, "[data-picker='related'] .chips", "roxy").await;
+    fill(&browser, "input[name='author']", "Ada").await;
+    click(&browser, "button[type='submit']").await;
+
+    wait_for_text(&browser, ".markdown h1", "Connection pooling").await;
+    assert_eq!(
+        browser.current_url().await.unwrap().path(),
+        "/notes/connection-pooling"
+    );
+    wait_for_text_containing(&browser, ".relations", "Proxy").await;
+
+    click(&browser, ".document-actions a[href$='/edit']").await;
+    let body = browser
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("textarea[name='body']"))
+        .await
+        .unwrap();
+    body.send_keys("\nAnd close idle ones.\n").await.unwrap();
+    fill(&browser, "input[name='summary']", "Idle connections").await;
+    click(&browser, "button[type='submit']").await;
+    wait_for_text_containing(&browser, ".markdown", "And close idle ones.").await;
+
+    click(&browser, ".document-actions a[href$='/history']").await;
+    wait_for_text_containing(&browser, ".revisions", "Idle connections").await;
+    wait_for_text_containing(&browser, ".diff .added", "And close idle ones.").await;
+    let problems = console_problems(&browser).await;
+    browser.close().await.unwrap();
+    assert!(problems.is_empty(), "the console reported: {problems:#?}");
+}
+
+#[tokio::test]
+#[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
+async fn an_edit_survives_a_reload_and_a_save_after_someone_elses_is_merged_not_lost() {
+    use app::contract::{DocumentId, EditDocument, UpdateDocument, UpdateNote};
+    let app = serving_the_release_build().await;
+    let driver = Chromedriver::start().await;
+    let browser = driver.browser().await;
+
+    browser.goto(&app.url("/notes/proxy/edit")).await.unwrap();
+    let body = browser
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("textarea[name='body']"))
+        .await
+        .unwrap();
+    body.send_keys("\nMy paragraph.\n").await.unwrap();
+
+    // A reload keeps the unsaved change.
+    browser.refresh().await.unwrap();
+    text_of(&browser, ".draft-restored").await;
+    let restored = browser
+        .find(Locator::Css("textarea[name='body']"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(restored.contains("My paragraph."), "{restored}");
+
+    // Meanwhile someone else saves the note.
+    let theirs = app
+        .send_ok::<EditDocument>(&DocumentId { id: "proxy".into() })
+        .await;
+    let mut their_draft = theirs.draft.clone();
+    their_draft.body.push_str("\nTheir paragraph.\n");
+    app.send_ok::<UpdateDocument>(&UpdateNote {
+        id: "proxy".into(),
+        base_revision: theirs.revision,
+        draft: their_draft,
+        author: "Bob".into(),
+        summary: "Their change".into(),
+    })
+    .await;
+
+    click(&browser, "button[type='submit']").await;
+    wait_for_text_containing(&browser, ".conflict-theirs", "Their paragraph.").await;
+    wait_for_text_containing(&browser, ".conflict-mine", "My paragraph.").await;
+    let merged = browser
+        .find(Locator::Css("textarea[name='merged']"))
+        .await
+        .unwrap();
+    merged.send_keys("Their paragraph.\n").await.unwrap();
+    click(&browser, ".conflict button.primary").await;
+
+    wait_for_text_containing(&browser, ".markdown", "Their paragraph.").await;
+    let page = text_of(&browser, ".markdown").await;
+    assert!(page.contains("My paragraph."), "{page}");
+    let stored = app
+        .send_ok::<EditDocument>(&DocumentId { id: "proxy".into() })
+        .await;
+    assert_eq!(stored.revision, theirs.revision + 2);
+    assert!(stored.draft.body.contains("My paragraph."));
+    assert!(stored.draft.body.contains("Their paragraph."));
+    let problems = console_problems(&browser).await;
+    browser.close().await.unwrap();
+    assert!(problems.is_empty(), "the console reported: {problems:#?}");
+}

@@ -2,6 +2,7 @@
 //! in the browser's local storage. Storage and the DOM are touched only in an effect and in the
 //! click handler, so the component also renders on the server.
 
+use crate::local_storage;
 use leptos::prelude::*;
 
 const STORAGE_KEY: &str = "lore-theme";
@@ -11,7 +12,7 @@ const STORAGE_KEY: &str = "lore-theme";
 pub fn ThemeToggle() -> impl IntoView {
     let (theme, set_theme) = signal(None::<String>);
     Effect::new(move |_| {
-        if let Some(saved) = storage().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten()) {
+        if let Some(saved) = local_storage::get(STORAGE_KEY) {
             set_theme.set(Some(saved));
         }
     });
@@ -33,9 +34,7 @@ pub fn ThemeToggle() -> impl IntoView {
                 .is_some_and(|m| m.matches()),
         };
         let next = if dark_now { "light" } else { "dark" };
-        if let Some(storage) = storage() {
-            let _ = storage.set_item(STORAGE_KEY, next);
-        }
+        local_storage::set(STORAGE_KEY, next);
         set_theme.set(Some(next.to_owned()));
     };
     view! {
@@ -44,8 +43,4 @@ pub fn ThemeToggle() -> impl IntoView {
             <span class="visually-hidden">"Switch theme"</span>
         </button>
     }
-}
-
-fn storage() -> Option<web_sys::Storage> {
-    window().local_storage().ok().flatten()
 }

@@ -1,11 +1,15 @@
 //! `/notes/:id`: one note, rendered, with its metadata, table of contents, relationships,
 //! backlinks and reading path.
 
+use crate::api::Api;
 use crate::components::{RelatedList, TagList, loaded, request};
-use crate::contract::DocumentView;
+use crate::contract::{DocumentView, NoteAction};
+use crate::local_storage;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::NavigateOptions;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_navigate, use_params_map};
 
 /// The document page.
 #[component]
@@ -23,6 +27,21 @@ pub fn DocumentPage() -> impl IntoView {
 #[component]
 fn DocumentBody(doc: DocumentView) -> impl IntoView {
     let summary = doc.summary;
+    // An old id answers with the renamed note: show its current address.
+    let params = use_params_map();
+    let navigate = use_navigate();
+    let current_id = summary.id.clone();
+    Effect::new(move |_| {
+        if params.read_untracked().get("id").as_deref() != Some(current_id.as_str()) {
+            navigate(
+                &format!("/notes/{current_id}"),
+                NavigateOptions {
+                    replace: true,
+                    ..NavigateOptions::default()
+                },
+            );
+        }
+    });
     // Most notes open with their title as `# Title`; then the body's heading is the title.
     let body_has_title = doc
         .headings
@@ -45,7 +64,12 @@ fn DocumentBody(doc: DocumentView) -> impl IntoView {
                     {doc.version.map(|v| view! { <dt>"Version"</dt><dd>{v}</dd> })}
                 </dl>
                 <TagList tags=summary.tags />
-                <a class="raw-link" href=raw_href rel="external">"View Markdown"</a>
+                <div class="document-actions">
+                    <A href=format!("/notes/{}/edit", summary.id)>"Edit"</A>
+                    <A href=format!("/notes/{}/history", summary.id)>"History"</A>
+                    <a class="raw-link" href=raw_href rel="external">"View Markdown"</a>
+                    <DeleteButton id=summary.id.clone() />
+                </div>
             </header>
             <div class="document-layout">
                 {(!toc.is_empty()).then(|| view! {
@@ -76,5 +100,37 @@ fn DocumentBody(doc: DocumentView) -> impl IntoView {
                 </aside>
             </div>
         </article>
+    }
+}
+
+/// Moves the note to the trash, after asking.
+#[component]
+fn DeleteButton(id: String) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let navigate = use_navigate();
+    let (failure, set_failure) = signal(None::<String>);
+    let delete = move |_| {
+        let confirmed = window()
+            .confirm_with_message("Move this note to the trash? You can restore it from there.")
+            .unwrap_or(false);
+        if !confirmed {
+            return;
+        }
+        let api = api.clone();
+        let navigate = navigate.clone();
+        let action = NoteAction {
+            id: id.clone(),
+            author: local_storage::author(),
+        };
+        spawn_local(async move {
+            match api.delete(action).await {
+                Ok(_) => navigate("/trash", Default::default()),
+                Err(error) => set_failure.set(Some(error.to_string())),
+            }
+        });
+    };
+    view! {
+        <button type="button" class="link-button danger" on:click=delete>"Delete"</button>
+        {move || failure.get().map(|message| view! { <span class="error-message" role="alert">{message}</span> })}
     }
 }

@@ -1,7 +1,9 @@
 //! One component per route. The router in [`App`](crate::App) maps paths to these.
 
 mod document;
+mod editor;
 mod graph;
+mod history;
 mod home;
 mod import;
 mod lists;
@@ -9,7 +11,9 @@ mod not_found;
 mod search;
 
 pub use document::DocumentPage;
+pub use editor::{Editor, EditorPage, StoredDraft, draft_key};
 pub use graph::GraphPage;
+pub use history::{HistoryPage, TrashPage};
 pub use home::HomePage;
 pub use import::ImportPage;
 pub use lists::{CollectionPage, TagPage, WantedListPage, WantedPage};

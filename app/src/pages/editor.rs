@@ -1,0 +1,632 @@
+//! `/new` and `/notes/:id/edit`: the editor.
+//!
+//! Front-matter fields as a form, the Markdown body beside a live preview rendered by the
+//! server's own renderer, and saves that name the revision they were made on. When someone
+//! else saved first, the server refuses with their version, and the editor shows both side by
+//! side so the writer merges instead of losing either. Until a save succeeds, every change is
+//! kept in the browser's local storage, with the revision it was based on, so a reload, a
+//! crash or a closed tab loses nothing (and a restored draft still cannot overwrite a newer
+//! save unseen).
+
+use crate::api::{Api, ClientError};
+use crate::components::{loaded, request};
+use crate::contract::{
+    CreateNote, EditableNote, NoteDraft, Problem, Related, SearchQuery, UpdateNote,
+};
+use crate::local_storage;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// How long typing must pause before the preview is rendered again.
+pub const PREVIEW_DEBOUNCE_MS: u64 = 300;
+
+/// Unsaved changes, as kept in local storage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredDraft {
+    /// The fields and body as last typed.
+    pub draft: NoteDraft,
+    /// The revision they were made on (`None` for a new note).
+    pub base_revision: Option<u64>,
+}
+
+/// Where the unsaved changes to `id` (or to a new note) are kept.
+pub fn draft_key(id: Option<&str>) -> String {
+    format!("lore-draft:{}", id.unwrap_or(":new"))
+}
+
+/// The editor page: loads the note (unless it is new), then shows the [`Editor`].
+#[component]
+pub fn EditorPage() -> impl IntoView {
+    let params = use_params_map();
+    let note = request(move |api| {
+        let id = params.read().get("id");
+        async move {
+            match id {
+                Some(id) => api.editable(id).await.map(Some),
+                None => Ok(None),
+            }
+        }
+    });
+    view! {
+        {loaded(note, "Opening the editor…", "The note could not be opened.", |note| view! { <Editor note /> })}
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Status {
+    Idle,
+    Saving,
+    Failed(String),
+}
+
+/// The form itself, for an existing note or (`None`) a new one.
+#[component]
+pub fn Editor(note: Option<EditableNote>) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let navigate = use_navigate();
+    let original_id = note.as_ref().map(|n| n.draft.id.clone());
+    let key = draft_key(original_id.as_deref());
+    let stored = note.as_ref().map(|n| n.draft.clone()).unwrap_or_default();
+    let (draft, set_draft) = signal(stored.clone());
+    let (base, set_base) = signal(note.as_ref().map(|n| n.revision));
+    let (problems, set_problems) = signal(Vec::<Problem>::new());
+    let (status, set_status) = signal(Status::Idle);
+    let (conflict, set_conflict) = signal(None::<EditableNote>);
+    let (restored, set_restored) = signal(false);
+    let (author, set_author) = signal(String::new());
+    let (summary, set_summary) = signal(String::new());
+    let titles: HashMap<String, Related> = note
+        .iter()
+        .flat_map(|n| n.references.iter())
+        .map(|r| (r.written.clone(), r.note.clone()))
+        .collect();
+    let titles = StoredValue::new(titles);
+    let stored = StoredValue::new(stored);
+
+    // Unsaved changes: restored on the first run (in the browser only), kept on every change
+    // after, forgotten when they equal what is stored.
+    {
+        let key = key.clone();
+        Effect::new(move |first: Option<()>| {
+            let current = draft.get();
+            let base_revision = base.get();
+            if first.is_none() {
+                if let Some(saved) = local_storage::get_json::<StoredDraft>(&key)
+                    && saved.draft != current
+                {
+                    set_draft.set(saved.draft);
+                    set_base.set(saved.base_revision.or(base_revision));
+                    set_restored.set(true);
+                }
+                if let Some(name) = Some(local_storage::author()).filter(|a| !a.is_empty()) {
+                    set_author.set(name);
+                }
+                return;
+            }
+            if stored.with_value(|s| *s == current) {
+                local_storage::remove(&key);
+            } else {
+                local_storage::set_json(
+                    &key,
+                    &StoredDraft {
+                        draft: current,
+                        base_revision,
+                    },
+                );
+            }
+        });
+    }
+
+    // The preview, rendered by the server once typing pauses; answers to older bodies are
+    // dropped.
+    let (preview, set_preview) = signal(String::new());
+    {
+        let api = api.clone();
+        let latest = StoredValue::new(0_u64);
+        let pending = StoredValue::new(None::<TimeoutHandle>);
+        Effect::new(move |_| {
+            let body = draft.with(|d| d.body.clone());
+            let ticket = latest.get_value() + 1;
+            latest.set_value(ticket);
+            if let Some(handle) = pending.get_value() {
+                handle.clear();
+            }
+            let api = api.clone();
+            let handle = set_timeout_with_handle(
+                move || {
+                    spawn_local(async move {
+                        if let Ok(rendered) = api.preview(body).await
+                            && latest.get_value() == ticket
+                        {
+                            set_preview.set(rendered.html);
+                        }
+                    })
+                },
+                Duration::from_millis(PREVIEW_DEBOUNCE_MS),
+            )
+            .ok();
+            pending.set_value(handle);
+        });
+    }
+
+    let save = {
+        let api = api.clone();
+        let key = key.clone();
+        let original_id = original_id.clone();
+        move || {
+            if status.get_untracked() == Status::Saving {
+                return;
+            }
+            set_status.set(Status::Saving);
+            set_problems.set(Vec::new());
+            let api = api.clone();
+            let key = key.clone();
+            let navigate = navigate.clone();
+            let draft = draft.get_untracked();
+            let author = author.get_untracked();
+            let summary = summary.get_untracked();
+            let request = (original_id.clone(), base.get_untracked());
+            spawn_local(async move {
+                let result = match request {
+                    (Some(id), Some(base_revision)) => {
+                        api.update(UpdateNote {
+                            id,
+                            base_revision,
+                            draft,
+                            author,
+                            summary,
+                        })
+                        .await
+                    }
+                    _ => {
+                        api.create(CreateNote {
+                            draft,
+                            author,
+                            summary,
+                        })
+                        .await
+                    }
+                };
+                match result {
+                    Ok(saved) => {
+                        local_storage::remove(&key);
+                        set_status.set(Status::Idle);
+                        navigate(&format!("/notes/{}", saved.id), Default::default());
+                    }
+                    Err(error) => show_failure(&error, set_conflict, set_problems, set_status),
+                }
+            });
+        }
+    };
+
+    let on_submit = {
+        let save = save.clone();
+        move |event: leptos::ev::SubmitEvent| {
+            event.prevent_default();
+            save();
+        }
+    };
+    let on_keydown = {
+        let save = save.clone();
+        move |event: leptos::ev::KeyboardEvent| {
+            if (event.ctrl_key() || event.meta_key()) && event.key() == "s" {
+                event.prevent_default();
+                save();
+            }
+        }
+    };
+
+    let field = move |name: &'static str| {
+        move || {
+            problems.with(|all| {
+                all.iter()
+                    .filter(|p| p.field.as_deref() == Some(name))
+                    .map(|p| view! { <p class="field-error" data-field=name>{p.message.clone()}</p> })
+                    .collect_view()
+            })
+        }
+    };
+    let general = move || {
+        problems.with(|all| {
+            all.iter()
+                .filter(|p| p.field.is_none())
+                .map(|p| view! { <li>{p.to_string()}</li> })
+                .collect_view()
+        })
+    };
+    let set_text = move |apply: fn(&mut NoteDraft, String)| {
+        move |event| {
+            let value = event_target_value(&event);
+            set_draft.update(|d| apply(d, value));
+        }
+    };
+    let (tags_text, set_tags_text) = signal(draft.with_untracked(|d| d.tags.join(", ")));
+    // When the whole draft is replaced (a restored draft, their version), the tags box follows.
+    Effect::new(move |_| {
+        let joined = draft.with(|d| d.tags.join(", "));
+        let typed: Vec<String> = split_tags(&tags_text.get_untracked());
+        if draft.with_untracked(|d| d.tags != typed) {
+            set_tags_text.set(joined);
+        }
+    });
+
+    let is_new = original_id.is_none();
+    let server_revision = note.as_ref().map(|n| n.revision);
+    let cancel_href = original_id
+        .as_ref()
+        .map_or_else(|| "/".to_owned(), |id| format!("/notes/{id}"));
+    let discard = {
+        let key = key.clone();
+        move |_| {
+            local_storage::remove(&key);
+            set_draft.set(stored.get_value());
+            set_base.set(server_revision);
+            set_restored.set(false);
+        }
+    };
+
+    view! {
+        <form class="editor" on:submit=on_submit on:keydown=on_keydown novalidate>
+            <header class="editor-header">
+                <h1>{if is_new { "New note" } else { "Edit note" }}</h1>
+                <div class="editor-actions">
+                    <A href=cancel_href>"Cancel"</A>
+                    <button type="submit" class="primary" disabled=move || status.get() == Status::Saving>
+                        {move || if status.get() == Status::Saving { "Saving…" } else { "Save" }}
+                    </button>
+                </div>
+            </header>
+            <Show when=move || restored.get()>
+                <p class="notice draft-restored" role="status">
+                    "Your unsaved changes were restored. "
+                    <button type="button" class="link-button" on:click=discard.clone()>"Discard them"</button>
+                </p>
+            </Show>
+            {move || match status.get() {
+                Status::Failed(message) => Some(view! { <p class="error-notice" role="alert">{message}</p> }),
+                _ => None,
+            }}
+            <ul class="problems">{general}</ul>
+            {move || conflict.get().map(|theirs| view! {
+                <ConflictPanel theirs mine=draft set_draft set_base set_conflict save=Callback::new({
+                    let save = save.clone();
+                    move |_| save()
+                }) />
+            })}
+            <div class="editor-fields">
+                <label>
+                    "Title"
+                    <input name="title" type="text" required
+                        prop:value=move || draft.with(|d| d.title.clone())
+                        on:input=set_text(|d, v| d.title = v) />
+                    {field("title")}
+                </label>
+                <label>
+                    {if is_new { "Id (its address: /notes/id)" } else { "Id (changing it renames the note; links to the old id keep working)" }}
+                    <input name="id" type="text" required pattern="[a-z0-9]+(-[a-z0-9]+)*"
+                        prop:value=move || draft.with(|d| d.id.clone())
+                        on:input=set_text(|d, v| d.id = v) />
+                    {field("id")}
+                </label>
+                <label class="wide">
+                    "Description"
+                    <input name="description" type="text"
+                        prop:value=move || draft.with(|d| d.description.clone())
+                        on:input=set_text(|d, v| d.description = v) />
+                    {field("description")}
+                </label>
+                <label class="wide">
+                    "Tags (separated by commas)"
+                    <input name="tags" type="text"
+                        prop:value=move || tags_text.get()
+                        on:input=move |event| {
+                            let value = event_target_value(&event);
+                            set_draft.update(|d| d.tags = split_tags(&value));
+                            set_tags_text.set(value);
+                        } />
+                    {field("tags")}
+                </label>
+                <NotePicker label="Prerequisites" name="prerequisites" titles
+                    values=Signal::derive(move || draft.with(|d| d.prerequisites.clone()))
+                    on_change=Callback::new(move |list| set_draft.update(|d| d.prerequisites = list)) />
+                {field("prerequisites")}
+                <NotePicker label="Read next" name="successors" titles
+                    values=Signal::derive(move || draft.with(|d| d.successors.clone()))
+                    on_change=Callback::new(move |list| set_draft.update(|d| d.successors = list)) />
+                {field("successors")}
+                <NotePicker label="Related" name="related" titles
+                    values=Signal::derive(move || draft.with(|d| d.related.clone()))
+                    on_change=Callback::new(move |list| set_draft.update(|d| d.related = list)) />
+                {field("related")}
+            </div>
+            <div class="editor-panes">
+                <label class="editor-source">
+                    "Markdown"
+                    <textarea name="body" spellcheck="true"
+                        prop:value=move || draft.with(|d| d.body.clone())
+                        on:input=set_text(|d, v| d.body = v)></textarea>
+                    {field("body")}
+                </label>
+                <section class="editor-preview" aria-label="Preview">
+                    <h2 class="visually-hidden">"Preview"</h2>
+                    <div class="markdown" inner_html=move || preview.get()></div>
+                </section>
+            </div>
+            <div class="editor-fields">
+                <label>
+                    "Your name (kept in this browser)"
+                    <input name="author" type="text"
+                        prop:value=move || author.get()
+                        on:input=move |event| {
+                            let value = event_target_value(&event);
+                            local_storage::set(local_storage::AUTHOR_KEY, &value);
+                            set_author.set(value);
+                        } />
+                    {field("author")}
+                </label>
+                <label>
+                    "What changed"
+                    <input name="summary" type="text" placeholder="Fixed the example"
+                        prop:value=move || summary.get()
+                        on:input=move |event| set_summary.set(event_target_value(&event)) />
+                    {field("summary")}
+                </label>
+            </div>
+        </form>
+    }
+}
+
+fn split_tags(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn show_failure(
+    error: &ClientError,
+    set_conflict: WriteSignal<Option<EditableNote>>,
+    set_problems: WriteSignal<Vec<Problem>>,
+    set_status: WriteSignal<Status>,
+) {
+    if let Some(current) = error.conflict() {
+        set_conflict.set(Some(current.clone()));
+        set_status.set(Status::Idle);
+        return;
+    }
+    set_problems.set(error.problems().to_vec());
+    set_status.set(Status::Failed(error.to_string()));
+}
+
+/// Shown when a save was refused because someone else saved first: their version beside this
+/// writer's, the fields that differ, and a merged text to save on top of theirs.
+#[component]
+fn ConflictPanel(
+    theirs: EditableNote,
+    mine: ReadSignal<NoteDraft>,
+    set_draft: WriteSignal<NoteDraft>,
+    set_base: WriteSignal<Option<u64>>,
+    set_conflict: WriteSignal<Option<EditableNote>>,
+    save: Callback<()>,
+) -> impl IntoView {
+    let my_draft = mine.get_untracked();
+    let (merged, set_merged) = signal(my_draft.body.clone());
+    let differing = differing_fields(&theirs.draft, &my_draft);
+    let revision = theirs.revision;
+    let their_draft = theirs.draft.clone();
+    let take_theirs = move |_| {
+        set_draft.set(their_draft.clone());
+        set_base.set(Some(revision));
+        set_conflict.set(None);
+    };
+    let save_merged = move |_| {
+        set_draft.update(|d| d.body = merged.get_untracked());
+        set_base.set(Some(revision));
+        // Saved before the panel is closed: closing it disposes what it owns.
+        save.run(());
+        set_conflict.set(None);
+    };
+    view! {
+        <section class="conflict" role="alert" aria-labelledby="conflict-title">
+            <h2 id="conflict-title">"Someone else saved this note while you were editing"</h2>
+            <p>
+                {format!("Revision {revision} is now the current one. ")}
+                "Nothing of yours is lost: compare the two, put together the text to keep, and save it on top of theirs."
+            </p>
+            {(!differing.is_empty()).then(|| view! {
+                <table class="conflict-fields">
+                    <thead><tr><th>"Field"</th><th>"Theirs"</th><th>"Yours"</th></tr></thead>
+                    <tbody>
+                        {differing.into_iter().map(|(name, theirs, yours)| view! {
+                            <tr><th>{name}</th><td>{theirs}</td><td>{yours}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+            <div class="conflict-columns">
+                <div>
+                    <h3>{format!("Their version (revision {revision})")}</h3>
+                    <pre class="conflict-theirs">{theirs.draft.body.clone()}</pre>
+                </div>
+                <div>
+                    <h3>"Your version"</h3>
+                    <pre class="conflict-mine">{my_draft.body.clone()}</pre>
+                </div>
+            </div>
+            <label>
+                "Merged text (starts as yours)"
+                <textarea name="merged" prop:value=move || merged.get()
+                    on:input=move |event| set_merged.set(event_target_value(&event))></textarea>
+            </label>
+            <div class="editor-actions">
+                <button type="button" on:click=take_theirs>"Use their version"</button>
+                <button type="button" class="primary" on:click=save_merged>"Save merged version"</button>
+            </div>
+        </section>
+    }
+}
+
+/// `(field, theirs, yours)` for every form field (not the body) the two drafts disagree on.
+fn differing_fields(theirs: &NoteDraft, mine: &NoteDraft) -> Vec<(&'static str, String, String)> {
+    let mut out = Vec::new();
+    let mut compare = |name, a: String, b: String| {
+        if a != b {
+            out.push((name, a, b));
+        }
+    };
+    compare("Id", theirs.id.clone(), mine.id.clone());
+    compare("Title", theirs.title.clone(), mine.title.clone());
+    compare(
+        "Description",
+        theirs.description.clone(),
+        mine.description.clone(),
+    );
+    compare("Tags", theirs.tags.join(", "), mine.tags.join(", "));
+    compare(
+        "Prerequisites",
+        theirs.prerequisites.join(", "),
+        mine.prerequisites.join(", "),
+    );
+    compare(
+        "Read next",
+        theirs.successors.join(", "),
+        mine.successors.join(", "),
+    );
+    compare(
+        "Related",
+        theirs.related.join(", "),
+        mine.related.join(", "),
+    );
+    out
+}
+
+/// A list of references to other notes, with a search-as-you-type box to add one.
+#[component]
+fn NotePicker(
+    label: &'static str,
+    name: &'static str,
+    values: Signal<Vec<String>>,
+    on_change: Callback<Vec<String>>,
+    titles: StoredValue<HashMap<String, Related>>,
+) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let (typed, set_typed) = signal(String::new());
+    let (options, set_options) = signal(Vec::<(String, String)>::new());
+    let latest = StoredValue::new(0_u64);
+    let list_id = format!("picker-{name}");
+
+    let add = move |reference: String| {
+        let reference = reference.trim().to_owned();
+        if reference.is_empty() {
+            return;
+        }
+        if let Some(title) = options.with_untracked(|o| {
+            o.iter()
+                .find(|(id, _)| *id == reference)
+                .map(|(_, t)| t.clone())
+        }) {
+            titles.update_value(|t| {
+                t.insert(
+                    reference.clone(),
+                    Related {
+                        id: reference.clone(),
+                        title,
+                        exists: true,
+                    },
+                );
+            });
+        }
+        let mut list = values.get_untracked();
+        if !list.contains(&reference) {
+            list.push(reference);
+            on_change.run(list);
+        }
+        set_typed.set(String::new());
+    };
+    let on_input = {
+        move |event| {
+            let value = event_target_value(&event);
+            // Picking a suggestion fills the box with its id: take it at once.
+            if options.with_untracked(|o| o.iter().any(|(id, _)| *id == value)) {
+                add(value);
+                return;
+            }
+            set_typed.set(value.clone());
+            let ticket = latest.get_value() + 1;
+            latest.set_value(ticket);
+            if value.trim().is_empty() {
+                set_options.set(Vec::new());
+                return;
+            }
+            let api = api.clone();
+            spawn_local(async move {
+                let query = SearchQuery {
+                    q: value,
+                    limit: Some(8),
+                    ..SearchQuery::default()
+                };
+                if let Ok(results) = api.search(query).await
+                    && latest.get_value() == ticket
+                {
+                    set_options.set(
+                        results
+                            .hits
+                            .into_iter()
+                            .map(|h| (h.document.id, h.document.title))
+                            .collect(),
+                    );
+                }
+            });
+        }
+    };
+    let on_keydown = move |event: leptos::ev::KeyboardEvent| {
+        if event.key() == "Enter" {
+            // Enter adds what was typed (an id or a relative path) instead of saving the form.
+            event.prevent_default();
+            event.stop_propagation();
+            add(typed.get_untracked());
+        }
+    };
+    let remove = move |reference: String| {
+        let list: Vec<String> = values
+            .get_untracked()
+            .into_iter()
+            .filter(|r| *r != reference)
+            .collect();
+        on_change.run(list);
+    };
+    view! {
+        <fieldset class="picker wide" data-picker=name>
+            <legend>{label}</legend>
+            <ul class="chips">
+                {move || values.get().into_iter().map(|reference| {
+                    let shown = titles.with_value(|t| t.get(&reference).map(|r| r.title.clone()))
+                        .unwrap_or_else(|| reference.clone());
+                    let target = reference.clone();
+                    view! {
+                        <li class="chip">
+                            <span title=reference.clone()>{shown}</span>
+                            <button type="button" aria-label=format!("Remove {reference}")
+                                on:click=move |_| remove(target.clone())>"×"</button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <input type="text" name=format!("{name}-add") list=list_id.clone()
+                placeholder="Add a note: type to search, Enter to add"
+                prop:value=move || typed.get()
+                on:input=on_input on:keydown=on_keydown />
+            <datalist id=list_id>
+                {move || options.get().into_iter().map(|(id, title)| view! {
+                    <option value=id.clone()>{title}</option>
+                }).collect_view()}
+            </datalist>
+        </fieldset>
+    }
+}
