@@ -212,8 +212,17 @@ mod http {
             fetch::<ListWanted>(&()).await
         }
 
+        /// A newer search aborts the one still in flight: fast typing never leaves a queue of
+        /// requests the server works through for answers nobody will see.
         async fn search(&self, query: SearchQuery) -> Result<SearchResults, ClientError> {
-            fetch::<Search>(&query).await
+            let controller = web_sys::AbortController::new().ok();
+            SEARCH_IN_FLIGHT.with(|slot| {
+                if let Some(previous) = slot.replace(controller.clone()) {
+                    previous.abort();
+                }
+            });
+            let signal = controller.as_ref().map(web_sys::AbortController::signal);
+            fetch_with::<Search>(&query, signal.as_ref()).await
         }
 
         async fn editable(&self, id: String) -> Result<EditableNote, ClientError> {
@@ -268,16 +277,31 @@ mod http {
         decode::<ImportFiles>(request).await
     }
 
+    thread_local! {
+        /// The search request in flight, if any.
+        static SEARCH_IN_FLIGHT: std::cell::RefCell<Option<web_sys::AbortController>> =
+            const { std::cell::RefCell::new(None) };
+    }
+
     /// Sends `request` to endpoint `E` and decodes its answer: `E::Response` on 2xx, the
     /// error envelope otherwise. Every request the client makes goes through here.
     pub async fn fetch<E: Endpoint>(request: &E::Request) -> Result<E::Response, ClientError> {
+        fetch_with::<E>(request, None).await
+    }
+
+    /// [`fetch`], abandoned when `abort` fires.
+    async fn fetch_with<E: Endpoint>(
+        request: &E::Request,
+        abort: Option<&web_sys::AbortSignal>,
+    ) -> Result<E::Response, ClientError> {
         let url = request_url::<E>(request).map_err(|e| ClientError::UnexpectedResponse {
             status: 0,
             detail: e.to_string(),
         })?;
         let builder = RequestBuilder::new(&url)
             .method(method::<E>())
-            .header("accept", "application/json");
+            .header("accept", "application/json")
+            .abort_signal(abort);
         let prepared: Result<Request, _> = if E::METHOD.has_body() {
             builder.json(request)
         } else {

@@ -3,7 +3,8 @@
 //!
 //! - `/` anywhere (outside a text field) puts the cursor in the box.
 //! - Typing waits for a pause ([`DEBOUNCE_MS`]) before asking; a newer query supersedes an
-//!   older one, whose answer is then ignored even if it arrives later.
+//!   older one: the browser's request for it is aborted, and an answer that still arrives is
+//!   ignored.
 //! - Arrow keys move through the results, Enter opens the highlighted one (or the full results
 //!   page), Escape closes the list.
 

@@ -125,7 +125,9 @@ fn DeleteButton(id: String) -> impl IntoView {
         spawn_local(async move {
             match api.delete(action).await {
                 Ok(_) => navigate("/trash", Default::default()),
-                Err(error) => set_failure.set(Some(error.to_string())),
+                Err(error) => {
+                    set_failure.try_set(Some(error.to_string()));
+                }
             }
         });
     };

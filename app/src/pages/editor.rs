@@ -137,13 +137,15 @@ pub fn Editor(note: Option<EditableNote>) -> impl IntoView {
                 handle.clear();
             }
             let api = api.clone();
+            // The editor may be gone (saved, navigated away) by the time the timer fires or the
+            // answer arrives: `try_` reads and writes then do nothing instead of panicking.
             let handle = set_timeout_with_handle(
                 move || {
                     spawn_local(async move {
                         if let Ok(rendered) = api.preview(body).await
-                            && latest.get_value() == ticket
+                            && latest.try_get_value() == Some(ticket)
                         {
-                            set_preview.set(rendered.html);
+                            set_preview.try_set(rendered.html);
                         }
                     })
                 },
@@ -151,6 +153,11 @@ pub fn Editor(note: Option<EditableNote>) -> impl IntoView {
             )
             .ok();
             pending.set_value(handle);
+        });
+        on_cleanup(move || {
+            if let Some(handle) = pending.try_get_value().flatten() {
+                handle.clear();
+            }
         });
     }
 
@@ -195,7 +202,7 @@ pub fn Editor(note: Option<EditableNote>) -> impl IntoView {
                 match result {
                     Ok(saved) => {
                         local_storage::remove(&key);
-                        set_status.set(Status::Idle);
+                        set_status.try_set(Status::Idle);
                         navigate(&format!("/notes/{}", saved.id), Default::default());
                     }
                     Err(error) => show_failure(&error, set_conflict, set_problems, set_status),
@@ -395,13 +402,14 @@ fn show_failure(
     set_problems: WriteSignal<Vec<Problem>>,
     set_status: WriteSignal<Status>,
 ) {
+    // Called once a request has come back: the editor may be gone by then.
     if let Some(current) = error.conflict() {
-        set_conflict.set(Some(current.clone()));
-        set_status.set(Status::Idle);
+        set_conflict.try_set(Some(current.clone()));
+        set_status.try_set(Status::Idle);
         return;
     }
-    set_problems.set(error.problems().to_vec());
-    set_status.set(Status::Failed(error.to_string()));
+    set_problems.try_set(error.problems().to_vec());
+    set_status.try_set(Status::Failed(error.to_string()));
 }
 
 /// Shown when a save was refused because someone else saved first: their version beside this
@@ -572,9 +580,9 @@ fn NotePicker(
                     ..SearchQuery::default()
                 };
                 if let Ok(results) = api.search(query).await
-                    && latest.get_value() == ticket
+                    && latest.try_get_value() == Some(ticket)
                 {
-                    set_options.set(
+                    set_options.try_set(
                         results
                             .hits
                             .into_iter()

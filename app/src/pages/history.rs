@@ -62,7 +62,9 @@ fn Revisions(id: String, revisions: Vec<RevisionSummary>) -> impl IntoView {
             };
             match api.restore_revision(request).await {
                 Ok(saved) => navigate(&format!("/notes/{}", saved.id), Default::default()),
-                Err(error) => set_failure.set(Some(error.to_string())),
+                Err(error) => {
+                    set_failure.try_set(Some(error.to_string()));
+                }
             }
         });
     };
@@ -158,7 +160,9 @@ fn TrashEntry(id: String, title: String, deleted: String) -> impl IntoView {
         spawn_local(async move {
             match api.undelete(action).await {
                 Ok(saved) => navigate(&format!("/notes/{}", saved.id), Default::default()),
-                Err(error) => set_failure.set(Some(error)),
+                Err(error) => {
+                    set_failure.try_set(Some(error));
+                }
             }
         });
     };
