@@ -87,6 +87,32 @@ impl Attribution {
     }
 }
 
+/// Checks `draft` (when there is one) and who saves it: every problem at once, or who and why.
+fn check(
+    draft: Option<&NoteDraft>,
+    author: &str,
+    summary: &str,
+) -> Result<Attribution, EditError> {
+    let mut problems = draft.map(validate).unwrap_or_default();
+    let who = Attribution::new(author, summary, &mut problems);
+    if problems.is_empty() {
+        Ok(who)
+    } else {
+        Err(EditError::Invalid(problems))
+    }
+}
+
+impl Attribution {
+    /// The author's summary, or `default` when they gave none.
+    fn summary_or(&self, default: &str) -> String {
+        if self.summary.is_empty() {
+            default.to_owned()
+        } else {
+            self.summary.clone()
+        }
+    }
+}
+
 /// Every problem with a draft's fields, each naming its field; empty when it can be saved.
 pub fn validate(draft: &NoteDraft) -> Vec<Problem> {
     let mut problems = Vec::new();
@@ -402,20 +428,12 @@ pub async fn create(
     author: &str,
     summary: &str,
 ) -> Result<Saved, EditError> {
-    let mut problems = validate(draft);
-    let who = Attribution::new(author, summary, &mut problems);
-    if !problems.is_empty() {
-        return Err(EditError::Invalid(problems));
-    }
+    let who = check(Some(draft), author, summary)?;
     let id = draft.id.trim();
     let path = free_path(store, id).await?;
     let layout = new_layout(draft, &who.author, &today());
     let (source, document) = compose(&path, &layout, &draft.body)?;
-    let summary = if who.summary.is_empty() {
-        "Created".to_owned()
-    } else {
-        who.summary
-    };
+    let summary = who.summary_or("Created");
     store_save(
         store,
         document,
@@ -436,11 +454,7 @@ pub async fn update(
     author: &str,
     summary: &str,
 ) -> Result<Saved, EditError> {
-    let mut problems = validate(draft);
-    let who = Attribution::new(author, summary, &mut problems);
-    if !problems.is_empty() {
-        return Err(EditError::Invalid(problems));
-    }
+    let who = check(Some(draft), author, summary)?;
     let stored = store
         .stored_note(id)
         .await?
@@ -461,11 +475,7 @@ pub async fn update(
     }
     let layout = apply(&normalised(draft), &current, &today());
     let (source, document) = compose(&path, &layout, &draft.body)?;
-    let summary = if who.summary.is_empty() {
-        "Edited".to_owned()
-    } else {
-        who.summary
-    };
+    let summary = who.summary_or("Edited");
     store_save(
         store,
         document,
@@ -488,11 +498,7 @@ pub async fn restore_revision(
     base_revision: u64,
     author: &str,
 ) -> Result<Saved, EditError> {
-    let mut problems = Vec::new();
-    let who = Attribution::new(author, "", &mut problems);
-    if !problems.is_empty() {
-        return Err(EditError::Invalid(problems));
-    }
+    let who = check(None, author, "")?;
     let (revision, _) = store
         .revision_of(id, number)
         .await?
@@ -525,11 +531,7 @@ pub async fn restore_revision(
 /// Moves a note to the trash; the notes linking to it show it as a wanted page until it is
 /// restored.
 pub async fn delete(store: &dyn Store, id: &str, author: &str) -> Result<DeletedNote, EditError> {
-    let mut problems = Vec::new();
-    let who = Attribution::new(author, "", &mut problems);
-    if !problems.is_empty() {
-        return Err(EditError::Invalid(problems));
-    }
+    let who = check(None, author, "")?;
     let known = store.known_documents().await?;
     let redirects = store.redirects().await?;
     let resolver = Resolver::new(
@@ -552,11 +554,7 @@ pub async fn delete(store: &dyn Store, id: &str, author: &str) -> Result<Deleted
 
 /// Brings a note back from the trash as it was when deleted.
 pub async fn undelete(store: &dyn Store, id: &str, author: &str) -> Result<Saved, EditError> {
-    let mut problems = Vec::new();
-    let who = Attribution::new(author, "", &mut problems);
-    if !problems.is_empty() {
-        return Err(EditError::Invalid(problems));
-    }
+    let who = check(None, author, "")?;
     let (revision, path) = store
         .revision_of(id, 0)
         .await?
