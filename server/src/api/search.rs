@@ -7,6 +7,7 @@ use crate::error::ApiError;
 use app::contract::{Search, SearchHit, SearchQuery, SearchResults};
 use axum::Json;
 use axum::extract::State;
+use std::collections::HashMap;
 
 /// `GET /api/search`.
 pub async fn search(
@@ -26,21 +27,20 @@ pub async fn search(
         did_you_mean: None,
     };
     if results.hits.is_empty() {
-        let lengths = typed.iter().filter_map(|t| match t {
-            Term::Word(w) => Some(w.chars().count()),
-            Term::Phrase(_) => None,
-        });
-        if let (Some(min), Some(max)) = (lengths.clone().min(), lengths.max()) {
-            let vocabulary = state
-                .store
-                .vocabulary(min.saturating_sub(1), max + 1)
-                .await?;
-            if let Some(fixed) = corrected(&typed, |word| suggest(word, &vocabulary)) {
-                // The correction is a whole word: no prefix matching for it.
-                results.hits = run(&state, &fixed, false, &query, limit).await?;
-                if !results.hits.is_empty() {
-                    results.did_you_mean = Some(display(&fixed));
-                }
+        let mut near: HashMap<&str, Vec<(String, i64)>> = HashMap::new();
+        for term in &typed {
+            if let Term::Word(word) = term
+                && !near.contains_key(word.as_str())
+            {
+                near.insert(word, state.store.vocabulary_near(word).await?);
+            }
+        }
+        let suggestion = |word: &str| suggest(word, near.get(word).map_or(&[][..], Vec::as_slice));
+        if let Some(fixed) = corrected(&typed, suggestion) {
+            // The correction is a whole word: no prefix matching for it.
+            results.hits = run(&state, &fixed, false, &query, limit).await?;
+            if !results.hits.is_empty() {
+                results.did_you_mean = Some(display(&fixed));
             }
         }
     }

@@ -88,11 +88,7 @@ impl Attribution {
 }
 
 /// Checks `draft` (when there is one) and who saves it: every problem at once, or who and why.
-fn check(
-    draft: Option<&NoteDraft>,
-    author: &str,
-    summary: &str,
-) -> Result<Attribution, EditError> {
+fn check(draft: Option<&NoteDraft>, author: &str, summary: &str) -> Result<Attribution, EditError> {
     let mut problems = draft.map(validate).unwrap_or_default();
     let who = Attribution::new(author, summary, &mut problems);
     if problems.is_empty() {

@@ -128,8 +128,11 @@ pub trait Store: Send + Sync + 'static {
         limit: u64,
     ) -> Result<Vec<(DocumentSummary, String)>, StoreError>;
 
-    /// Indexed terms `min` to `max` characters long, with how many notes hold each.
-    async fn vocabulary(&self, min: usize, max: usize) -> Result<Vec<(String, i64)>, StoreError>;
+    /// The indexed terms that could be `word` mistyped by one edit, with how many notes hold
+    /// each: one character shorter to one longer, starting with its first or second character
+    /// (so the first letter counts as typed, unless it was swapped with the second or a letter
+    /// was typed before it). Read as two ranges of the sorted vocabulary, not a scan of it.
+    async fn vocabulary_near(&self, word: &str) -> Result<Vec<(String, i64)>, StoreError>;
 
     /// How many documents there are.
     async fn count_documents(&self) -> Result<u64, StoreError>;

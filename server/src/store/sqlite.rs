@@ -452,6 +452,11 @@ mod queries {
             limit: u64,
         ) -> Result<Vec<(DocumentSummary, String)>, StoreError> {
             use crate::documents::search::{MATCH_END, MATCH_START};
+            if self.ranking_is_uninformative(query).await? {
+                return self
+                    .search_by_tier_and_recency(query, tag, collection, limit)
+                    .await;
+            }
             // Ranked in tiers, then by bm25 within a tier: every word in the title first, then in
             // the tags, then in the description, then anywhere. bm25 alone cannot promise that:
             // a word in half the notes has an inverse document frequency near zero, and then
@@ -504,19 +509,29 @@ mod queries {
                 .collect()
         }
 
-        async fn vocabulary(
-            &self,
-            min: usize,
-            max: usize,
-        ) -> Result<Vec<(String, i64)>, StoreError> {
-            let rows = sqlx::query(
-                "SELECT term, doc FROM documents_vocabulary WHERE length(term) BETWEEN ?1 AND ?2",
-            )
-            .bind(min as i64)
-            .bind(max as i64)
-            .fetch_all(&self.pool)
-            .await?;
-            Ok(rows.iter().map(|r| (r.get("term"), r.get("doc"))).collect())
+        async fn vocabulary_near(&self, word: &str) -> Result<Vec<(String, i64)>, StoreError> {
+            let length = word.chars().count() as i64;
+            let mut starts: Vec<char> = word.chars().take(2).collect();
+            starts.dedup();
+            let mut terms = Vec::new();
+            for start in starts {
+                // [start, the next character): fts5vocab answers a range from its sorted index.
+                let from = start.to_string();
+                let to = char::from_u32(start as u32 + 1)
+                    .map_or_else(|| char::MAX.to_string().repeat(2), |next| next.to_string());
+                let rows = sqlx::query(
+                    "SELECT term, doc FROM documents_vocabulary \
+                     WHERE term >= ?1 AND term < ?2 AND length(term) BETWEEN ?3 AND ?4",
+                )
+                .bind(from)
+                .bind(to)
+                .bind(length - 1)
+                .bind(length + 1)
+                .fetch_all(&self.pool)
+                .await?;
+                terms.extend(rows.iter().map(|r| (r.get("term"), r.get("doc"))));
+            }
+            Ok(terms)
         }
 
         async fn count_documents(&self) -> Result<u64, StoreError> {
@@ -561,6 +576,132 @@ mod queries {
             number: u64,
         ) -> Result<Option<(Revision, String)>, StoreError> {
             self.revision_of_impl(id, number).await
+        }
+    }
+
+    /// Bases smaller than this are always ranked with bm25: scoring every match is cheap there.
+    const FAST_RANKING_MIN_NOTES: i64 = 1000;
+
+    impl SqliteStore {
+        /// Whether bm25 would rank `query`'s matches on almost nothing: when more than half of
+        /// the notes match, every word of the query is in more than half of them, and FTS5
+        /// clamps such words' inverse document frequency to a near-zero constant. Scoring
+        /// thousands of matches (about 9 ms per 10,000) would then buy no real order.
+        async fn ranking_is_uninformative(&self, query: &str) -> Result<bool, StoreError> {
+            let notes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents")
+                .fetch_one(&self.pool)
+                .await?;
+            if notes < FAST_RANKING_MIN_NOTES {
+                return Ok(false);
+            }
+            let half = notes / 2;
+            // Counting stops at half + 1: enough to know, without walking every match.
+            let matches: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM documents_fts WHERE documents_fts MATCH ?1 LIMIT ?2)",
+            )
+            .bind(query)
+            .bind(half + 1)
+            .fetch_one(&self.pool)
+            .await?;
+            Ok(matches > half)
+        }
+
+        /// The same tiers as the bm25 ranking (title, tags, description, anywhere), newest
+        /// note first within a tier: each tier is read from the index in rowid order and stops
+        /// as soon as the page is full, so no match is scored.
+        async fn search_by_tier_and_recency(
+            &self,
+            query: &str,
+            tag: Option<&str>,
+            collection: Option<&str>,
+            limit: u64,
+        ) -> Result<Vec<(DocumentSummary, String)>, StoreError> {
+            use crate::documents::search::{MATCH_END, MATCH_START};
+            // A tag on most notes is checked note by note as the walk finds them (it stops
+            // after a page); a rarer one as the set of its notes, built once.
+            let common_tag = match tag {
+                Some(tag) => {
+                    let (tagged, notes): (i64, i64) = sqlx::query_as(
+                        "SELECT (SELECT COUNT(*) FROM document_tags WHERE tag = ?1), (SELECT COUNT(*) FROM documents)",
+                    )
+                    .bind(tag)
+                    .fetch_one(&self.pool)
+                    .await?;
+                    tagged > notes / 2
+                }
+                None => false,
+            };
+            // One walk per tier, newest first, each stopping at a page. A note found in an
+            // earlier tier may come again in a later one; at most as many as the earlier tiers
+            // found, so each later tier still brings every note the page needs.
+            let arm = |parameter: usize, tier: usize| {
+                format!(
+                    "SELECT * FROM (SELECT f.rowid AS r, {tier} AS tier FROM documents_fts f \
+                     WHERE documents_fts MATCH ?{parameter} \
+                     AND (?6 IS NULL OR +f.rowid IN collected) \
+                     AND (?5 IS NULL OR CASE WHEN ?8 \
+                         THEN EXISTS (SELECT 1 FROM documents d JOIN document_tags t ON t.document_id = d.id \
+                                      WHERE d.rowid = f.rowid AND +t.tag = ?5) \
+                         ELSE +f.rowid IN tagged END) \
+                     ORDER BY f.rowid DESC LIMIT ?7)"
+                )
+            };
+            let sql = format!(
+                "WITH collected AS MATERIALIZED (SELECT rowid FROM documents WHERE collection_id = ?6), \
+                 tagged AS MATERIALIZED (SELECT d.rowid FROM document_tags t JOIN documents d ON d.id = t.document_id \
+                                         WHERE t.tag = ?5 AND NOT ?8) \
+                 {} UNION ALL {} UNION ALL {} UNION ALL {}",
+                arm(1, 0),
+                arm(2, 1),
+                arm(3, 2),
+                arm(4, 3),
+            );
+            let found: Vec<(i64, i64)> = sqlx::query_as(&sql)
+                .bind(format!("title : ({query})"))
+                .bind(format!("search_tags : ({query})"))
+                .bind(format!("description : ({query})"))
+                .bind(query)
+                .bind(tag)
+                .bind(collection)
+                .bind(limit as i64)
+                .bind(common_tag)
+                .fetch_all(&self.pool)
+                .await?;
+            let mut chosen: Vec<i64> = Vec::new();
+            let mut ordered = found;
+            ordered.sort_by_key(|(rowid, tier)| (*tier, std::cmp::Reverse(*rowid)));
+            for (rowid, _) in ordered {
+                if !chosen.contains(&rowid) && chosen.len() < limit as usize {
+                    chosen.push(rowid);
+                }
+            }
+            let rows = sqlx::query(&format!(
+                "SELECT d.rowid AS rid, {SUMMARY_COLUMNS}, snippet(documents_fts, 3, ?2, ?3, '…', 16) AS snippet \
+                 FROM documents_fts JOIN documents d ON d.rowid = documents_fts.rowid \
+                 LEFT JOIN collections c ON c.id = d.collection_id \
+                 WHERE documents_fts MATCH ?1 AND documents_fts.rowid BETWEEN ?5 AND ?6 \
+                 AND +documents_fts.rowid IN (SELECT value FROM json_each(?4))"
+            ))
+            .bind(query)
+            .bind(MATCH_START.to_string())
+            .bind(MATCH_END.to_string())
+            .bind(encode(&chosen))
+            // FTS5 narrows its walk to a rowid range, not to a list: the list's range bounds
+            // the walk, and `+` keeps the list a filter on it rather than a plan of its own.
+            .bind(chosen.iter().min().copied().unwrap_or(0))
+            .bind(chosen.iter().max().copied().unwrap_or(-1))
+            .fetch_all(&self.pool)
+            .await?;
+            let mut hits: Vec<(usize, (DocumentSummary, String))> = rows
+                .iter()
+                .map(|r| {
+                    let rid: i64 = r.get("rid");
+                    let position = chosen.iter().position(|c| *c == rid).unwrap_or(usize::MAX);
+                    Ok((position, (summary(r)?, r.get::<String, _>("snippet"))))
+                })
+                .collect::<Result<_, StoreError>>()?;
+            hits.sort_by_key(|(position, _)| *position);
+            Ok(hits.into_iter().map(|(_, hit)| hit).collect())
         }
     }
 

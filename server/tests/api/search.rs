@@ -212,3 +212,53 @@ async fn a_bad_limit_is_a_400() {
     TestApp::expect_error(app.get("/api/search?q=x&limit=0").await, 400).await;
     TestApp::expect_error(app.get("/api/search?q=x&limit=500").await, 400).await;
 }
+
+#[tokio::test]
+async fn a_word_in_most_notes_of_a_large_base_still_ranks_titles_first_then_newest() {
+    let app = TestApp::spawn().await;
+    // 1,200 notes that all say "widget" in their body, a few in their title or tags: too common
+    // for bm25 to order, so tiers decide, then the most recently written.
+    let files: Vec<(String, String)> = (0..1200)
+        .map(|n| {
+            let (title, tags) = match n {
+                7 | 1100 => (format!("Widget catalogue {n}"), "[parts]"),
+                500 => (format!("Spare parts {n}"), "[widget]"),
+                _ => (format!("Note {n}"), "[misc]"),
+            };
+            let folder = if n % 2 == 0 { "even" } else { "odd" };
+            (
+                format!("{folder}/note-{n:04}.md"),
+                format!(
+                    "---\ntitle: {title}\ntags: {tags}\n---\nEvery widget is described here.\n"
+                ),
+            )
+        })
+        .collect();
+    let parts: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_bytes()))
+        .collect();
+    app.import_ok(&parts).await;
+
+    assert_eq!(
+        top(&app, "widget").await[..4],
+        ["note-1100", "note-0007", "note-0500", "note-1199"]
+    );
+    let filtered: SearchResults = app
+        .get_json("/api/search?q=widget&collection=even&limit=3")
+        .await;
+    let ids: Vec<_> = filtered
+        .hits
+        .iter()
+        .map(|h| h.document.id.as_str())
+        .collect();
+    assert_eq!(ids, ["note-1100", "note-0500", "note-1198"]);
+    assert!(filtered.hits[0].snippet.contains("<mark>widget</mark>"));
+    let tagged: SearchResults = app.get_json("/api/search?q=widget&tag=parts").await;
+    let ids: Vec<_> = tagged.hits.iter().map(|h| h.document.id.as_str()).collect();
+    assert_eq!(ids, ["note-1100", "note-0007"]);
+    // A tag on most notes is checked as the notes are found, a rare one as a set: same answers.
+    let common: SearchResults = app.get_json("/api/search?q=widget&tag=misc&limit=2").await;
+    let ids: Vec<_> = common.hits.iter().map(|h| h.document.id.as_str()).collect();
+    assert_eq!(ids, ["note-1199", "note-1198"]);
+}
