@@ -11,9 +11,9 @@ use app::api::{Api, ClientError, LoreApi};
 use app::contract::{
     CollectionRef, CollectionSummary, CreateNote, DeletedNote, Diff, DiffQuery, DocumentQuery,
     DocumentSummary, DocumentView, EditableNote, ErrorCode, ErrorEnvelope, Graph, Heading,
-    HelloResponse, NoteAction, NoteDraft, Page, Preview, ReadyResponse, Related, RestoreRevision,
-    RevisionSummary, Saved, SearchHit, SearchQuery, SearchResults, TagCount, UpdateNote,
-    WantedPage,
+    HelloResponse, NoteAction, NoteDraft, Page, Preview, Problem, ReadyResponse, Related,
+    RestoreRevision, RevisionSummary, Saved, SearchHit, SearchQuery, SearchResults, TagCount,
+    UpdateNote, WantedPage,
 };
 use app::pages::HomePage;
 use gloo_timers::future::TimeoutFuture;
@@ -142,8 +142,14 @@ impl LoreApi for ScriptedApi {
         }
     }
 
+    /// Every new note is refused for its title, as the server does a blank one.
     async fn create(&self, _: CreateNote) -> Result<Saved, ClientError> {
-        Err(not_scripted())
+        let mut envelope = ErrorEnvelope::new(ErrorCode::InvalidInput, "1 problem");
+        envelope.error.problems = vec![Problem::in_field("title", "A note needs a title.")];
+        Err(ClientError::Api {
+            status: 422,
+            envelope,
+        })
     }
 
     /// Every save loses the race: someone saved revision 4 first.
@@ -673,4 +679,27 @@ async fn a_save_refused_as_stale_shows_both_versions_to_merge() {
         app::local_storage::get_json(&app::pages::draft_key(Some("tcp"))).unwrap();
     assert_eq!(kept.draft.body, "my words\n");
     app::local_storage::remove(&app::pages::draft_key(Some("tcp")));
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_new_note_shows_the_problem_next_to_its_field() {
+    app::local_storage::remove(&app::pages::draft_key(None));
+    let page = mount_app_at("/new", ScriptedApi::api([]));
+    field(&page, "title").await;
+    let save: HtmlElement = page
+        .query_selector("button[type='submit']")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    save.click();
+    assert_eq!(
+        text_of(&page, ".field-error[data-field='title']").await,
+        "A note needs a title."
+    );
+    assert!(
+        page.query_selector(".field-error[data-field='id']")
+            .unwrap()
+            .is_none()
+    );
+    app::local_storage::remove(&app::pages::draft_key(None));
 }
