@@ -153,6 +153,18 @@ async fn console_problems(browser: &Client) -> Vec<String> {
         .collect()
 }
 
+/// Ends the session, then fails if the console reported a warning or an error other than
+/// those containing one of `expected`.
+async fn close_with_a_clean_console(browser: Client, expected: &[&str]) {
+    let problems: Vec<String> = console_problems(&browser)
+        .await
+        .into_iter()
+        .filter(|line| !expected.iter().any(|e| line.contains(e)))
+        .collect();
+    browser.close().await.unwrap();
+    assert!(problems.is_empty(), "the console reported: {problems:#?}");
+}
+
 /// Waits up to 30 s for `css` to appear and returns its text.
 async fn text_of(browser: &Client, css: &str) -> String {
     let element = browser
@@ -208,9 +220,7 @@ async fn a_reader_opening_lore_sees_the_greeting_from_the_api() {
         "sqlite is ready"
     );
     assert_eq!(browser.title().await.unwrap(), "Lore");
-    let problems = console_problems(&browser).await;
-    browser.close().await.unwrap();
-    assert!(problems.is_empty(), "the console reported: {problems:#?}");
+    close_with_a_clean_console(browser, &[]).await;
 }
 
 #[tokio::test]
@@ -268,9 +278,7 @@ async fn a_reader_opens_a_note_and_follows_a_relationship_to_another() {
         wanted.is_ok(),
         "the link to the unwritten note is marked as wanted"
     );
-    let problems = console_problems(&browser).await;
-    browser.close().await.unwrap();
-    assert!(problems.is_empty(), "the console reported: {problems:#?}");
+    close_with_a_clean_console(browser, &[]).await;
 }
 
 #[tokio::test]
@@ -335,9 +343,7 @@ async fn searching_as_you_type_finds_a_note_even_misspelled_and_opens_it() {
         .await
         .unwrap();
     wait_for_text(&browser, ".markdown h1", "Load Balancer").await;
-    let problems = console_problems(&browser).await;
-    browser.close().await.unwrap();
-    assert!(problems.is_empty(), "the console reported: {problems:#?}");
+    close_with_a_clean_console(browser, &[]).await;
 }
 
 /// Replaces the text of the field `css` with `text`, typing it as a person would.
@@ -435,9 +441,7 @@ async fn a_writer_creates_a_note_edits_it_and_reads_what_changed_in_its_history(
     click(&browser, ".document-actions a[href$='/history']").await;
     wait_for_text_containing(&browser, ".revisions", "Idle connections").await;
     wait_for_text_containing(&browser, ".diff-view", "+ And close idle ones.").await;
-    let problems = console_problems(&browser).await;
-    browser.close().await.unwrap();
-    assert!(problems.is_empty(), "the console reported: {problems:#?}");
+    close_with_a_clean_console(browser, &[]).await;
 }
 
 #[tokio::test]
@@ -505,11 +509,5 @@ async fn an_edit_survives_a_reload_and_a_save_after_someone_elses_is_merged_not_
     assert!(stored.draft.body.contains("My paragraph."));
     assert!(stored.draft.body.contains("Their paragraph."));
     // Chromium logs every non-2xx response; the 409 is the refusal this test is about.
-    let problems: Vec<String> = console_problems(&browser)
-        .await
-        .into_iter()
-        .filter(|line| !line.contains("status of 409 (Conflict)"))
-        .collect();
-    browser.close().await.unwrap();
-    assert!(problems.is_empty(), "the console reported: {problems:#?}");
+    close_with_a_clean_console(browser, &["status of 409 (Conflict)"]).await;
 }
