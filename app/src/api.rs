@@ -88,8 +88,9 @@ impl std::ops::Deref for Api {
 }
 
 /// Why a call to the server did not produce the expected response. `Clone` because Leptos
-/// resources hand their value to every reader.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// resources hand their value to every reader; serializable because a page rendered on the
+/// server carries its resources' values, errors included, to the browser.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum ClientError {
     /// No HTTP response at all: the server is down, or the network is.
     #[error("The Lore server could not be reached ({0}).")]

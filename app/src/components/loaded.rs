@@ -4,29 +4,62 @@
 use super::{ErrorNotice, Loading};
 use crate::api::{Api, ClientError};
 use leptos::prelude::*;
+use serde::{Serialize, de::DeserializeOwned};
 use std::future::Future;
 
-/// A resource that asks the [`Api`] in context. Signals read by `fetch` before its `async`
-/// block (a route parameter, say) are tracked: when they change, the request is made again.
-pub fn request<T, Fut>(fetch: impl Fn(Api) -> Fut + 'static) -> LocalResource<T>
+/// A resource that asks the [`Api`] in context. `source` says what the request depends on (a
+/// route parameter, say): it is tracked, and when it changes the request is made again with
+/// its new value. `fetch` itself is not tracked.
+///
+/// A [`Resource`], not a browser-only `LocalResource`, so the same page can be rendered on the
+/// server with its data and hydrated in the browser without asking again: hence the
+/// serializable value and, in the browser, the [`SendWrapper`](send_wrapper::SendWrapper)
+/// around futures that hold JavaScript values (wasm is single-threaded; it never moves them).
+pub fn request<S, T, Fut>(
+    source: impl Fn() -> S + Send + Sync + 'static,
+    fetch: impl Fn(Api, S) -> Fut + Send + Sync + 'static,
+) -> Resource<Result<T, ClientError>>
 where
-    T: 'static,
-    Fut: Future<Output = T> + 'static,
+    S: PartialEq + Clone + Send + Sync + 'static,
+    T: Serialize + DeserializeOwned + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, ClientError>> + MaybeSend + 'static,
 {
     let api = expect_context::<Api>();
-    LocalResource::new(move || fetch(api.clone()))
+    Resource::new(source, move |key| sendable(fetch(api.clone(), key)))
+}
+
+/// `Send` where futures must be (on the host, where a multi-threaded server drives them);
+/// anything in the browser.
+#[cfg(not(target_arch = "wasm32"))]
+pub trait MaybeSend: Send {}
+#[cfg(not(target_arch = "wasm32"))]
+impl<T: Send> MaybeSend for T {}
+/// See the host's definition.
+#[cfg(target_arch = "wasm32")]
+pub trait MaybeSend {}
+#[cfg(target_arch = "wasm32")]
+impl<T> MaybeSend for T {}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn sendable<F: Future + Send>(future: F) -> F {
+    future
+}
+
+#[cfg(target_arch = "wasm32")]
+fn sendable<F: Future>(future: F) -> send_wrapper::SendWrapper<F> {
+    send_wrapper::SendWrapper::new(future)
 }
 
 /// Renders `resource` with `show` once it has loaded. `loading` says what is awaited;
 /// `failure` is the error's title if it fails.
 pub fn loaded<T, V>(
-    resource: LocalResource<Result<T, ClientError>>,
+    resource: Resource<Result<T, ClientError>>,
     loading: &'static str,
     failure: &'static str,
     show: impl Fn(T) -> V + Clone + Send + Sync + 'static,
 ) -> impl IntoView
 where
-    T: Clone + 'static,
+    T: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
     V: IntoView + 'static,
 {
     view! {

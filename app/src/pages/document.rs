@@ -15,10 +15,10 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 #[component]
 pub fn DocumentPage() -> impl IntoView {
     let params = use_params_map();
-    let document = request(move |api| {
-        let id = params.read().get("id").unwrap_or_default();
-        async move { api.document(id).await }
-    });
+    let document = request(
+        move || params.read().get("id").unwrap_or_default(),
+        |api, id| async move { api.document(id).await },
+    );
     view! {
         {loaded(document, "Loading the note…", "The note did not load.", |doc| view! { <DocumentBody doc /> })}
     }

@@ -43,15 +43,15 @@ pub fn draft_key(id: Option<&str>) -> String {
 #[component]
 pub fn EditorPage() -> impl IntoView {
     let params = use_params_map();
-    let note = request(move |api| {
-        let id = params.read().get("id");
-        async move {
+    let note = request(
+        move || params.read().get("id"),
+        |api, id| async move {
             match id {
                 Some(id) => api.editable(id).await.map(Some),
                 None => Ok(None),
             }
-        }
-    });
+        },
+    );
     view! {
         {loaded(note, "Opening the editor…", "The note could not be opened.", |note| view! { <Editor note /> })}
     }

@@ -13,7 +13,7 @@ const HEIGHT: f64 = 640.0;
 /// The graph page.
 #[component]
 pub fn GraphPage() -> impl IntoView {
-    let graph = request(|api| async move { api.graph().await });
+    let graph = request(|| (), |api, ()| async move { api.graph().await });
     view! {
         <section class="graph-page">
             <h1>"Graph"</h1>

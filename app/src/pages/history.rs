@@ -16,10 +16,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 pub fn HistoryPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let revisions = request(move |api| {
-        let id = id();
-        async move { api.revisions(id).await }
-    });
+    let revisions = request(id, |api, id| async move { api.revisions(id).await });
     view! {
         <section class="history">
             <h1>"History of " <A href=move || format!("/notes/{}", id())>{id}</A></h1>
@@ -39,15 +36,17 @@ fn Revisions(id: String, revisions: Vec<RevisionSummary>) -> impl IntoView {
     let (failure, set_failure) = signal(None::<String>);
     let diff = {
         let id = id.clone();
-        request(move |api| {
-            let to = chosen.get();
-            let query = DiffQuery {
-                id: id.clone(),
-                from: to.saturating_sub(1).max(1),
-                to,
-            };
-            async move { api.diff(query).await }
-        })
+        request(
+            move || chosen.get(),
+            move |api, to| {
+                let query = DiffQuery {
+                    id: id.clone(),
+                    from: to.saturating_sub(1).max(1),
+                    to,
+                };
+                async move { api.diff(query).await }
+            },
+        )
     };
     let restore = move |number: u64| {
         let api = api.clone();
@@ -125,7 +124,7 @@ fn Revisions(id: String, revisions: Vec<RevisionSummary>) -> impl IntoView {
 /// `/trash`: deleted notes, with a button to bring each back.
 #[component]
 pub fn TrashPage() -> impl IntoView {
-    let trash = request(|api| async move { api.trash().await });
+    let trash = request(|| (), |api, ()| async move { api.trash().await });
     view! {
         <section class="listing trash">
             <h1>"Trash"</h1>

@@ -9,18 +9,21 @@ use leptos_router::components::A;
 /// The home page.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let greeting = request(|api| async move { api.hello().await });
-    let readiness = request(|api| async move { api.ready().await });
-    let collections = request(|api| async move { api.collections().await });
-    let tags = request(|api| async move { api.tags().await });
-    let recent = request(|api| async move {
-        let query = DocumentQuery {
-            sort: Some(DocumentSort::Updated),
-            limit: Some(8),
-            ..DocumentQuery::default()
-        };
-        api.documents(query).await
-    });
+    let greeting = request(|| (), |api, ()| async move { api.hello().await });
+    let readiness = request(|| (), |api, ()| async move { api.ready().await });
+    let collections = request(|| (), |api, ()| async move { api.collections().await });
+    let tags = request(|| (), |api, ()| async move { api.tags().await });
+    let recent = request(
+        || (),
+        |api, ()| async move {
+            let query = DocumentQuery {
+                sort: Some(DocumentSort::Updated),
+                limit: Some(8),
+                ..DocumentQuery::default()
+            };
+            api.documents(query).await
+        },
+    );
 
     view! {
         <section class="hero">

@@ -11,13 +11,13 @@ use leptos_router::hooks::use_params_map;
 pub fn TagPage() -> impl IntoView {
     let params = use_params_map();
     let tag = move || params.read().get("tag").unwrap_or_default();
-    let documents = request(move |api| {
+    let documents = request(tag, |api, tag| async move {
         let query = DocumentQuery {
-            tag: Some(tag()),
+            tag: Some(tag),
             limit: Some(200),
             ..DocumentQuery::default()
         };
-        async move { api.documents(query).await }
+        api.documents(query).await
     });
     view! {
         <section class="listing">
@@ -32,13 +32,13 @@ pub fn TagPage() -> impl IntoView {
 pub fn CollectionPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let documents = request(move |api| {
+    let documents = request(id, |api, id| async move {
         let query = DocumentQuery {
-            collection: Some(id()),
+            collection: Some(id),
             limit: Some(200),
             ..DocumentQuery::default()
         };
-        async move { api.documents(query).await }
+        api.documents(query).await
     });
     view! {
         <section class="listing">
@@ -56,7 +56,7 @@ pub fn CollectionPage() -> impl IntoView {
 /// `/wanted`: notes that are linked to but not written yet.
 #[component]
 pub fn WantedListPage() -> impl IntoView {
-    let wanted = request(|api| async move { api.wanted().await });
+    let wanted = request(|| (), |api, ()| async move { api.wanted().await });
     view! {
         <section class="listing">
             <h1>"Wanted pages"</h1>
@@ -87,7 +87,7 @@ pub fn WantedListPage() -> impl IntoView {
 pub fn WantedPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let wanted = request(|api| async move { api.wanted().await });
+    let wanted = request(|| (), |api, ()| async move { api.wanted().await });
     view! {
         <section class="listing wanted-page">
             <h1>{id}</h1>

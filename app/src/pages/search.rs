@@ -12,13 +12,13 @@ use leptos_router::hooks::use_query_map;
 pub fn SearchPage() -> impl IntoView {
     let query = use_query_map();
     let q = move || query.read().get("q").unwrap_or_default();
-    let results = request(move |api| {
+    let results = request(q, |api, q| async move {
         let request = SearchQuery {
-            q: q(),
+            q,
             limit: Some(50),
             ..SearchQuery::default()
         };
-        async move { api.search(request).await }
+        api.search(request).await
     });
     view! {
         <section class="listing search-page">
