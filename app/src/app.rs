@@ -7,6 +7,7 @@ use crate::pages::{
     NotFoundPage, SearchPage, TagPage, TrashPage, WantedListPage, WantedPage,
 };
 use leptos::prelude::*;
+use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
@@ -15,7 +16,10 @@ use leptos_router::path;
 #[component]
 pub fn App(api: Api) -> impl IntoView {
     provide_context(api);
+    provide_meta_context();
     view! {
+        // Every page names itself with a `<Title>`; the tab reads "Note title · Lore".
+        <Title formatter=|text: String| if text.is_empty() { "Lore".to_owned() } else { format!("{text} · Lore") } />
         <Router>
             <header class="site-header">
                 <A href="/" attr:class="brand">"Lore"</A>

@@ -165,6 +165,19 @@ async fn close_with_a_clean_console(browser: Client, expected: &[&str]) {
     assert!(problems.is_empty(), "the console reported: {problems:#?}");
 }
 
+/// Waits up to 30 s for the tab's title to be `expected`.
+async fn wait_for_title(browser: &Client, expected: &str) {
+    let mut last = String::new();
+    for _ in 0..300 {
+        last = browser.title().await.unwrap();
+        if last == expected {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the title is {last:?}, not {expected:?}");
+}
+
 /// Waits up to 30 s for `css` to appear and returns its text.
 async fn text_of(browser: &Client, css: &str) -> String {
     let element = browser
@@ -258,6 +271,7 @@ async fn a_reader_opens_a_note_and_follows_a_relationship_to_another() {
         .await
         .unwrap();
     wait_for_text(&browser, ".markdown h1", "Load Balancer").await;
+    wait_for_title(&browser, "Load Balancer · Lore").await;
     // WebDriver reads text as displayed, and section titles are styled in capitals.
     let relations = text_of(&browser, ".relations").await.to_lowercase();
     assert!(relations.contains("reading path"), "{relations}");
@@ -271,6 +285,7 @@ async fn a_reader_opens_a_note_and_follows_a_relationship_to_another() {
 
     wait_for_text(&browser, ".markdown h1", "Proxy").await;
     assert_eq!(browser.current_url().await.unwrap().path(), "/notes/proxy");
+    wait_for_title(&browser, "Proxy · Lore").await;
     let wanted = browser
         .find(Locator::Css(".markdown a[href='/wanted/caching']"))
         .await;

@@ -131,11 +131,25 @@ pub fn SearchBox() -> impl IntoView {
         on_cleanup(move || handle.remove());
     });
 
+    // A plain GET form underneath: without JavaScript (or before it has loaded), Enter asks the
+    // server for `/search?q=`. With it, keys and submits are handled here, in the page.
+    let on_submit = {
+        let open = open.clone();
+        move |event: leptos::ev::SubmitEvent| {
+            event.prevent_default();
+            let q = text.get_untracked();
+            if !q.trim().is_empty() {
+                open(format!("/search?q={}", encode_query(&q)));
+            }
+        }
+    };
+
     view! {
-        <div class="search-box" role="search">
+        <form class="search-box" role="search" method="get" action="/search" on:submit=on_submit>
             <input
                 node_ref=input_ref
                 type="search"
+                name="q"
                 class="search-input"
                 placeholder="Search notes (press /)"
                 aria-label="Search notes"
@@ -179,7 +193,7 @@ pub fn SearchBox() -> impl IntoView {
                     }
                 })
             }}
-        </div>
+        </form>
     }
 }
 

@@ -16,6 +16,7 @@ use crate::contract::{
 use crate::local_storage;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use serde::{Deserialize, Serialize};
@@ -278,6 +279,7 @@ pub fn Editor(note: Option<EditableNote>) -> impl IntoView {
     };
 
     view! {
+        <Title text={if is_new { "New note".to_owned() } else { format!("Edit {}", stored.with_value(|d| d.title.clone())) }} />
         <form class="editor" on:submit=on_submit on:keydown=on_keydown novalidate>
             <header class="editor-header">
                 <h1>{if is_new { "New note" } else { "Edit note" }}</h1>

@@ -5,6 +5,7 @@ use crate::components::{loaded, request};
 use crate::contract::Graph;
 use crate::graph_layout::layout;
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
 const WIDTH: f64 = 960.0;
@@ -15,6 +16,7 @@ const HEIGHT: f64 = 640.0;
 pub fn GraphPage() -> impl IntoView {
     let graph = request(|| (), |api, ()| async move { api.graph().await });
     view! {
+        <Title text="Graph" />
         <section class="graph-page">
             <h1>"Graph"</h1>
             <p class="legend">

@@ -7,6 +7,7 @@ use crate::contract::{Change, DiffQuery, NoteAction, RestoreRevision, RevisionSu
 use crate::local_storage;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
@@ -18,6 +19,7 @@ pub fn HistoryPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let revisions = request(id, |api, id| async move { api.revisions(id).await });
     view! {
+        <Title text={move || format!("History of {}", id())} />
         <section class="history">
             <h1>"History of " <A href=move || format!("/notes/{}", id())>{id}</A></h1>
             {loaded(revisions, "Loading the history…", "The history did not load.", move |revisions| {
@@ -126,6 +128,7 @@ fn Revisions(id: String, revisions: Vec<RevisionSummary>) -> impl IntoView {
 pub fn TrashPage() -> impl IntoView {
     let trash = request(|| (), |api, ()| async move { api.trash().await });
     view! {
+        <Title text="Trash" />
         <section class="listing trash">
             <h1>"Trash"</h1>
             <p>"Deleted notes keep their history. Restoring one brings it back as it was, as a new revision."</p>

@@ -4,6 +4,7 @@
 use crate::components::{DocumentList, loaded, request};
 use crate::contract::{DocumentQuery, DocumentSort};
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::A;
 
 /// The home page.
@@ -26,6 +27,7 @@ pub fn HomePage() -> impl IntoView {
     );
 
     view! {
+        <Title text="" />
         <section class="hero">
             <h1>"Lore"</h1>
             <p class="lede">

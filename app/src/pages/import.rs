@@ -8,6 +8,7 @@ use crate::api::ClientError;
 use crate::components::ErrorNotice;
 use crate::contract::ImportReport;
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::A;
 
 /// Where an upload stands.
@@ -69,6 +70,7 @@ pub fn ImportPage() -> impl IntoView {
     };
 
     view! {
+        <Title text="Import" />
         <section class="import-page">
             <h1>"Import Markdown"</h1>
             <p class="lede">

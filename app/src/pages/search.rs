@@ -4,6 +4,7 @@
 use crate::components::{TagList, loaded, request};
 use crate::contract::SearchQuery;
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
@@ -21,6 +22,7 @@ pub fn SearchPage() -> impl IntoView {
         api.search(request).await
     });
     view! {
+        <Title text={move || format!("Search: {}", q())} />
         <section class="listing search-page">
             <h1>{move || format!("Search: {}", q())}</h1>
             {loaded(results, "Searching…", "The search failed.", |found| view! {
