@@ -39,6 +39,10 @@ pub trait LoreApi: Send + Sync {
     async fn wanted(&self) -> Result<Vec<WantedPage>, ClientError>;
     /// Full-text search (`GET /api/search`).
     async fn search(&self, query: SearchQuery) -> Result<SearchResults, ClientError>;
+    /// [`search`](Self::search) while someone types: a newer call abandons the one still in
+    /// flight, so fast typing never leaves a queue of requests for answers nobody will see.
+    /// Only searches made this way cancel each other; a results page's search is never cut.
+    async fn search_as_you_type(&self, query: SearchQuery) -> Result<SearchResults, ClientError>;
     /// A note as the editor opens it (`GET /api/documents/{id}/edit`).
     async fn editable(&self, id: String) -> Result<EditableNote, ClientError>;
     /// Creates a note (`POST /api/documents`).
@@ -213,9 +217,14 @@ mod http {
             fetch::<ListWanted>(&()).await
         }
 
-        /// A newer search aborts the one still in flight: fast typing never leaves a queue of
-        /// requests the server works through for answers nobody will see.
         async fn search(&self, query: SearchQuery) -> Result<SearchResults, ClientError> {
+            fetch::<Search>(&query).await
+        }
+
+        async fn search_as_you_type(
+            &self,
+            query: SearchQuery,
+        ) -> Result<SearchResults, ClientError> {
             let controller = web_sys::AbortController::new().ok();
             SEARCH_IN_FLIGHT.with(|slot| {
                 if let Some(previous) = slot.replace(controller.clone()) {
@@ -279,7 +288,7 @@ mod http {
     }
 
     thread_local! {
-        /// The search request in flight, if any.
+        /// The search-as-you-type request in flight, if any.
         static SEARCH_IN_FLIGHT: std::cell::RefCell<Option<web_sys::AbortController>> =
             const { std::cell::RefCell::new(None) };
     }

@@ -126,6 +126,10 @@ impl LoreApi for ScriptedApi {
         })
     }
 
+    async fn search_as_you_type(&self, query: SearchQuery) -> Result<SearchResults, ClientError> {
+        self.search(query).await
+    }
+
     async fn editable(&self, id: String) -> Result<EditableNote, ClientError> {
         match id.as_str() {
             "tcp" => Ok(EditableNote {
@@ -361,6 +365,10 @@ impl LoreApi for GatedApi {
 
     async fn search(&self, query: SearchQuery) -> Result<SearchResults, ClientError> {
         scripted().search(query).await
+    }
+
+    async fn search_as_you_type(&self, query: SearchQuery) -> Result<SearchResults, ClientError> {
+        scripted().search_as_you_type(query).await
     }
 
     async fn editable(&self, id: String) -> Result<EditableNote, ClientError> {

@@ -43,7 +43,7 @@ pub fn SearchBox() -> impl IntoView {
                 limit: Some(8),
                 ..SearchQuery::default()
             };
-            let answer = api.search(request).await;
+            let answer = api.search_as_you_type(request).await;
             if latest.get_value() == ticket {
                 set_selected.set(None);
                 set_results.set(answer.ok());
@@ -65,6 +65,11 @@ pub fn SearchBox() -> impl IntoView {
 
     let navigate = use_navigate();
     let open = move |href: String| {
+        // A search still waiting for the typing to pause is not wanted any more.
+        if let Some(handle) = pending.get_value() {
+            handle.clear();
+        }
+        latest.set_value(latest.get_value() + 1);
         set_results.set(None);
         set_selected.set(None);
         navigate(&href, Default::default());

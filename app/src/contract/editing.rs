@@ -170,7 +170,7 @@ pub struct RestoreRevision {
 pub struct DiffQuery {
     /// The note.
     pub id: String,
-    /// The older revision.
+    /// The older revision; 0 for the empty file before the first.
     pub from: u64,
     /// The newer revision.
     pub to: u64,

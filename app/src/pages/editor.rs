@@ -581,7 +581,7 @@ fn NotePicker(
                     limit: Some(8),
                     ..SearchQuery::default()
                 };
-                if let Ok(results) = api.search(query).await
+                if let Ok(results) = api.search_as_you_type(query).await
                     && latest.try_get_value() == Some(ticket)
                 {
                     set_options.try_set(

@@ -2,7 +2,7 @@
 //! old one, and bringing back deleted notes.
 
 use crate::api::Api;
-use crate::components::{ErrorNotice, loaded, request};
+use crate::components::{loaded, request};
 use crate::contract::{Change, DiffQuery, NoteAction, RestoreRevision, RevisionSummary};
 use crate::local_storage;
 use leptos::prelude::*;
@@ -43,7 +43,7 @@ fn Revisions(id: String, revisions: Vec<RevisionSummary>) -> impl IntoView {
             move |api, to| {
                 let query = DiffQuery {
                     id: id.clone(),
-                    from: to.saturating_sub(1).max(1),
+                    from: to.saturating_sub(1),
                     to,
                 };
                 async move { api.diff(query).await }
@@ -96,7 +96,7 @@ fn Revisions(id: String, revisions: Vec<RevisionSummary>) -> impl IntoView {
             </ol>
             <div class="diff-view">
                 {loaded(diff, "Comparing…", "The changes did not load.", |diff| {
-                    let title = if diff.from == diff.to {
+                    let title = if diff.from == 0 {
                         "The first version".to_owned()
                     } else {
                         format!("Changes from revision {} to {}", diff.from, diff.to)
@@ -174,7 +174,7 @@ fn TrashEntry(id: String, title: String, deleted: String) -> impl IntoView {
             <span class="revision-meta">{format!(" · {deleted}")}</span>
             <button type="button" class="restore" on:click=restore>"Restore"</button>
             {move || failure.get().map(|error| view! {
-                <ErrorNotice title="The note was not restored." error on_retry=|_| {} />
+                <p class="error-message" role="alert">{format!("The note was not restored: {error}")}</p>
             })}
         </li>
     }

@@ -31,8 +31,8 @@ pub async fn list_documents(
 }
 
 /// `GET /api/documents/{id}`: the most read endpoint, answered from the replica's cache when
-/// it can be (see [`crate::cache`]). An id a note was renamed away from answers a permanent
-/// redirect to the note's current address.
+/// it can be (see [`crate::cache`]). An id a note was renamed away from answers a redirect
+/// (307, not cached) to the note's current address.
 pub async fn get_document(
     State(state): State<AppState>,
     Path(DocumentId { id }): Path<DocumentId>,
@@ -48,11 +48,15 @@ pub async fn get_document(
         Err(ApiError::DocumentNotFound(missing)) => {
             let redirects = state.store.redirects().await?;
             match redirects.into_iter().find(|(old, _)| *old == missing) {
-                Some((_, new)) => Ok(Redirect::permanent(
-                    &request_url::<GetDocument>(&DocumentId { id: new })
-                        .map_err(|e| ApiError::Internal(e.to_string()))?,
+                // Temporary, and not to be cached: the old id may be given to a note again.
+                Some((_, new)) => Ok((
+                    [(header::CACHE_CONTROL, "no-store")],
+                    Redirect::temporary(
+                        &request_url::<GetDocument>(&DocumentId { id: new })
+                            .map_err(|e| ApiError::Internal(e.to_string()))?,
+                    ),
                 )
-                .into_response()),
+                    .into_response()),
                 None => Err(ApiError::DocumentNotFound(missing)),
             }
         }

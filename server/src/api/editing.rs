@@ -143,6 +143,11 @@ pub async fn get_diff(
 ) -> Reply<GetDiff> {
     let mut sources = Vec::with_capacity(2);
     for number in [range.from, range.to] {
+        // Revision 0 is the empty file before the first: diffing against it shows all of it.
+        if number == 0 && range.to > 0 {
+            sources.push(String::new());
+            continue;
+        }
         let revision = match number {
             0 => None,
             n => state.store.revision_of(&id, n).await?,

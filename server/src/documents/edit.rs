@@ -9,7 +9,7 @@
 
 use super::export::to_markdown;
 use super::front_matter::{Syntax, normalise_key};
-use super::import::{MAX_FILE_BYTES, Resolver, build_record, hash, rerender};
+use super::import::{MAX_FILE_BYTES, Rerendered, Resolver, build_record, hash, rerender};
 use super::parse::{
     DESCRIPTION_KEYS, ID_KEYS, Layout, ParsedDocument, RELATIONSHIP_KEYS, TAG_KEYS, TITLE_KEYS,
     UPDATED_KEYS, is_slug, parse_document, relationship_kind, slugify,
@@ -358,8 +358,21 @@ pub async fn resolver(store: &dyn Store) -> Result<Resolver, StoreError> {
     .with_redirects(redirects))
 }
 
-/// The note `id` as the editor opens it; `None` when there is none.
+/// The id the note once called `id` has now: `id` itself, or where a rename redirects it.
+async fn current_id(store: &dyn Store, id: &str) -> Result<String, StoreError> {
+    if store.stored_note(id).await?.is_some() {
+        return Ok(id.to_owned());
+    }
+    let redirects = store.redirects().await?;
+    Ok(redirects
+        .into_iter()
+        .find(|(old, _)| old == id)
+        .map_or_else(|| id.to_owned(), |(_, new)| new))
+}
+
+/// The note `id` (following a rename) as the editor opens it; `None` when there is none.
 pub async fn editable(store: &dyn Store, id: &str) -> Result<Option<EditableNote>, StoreError> {
+    let id = &current_id(store, id).await?;
     let Some(stored) = store.stored_note(id).await? else {
         return Ok(None);
     };
@@ -396,17 +409,23 @@ pub async fn editable(store: &dyn Store, id: &str) -> Result<Option<EditableNote
     }))
 }
 
-/// What to store for a note that is about to become `document`: its record, and new HTML for
-/// the notes whose links to it stop being wanted pages.
+/// What to store for a note that is about to become `document`: its record, and, when its id
+/// is new to the base (`arrives`: a created, renamed or restored note), new HTML for the notes
+/// whose links to that id stop being wanted pages. A plain edit changes no other note's HTML.
 async fn prepare(
     store: &dyn Store,
     document: ParsedDocument,
     source: &str,
-) -> Result<(crate::documents::DocumentRecord, Vec<(String, String)>), StoreError> {
+    arrives: bool,
+) -> Result<(crate::documents::DocumentRecord, Vec<Rerendered>), StoreError> {
     let mut resolver = resolver(store).await?;
     resolver.insert(&document.id, &document.source_path);
     let id = document.id.clone();
-    let mut linking = store.bodies_linking_to(std::slice::from_ref(&id)).await?;
+    let mut linking = if arrives {
+        store.bodies_linking_to(std::slice::from_ref(&id)).await?
+    } else {
+        Vec::new()
+    };
     linking.retain(|b| b.id != id);
     let content_hash = hash(source.as_bytes());
     Ok(tokio::task::spawn_blocking(move || {
@@ -451,6 +470,9 @@ pub async fn update(
     summary: &str,
 ) -> Result<Saved, EditError> {
     let who = check(Some(draft), author, summary)?;
+    // Renamed while this writer was editing: the rename moved it past their revision, so they
+    // get the conflict with its new version rather than a 404.
+    let id = &current_id(store, id).await?;
     let stored = store
         .stored_note(id)
         .await?
@@ -504,16 +526,24 @@ pub async fn restore_revision(
         .stored_note(id)
         .await?
         .ok_or_else(|| EditError::NotFound(id.to_owned()))?;
-    let mut document =
-        parse_document(&stored.source.source_path, &revision.source).map_err(|_| {
-            StoreError::Corrupt(format!("revision {number} of `{id}` no longer parses"))
-        })?;
     // The file stays where the note is now, even if it was elsewhere back then.
-    document.source_path = stored.source.source_path.clone();
+    let path = stored.source.source_path.clone();
+    let old = parse_document(&path, &revision.source).map_err(|_| {
+        StoreError::Corrupt(format!("revision {number} of `{id}` no longer parses"))
+    })?;
+    // Restoring content never renames: a revision from before a rename gets today's id.
+    let (source, document) = if old.id == id {
+        (revision.source, old)
+    } else {
+        let mut draft = draft_of(&old);
+        draft.id = id.to_owned();
+        let layout = apply(&draft, &old, &today());
+        compose(&path, &layout, &draft.body)?
+    };
     store_save(
         store,
         document,
-        &revision.source,
+        &source,
         SaveKind::Update {
             previous_id: id,
             base_revision: base_revision as i64,
@@ -551,10 +581,15 @@ pub async fn delete(store: &dyn Store, id: &str, author: &str) -> Result<Deleted
 /// Brings a note back from the trash as it was when deleted.
 pub async fn undelete(store: &dyn Store, id: &str, author: &str) -> Result<Saved, EditError> {
     let who = check(None, author, "")?;
-    let (revision, path) = store
+    let (revision, mut path) = store
         .revision_of(id, 0)
         .await?
         .ok_or_else(|| EditError::NotFound(id.to_owned()))?;
+    // Another note may have been written at its path meanwhile: then it comes back beside it.
+    let known = store.known_documents().await?;
+    if known.iter().any(|k| k.source_path == path && k.id != id) {
+        path = free_path(store, id).await?;
+    }
     let document = parse_document(&path, &revision.source).map_err(|_| {
         StoreError::Corrupt(format!("the last revision of `{id}` no longer parses"))
     })?;
@@ -577,7 +612,11 @@ async fn store_save(
     author: &str,
     summary: &str,
 ) -> Result<Saved, EditError> {
-    let (record, rerendered) = prepare(store, document, source).await?;
+    let arrives = match kind {
+        SaveKind::Update { previous_id, .. } => previous_id != document.id,
+        SaveKind::Create | SaveKind::Undelete => true,
+    };
+    let (record, rerendered) = prepare(store, document, source, arrives).await?;
     let id = record.document.id.clone();
     let outcome = store
         .save_note(Save {
@@ -612,6 +651,11 @@ async fn store_save(
             },
         }),
         SaveOutcome::PathTaken => Err(EditError::PathTaken(record.document.source_path)),
+        SaveOutcome::IdHasHistory => Err(EditError::IdTaken {
+            message: format!(
+                "The id `{id}` belonged to a note whose history Lore keeps; choose another."
+            ),
+        }),
     }
 }
 

@@ -324,12 +324,7 @@ pub async fn rerender_stale(store: &dyn Store) -> Result<usize, StoreError> {
     if stale.is_empty() {
         return Ok(0);
     }
-    let known = store.known_documents().await?;
-    let resolver = Resolver::new(
-        known
-            .iter()
-            .map(|k| (k.id.as_str(), k.source_path.as_str())),
-    );
+    let resolver = super::edit::resolver(store).await?;
     let rendered = tokio::task::spawn_blocking(move || rerender(&stale, &resolver))
         .await
         .expect("rendering does not panic");
@@ -337,15 +332,26 @@ pub async fn rerender_stale(store: &dyn Store) -> Result<usize, StoreError> {
     Ok(rendered.len())
 }
 
+/// New HTML for a stored note, and the body it was rendered from: the store writes it only if
+/// the note still has that body, so a note saved meanwhile never gets HTML of its old text.
+#[derive(Debug, Clone)]
+pub struct Rerendered {
+    /// The note.
+    pub id: String,
+    /// The body the HTML was rendered from.
+    pub body: String,
+    /// The HTML.
+    pub html: String,
+}
+
 /// Renders again the bodies of existing notes (their links may now point at notes that exist).
-pub fn rerender(bodies: &[StoredBody], resolver: &Resolver) -> Vec<(String, String)> {
+pub fn rerender(bodies: &[StoredBody], resolver: &Resolver) -> Vec<Rerendered> {
     bodies
         .iter()
-        .map(|b| {
-            (
-                b.id.clone(),
-                render(&b.body, &|dest| Some(resolver.link(&b.source_path, dest))).html,
-            )
+        .map(|b| Rerendered {
+            id: b.id.clone(),
+            body: b.body.clone(),
+            html: render(&b.body, &|dest| Some(resolver.link(&b.source_path, dest))).html,
         })
         .collect()
 }

@@ -9,7 +9,7 @@ mod sqlite;
 pub use sqlite::SqliteStore;
 
 use crate::documents::DocumentRecord;
-use crate::documents::import::{KnownDocument, StoredBody};
+use crate::documents::import::{KnownDocument, Rerendered, StoredBody};
 use crate::documents::parse::Layout;
 use app::contract::{
     CollectionSummary, DeletedNote, DocumentQuery, DocumentSummary, DocumentView, Graph, Page,
@@ -77,7 +77,7 @@ pub trait Store: Send + Sync + 'static {
     async fn apply_import(
         &self,
         upserts: &[DocumentRecord],
-        rerendered: &[(String, String)],
+        rerendered: &[Rerendered],
     ) -> Result<(), StoreError>;
 
     /// A page of documents.
@@ -154,7 +154,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         id: &str,
         author: &str,
-        rerendered: &[(String, String)],
+        rerendered: &[Rerendered],
     ) -> Result<Option<DeletedNote>, StoreError>;
 
     /// Notes in the trash, most recently deleted first.
@@ -194,7 +194,7 @@ pub struct Save<'a> {
     /// What changed, in their words.
     pub summary: &'a str,
     /// New HTML for notes whose links change with this save (to a note that now exists).
-    pub rerendered: &'a [(String, String)],
+    pub rerendered: &'a [Rerendered],
 }
 
 /// What a [`Save`] presumes about the stored state.
@@ -229,6 +229,8 @@ pub enum SaveOutcome {
     },
     /// Another note is stored at the file path this one would take.
     PathTaken,
+    /// No note has the id, but the history of one that had it is kept under it.
+    IdHasHistory,
 }
 
 /// A document as export needs it.

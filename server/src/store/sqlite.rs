@@ -62,7 +62,7 @@ mod queries {
     use super::{SqliteStore, StoreError};
     use crate::documents::DocumentRecord;
     use crate::documents::export::to_markdown;
-    use crate::documents::import::{KnownDocument, StoredBody};
+    use crate::documents::import::{KnownDocument, Rerendered, StoredBody};
     use crate::documents::render::RENDER_VERSION;
     use crate::store::{Save, SaveOutcome, SourceDocument, Store, StoredNote};
     use app::contract::{
@@ -174,7 +174,7 @@ mod queries {
         async fn apply_import(
             &self,
             upserts: &[DocumentRecord],
-            rerendered: &[(String, String)],
+            rerendered: &[Rerendered],
         ) -> Result<(), StoreError> {
             let mut tx = self.pool.begin().await?;
             bump_revision(&mut tx).await?;
@@ -557,7 +557,7 @@ mod queries {
             &self,
             id: &str,
             author: &str,
-            rerendered: &[(String, String)],
+            rerendered: &[Rerendered],
         ) -> Result<Option<DeletedNote>, StoreError> {
             self.delete_note_impl(id, author, rerendered).await
         }
@@ -863,6 +863,14 @@ mod queries {
             query.build().execute(&mut *conn).await?;
         }
 
+        // Links written as one of these ids that a rename pointed elsewhere come back to it.
+        sqlx::query(
+            "UPDATE edges SET target_id = target_ref \
+             WHERE target_ref IN (SELECT value FROM json_each(?1)) AND target_id <> target_ref",
+        )
+        .bind(encode(&ids))
+        .execute(&mut *conn)
+        .await?;
         for table in ["redirects WHERE old_id", "deleted_documents WHERE id"] {
             sqlx::query(&format!(
                 "DELETE FROM {table} IN (SELECT value FROM json_each(?1))"
@@ -923,15 +931,18 @@ mod queries {
     /// Stores new HTML for existing documents, made by the current renderer.
     pub(super) async fn store_html(
         conn: &mut SqliteConnection,
-        rerendered: &[(String, String)],
+        rerendered: &[Rerendered],
     ) -> Result<(), StoreError> {
-        for (id, html) in rerendered {
-            sqlx::query("UPDATE documents SET html = ?1, render_version = ?2 WHERE id = ?3")
-                .bind(html)
-                .bind(RENDER_VERSION)
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
+        for note in rerendered {
+            sqlx::query(
+                "UPDATE documents SET html = ?1, render_version = ?2 WHERE id = ?3 AND body = ?4",
+            )
+            .bind(&note.html)
+            .bind(RENDER_VERSION)
+            .bind(&note.id)
+            .bind(&note.body)
+            .execute(&mut *conn)
+            .await?;
         }
         Ok(())
     }

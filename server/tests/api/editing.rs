@@ -557,3 +557,101 @@ async fn an_import_over_an_edited_note_is_one_more_revision() {
         .await;
     assert!(view.html.contains("from disk"));
 }
+
+#[tokio::test]
+async fn an_old_id_redirects_without_being_cached_and_comes_back_to_a_new_note_that_takes_it() {
+    let app = TestApp::spawn().await;
+    app.import_ok(&[
+        ("proxy.md", b"# Proxy\n"),
+        ("gateway.md", b"---\nrelated: [proxy]\n---\n# Gateway\n"),
+    ])
+    .await;
+    let opened = editable(&app, "proxy").await;
+    app.send_ok::<UpdateDocument>(&update("proxy", &opened, |d| d.id = "reverse-proxy".into()))
+        .await;
+
+    let not_following = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let moved = not_following
+        .get(app.url("/api/documents/proxy"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), 307);
+    assert_eq!(moved.headers()["cache-control"], "no-store");
+    assert_eq!(moved.headers()["location"], "/api/documents/reverse-proxy");
+    // The editor opened on the old address edits the renamed note.
+    assert_eq!(editable(&app, "proxy").await.draft.id, "reverse-proxy");
+
+    // A new note takes the old id: the gateway's `related: [proxy]` means it again.
+    create(&app, draft("proxy", "Forward proxy", "")).await;
+    let gateway: DocumentView = app.get_json("/api/documents/gateway").await;
+    assert_eq!(gateway.related[0].id, "proxy");
+    assert_eq!(gateway.related[0].title, "Forward proxy");
+    let moved: DocumentView = app.get_json("/api/documents/proxy").await;
+    assert_eq!(moved.summary.title, "Forward proxy");
+}
+
+#[tokio::test]
+async fn restoring_a_revision_from_before_a_rename_keeps_the_current_id() {
+    let app = TestApp::spawn().await;
+    app.import_ok(&[("proxy.md", b"# Proxy\n\nOld words.\n")])
+        .await;
+    let opened = editable(&app, "proxy").await;
+    app.send_ok::<UpdateDocument>(&update("proxy", &opened, |d| {
+        d.id = "reverse-proxy".into();
+        d.body = "# Proxy\n\nNew words.\n".into();
+    }))
+    .await;
+    let saved = app
+        .send_ok::<RestoreToRevision>(&RestoreRevision {
+            id: "reverse-proxy".into(),
+            number: 1,
+            base_revision: 2,
+            author: String::new(),
+        })
+        .await;
+    assert_eq!(saved.id, "reverse-proxy");
+    let note = editable(&app, "reverse-proxy").await;
+    assert!(note.draft.body.contains("Old words."));
+    let diff: Diff = app
+        .send_ok::<GetDiff>(&DiffQuery {
+            id: "reverse-proxy".into(),
+            from: 0,
+            to: 1,
+        })
+        .await;
+    assert!(
+        diff.hunks[0]
+            .iter()
+            .all(|line| line.change == Change::Added),
+        "the first version against nothing is all additions"
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_note_whose_file_path_was_taken_comes_back_beside_it() {
+    let app = TestApp::spawn().await;
+    app.import_ok(&[("bar.md", b"# Bar\n")]).await;
+    let opened = editable(&app, "bar").await;
+    app.send_ok::<UpdateDocument>(&update("bar", &opened, |d| d.id = "foo".into()))
+        .await;
+    app.send_ok::<DeleteDocument>(&NoteAction {
+        id: "foo".into(),
+        author: String::new(),
+    })
+    .await;
+    create(&app, draft("bar", "Bar again", "")).await;
+    let restored = app
+        .send_ok::<RestoreDocument>(&NoteAction {
+            id: "foo".into(),
+            author: String::new(),
+        })
+        .await;
+    assert_eq!(restored.id, "foo");
+    let foo: DocumentView = app.get_json("/api/documents/foo").await;
+    let bar: DocumentView = app.get_json("/api/documents/bar").await;
+    assert_ne!(foo.source_path, bar.source_path);
+}

@@ -11,6 +11,7 @@ use super::queries::{
     NewRevision, bump_revision, json, now, record_revisions, store_html, write_records,
 };
 use crate::documents::export::to_markdown;
+use crate::documents::import::Rerendered;
 use crate::store::{Save, SaveKind, SaveOutcome, SourceDocument, StoreError, StoredNote};
 use app::contract::{DeletedNote, Revision, RevisionSummary};
 use sqlx::sqlite::SqliteConnection;
@@ -135,7 +136,7 @@ impl SqliteStore {
         &self,
         id: &str,
         author: &str,
-        rerendered: &[(String, String)],
+        rerendered: &[Rerendered],
     ) -> Result<Option<DeletedNote>, StoreError> {
         let mut tx = self.pool.begin().await?;
         bump_revision(&mut tx).await?;
@@ -233,11 +234,14 @@ impl SqliteStore {
 /// has a history. Only the server can write a stored layout back as a file, so this runs after
 /// the migrations rather than in one; when every note has a history it is a single query.
 pub(super) async fn backfill_history(pool: &SqlitePool) -> Result<(), StoreError> {
+    // In one write transaction, so two servers starting at once cannot both write revision 1.
+    let mut tx = pool.begin().await?;
+    bump_revision(&mut tx).await?;
     let rows = sqlx::query(
         "SELECT id, source_path, layout, body FROM documents d \
          WHERE NOT EXISTS (SELECT 1 FROM revisions r WHERE r.document_id = d.id)",
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
     if rows.is_empty() {
         return Ok(());
@@ -262,7 +266,6 @@ pub(super) async fn backfill_history(pool: &SqlitePool) -> Result<(), StoreError
             summary: "Imported before Lore kept history".to_owned(),
         })
         .collect();
-    let mut tx = pool.begin().await?;
     record_revisions(&mut tx, &revisions, &now()).await?;
     tx.commit().await?;
     Ok(())
@@ -280,7 +283,17 @@ async fn id_taken(
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
-    Ok(in_trash.map(|_| SaveOutcome::IdTaken { in_trash: true }))
+    if in_trash.is_some() {
+        return Ok(Some(SaveOutcome::IdTaken { in_trash: true }));
+    }
+    // History left under an id by a file whose id changed on import: taking the id would mix
+    // two notes' histories.
+    let has_history: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM revisions WHERE document_id = ?1 LIMIT 1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(has_history.map(|_| SaveOutcome::IdHasHistory))
 }
 
 async fn taken_by_note(
