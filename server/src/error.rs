@@ -114,6 +114,14 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let (status, envelope) = self.into_envelope();
+        (status, Json(envelope)).into_response()
+    }
+}
+
+impl ApiError {
+    /// The status and the envelope a client receives; a server-side failure is logged here.
+    pub fn into_envelope(self) -> (StatusCode, ErrorEnvelope) {
         let (status, code) = self.status_and_code();
         if status.is_server_error() {
             // The one place a server-side failure is logged. `{:#}`-style chains would need
@@ -142,7 +150,7 @@ impl IntoResponse for ApiError {
             }
             _ => {}
         }
-        (status, Json(envelope)).into_response()
+        (status, envelope)
     }
 }
 

@@ -5,6 +5,8 @@
 //! - [`routes`]: the one route table; [`api`] holds the handlers it points to.
 //! - [`error`]: the one error type, turned into the contract's JSON envelope.
 //! - [`store`]: the database tier behind a trait (SQLite today).
+//! - [`store_api`]: the UI's data interface answered from the store, for pages the server
+//!   renders itself.
 //! - [`cache`]: read responses cached per replica, revalidated against the database.
 //! - [`client_files`]: serving the trunk-built browser client from the same origin.
 //! - [`startup`]: binding, serving, and shutting down gracefully.
@@ -20,6 +22,7 @@ pub mod error;
 pub mod routes;
 pub mod startup;
 pub mod store;
+pub mod store_api;
 pub mod telemetry;
 
 use std::sync::Arc;

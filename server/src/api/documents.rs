@@ -64,7 +64,8 @@ pub async fn get_document(
     }
 }
 
-async fn document_view(state: &AppState, id: String) -> Result<DocumentView, ApiError> {
+/// One document with its reading path, straight from the store (the handler adds the cache).
+pub async fn document_view(state: &AppState, id: String) -> Result<DocumentView, ApiError> {
     let mut view = state
         .store
         .document(&id)

@@ -131,8 +131,10 @@ pub async fn get_revision(
 /// The query of a diff: the note is in the path.
 #[derive(Debug, serde::Deserialize)]
 pub struct DiffRange {
-    from: u64,
-    to: u64,
+    /// The older revision.
+    pub from: u64,
+    /// The newer revision.
+    pub to: u64,
 }
 
 /// `GET /api/documents/{id}/diff?from=&to=`.

@@ -10,3 +10,4 @@ mod import_export;
 mod meta;
 mod search;
 mod shutdown;
+mod store_api;
