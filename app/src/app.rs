@@ -9,7 +9,7 @@ use crate::pages::{
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 /// Lore's whole UI. `api` is how pages reach the server: [`Api::http`] in the browser, another
 /// implementation on the server or in tests.
@@ -35,24 +35,55 @@ pub fn App(api: Api) -> impl IntoView {
             </header>
             <main class="content">
                 <Routes fallback=NotFoundPage>
-                    <Route path=path!("/") view=HomePage />
-                    <Route path=path!("/notes/:id") view=DocumentPage />
-                    <Route path=path!("/notes/:id/edit") view=EditorPage />
-                    <Route path=path!("/notes/:id/history") view=HistoryPage />
-                    <Route path=path!("/new") view=EditorPage />
-                    <Route path=path!("/trash") view=TrashPage />
-                    <Route path=path!("/tags/:tag") view=TagPage />
-                    <Route path=path!("/collections/:id") view=CollectionPage />
-                    <Route path=path!("/wanted") view=WantedListPage />
-                    <Route path=path!("/wanted/:id") view=WantedPage />
-                    <Route path=path!("/graph") view=GraphPage />
-                    <Route path=path!("/import") view=ImportPage />
-                    <Route path=path!("/search") view=SearchPage />
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/notes/:id") view=DocumentPage ssr=SsrMode::Async />
+                    <Route path=path!("/notes/:id/edit") view=EditorPage ssr=SsrMode::Async />
+                    <Route path=path!("/notes/:id/history") view=HistoryPage ssr=SsrMode::Async />
+                    <Route path=path!("/new") view=EditorPage ssr=SsrMode::Async />
+                    <Route path=path!("/trash") view=TrashPage ssr=SsrMode::Async />
+                    <Route path=path!("/tags/:tag") view=TagPage ssr=SsrMode::Async />
+                    <Route path=path!("/collections/:id") view=CollectionPage ssr=SsrMode::Async />
+                    <Route path=path!("/wanted") view=WantedListPage ssr=SsrMode::Async />
+                    <Route path=path!("/wanted/:id") view=WantedPage ssr=SsrMode::Async />
+                    <Route path=path!("/graph") view=GraphPage ssr=SsrMode::Async />
+                    <Route path=path!("/import") view=ImportPage ssr=SsrMode::Async />
+                    <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">
                 "Leptos in the browser · axum on the server · SQLite or PostgreSQL underneath"
             </footer>
         </Router>
+    }
+}
+
+/// The whole HTML document the server sends for a page: `App` rendered inside, the tags pages
+/// set with leptos_meta in the head, and (when a client is built) the scripts that load the
+/// wasm and hydrate the body. `stylesheet` is trunk's hashed CSS file.
+#[cfg(feature = "ssr")]
+pub fn shell(
+    options: leptos::config::LeptosOptions,
+    api: Api,
+    stylesheet: Option<String>,
+    scripts: bool,
+) -> impl IntoView {
+    use leptos_meta::MetaTags;
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                // No favicon file yet: an empty data URL stops the browser asking for one.
+                <link rel="icon" href="data:," />
+                {stylesheet.map(|href| view! { <link rel="stylesheet" href=href /> })}
+                {scripts.then(|| view! { <HydrationScripts options /> })}
+                <MetaTags />
+            </head>
+            <body>
+                <App api />
+            </body>
+        </html>
     }
 }

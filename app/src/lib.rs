@@ -18,5 +18,8 @@ pub mod contract;
 pub mod graph_layout;
 pub mod local_storage;
 pub mod pages;
+pub mod response;
 
 pub use app::App;
+#[cfg(feature = "ssr")]
+pub use app::shell;

@@ -81,7 +81,11 @@ async fn run_export(database_url: &str, args: ExportArgs) -> anyhow::Result<()> 
 }
 
 async fn run_serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
-    let client_dir = args.client_dir()?;
+    let client = args
+        .client_dir()?
+        .map(|dir| crate::client_files::ClientBundle::read(&dir))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--dist (LORE_DIST): {e}"))?;
     let store = store::connect(database_url).await?;
     if !args.no_demo
         && demo::load_if_empty(store.as_ref())
@@ -98,16 +102,18 @@ async fn run_serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let state = AppState::new(store, args.cache_revalidate);
-    let app = routes::router(state, client_dir.as_deref());
+    let app = routes::router(state, client.clone());
 
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on --addr (LORE_ADDR) {}", args.addr))?;
     let address = listener.local_addr()?;
-    match &client_dir {
-        Some(dir) => tracing::info!(client = %dir.display(), "serving the browser client"),
+    match &client {
+        Some(client) => {
+            tracing::info!(client = %client.dir.display(), "serving pages and the browser client");
+        }
         None => tracing::warn!(
-            "no built client (no dist/index.html): serving the API only; run `cargo xtask run` or `trunk serve`"
+            "no built client (no dist/index.html): pages are served without scripts; run `cargo xtask run`"
         ),
     }
     // Printed, not only logged: this is the line a person starting Lore looks for.

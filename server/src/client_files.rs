@@ -1,42 +1,75 @@
-//! Serving the trunk-built browser client from the same origin as the API.
+//! The trunk-built browser client: finding its files, and serving them under `/pkg`.
 //!
-//! Same origin means no CORS and cookies that just work. Files come from the client folder
-//! (`dist/`); any other path gets `index.html` with 200, because it is a client-side route the
-//! wasm router will resolve (deep links, reloads). Caching follows trunk's file names: assets
-//! carry a content hash (`frontend-3f2a…_bg.wasm`), so they are cached for a year and never
-//! revalidated, while `index.html`, which points at the current hashes, is revalidated every
-//! time so a deploy is picked up at once.
+//! Pages are rendered by the server ([`pages`](crate::pages)); the client only hydrates them,
+//! so what it contributes are assets: the wasm, its JavaScript glue and the stylesheet, all
+//! named with a content hash by trunk (`frontend-3f2a…_bg.wasm`). They are cached for a year and
+//! never revalidated: a new build has new names. Trunk's own `index.html` is only the build's
+//! manifest here: it says what the hashed names are.
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
+use axum::http::Response;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
-use axum::http::{Response, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::IntoResponse;
-use std::path::Path;
-use tower_http::services::{ServeDir, ServeFile};
+use std::path::{Path, PathBuf};
+use tower_http::services::ServeDir;
 
 const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
 const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
 
-/// The service for every non-API path: the client folder with an `index.html` fallback, or,
-/// when there is no built client, a 404 that says how to build one.
-pub fn service(client_dir: Option<&Path>) -> Router {
-    match client_dir {
-        Some(dir) => Router::new()
-            .fallback_service(
-                ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))),
-            )
-            .layer(middleware::from_fn(cache_control)),
-        None => Router::new().fallback(|| async {
-            (
-                StatusCode::NOT_FOUND,
-                "Lore's browser client is not built. Run `cargo xtask run`, or `trunk serve` for development.",
-            )
-                .into_response()
-        }),
+/// Where the client pages load from: `/pkg/<name>`.
+pub const ASSETS_PATH: &str = "/pkg";
+
+/// A built client, as the pages need to name it.
+#[derive(Debug, Clone)]
+pub struct ClientBundle {
+    /// The folder trunk built into (`dist/`).
+    pub dir: PathBuf,
+    /// The hashed stem of the wasm and its glue: `frontend-<hash>` (`.js`, `_bg.wasm`).
+    pub output_name: String,
+    /// The stylesheet's address, if the build has one: `/pkg/main-<hash>.css`.
+    pub stylesheet: Option<String>,
+}
+
+impl ClientBundle {
+    /// Reads the names from trunk's `index.html` in `dir`, and checks the build hydrates.
+    pub fn read(dir: &Path) -> Result<Self, String> {
+        let manifest = std::fs::read_to_string(dir.join("index.html"))
+            .map_err(|e| format!("cannot read {}: {e}", dir.join("index.html").display()))?;
+        let script = file_named(&manifest, "from '", "'")
+            .ok_or_else(|| format!("{} names no script: is it a trunk build?", dir.display()))?;
+        let output_name = script.strip_suffix(".js").unwrap_or(&script).to_owned();
+        let glue = std::fs::read_to_string(dir.join(&script))
+            .map_err(|e| format!("cannot read the client's {script}: {e}"))?;
+        if !glue.contains("export function hydrate") {
+            return Err(format!(
+                "{} holds a client that does not hydrate (a `trunk serve` build?); build it with `cargo xtask run`",
+                dir.display()
+            ));
+        }
+        let stylesheet = file_named(&manifest, "rel=\"stylesheet\" href=\"", "\"")
+            .map(|file| format!("{ASSETS_PATH}/{file}"));
+        Ok(Self {
+            dir: dir.to_owned(),
+            output_name,
+            stylesheet,
+        })
     }
+}
+
+/// The file name (after the last `/`) of the first text between `start` and `end`.
+fn file_named(text: &str, start: &str, end: &str) -> Option<String> {
+    let after = text.split_once(start)?.1;
+    let path = after.split_once(end)?.0;
+    Some(path.rsplit('/').next().unwrap_or(path).to_owned())
+}
+
+/// The client's files, to be nested at [`ASSETS_PATH`].
+pub fn assets(dir: &Path) -> Router {
+    Router::new()
+        .fallback_service(ServeDir::new(dir).append_index_html_on_directories(false))
+        .layer(middleware::from_fn(cache_control))
 }
 
 async fn cache_control(request: Request, next: Next) -> Response<Body> {

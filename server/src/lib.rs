@@ -8,9 +8,13 @@
 //! - [`store_api`]: the UI's data interface answered from the store, for pages the server
 //!   renders itself.
 //! - [`cache`]: read responses cached per replica, revalidated against the database.
-//! - [`client_files`]: serving the trunk-built browser client from the same origin.
+//! - [`pages`]: `app`'s pages rendered on the server (leptos_axum) and hydrated in the browser.
+//! - [`client_files`]: the trunk-built browser client's assets, from the same origin.
 //! - [`startup`]: binding, serving, and shutting down gracefully.
 //! - [`telemetry`]: structured logs with `tracing`.
+
+// Leptos' views are deeply nested types; rendering them on the server needs the headroom.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod cache;
@@ -19,6 +23,7 @@ pub mod client_files;
 pub mod config;
 pub mod documents;
 pub mod error;
+pub mod pages;
 pub mod routes;
 pub mod startup;
 pub mod store;

@@ -3,14 +3,15 @@
 //! - `/api/...`: the JSON API. Paths and methods come from `app::contract`, so the server and
 //!   the client cannot disagree on them. Unknown API paths get a JSON 404 and wrong methods a
 //!   JSON 405, never the HTML shell.
-//! - everything else: the trunk-built client ([`client_files`](crate::client_files)), whose
-//!   router handles client-side paths.
+//! - everything else: pages, rendered on the server from `app`'s components
+//!   ([`pages`](crate::pages)), and the built client's assets under `/pkg`.
 //!
 //! Cross-cutting layers (request ids, tracing, compression) wrap both.
 
 use crate::api::{documents, editing, meta, search, transfer};
+use crate::client_files::ClientBundle;
 use crate::error::{method_not_allowed, no_such_endpoint};
-use crate::{AppState, client_files};
+use crate::{AppState, pages};
 use app::contract::{
     CreateDocument, DeleteDocument, EditDocument, Endpoint, ExportArchive, GetDiff, GetDocument,
     GetDocumentRaw, GetGraph, GetRevision, Health, Hello, ImportFiles, ListCollections,
@@ -22,15 +23,14 @@ use axum::extract::DefaultBodyLimit;
 use axum::extract::{MatchedPath, Request};
 use axum::handler::Handler;
 use axum::routing::{MethodFilter, MethodRouter, any, on};
-use std::path::Path;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-/// Builds the whole application: API, client files and layers. `client_dir` is the folder of
-/// the built client, or `None` to serve the API alone.
-pub fn router(state: AppState, client_dir: Option<&Path>) -> Router {
+/// Builds the whole application: API, pages, client assets and layers. `client` is the built
+/// browser client, or `None` to serve pages without scripts.
+pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
     let api = Router::new()
         .route(Hello::PATH, endpoint::<Hello, _, _>(meta::get_hello))
         .route(Health::PATH, endpoint::<Health, _, _>(meta::get_health))
@@ -114,16 +114,15 @@ pub fn router(state: AppState, client_dir: Option<&Path>) -> Router {
         .route("/api/", any(no_such_endpoint))
         .route("/api/{*rest}", any(no_such_endpoint))
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state);
+        .with_state(state.clone());
 
-    api.fallback_service(client_files::service(client_dir))
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-                .layer(TraceLayer::new_for_http().make_span_with(request_span))
-                .layer(PropagateRequestIdLayer::x_request_id())
-                .layer(CompressionLayer::new()),
-        )
+    api.fallback_service(pages::router(state, client)).layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+            .layer(TraceLayer::new_for_http().make_span_with(request_span))
+            .layer(PropagateRequestIdLayer::x_request_id())
+            .layer(CompressionLayer::new()),
+    )
 }
 
 /// Routes `handler` with endpoint `E`'s method, so the method is written only in the contract.
@@ -149,7 +148,7 @@ fn request_span(request: &Request) -> tracing::Span {
     let route = request
         .extensions()
         .get::<MatchedPath>()
-        .map_or("(client files)", MatchedPath::as_str);
+        .map_or("(pages)", MatchedPath::as_str);
     let request_id = request
         .headers()
         .get("x-request-id")

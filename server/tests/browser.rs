@@ -81,6 +81,15 @@ impl Chromedriver {
 
     /// A fresh headless browser session that records the console.
     async fn browser(&self) -> Client {
+        self.session(true).await
+    }
+
+    /// A session with JavaScript switched off, as some readers and every link preview have.
+    async fn browser_without_javascript(&self) -> Client {
+        self.session(false).await
+    }
+
+    async fn session(&self, javascript: bool) -> Client {
         let mut capabilities = Capabilities::new();
         capabilities.insert(
             "goog:chromeOptions".into(),
@@ -91,7 +100,10 @@ impl Chromedriver {
                     "--disable-component-update", "--disable-sync",
                     "--window-size=1200,800",
                     format!("--user-data-dir={}", self.profile.path().display()),
-                ]
+                ],
+                "prefs": {
+                    "profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 }
+                }
             }),
         );
         capabilities.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
@@ -525,4 +537,67 @@ async fn an_edit_survives_a_reload_and_a_save_after_someone_elses_is_merged_not_
     assert!(stored.draft.body.contains("Their paragraph."));
     // Chromium logs every non-2xx response; the 409 is the refusal this test is about.
     close_with_a_clean_console(browser, &["status of 409 (Conflict)"]).await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
+async fn without_javascript_a_reader_reads_follows_links_and_searches() {
+    let app = serving_the_release_build().await;
+    let driver = Chromedriver::start().await;
+    let browser = driver.browser_without_javascript().await;
+
+    browser
+        .goto(&app.url("/notes/load-balancer"))
+        .await
+        .unwrap();
+    assert_eq!(text_of(&browser, ".markdown h1").await, "Load Balancer");
+    assert_eq!(browser.title().await.unwrap(), "Load Balancer · Lore");
+    click(&browser, ".relations a[href='/notes/proxy']").await;
+    wait_for_text(&browser, ".markdown h1", "Proxy").await;
+
+    let search = browser.find(Locator::Css(".search-input")).await.unwrap();
+    search.send_keys("balancer\n").await.unwrap();
+    wait_for_text_containing(&browser, ".search-page", "Load Balancer").await;
+    assert_eq!(browser.current_url().await.unwrap().path(), "/search");
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
+async fn a_server_rendered_note_hydrates_without_asking_for_its_data_again() {
+    let app = serving_the_release_build().await;
+    let driver = Chromedriver::start().await;
+    let browser = driver.browser().await;
+
+    browser
+        .goto(&app.url("/notes/load-balancer"))
+        .await
+        .unwrap();
+    wait_for_text(&browser, ".markdown h1", "Load Balancer").await;
+    // Hydrated: the header's search box answers as you type, which only the wasm does.
+    let search = browser.find(Locator::Css(".search-input")).await.unwrap();
+    search.send_keys("prox").await.unwrap();
+    wait_for_text_containing(&browser, ".search-results", "Proxy").await;
+    let fetched = browser
+        .execute(
+            "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/api/documents'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(fetched, serde_json::json!([]), "the note was fetched again");
+
+    // A marker on the window survives only client-side navigation, not a page load.
+    browser
+        .execute("window.stillTheSamePage = true;", vec![])
+        .await
+        .unwrap();
+    click(&browser, ".relations a[href='/notes/proxy']").await;
+    wait_for_text(&browser, ".markdown h1", "Proxy").await;
+    let same = browser
+        .execute("return window.stillTheSamePage === true;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(same, serde_json::json!(true), "the link loaded a new page");
+    close_with_a_clean_console(browser, &[]).await;
 }

@@ -110,6 +110,22 @@ fn test() -> Result {
         ]),
     )?;
     step(
+        "clippy, wasm32, hydrating client",
+        cargo().args([
+            "clippy",
+            "--package",
+            "frontend",
+            "--no-default-features",
+            "--features",
+            "hydrate",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    step(
         "native tests",
         cargo().args([
             "test",
@@ -154,13 +170,24 @@ fn test() -> Result {
     Ok(())
 }
 
-/// `trunk build --release`: the browser client into `dist/`.
+/// `trunk build --release` of the hydrating client into `dist/`, which `lore serve` serves
+/// under `/pkg` (`trunk serve` builds the client-rendered one into `target/trunk-dev/`).
 fn build_client() -> Result {
     // Trunk runs cargo --offline (Trunk.toml), so the crates must be here first.
     step("fetching crates", cargo().arg("fetch"))?;
     step(
-        "building the browser client (release)",
-        Command::new("trunk").args(["build", "--release"]),
+        "building the browser client (release, hydrating)",
+        // The path first: trunk's `--offline` and `--no-default-features` take optional values.
+        Command::new("trunk").args([
+            "build",
+            "frontend/index.html",
+            "--release",
+            "--dist",
+            "dist",
+            "--no-default-features",
+            "--features",
+            "hydrate",
+        ]),
     )
 }
 

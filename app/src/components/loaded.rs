@@ -3,6 +3,7 @@
 
 use super::{ErrorNotice, Loading};
 use crate::api::{Api, ClientError};
+use crate::response::ResponseStatus;
 use leptos::prelude::*;
 use serde::{Serialize, de::DeserializeOwned};
 use std::future::Future;
@@ -62,14 +63,23 @@ where
     T: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
     V: IntoView + 'static,
 {
+    // Taken now: inside the async block below the reactive owner may be gone.
+    let status = use_context::<ResponseStatus>();
     view! {
         <Suspense fallback=move || view! { <Loading label=loading /> }>
             {move || {
                 let show = show.clone();
+                let status = status.clone();
                 Suspend::new(async move {
                     match resource.await {
                         Ok(data) => show(data).into_any(),
                         Err(error) => {
+                            // What the page shows does not exist: the response says so too.
+                            if let (Some(status), ClientError::Api { status: 404, .. }) =
+                                (&status, &error)
+                            {
+                                status.set(404);
+                            }
                             view! {
                                 <ErrorNotice
                                     title=failure

@@ -4,10 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-/// Shown for unknown client routes (the server answers them with the app shell, so the client
-/// has to say it).
+/// Shown for paths no route matches; rendered by the server, it answers 404.
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
+    crate::response::set_status(404);
     view! {
         <Title text="Page not found" />
         <section class="not-found">

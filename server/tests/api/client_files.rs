@@ -1,20 +1,31 @@
-//! Serving the built client: files, the fallback for client routes, caching and compression.
+//! The built client: found from trunk's manifest, its assets served under `/pkg` with caching
+//! and compression, and linked from every page so the browser can hydrate it.
 
 use crate::helpers::{Options, TestApp};
 use app::contract::ErrorCode;
+use server::client_files::ClientBundle;
 use std::path::Path;
 use tempfile::TempDir;
 
-const INDEX: &str = "<!doctype html><html><body>the Lore client shell</body></html>";
 const SCRIPT: &str = "frontend-0123456789abcdef.js";
+const STYLESHEET: &str = "main-fedcba9876543210.css";
 
-/// A folder shaped like trunk's `dist/`: the shell and one fingerprinted, compressible asset.
-fn built_client() -> TempDir {
+/// A folder shaped like trunk's `dist/` for the hydrating build: its manifest, the glue script
+/// (compressible, exporting `hydrate`) and a stylesheet.
+fn built_client(glue: &str) -> TempDir {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("index.html"), INDEX).unwrap();
-    let script = "export function greet() { return 'Hello, client!'; }\n".repeat(50);
-    std::fs::write(dir.path().join(SCRIPT), script).unwrap();
+    let manifest = format!(
+        "<!doctype html><html><head><link rel=\"stylesheet\" href=\"/{STYLESHEET}\" integrity=\"sha384-x\"/>\n\
+         <script type=\"module\">\nimport init, * as bindings from '/{SCRIPT}';\n</script></head><body></body></html>"
+    );
+    std::fs::write(dir.path().join("index.html"), manifest).unwrap();
+    std::fs::write(dir.path().join(SCRIPT), glue.repeat(50)).unwrap();
+    std::fs::write(dir.path().join(STYLESHEET), "body { margin: 0 }\n").unwrap();
     dir
+}
+
+fn hydrating() -> TempDir {
+    built_client("export function hydrate() { return 'Hello, client!'; }\n")
 }
 
 async fn spawn_serving(dir: &Path) -> TestApp {
@@ -26,30 +37,29 @@ async fn spawn_serving(dir: &Path) -> TestApp {
 }
 
 #[tokio::test]
-async fn a_deep_link_to_a_client_route_gets_the_shell_with_200() {
-    let dist = built_client();
+async fn pages_load_the_hydrating_client_and_its_stylesheet_from_pkg() {
+    let dist = hydrating();
     let app = spawn_serving(dist.path()).await;
 
-    for path in ["/", "/notes/client-server-architecture", "/tags/networking"] {
-        let response = app.get(path).await;
-        assert_eq!(response.status(), 200, "{path}");
-        assert_eq!(response.headers()["cache-control"], "no-cache", "{path}");
-        assert!(
-            response.headers()["content-type"]
-                .to_str()
-                .unwrap()
-                .starts_with("text/html")
-        );
-        assert_eq!(response.text().await.unwrap(), INDEX, "{path}");
-    }
+    let page = app.get("/").await.text().await.unwrap();
+
+    assert!(page.contains("/pkg/frontend-0123456789abcdef.js"), "{page}");
+    assert!(
+        page.contains("/pkg/frontend-0123456789abcdef_bg.wasm"),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("href=\"/pkg/{STYLESHEET}\"")),
+        "{page}"
+    );
 }
 
 #[tokio::test]
 async fn fingerprinted_assets_are_cached_for_a_year() {
-    let dist = built_client();
+    let dist = hydrating();
     let app = spawn_serving(dist.path()).await;
 
-    let response = app.get(&format!("/{SCRIPT}")).await;
+    let response = app.get(&format!("/pkg/{SCRIPT}")).await;
 
     assert_eq!(response.status(), 200);
     assert_eq!(
@@ -57,16 +67,20 @@ async fn fingerprinted_assets_are_cached_for_a_year() {
         "public, max-age=31536000, immutable"
     );
     assert!(response.text().await.unwrap().contains("Hello, client!"));
+    assert_eq!(
+        app.get("/pkg/frontend-ffffffffffffffff.js").await.status(),
+        404
+    );
 }
 
 #[tokio::test]
 async fn assets_are_compressed_for_clients_that_accept_it() {
-    let dist = built_client();
+    let dist = hydrating();
     let app = spawn_serving(dist.path()).await;
 
     let response = app
         .client
-        .get(app.url(&format!("/{SCRIPT}")))
+        .get(app.url(&format!("/pkg/{SCRIPT}")))
         .header("accept-encoding", "gzip")
         .send()
         .await
@@ -80,7 +94,7 @@ async fn assets_are_compressed_for_clients_that_accept_it() {
 
 #[tokio::test]
 async fn the_client_never_shadows_the_api() {
-    let dist = built_client();
+    let dist = hydrating();
     let app = spawn_serving(dist.path()).await;
 
     let envelope = TestApp::expect_error(app.get("/api/not-an-endpoint").await, 404).await;
@@ -88,13 +102,23 @@ async fn the_client_never_shadows_the_api() {
     assert_eq!(app.get("/api/hello").await.status(), 200);
 }
 
+#[test]
+fn a_client_built_for_trunk_serve_is_refused_with_what_to_do() {
+    let dist = built_client("export function greet() {}\n");
+    let error = ClientBundle::read(dist.path()).unwrap_err();
+    assert!(error.contains("does not hydrate"), "{error}");
+    assert!(error.contains("cargo xtask run"), "{error}");
+}
+
 #[tokio::test]
-async fn without_a_built_client_pages_say_how_to_build_it_and_the_api_still_works() {
+async fn without_a_built_client_pages_are_still_served_as_plain_html() {
     let app = TestApp::spawn().await;
 
     let response = app.get("/").await;
 
-    assert_eq!(response.status(), 404);
-    assert!(response.text().await.unwrap().contains("cargo xtask run"));
+    assert_eq!(response.status(), 200);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("<title>Lore</title>"), "{page}");
+    assert!(!page.contains("/pkg/"), "no scripts to load: {page}");
     assert_eq!(app.get("/api/hello").await.status(), 200);
 }

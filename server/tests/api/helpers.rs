@@ -52,7 +52,10 @@ impl TestApp {
         let store = Arc::new(SqliteStore::connect(&url).await.expect("a fresh database"));
         // Revalidating before every read: tests see other connections' writes at once.
         let state = AppState::new(store.clone(), Duration::ZERO);
-        let mut app = routes::router(state, options.client_dir);
+        let client = options
+            .client_dir
+            .map(|dir| server::client_files::ClientBundle::read(dir).expect("a built client"));
+        let mut app = routes::router(state, client);
         if let Some(extra) = options.extra_routes {
             app = app.merge(extra);
         }

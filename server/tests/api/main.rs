@@ -8,6 +8,7 @@ mod editing;
 mod helpers;
 mod import_export;
 mod meta;
+mod pages;
 mod search;
 mod shutdown;
 mod store_api;

@@ -1,0 +1,31 @@
+//! What a page rendered on the server tells the HTTP response: its status.
+//!
+//! `app` never depends on axum or leptos_axum (they would reach the browser build), so the
+//! server provides a callback in context, and pages call [`set_status`]. In the browser there
+//! is no such context and it does nothing.
+
+use leptos::prelude::*;
+use std::sync::Arc;
+
+/// Sets the status of the response being rendered; provided by the server per request.
+#[derive(Clone)]
+pub struct ResponseStatus(Arc<dyn Fn(u16) + Send + Sync>);
+
+impl ResponseStatus {
+    /// A status setter that calls `set`.
+    pub fn new(set: impl Fn(u16) + Send + Sync + 'static) -> Self {
+        Self(Arc::new(set))
+    }
+
+    /// Sets the status to `code`.
+    pub fn set(&self, code: u16) {
+        (self.0)(code);
+    }
+}
+
+/// Sets the status of the response being rendered, if the server is rendering it.
+pub fn set_status(code: u16) {
+    if let Some(status) = use_context::<ResponseStatus>() {
+        status.set(code);
+    }
+}

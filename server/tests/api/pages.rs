@@ -1,0 +1,98 @@
+//! Pages rendered on the server: what `curl`, a link preview or a reader without JavaScript
+//! gets in the first response.
+
+use crate::helpers::TestApp;
+
+async fn with_notes() -> TestApp {
+    let app = TestApp::spawn().await;
+    app.import_ok(&[
+        (
+            "networking/dns.md",
+            b"---\ntitle: DNS\ndescription: How names become addresses\n---\n# DNS\n\n## Resolvers\n\nAsk a resolver.\n",
+        ),
+        (
+            "networking/http.md",
+            b"---\ntitle: HTTP\ndescription: Requests and responses\nprerequisites: [dns]\n---\n# HTTP\n\nNames first: see [DNS](dns.md).\n",
+        ),
+        (
+            "misc/hostile.md",
+            b"---\ntitle: Hostile\n---\n<script>alert('owned')</script>\n\n<img src=x onerror=\"alert('img')\">\n\n[x](javascript:alert('link'))\n",
+        ),
+    ])
+    .await;
+    app
+}
+
+async fn page(app: &TestApp, path: &str) -> (u16, String) {
+    let response = app.get(path).await;
+    let status = response.status().as_u16();
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"),
+        "{path}"
+    );
+    (status, response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_note_arrives_rendered_with_its_title_description_contents_and_relationships() {
+    let app = with_notes().await;
+    let (status, html) = page(&app, "/notes/dns").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<title>DNS · Lore</title>"), "{html}");
+    assert!(
+        html.contains("<meta name=\"description\" content=\"How names become addresses\">"),
+        "{html}"
+    );
+    assert!(html.contains("Ask a resolver."), "the body: {html}");
+    assert!(html.contains("href=\"#resolvers\""), "the contents: {html}");
+    assert!(
+        html.contains("href=\"/notes/http\""),
+        "the backlink: {html}"
+    );
+    // The data the page was rendered from travels with it, so the browser does not ask again.
+    assert!(html.contains("__RESOLVED_RESOURCES"), "{html}");
+}
+
+#[tokio::test]
+async fn an_unknown_note_or_path_is_a_404_page() {
+    let app = with_notes().await;
+    let (status, html) = page(&app, "/notes/nowhere").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("No document has the id `nowhere`."), "{html}");
+    let (status, html) = page(&app, "/no/such/page").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("Page not found"), "{html}");
+    // The API keeps its JSON 404s.
+    let envelope = TestApp::expect_error(app.get("/api/no/such").await, 404).await;
+    assert_eq!(envelope.error.code, app::contract::ErrorCode::NotFound);
+}
+
+#[tokio::test]
+async fn hostile_markup_stays_inert_on_the_server_rendered_page() {
+    let app = with_notes().await;
+    let (status, html) = page(&app, "/notes/hostile").await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("alert('owned')"), "{html}");
+    assert!(!html.contains("onerror"), "{html}");
+    assert!(!html.contains("javascript:alert"), "{html}");
+}
+
+#[tokio::test]
+async fn searching_works_as_a_plain_get_form() {
+    let app = with_notes().await;
+    let (_, home) = page(&app, "/").await;
+    assert!(
+        home.contains("action=\"/search\"") && home.contains("name=\"q\""),
+        "the header search is a GET form: {home}"
+    );
+    let (status, html) = page(&app, "/search?q=resolver").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("<title>Search: resolver · Lore</title>"),
+        "{html}"
+    );
+    assert!(html.contains("href=\"/notes/dns\""), "{html}");
+}
