@@ -11,7 +11,7 @@
 use crate::AppState;
 use crate::client_files::{self, ASSETS_PATH, ClientBundle};
 use crate::store_api::StoreApi;
-use app::response::ResponseStatus;
+use app::response::{ResponseStatus, SiteOrigin};
 use app::{App, shell};
 use axum::Router;
 use axum::http::StatusCode;
@@ -54,11 +54,26 @@ pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
 }
 
 /// Runs in each request's reactive owner, after leptos_axum's own context: lets pages set the
-/// response's status.
+/// response's status, and tells them the address they are served from (for canonical and Open
+/// Graph links): the `Host` the client asked for, with the scheme a TLS-terminating proxy
+/// reports in `X-Forwarded-Proto`.
 fn per_request() {
     let response = expect_context::<ResponseOptions>();
     provide_context(ResponseStatus::new(move |code| {
         response
             .set_status(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
     }));
+    if let Some(parts) = use_context::<axum::http::request::Parts>() {
+        let header = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        if let Some(host) = header("host") {
+            let scheme = header("x-forwarded-proto").unwrap_or_else(|| "http".to_owned());
+            provide_context(SiteOrigin(format!("{scheme}://{host}")));
+        }
+    }
 }

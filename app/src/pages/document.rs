@@ -2,12 +2,11 @@
 //! backlinks and reading path.
 
 use crate::api::Api;
-use crate::components::{RelatedList, TagList, loaded, request};
+use crate::components::{PageMeta, RelatedList, TagList, loaded, request};
 use crate::contract::{DocumentView, NoteAction};
 use crate::local_storage;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_meta::{Meta, Title};
 use leptos_router::NavigateOptions;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -51,8 +50,11 @@ fn DocumentBody(doc: DocumentView) -> impl IntoView {
     let toc: Vec<_> = doc.headings.into_iter().filter(|h| h.level > 1).collect();
     let raw_href = format!("/api/documents/{}/raw", summary.id);
     view! {
-        <Title text={summary.title.clone()} />
-        {summary.description.clone().map(|d| view! { <Meta name="description" content=d /> })}
+        <PageMeta
+            title=summary.title.clone()
+            description=summary.description.clone().unwrap_or_else(|| format!("{}: a note in Lore.", summary.title))
+            article=true
+        />
         <article class="document">
             <header class="document-header">
                 {summary.collection.map(|c| {

@@ -9,14 +9,13 @@
 //! save unseen).
 
 use crate::api::{Api, ClientError};
-use crate::components::{loaded, request};
+use crate::components::{PageMeta, loaded, request};
 use crate::contract::{
     CreateNote, EditableNote, NoteDraft, Problem, Related, SearchQuery, UpdateNote,
 };
 use crate::local_storage;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use serde::{Deserialize, Serialize};
@@ -279,7 +278,7 @@ pub fn Editor(note: Option<EditableNote>) -> impl IntoView {
     };
 
     view! {
-        <Title text={if is_new { "New note".to_owned() } else { format!("Edit {}", stored.with_value(|d| d.title.clone())) }} />
+        <PageMeta title={if is_new { "New note".to_owned() } else { format!("Edit {}", stored.with_value(|d| d.title.clone())) }} description="Write and change notes in Lore." />
         <form class="editor" on:submit=on_submit on:keydown=on_keydown novalidate>
             <header class="editor-header">
                 <h1>{if is_new { "New note" } else { "Edit note" }}</h1>

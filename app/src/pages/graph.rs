@@ -1,11 +1,10 @@
 //! `/graph`: the whole knowledge base as a picture. Notes are circles (dashed when wanted),
 //! relationships and links are lines styled by kind; clicking a note opens it.
 
-use crate::components::{loaded, request};
+use crate::components::{PageMeta, loaded, request};
 use crate::contract::Graph;
 use crate::graph_layout::layout;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
 const WIDTH: f64 = 960.0;
@@ -16,7 +15,7 @@ const HEIGHT: f64 = 640.0;
 pub fn GraphPage() -> impl IntoView {
     let graph = request(|| (), |api, ()| async move { api.graph().await });
     view! {
-        <Title text="Graph" />
+        <PageMeta title="Graph" description="Every note in the base and how they connect." />
         <section class="graph-page">
             <h1>"Graph"</h1>
             <p class="legend">

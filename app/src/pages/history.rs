@@ -2,12 +2,11 @@
 //! old one, and bringing back deleted notes.
 
 use crate::api::Api;
-use crate::components::{loaded, request};
+use crate::components::{PageMeta, loaded, request};
 use crate::contract::{Change, DiffQuery, NoteAction, RestoreRevision, RevisionSummary};
 use crate::local_storage;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
@@ -19,7 +18,7 @@ pub fn HistoryPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let revisions = request(id, |api, id| async move { api.revisions(id).await });
     view! {
-        <Title text={move || format!("History of {}", id())} />
+        <PageMeta title={move || format!("History of {}", id())} description="The history of a note in Lore." />
         <section class="history">
             <h1>"History of " <A href=move || format!("/notes/{}", id())>{id}</A></h1>
             {loaded(revisions, "Loading the history…", "The history did not load.", move |revisions| {
@@ -128,7 +127,7 @@ fn Revisions(id: String, revisions: Vec<RevisionSummary>) -> impl IntoView {
 pub fn TrashPage() -> impl IntoView {
     let trash = request(|| (), |api, ()| async move { api.trash().await });
     view! {
-        <Title text="Trash" />
+        <PageMeta title="Trash" description="Deleted notes, kept with their history until restored." />
         <section class="listing trash">
             <h1>"Trash"</h1>
             <p>"Deleted notes keep their history. Restoring one brings it back as it was, as a new revision."</p>

@@ -1,10 +1,9 @@
 //! `/`: the three tiers shown working, then the knowledge base: its collections, the most
 //! recently updated notes and its tags.
 
-use crate::components::{DocumentList, loaded, request};
+use crate::components::{DocumentList, PageMeta, loaded, request};
 use crate::contract::{DocumentQuery, DocumentSort};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 
 /// The home page.
@@ -27,7 +26,7 @@ pub fn HomePage() -> impl IntoView {
     );
 
     view! {
-        <Title text="" />
+        <PageMeta title="" description="Lore: a self-hosted knowledge base for technical notes in Markdown." />
         <section class="hero">
             <h1>"Lore"</h1>
             <p class="lede">

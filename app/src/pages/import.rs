@@ -5,10 +5,9 @@
 //! reading.
 
 use crate::api::ClientError;
-use crate::components::ErrorNotice;
+use crate::components::{ErrorNotice, PageMeta};
 use crate::contract::ImportReport;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 
 /// Where an upload stands.
@@ -70,7 +69,7 @@ pub fn ImportPage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Import" />
+        <PageMeta title="Import" description="Import Markdown notes into Lore." />
         <section class="import-page">
             <h1>"Import Markdown"</h1>
             <p class="lede">

@@ -1,9 +1,8 @@
 //! Pages that list notes: by tag, by collection, and the wanted pages.
 
-use crate::components::{DocumentList, NoteLink, loaded, request};
+use crate::components::{DocumentList, NoteLink, PageMeta, loaded, request};
 use crate::contract::DocumentQuery;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
@@ -21,7 +20,7 @@ pub fn TagPage() -> impl IntoView {
         api.documents(query).await
     });
     view! {
-        <Title text={move || format!("#{}", tag())} />
+        <PageMeta title={move || format!("#{}", tag())} description="Notes in Lore." />
         <section class="listing">
             <h1>{move || format!("#{}", tag())}</h1>
             {loaded(documents, "Loading notes…", "The notes did not load.", |page| view! { <DocumentList documents=page.items /> })}
@@ -43,7 +42,7 @@ pub fn CollectionPage() -> impl IntoView {
         api.documents(query).await
     });
     view! {
-        <Title text={move || id()} />
+        <PageMeta title={move || id()} description="Notes in Lore." />
         <section class="listing">
             {loaded(documents, "Loading notes…", "The notes did not load.", |page| {
                 let title = page.items.first().and_then(|d| d.collection.clone()).map(|c| c.title);
@@ -61,7 +60,7 @@ pub fn CollectionPage() -> impl IntoView {
 pub fn WantedListPage() -> impl IntoView {
     let wanted = request(|| (), |api, ()| async move { api.wanted().await });
     view! {
-        <Title text="Wanted pages" />
+        <PageMeta title="Wanted pages" description="Notes that are referenced but not written yet." />
         <section class="listing">
             <h1>"Wanted pages"</h1>
             <p class="lede">"Referenced by a relationship or a link, but not written yet."</p>
@@ -93,7 +92,7 @@ pub fn WantedPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let wanted = request(|| (), |api, ()| async move { api.wanted().await });
     view! {
-        <Title text={move || format!("Wanted: {}", id())} />
+        <PageMeta title={move || format!("Wanted: {}", id())} description="Notes in Lore." />
         <section class="listing wanted-page">
             <h1>{id}</h1>
             <p class="lede">"This note is not written yet."</p>

@@ -1,7 +1,7 @@
 //! The page for any client route that matches nothing.
 
+use crate::components::PageMeta;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 
 /// Shown for paths no route matches; rendered by the server, it answers 404.
@@ -9,7 +9,7 @@ use leptos_router::components::A;
 pub fn NotFoundPage() -> impl IntoView {
     crate::response::set_status(404);
     view! {
-        <Title text="Page not found" />
+        <PageMeta title="Page not found" description="Nothing lives at this address." />
         <section class="not-found">
             <h1>"Page not found"</h1>
             <p>"Nothing lives at this address."</p>

@@ -1,10 +1,9 @@
 //! `/search?q=`: all results for a query, as a page of its own (Enter in the search box, or a
 //! shared link).
 
-use crate::components::{TagList, loaded, request};
+use crate::components::{PageMeta, TagList, loaded, request};
 use crate::contract::SearchQuery;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
@@ -22,7 +21,7 @@ pub fn SearchPage() -> impl IntoView {
         api.search(request).await
     });
     view! {
-        <Title text={move || format!("Search: {}", q())} />
+        <PageMeta title={move || format!("Search: {}", q())} description="Search results in Lore." />
         <section class="listing search-page">
             <h1>{move || format!("Search: {}", q())}</h1>
             {loaded(results, "Searching…", "The search failed.", |found| view! {
