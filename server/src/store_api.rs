@@ -79,14 +79,11 @@ impl LoreApi for StoreApi {
     /// redirect; the page then shows the note's current address.
     async fn document(&self, id: String) -> Result<DocumentView, ClientError> {
         let found = match documents::document_view(&self.state, id.clone()).await {
-            Err(ApiError::DocumentNotFound(_)) => {
-                let redirects = self.state.store.redirects().await.map_err(ApiError::from);
-                match redirects.map(|r| r.into_iter().find(|(old, _)| *old == id)) {
-                    Ok(Some((_, new))) => documents::document_view(&self.state, new).await,
-                    Ok(None) => Err(ApiError::DocumentNotFound(id)),
-                    Err(error) => Err(error),
-                }
-            }
+            Err(ApiError::DocumentNotFound(_)) => match self.state.store.redirect(&id).await {
+                Ok(Some(new)) => documents::document_view(&self.state, new).await,
+                Ok(None) => Err(ApiError::DocumentNotFound(id)),
+                Err(error) => Err(error.into()),
+            },
             other => other,
         };
         found.map_err(client_error)

@@ -46,10 +46,9 @@ pub async fn get_document(
         .await;
     match found {
         Err(ApiError::DocumentNotFound(missing)) => {
-            let redirects = state.store.redirects().await?;
-            match redirects.into_iter().find(|(old, _)| *old == missing) {
+            match state.store.redirect(&missing).await? {
                 // Temporary, and not to be cached: the old id may be given to a note again.
-                Some((_, new)) => Ok((
+                Some(new) => Ok((
                     [(header::CACHE_CONTROL, "no-store")],
                     Redirect::temporary(
                         &request_url::<GetDocument>(&DocumentId { id: new })

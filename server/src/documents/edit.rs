@@ -9,13 +9,15 @@
 
 use super::export::to_markdown;
 use super::front_matter::{Syntax, normalise_key};
-use super::import::{MAX_FILE_BYTES, Rerendered, Resolver, build_record, hash, rerender};
+use super::import::{
+    KnownDocument, MAX_FILE_BYTES, Rerendered, Resolver, build_record, hash, rerender,
+};
 use super::parse::{
     DESCRIPTION_KEYS, ID_KEYS, Layout, ParsedDocument, RELATIONSHIP_KEYS, TAG_KEYS, TITLE_KEYS,
     UPDATED_KEYS, is_slug, parse_document, relationship_kind, slugify,
 };
 use super::value::{Entries, Value};
-use crate::store::{Save, SaveKind, SaveOutcome, Store, StoreError};
+use crate::store::{Save, SaveKind, SaveOutcome, Store, StoreError, StoredNote};
 use app::contract::{
     DeletedNote, EdgeKind, EditableNote, NoteDraft, Problem, Reference, Related, Saved,
 };
@@ -358,24 +360,26 @@ pub async fn resolver(store: &dyn Store) -> Result<Resolver, StoreError> {
     .with_redirects(redirects))
 }
 
-/// The id the note once called `id` has now: `id` itself, or where a rename redirects it.
-async fn current_id(store: &dyn Store, id: &str) -> Result<String, StoreError> {
-    if store.stored_note(id).await?.is_some() {
-        return Ok(id.to_owned());
+/// The note once called `id`: itself, or the note a rename moved it to.
+async fn stored_following_renames(
+    store: &dyn Store,
+    id: &str,
+) -> Result<Option<StoredNote>, StoreError> {
+    if let Some(stored) = store.stored_note(id).await? {
+        return Ok(Some(stored));
     }
-    let redirects = store.redirects().await?;
-    Ok(redirects
-        .into_iter()
-        .find(|(old, _)| old == id)
-        .map_or_else(|| id.to_owned(), |(_, new)| new))
+    match store.redirect(id).await? {
+        Some(new) => store.stored_note(&new).await,
+        None => Ok(None),
+    }
 }
 
 /// The note `id` (following a rename) as the editor opens it; `None` when there is none.
 pub async fn editable(store: &dyn Store, id: &str) -> Result<Option<EditableNote>, StoreError> {
-    let id = &current_id(store, id).await?;
-    let Some(stored) = store.stored_note(id).await? else {
+    let Some(stored) = stored_following_renames(store, id).await? else {
         return Ok(None);
     };
+    let id = &stored.source.id;
     let source = to_markdown(&stored.source.layout, &stored.source.body);
     let document = parse_document(&stored.source.source_path, &source)
         .map_err(|_| StoreError::Corrupt(format!("the stored note `{id}` no longer parses")))?;
@@ -445,7 +449,7 @@ pub async fn create(
 ) -> Result<Saved, EditError> {
     let who = check(Some(draft), author, summary)?;
     let id = draft.id.trim();
-    let path = free_path(store, id).await?;
+    let path = free_path(&store.known_documents().await?, id);
     let layout = new_layout(draft, &who.author, &today());
     let (source, document) = compose(&path, &layout, &draft.body)?;
     let summary = who.summary_or("Created");
@@ -472,11 +476,10 @@ pub async fn update(
     let who = check(Some(draft), author, summary)?;
     // Renamed while this writer was editing: the rename moved it past their revision, so they
     // get the conflict with its new version rather than a 404.
-    let id = &current_id(store, id).await?;
-    let stored = store
-        .stored_note(id)
+    let stored = stored_following_renames(store, id)
         .await?
         .ok_or_else(|| EditError::NotFound(id.to_owned()))?;
+    let id = stored.source.id.as_str();
     if stored.revision as u64 != base_revision {
         return Err(stale(store, id).await);
     }
@@ -588,7 +591,7 @@ pub async fn undelete(store: &dyn Store, id: &str, author: &str) -> Result<Saved
     // Another note may have been written at its path meanwhile: then it comes back beside it.
     let known = store.known_documents().await?;
     if known.iter().any(|k| k.source_path == path && k.id != id) {
-        path = free_path(store, id).await?;
+        path = free_path(&known, id);
     }
     let document = parse_document(&path, &revision.source).map_err(|_| {
         StoreError::Corrupt(format!("the last revision of `{id}` no longer parses"))
@@ -669,8 +672,7 @@ async fn stale(store: &dyn Store, id: &str) -> EditError {
 }
 
 /// A path for a new note `id`: `{id}.md`, or with a number when another note's file has it.
-async fn free_path(store: &dyn Store, id: &str) -> Result<String, StoreError> {
-    let known = store.known_documents().await?;
+fn free_path(known: &[KnownDocument], id: &str) -> String {
     let taken = |path: &str| known.iter().any(|k| k.source_path == path);
     let mut path = format!("{id}.md");
     let mut n = 2;
@@ -678,7 +680,7 @@ async fn free_path(store: &dyn Store, id: &str) -> Result<String, StoreError> {
         path = format!("{id}-{n}.md");
         n += 1;
     }
-    Ok(path)
+    path
 }
 
 /// The draft with its fields trimmed as they are stored.

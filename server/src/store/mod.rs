@@ -143,6 +143,9 @@ pub trait Store: Send + Sync + 'static {
     /// Every renamed id and the id it now redirects to.
     async fn redirects(&self) -> Result<Vec<(String, String)>, StoreError>;
 
+    /// The id a note renamed away from `old_id` has now, if one was.
+    async fn redirect(&self, old_id: &str) -> Result<Option<String>, StoreError>;
+
     /// Writes one note as a new revision, in one transaction, if `save.kind` still holds:
     /// the note is at `base_revision` (an update), its id is free (a create), it is in the
     /// trash (an undelete). A rename moves the history and redirects the old id.

@@ -549,6 +549,15 @@ mod queries {
             self.redirects_impl().await
         }
 
+        async fn redirect(&self, old_id: &str) -> Result<Option<String>, StoreError> {
+            Ok(
+                sqlx::query_scalar("SELECT new_id FROM redirects WHERE old_id = ?1")
+                    .bind(old_id)
+                    .fetch_optional(&self.pool)
+                    .await?,
+            )
+        }
+
         async fn save_note(&self, save: Save<'_>) -> Result<SaveOutcome, StoreError> {
             self.save_note_impl(save).await
         }
