@@ -121,6 +121,16 @@ pub enum ClientError {
 }
 
 impl ClientError {
+    /// The HTTP status this error stands for: the server's, or 502 (Bad Gateway) when no
+    /// usable answer came back. A page rendered on the server answers with it.
+    pub fn status(&self) -> u16 {
+        match self {
+            ClientError::Api { status, .. } => *status,
+            ClientError::UnexpectedResponse { status, .. } if *status >= 400 => *status,
+            ClientError::UnexpectedResponse { .. } | ClientError::Unreachable(_) => 502,
+        }
+    }
+
     /// For a save refused because another came first: the note as it is now.
     pub fn conflict(&self) -> Option<&EditableNote> {
         match self {

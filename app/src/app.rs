@@ -17,6 +17,14 @@ use leptos_router::{SsrMode, path};
 pub fn App(api: Api) -> impl IntoView {
     provide_context(api);
     provide_meta_context();
+    // Says on `<html data-interactive>` that the wasm has taken over the page: effects run only
+    // in the browser, once hydration (deferred until the browser is idle) is done. Style and
+    // the end-to-end tests can tell a page that reads from one that also responds.
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-interactive", "");
+        }
+    });
     view! {
         // Every page names itself with a `<Title>`; the tab reads "Note title · Lore".
         <Title formatter=|text: String| if text.is_empty() { "Lore".to_owned() } else { format!("{text} · Lore") } />
@@ -78,7 +86,9 @@ pub fn shell(
                 // No favicon file yet: an empty data URL stops the browser asking for one.
                 <link rel="icon" href="data:," />
                 {stylesheet.map(|href| view! { <link rel="stylesheet" href=href /> })}
-                {scripts.then(|| view! { <HydrationScripts options /> })}
+                // `defer`: the wasm loads and hydrates when the browser is idle, after the page
+                // is painted; until then links and the search form work as plain HTML.
+                {scripts.then(|| view! { <HydrationScripts options defer=true /> })}
                 <MetaTags />
             </head>
             <body>

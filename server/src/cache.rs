@@ -1,17 +1,22 @@
-//! A per-replica cache of serialized read responses, kept honest by the database.
+//! A per-replica cache of read responses, kept honest by the database.
 //!
-//! Reading a note costs several queries (the note, its edges, backlinks, the reading path);
-//! answering from memory costs none. Every write to the knowledge base bumps a revision
-//! number in the database (in the same transaction). A replica checks that number at most once
-//! per `revalidate` interval and drops its whole cache when it moved; a write made through this
-//! replica drops it at once. So a replica never serves what it knows to be stale, another
-//! replica's write shows within `revalidate`, and the database stays the only source of truth:
-//! a replica that restarts or is added starts empty and loses nothing.
+//! Reading a note costs several queries (the note, its edges, backlinks, the reading path), and
+//! rendering its page costs a run of `app`'s components on top; answering from memory costs
+//! neither. Every write to the knowledge base bumps a revision number in the database (in the
+//! same transaction). A replica checks that number at most once per `revalidate` interval and
+//! drops its whole cache when it moved; a write made through this replica drops it at once. So a
+//! replica never serves what it knows to be stale, another replica's write shows within
+//! `revalidate`, and the database stays the only source of truth: a replica that restarts or is
+//! added starts empty and loses nothing.
+//!
+//! Two kinds of response share it, so one revision check and one invalidation cover both: the
+//! JSON of `GET /api/documents/{id}` ([`ResponseCache::get_or_compute`]) and whole rendered pages
+//! ([`ResponseCache::find`] and [`ResponseCache::keep`], used by [`crate::pages`]).
 
 use crate::error::ApiError;
 use crate::store::Store;
 use axum::body::Bytes;
-use axum::http::header;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -20,11 +25,14 @@ use std::marker::PhantomData;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// How many responses one replica keeps. When full it starts over: simple, and a knowledge
-/// base's working set is its most-read notes, which come straight back.
+/// How many responses one replica keeps, and how many bytes of them. When either is reached it
+/// starts over: simple, and a knowledge base's working set is its most-read notes and pages,
+/// which come straight back. The byte bound matters for pages (tens of KB each), whose keys
+/// include query strings anyone can vary.
 const CAPACITY: usize = 4096;
+const CAPACITY_BYTES: usize = 64 * 1024 * 1024;
 
-/// Cached JSON bodies by key.
+/// Cached responses by key.
 pub struct ResponseCache {
     revalidate: Duration,
     state: Mutex<State>,
@@ -37,7 +45,68 @@ struct State {
     /// Bumped whenever entries are dropped, so a response computed before the drop is not
     /// stored after it.
     generation: u64,
-    entries: HashMap<String, Bytes>,
+    entries: HashMap<String, CachedResponse>,
+    bytes: usize,
+}
+
+impl State {
+    fn clear(&mut self) {
+        self.entries.clear();
+        self.bytes = 0;
+        self.generation += 1;
+    }
+}
+
+/// When a missed entry was looked up: it may be kept only if nothing was dropped since, so
+/// that a response computed from data older than a write is not kept after it.
+#[derive(Clone, Copy, Debug)]
+pub struct Generation(u64);
+
+/// A response as the cache keeps it: status, the headers its handler set, and the body.
+/// Headers added around the handler (request ids) are not part of it.
+#[derive(Clone, Debug)]
+pub struct CachedResponse {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl CachedResponse {
+    /// A response that may be kept, or `None` for one that must not be: only complete answers
+    /// that are the same for everyone (200 and 404, no cookie set).
+    pub fn keepable(status: StatusCode, headers: HeaderMap, body: Bytes) -> Option<Self> {
+        let same_for_everyone = matches!(status, StatusCode::OK | StatusCode::NOT_FOUND)
+            && !headers.contains_key(header::SET_COOKIE);
+        same_for_everyone.then_some(Self {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    fn json(body: Bytes) -> Self {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        Self {
+            status: StatusCode::OK,
+            headers,
+            body,
+        }
+    }
+
+    /// The body, for tests and for checking what was kept.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+}
+
+impl IntoResponse for CachedResponse {
+    fn into_response(self) -> Response {
+        (self.status, self.headers, self.body).into_response()
+    }
 }
 
 impl ResponseCache {
@@ -53,8 +122,7 @@ impl ResponseCache {
     /// Drops every entry; called after a write through this replica.
     pub fn invalidate(&self) {
         let mut state = self.lock();
-        state.entries.clear();
-        state.generation += 1;
+        state.clear();
         state.checked_at = None;
     }
 
@@ -69,6 +137,24 @@ impl ResponseCache {
         T: Serialize,
         Fut: Future<Output = Result<T, ApiError>>,
     {
+        let generation = match self.find(store, key).await? {
+            Ok(hit) => return Ok(CachedJson::new(hit.body)),
+            Err(generation) => generation,
+        };
+        let value = compute().await?;
+        let body =
+            Bytes::from(serde_json::to_vec(&value).map_err(|e| ApiError::Internal(e.to_string()))?);
+        self.keep(key, generation, CachedResponse::json(body.clone()));
+        Ok(CachedJson::new(body))
+    }
+
+    /// Revalidates if due, then answers the entry for `key`, or on a miss the [`Generation`] a
+    /// newly computed entry must be [kept](Self::keep) under.
+    pub async fn find(
+        &self,
+        store: &dyn Store,
+        key: &str,
+    ) -> Result<Result<CachedResponse, Generation>, ApiError> {
         let due = self
             .lock()
             .checked_at
@@ -77,30 +163,33 @@ impl ResponseCache {
             let revision = store.revision().await?;
             let mut state = self.lock();
             if state.revision != Some(revision) {
-                state.entries.clear();
-                state.generation += 1;
+                state.clear();
                 state.revision = Some(revision);
             }
             state.checked_at = Some(Instant::now());
         }
-        let generation = {
-            let state = self.lock();
-            if let Some(hit) = state.entries.get(key) {
-                return Ok(CachedJson::new(hit.clone()));
-            }
-            state.generation
-        };
-        let value = compute().await?;
-        let body =
-            Bytes::from(serde_json::to_vec(&value).map_err(|e| ApiError::Internal(e.to_string()))?);
+        let state = self.lock();
+        Ok(state
+            .entries
+            .get(key)
+            .cloned()
+            .ok_or(Generation(state.generation)))
+    }
+
+    /// Remembers `entry` unless the cache was dropped since the lookup that missed.
+    pub fn keep(&self, key: &str, Generation(generation): Generation, entry: CachedResponse) {
         let mut state = self.lock();
-        if state.generation == generation {
-            if state.entries.len() >= CAPACITY {
-                state.entries.clear();
-            }
-            state.entries.insert(key.to_owned(), body.clone());
+        if state.generation != generation {
+            return;
         }
-        Ok(CachedJson::new(body))
+        let size = entry.body.len() + key.len();
+        if state.entries.len() >= CAPACITY || state.bytes + size > CAPACITY_BYTES {
+            state.clear();
+        }
+        state.bytes += size;
+        if let Some(old) = state.entries.insert(key.to_owned(), entry) {
+            state.bytes -= old.body.len() + key.len();
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {

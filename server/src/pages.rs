@@ -7,17 +7,30 @@
 //! the page read, serialized for the browser, which therefore does not ask again. Pages read
 //! through [`StoreApi`]: the store, not HTTP. A path no route matches, or a note that does not
 //! exist, is the app's not-found page with status 404.
+//!
+//! Rendered pages are kept in the replica's response cache ([`crate::cache`]) until the
+//! database's revision moves: a page is a function of its address, the host it was asked under
+//! and the knowledge base, nothing per user (there are no cookies), so the thousandth reader of
+//! a note gets the first reader's HTML without a render.
 
 use crate::AppState;
+use crate::cache::CachedResponse;
 use crate::client_files::{self, ASSETS_PATH, ClientBundle};
 use crate::store_api::StoreApi;
+use app::api::Api;
 use app::response::{ResponseStatus, SiteOrigin};
 use app::{App, shell};
 use axum::Router;
-use axum::http::StatusCode;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use leptos::config::LeptosOptions;
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, ResponseOptions, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, ResponseOptions, generate_route_list};
+use std::sync::OnceLock;
 
 /// The page router, with the client's assets under `/pkg` when one is built. Without a client,
 /// pages are still served, as plain HTML.
@@ -30,11 +43,8 @@ pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
         )
         .site_pkg_dir(ASSETS_PATH.trim_start_matches('/'))
         .build();
-    let api = StoreApi::api(state);
-    let routes = generate_route_list({
-        let api = api.clone();
-        move || view! { <App api=api.clone() /> }
-    });
+    let api = StoreApi::api(state.clone());
+    let routes = page_routes(&api);
     let stylesheet = client.as_ref().and_then(|c| c.stylesheet.clone());
     let scripts = client.is_some();
     let page = {
@@ -46,11 +56,29 @@ pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
         .fallback(leptos_axum::render_app_async_with_context(
             per_request,
             page,
-        ));
+        ))
+        .layer(middleware::from_fn_with_state(state, cached_page));
     if let Some(client) = client {
         pages = pages.nest_service(ASSETS_PATH, client_files::assets(&client.dir));
     }
     pages.with_state(options)
+}
+
+/// The paths of `App`'s routes, found by rendering it once (without loading data) the first
+/// time a router is built in this process, and reused after.
+///
+/// Once, because of how leptos finds them: while it renders the app for its route list it stops
+/// every resource in the process from loading (one global flag, `SuppressResourceLoad`), so a
+/// page rendered on another thread meanwhile would wait forever. `lore serve` builds its router
+/// before it serves; the tests start servers while others render, and hung until this.
+fn page_routes(api: &Api) -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES
+        .get_or_init(|| {
+            let api = api.clone();
+            generate_route_list(move || view! { <App api=api.clone() /> })
+        })
+        .clone()
 }
 
 /// Runs in each request's reactive owner, after leptos_axum's own context: lets pages set the
@@ -76,4 +104,80 @@ fn per_request() {
             provide_context(SiteOrigin(format!("{scheme}://{host}")));
         }
     }
+}
+
+/// Answers a page from the cache when this replica rendered it since the last change, else
+/// renders it and keeps a copy of what was sent (see [`CachedResponse::keepable`] for which
+/// answers are kept).
+async fn cached_page(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if request.method() != Method::GET {
+        return next.run(request).await;
+    }
+    let key = page_key(&request);
+    // A database that cannot say its revision gets the page rendered, not kept: the page then
+    // shows what went wrong.
+    let generation = match state.cache.find(state.store.as_ref(), &key).await {
+        Ok(Ok(hit)) => return hit.into_response(),
+        Ok(Err(generation)) => Some(generation),
+        Err(_) => None,
+    };
+    let response = next.run(request).await;
+    let Some(generation) = generation else {
+        return response;
+    };
+    // The copy is taken as the body goes out, so the response is not held back for it.
+    let (parts, body) = response.into_parts();
+    let (status, headers, cache) = (parts.status, parts.headers.clone(), state.cache.clone());
+    let body = copy_when_complete(body, move |bytes| {
+        if let Some(entry) = CachedResponse::keepable(status, headers, bytes) {
+            cache.keep(&key, generation, entry);
+        }
+    });
+    Response::from_parts(parts, body)
+}
+
+/// `body`, passed on chunk by chunk; once it has ended without error, `complete` gets all of it.
+fn copy_when_complete(body: Body, complete: impl FnOnce(Bytes) + Send + 'static) -> Body {
+    let chunks = body.into_data_stream();
+    Body::from_stream(
+        futures_util::stream::unfold(
+            (chunks, Vec::new(), Some(complete)),
+            |(mut chunks, mut copy, complete)| async move {
+                match chunks.next().await {
+                    Some(Ok(chunk)) => {
+                        copy.extend_from_slice(&chunk);
+                        Some((Ok(chunk), (chunks, copy, complete)))
+                    }
+                    // Passed on, and nothing kept: the stream ends after it.
+                    Some(Err(error)) => Some((Err(error), (chunks, Vec::new(), None))),
+                    None => {
+                        if let Some(complete) = complete {
+                            complete(Bytes::from(copy));
+                        }
+                        None
+                    }
+                }
+            },
+        )
+        // Ended for good: a body may be polled again after its end (compression does).
+        .fuse(),
+    )
+}
+
+/// What a rendered page depends on besides the knowledge base: its address, and the origin it
+/// names in its canonical and Open Graph links (see [`per_request`]).
+fn page_key(request: &Request) -> String {
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    };
+    format!(
+        "page {} {} {}",
+        header("x-forwarded-proto"),
+        header("host"),
+        request.uri()
+    )
 }

@@ -6,18 +6,18 @@
 //! `--ignored`. It fails if the API breaks (no greeting arrives), if the client breaks (nothing
 //! renders), or if the browser console reports an error.
 
+#[path = "support/chromedriver.rs"]
+mod chromedriver;
 #[path = "api/helpers.rs"]
 #[allow(dead_code)] // the HTTP tests use more of the helpers than this file does
 mod helpers;
 
-use fantoccini::wd::{Capabilities, WebDriverCompatibleCommand};
-use fantoccini::{Client, ClientBuilder, Locator};
+use chromedriver::Chromedriver;
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, Locator};
 use helpers::{Options, TestApp};
-use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 /// The built client: `LORE_E2E_DIST`, else the workspace's `dist/`.
@@ -31,97 +31,6 @@ fn built_client() -> PathBuf {
         "no built client in {dir:?}: run `cargo xtask test`, which builds it first"
     );
     dir
-}
-
-/// A chromedriver process on a free loopback port, killed when dropped, with a fresh browser
-/// profile folder.
-struct Chromedriver {
-    process: Child,
-    url: String,
-    profile: tempfile::TempDir,
-}
-
-impl Chromedriver {
-    async fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let process = Command::new(std::env::var("CHROMEDRIVER").unwrap_or("chromedriver".into()))
-            .arg(format!("--port={port}"))
-            // Its own process group, so Drop can take the browsers it starts down with it even
-            // when a failed assertion skipped closing the session.
-            .process_group(0)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver on PATH (installed by `cargo xtask setup --browser`)");
-        // Ready means its /status says so: an open port alone can still reset the first request.
-        let status = format!("http://127.0.0.1:{port}/status");
-        for _ in 0..500 {
-            let ready = match reqwest::get(&status).await {
-                Ok(response) => response
-                    .json::<serde_json::Value>()
-                    .await
-                    .is_ok_and(|body| body["value"]["ready"] == true),
-                Err(_) => false,
-            };
-            if ready {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        Self {
-            process,
-            url: format!("http://127.0.0.1:{port}"),
-            profile: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    /// A fresh headless browser session that records the console.
-    async fn browser(&self) -> Client {
-        self.session(true).await
-    }
-
-    /// A session with JavaScript switched off, as some readers and every link preview have.
-    async fn browser_without_javascript(&self) -> Client {
-        self.session(false).await
-    }
-
-    async fn session(&self, javascript: bool) -> Client {
-        let mut capabilities = Capabilities::new();
-        capabilities.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
-                    "--window-size=1200,800",
-                    format!("--user-data-dir={}", self.profile.path().display()),
-                ],
-                "prefs": {
-                    "profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 }
-                }
-            }),
-        );
-        capabilities.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
-        ClientBuilder::new(HttpConnector::new())
-            .capabilities(capabilities)
-            .connect(&self.url)
-            .await
-            .expect("a chromedriver session")
-    }
-}
-
-impl Drop for Chromedriver {
-    fn drop(&mut self) {
-        let group = format!("-{}", self.process.id());
-        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
 }
 
 /// chromedriver's console log endpoint (not part of the W3C protocol, so not in fantoccini).
@@ -175,6 +84,23 @@ async fn close_with_a_clean_console(browser: Client, expected: &[&str]) {
         .collect();
     browser.close().await.unwrap();
     assert!(problems.is_empty(), "the console reported: {problems:#?}");
+}
+
+/// Opens `url` and waits until the page is interactive (see [`until_interactive`]).
+async fn open(browser: &Client, url: &str) {
+    browser.goto(url).await.unwrap();
+    until_interactive(browser).await;
+}
+
+/// Waits up to 30 s for the wasm to take the page over (`<html data-interactive>`). Hydration
+/// waits until the browser is idle, so a test that typed at once would type into plain HTML.
+async fn until_interactive(browser: &Client) {
+    browser
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("html[data-interactive]"))
+        .await
+        .expect("the page never became interactive: did hydration fail?");
 }
 
 /// Waits up to 30 s for the tab's title to be `expected`.
@@ -237,7 +163,7 @@ async fn a_reader_opening_lore_sees_the_greeting_from_the_api() {
     let driver = Chromedriver::start().await;
     let browser = driver.browser().await;
 
-    browser.goto(&app.url("/")).await.unwrap();
+    open(&browser, &app.url("/")).await;
 
     assert_eq!(text_of(&browser, ".greeting").await, "Hello, client!");
     assert_eq!(
@@ -255,7 +181,7 @@ async fn a_deep_link_to_an_unknown_page_says_so_and_links_home() {
     let driver = Chromedriver::start().await;
     let browser = driver.browser().await;
 
-    browser.goto(&app.url("/no/such/page")).await.unwrap();
+    open(&browser, &app.url("/no/such/page")).await;
     assert_eq!(text_of(&browser, ".not-found h1").await, "Page not found");
     browser
         .find(Locator::LinkText("Back to the home page"))
@@ -278,10 +204,7 @@ async fn a_reader_opens_a_note_and_follows_a_relationship_to_another() {
     let driver = Chromedriver::start().await;
     let browser = driver.browser().await;
 
-    browser
-        .goto(&app.url("/notes/load-balancer"))
-        .await
-        .unwrap();
+    open(&browser, &app.url("/notes/load-balancer")).await;
     wait_for_text(&browser, ".markdown h1", "Load Balancer").await;
     wait_for_title(&browser, "Load Balancer · Lore").await;
     // WebDriver reads text as displayed, and section titles are styled in capitals.
@@ -320,7 +243,7 @@ async fn an_import_with_errors_lists_every_problem_and_imports_nothing() {
     std::fs::write(&good, "# Fine\n").unwrap();
     std::fs::write(&bad, "---\ntitle: Dated\ncreated_at: 07/02/2025\n---\n").unwrap();
 
-    browser.goto(&app.url("/import")).await.unwrap();
+    open(&browser, &app.url("/import")).await;
     let input = browser
         .wait()
         .at_most(Duration::from_secs(30))
@@ -352,7 +275,7 @@ async fn searching_as_you_type_finds_a_note_even_misspelled_and_opens_it() {
     let app = serving_the_release_build().await;
     let driver = Chromedriver::start().await;
     let browser = driver.browser().await;
-    browser.goto(&app.url("/")).await.unwrap();
+    open(&browser, &app.url("/")).await;
     text_of(&browser, ".greeting").await;
 
     let input = browser.find(Locator::Css(".search-input")).await.unwrap();
@@ -419,7 +342,7 @@ async fn a_writer_creates_a_note_edits_it_and_reads_what_changed_in_its_history(
     let driver = Chromedriver::start().await;
     let browser = driver.browser().await;
 
-    browser.goto(&app.url("/new")).await.unwrap();
+    open(&browser, &app.url("/new")).await;
     fill(&browser, "input[name='title']", "Connection pooling").await;
     fill(&browser, "input[name='id']", "connection-pooling").await;
     fill(&browser, "input[name='tags']", "databases, performance").await;
@@ -479,7 +402,7 @@ async fn an_edit_survives_a_reload_and_a_save_after_someone_elses_is_merged_not_
     let driver = Chromedriver::start().await;
     let browser = driver.browser().await;
 
-    browser.goto(&app.url("/notes/proxy/edit")).await.unwrap();
+    open(&browser, &app.url("/notes/proxy/edit")).await;
     let body = browser
         .wait()
         .at_most(Duration::from_secs(30))
@@ -490,6 +413,7 @@ async fn an_edit_survives_a_reload_and_a_save_after_someone_elses_is_merged_not_
 
     // A reload keeps the unsaved change.
     browser.refresh().await.unwrap();
+    until_interactive(&browser).await;
     text_of(&browser, ".draft-restored").await;
     let restored = browser
         .find(Locator::Css("textarea[name='body']"))
@@ -569,10 +493,7 @@ async fn a_server_rendered_note_hydrates_without_asking_for_its_data_again() {
     let driver = Chromedriver::start().await;
     let browser = driver.browser().await;
 
-    browser
-        .goto(&app.url("/notes/load-balancer"))
-        .await
-        .unwrap();
+    open(&browser, &app.url("/notes/load-balancer")).await;
     wait_for_text(&browser, ".markdown h1", "Load Balancer").await;
     // Hydrated: the header's search box answers as you type, which only the wasm does.
     let search = browser.find(Locator::Css(".search-input")).await.unwrap();

@@ -5,12 +5,16 @@
 //!    relationships, headings, a table, a code block, links between notes) into a fresh SQLite database with
 //!    `lore import`, in notes per second, with the process's peak memory.
 //! 2. Reading: `GET /api/documents/{id}` against `GET /api/hello` on the same server with the
-//!    same load generator (wrk, same threads, connections and duration), as a ratio.
+//!    same load generator (wrk, same threads, connections and duration), as a ratio; and the
+//!    server-rendered page of the same note against the API's JSON of it.
 //! 3. Search: latency of `GET /api/search` over the same corpus (median and 95th percentile).
-//! 4. The client bundle: the gzip size of the release wasm and js.
+//! 4. The client bundles: the gzip size of the release wasm and js of the hydrating build that
+//!    `lore serve` ships and of the client-only build `trunk serve` makes, both built here.
+//! 5. First paint: a note page's first and largest contentful paint in headless Chromium,
+//!    server-rendered against client-only (`server/benches/first_paint.rs`).
 
 use crate::tools::debian_packages;
-use crate::{Result, cargo, step, workspace_root};
+use crate::{Result, build_client, cargo, step, tools, workspace_root};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -18,9 +22,12 @@ use std::time::Duration;
 
 const NOTES: usize = 10_000;
 const FOLDERS: usize = 20;
+/// The note every reading measurement asks for: mid-corpus, with a reading path.
+const NOTE: &str = "note-05005";
 
 /// Runs every benchmark and prints a summary.
 pub fn run() -> Result {
+    tools::install(true)?;
     debian_packages(&[("wrk", "wrk")])?;
     step(
         "building lore (release)",
@@ -32,6 +39,23 @@ pub fn run() -> Result {
     let corpus = scratch.join("corpus");
     generate_corpus(&corpus).map_err(|e| format!("cannot write the corpus: {e}"))?;
     let database = format!("sqlite:{}", scratch.join("bench.db").display());
+
+    // Everything is built before anything is measured, so no compiler shares the machine with
+    // a measurement. The client-only build first, so the hydrating one in dist/ stays built.
+    let client_only = scratch.join("client-only");
+    step("fetching crates", cargo().arg("fetch"))?;
+    step(
+        "building the client-only browser client (release, csr)",
+        Command::new("trunk")
+            .args(["build", "frontend/index.html", "--release", "--dist"])
+            .arg(&client_only),
+    )?;
+    build_client()?;
+    let hydrating = workspace_root().join("dist");
+    step(
+        "building the first-paint benchmark (release)",
+        first_paint_bench().arg("--no-run"),
+    )?;
 
     println!("\nxtask: importing {NOTES} generated notes");
     let import = Command::new(&lore)
@@ -58,34 +82,79 @@ pub fn run() -> Result {
             "--no-demo",
             "--addr",
             &format!("127.0.0.1:{port}"),
+            "--dist",
         ])
+        .arg(&hydrating)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot start lore serve: {e}"))?;
-    let result = measure_reads(port).and_then(|reads| Ok((reads, measure_search(port)?)));
+    let result = measure_reads(port, &scratch).and_then(|reads| Ok((reads, measure_search(port)?)));
     let _ = server.kill();
     let _ = server.wait();
-    let ((hello, document), (median, p95, searches)) = result?;
+    let (reads, (median, p95, searches)) = result?;
+
+    let first_paint = measure_first_paint(&database, &hydrating, &client_only)?;
+    // After both were served, so both have their brotli copies.
+    let bundles = format!(
+        "hydrating {}; client-only {}",
+        bundle_sizes(&hydrating)?,
+        bundle_sizes(&client_only)?
+    );
     let _ = std::fs::remove_dir_all(&scratch);
 
-    let bundle = bundle_sizes()?;
     println!("\nxtask: results");
     println!("  import:  {import_line}");
     println!(
         "  reading: GET /api/hello {hello:.0} req/s, GET /api/documents/{{id}} {document:.0} req/s, ratio {:.2}",
-        document / hello
+        reads.document / reads.hello,
+        hello = reads.hello,
+        document = reads.document,
+    );
+    println!(
+        "  pages:   GET /notes/{{id}} {page:.0} req/s, ratio to the API's JSON of the note {:.2}; \
+         rendered on every request (cache missed on purpose) {rendered:.0} req/s",
+        reads.page / reads.document,
+        page = reads.page,
+        rendered = reads.page_rendered,
     );
     println!(
         "  search:  {searches} queries one after another: median {median:.2} ms, p95 {p95:.2} ms (round trip on loopback)"
     );
-    println!("  bundle:  {bundle}");
+    println!("  bundles: {bundles}");
+    println!("  paint:   {first_paint}");
     Ok(())
 }
 
-/// Requests per second for `/api/hello` and for a rendered document, each measured with the
-/// same wrk settings against the same server.
-fn measure_reads(port: u16) -> Result<(f64, f64)> {
+/// Requests per second, each measured with the same wrk settings against the same server.
+struct Reads {
+    /// `GET /api/hello`: the floor of what a request costs.
+    hello: f64,
+    /// `GET /api/documents/{NOTE}`: the note as JSON.
+    document: f64,
+    /// `GET /notes/{NOTE}`: the same note as the server-rendered page.
+    page: f64,
+    /// The same page when every request misses the cache (a query string no one asked for
+    /// before), so each is rendered: what the first reader after a change waits for.
+    page_rendered: f64,
+}
+
+/// A wrk script that makes every request's address new, so none is answered from a cache.
+/// Each wrk thread has its own Lua state, hence the thread number in the address.
+const EVERY_REQUEST_NEW: &str = r#"
+local threads = 0
+function setup(thread)
+  thread:set("thread", threads)
+  threads = threads + 1
+end
+local sent = 0
+function request()
+  sent = sent + 1
+  return wrk.format(nil, wrk.path .. "?fresh=" .. thread .. "-" .. sent)
+end
+"#;
+
+fn measure_reads(port: u16, scratch: &Path) -> Result<Reads> {
     let base = format!("http://127.0.0.1:{port}");
     for _ in 0..200 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -93,12 +162,55 @@ fn measure_reads(port: u16) -> Result<(f64, f64)> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    // Warm up both paths (connection pool, page cache) before measuring.
-    wrk(&format!("{base}/api/hello"), "2s")?;
-    wrk(&format!("{base}/api/documents/note-05005"), "2s")?;
-    let hello = wrk(&format!("{base}/api/hello"), "10s")?;
-    let document = wrk(&format!("{base}/api/documents/note-05005"), "10s")?;
-    Ok((hello, document))
+    let urls = [
+        format!("{base}/api/hello"),
+        format!("{base}/api/documents/{NOTE}"),
+        format!("{base}/notes/{NOTE}"),
+    ];
+    // Warm up every path (connection pool, page cache, response cache) before measuring.
+    for url in &urls {
+        wrk(url, "2s", None)?;
+    }
+    let every_request_new = scratch.join("every-request-new.lua");
+    std::fs::write(&every_request_new, EVERY_REQUEST_NEW)
+        .map_err(|e| format!("cannot write the wrk script: {e}"))?;
+    Ok(Reads {
+        hello: wrk(&urls[0], "10s", None)?,
+        document: wrk(&urls[1], "10s", None)?,
+        page: wrk(&urls[2], "10s", None)?,
+        page_rendered: wrk(&urls[2], "10s", Some(&every_request_new))?,
+    })
+}
+
+/// `server/benches/first_paint.rs` over the benchmark's database and both builds; returns the
+/// line it prints.
+fn measure_first_paint(database: &str, hydrating: &Path, client_only: &Path) -> Result<String> {
+    println!("\nxtask: first paint in headless Chromium (server-rendered and client-only)");
+    let out = cargo()
+        .args(["bench", "--package", "server", "--bench", "first_paint"])
+        .current_dir(workspace_root())
+        .env("PATH", tools::path_with_local_bins())
+        .env("LORE_BENCH_DATABASE", database)
+        .env("LORE_BENCH_HYDRATING", hydrating)
+        .env("LORE_BENCH_CLIENT_ONLY", client_only)
+        .env("LORE_BENCH_PAGE", format!("/notes/{NOTE}"))
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run cargo bench: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(format!("the first-paint benchmark failed:\n{text}"));
+    }
+    text.lines()
+        .find(|line| line.starts_with("first paint"))
+        .map(str::to_owned)
+        .ok_or_else(|| format!("the first-paint benchmark printed no result:\n{text}"))
+}
+
+fn first_paint_bench() -> Command {
+    let mut command = cargo();
+    command.args(["bench", "--package", "server", "--bench", "first_paint"]);
+    command
 }
 
 /// Latency of `GET /api/search` for a mix of queries (words, prefixes as typed, a phrase, a
@@ -155,10 +267,15 @@ fn http_get(port: u16, path: &str) -> Result {
     }
 }
 
-/// `wrk -t2 -c32 -d DURATION URL`, returning requests per second.
-fn wrk(url: &str, duration: &str) -> Result<f64> {
-    let out = Command::new("wrk")
-        .args(["-t2", "-c32", "-d", duration, url])
+/// `wrk -t2 -c32 -d DURATION [-s SCRIPT] URL`, returning requests per second.
+fn wrk(url: &str, duration: &str, script: Option<&Path>) -> Result<f64> {
+    let mut command = Command::new("wrk");
+    command.args(["-t2", "-c32", "-d", duration]);
+    if let Some(script) = script {
+        command.arg("-s").arg(script);
+    }
+    let out = command
+        .arg(url)
         .output()
         .map_err(|e| format!("cannot run wrk: {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout);
@@ -178,12 +295,11 @@ fn free_port() -> Result<u16> {
         .map_err(|e| format!("no free port: {e}"))
 }
 
-/// Gzip sizes of the release bundle in `dist/` (built by `cargo xtask run` or `test`).
-fn bundle_sizes() -> Result<String> {
-    let dist = workspace_root().join("dist");
+/// Gzip sizes of the wasm and js of the release build in `dist`.
+fn bundle_sizes(dist: &Path) -> Result<String> {
     let mut parts = Vec::new();
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(&dist)
-        .map_err(|e| format!("no dist/ to measure ({e}); run `cargo xtask run` first"))?
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dist)
+        .map_err(|e| format!("no build in {} to measure: {e}", dist.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "wasm" || x == "js"))
         .collect();
@@ -202,8 +318,12 @@ fn bundle_sizes() -> Result<String> {
             .unwrap_or_default()
             .to_string_lossy()
             .into_owned();
+        // The brotli copy `lore serve` writes at start-up and sends, where there is one.
+        let sent = std::fs::metadata(format!("{}.br", path.display()))
+            .map(|m| format!(", {:.1} KB brotli as sent", m.len() as f64 / 1000.0))
+            .unwrap_or_default();
         parts.push(format!(
-            "{kind} {:.1} KB ({:.1} KB gzip)",
+            "{kind} {:.1} KB ({:.1} KB gzip{sent})",
             raw as f64 / 1000.0,
             gzip as f64 / 1000.0
         ));

@@ -44,7 +44,7 @@ const USAGE: &str = "usage:
   cargo xtask run [-- ARGS]   install what is missing, build the client, run `lore serve ARGS`
   cargo xtask test            install what is missing, run every check and test
   cargo xtask setup [--browser]  only install (with --browser: what the tests need too)
-  cargo xtask bench           measure import speed, read throughput and the bundle size";
+  cargo xtask bench           measure import, reads, pages, search, bundle sizes and first paint";
 
 /// Errors are sentences for the person at the terminal.
 type Result<T = ()> = std::result::Result<T, String>;
@@ -172,7 +172,7 @@ fn test() -> Result {
 
 /// `trunk build --release` of the hydrating client into `dist/`, which `lore serve` serves
 /// under `/pkg` (`trunk serve` builds the client-rendered one into `target/trunk-dev/`).
-fn build_client() -> Result {
+pub(crate) fn build_client() -> Result {
     // Trunk runs cargo --offline (Trunk.toml), so the crates must be here first.
     step("fetching crates", cargo().arg("fetch"))?;
     step(

@@ -1,7 +1,7 @@
 //! The one way pages show data that is on its way: a loading line while the request runs, the
 //! data once it arrives, or a readable error with a retry.
 
-use super::{ErrorNotice, Loading};
+use super::{ErrorNotice, Loading, PageMeta};
 use crate::api::{Api, ClientError};
 use crate::response::ResponseStatus;
 use leptos::prelude::*;
@@ -74,13 +74,14 @@ where
                     match resource.await {
                         Ok(data) => show(data).into_any(),
                         Err(error) => {
-                            // What the page shows does not exist: the response says so too.
-                            if let (Some(status), ClientError::Api { status: 404, .. }) =
-                                (&status, &error)
-                            {
-                                status.set(404);
+                            // The response says what the page shows: a note that does not
+                            // exist is a 404, a failed read a 5xx (which is also never cached).
+                            if let Some(status) = &status {
+                                status.set(error.status());
                             }
+                            let description = error.to_string();
                             view! {
+                                <PageMeta title=failure description />
                                 <ErrorNotice
                                     title=failure
                                     error

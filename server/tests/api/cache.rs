@@ -1,6 +1,6 @@
 //! The per-replica response cache: it serves from memory, and never past a write it knows of.
 
-use crate::helpers::TestApp;
+use crate::helpers::{Options, TestApp};
 use server::cache::ResponseCache;
 use server::error::ApiError;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -63,4 +63,50 @@ async fn between_revalidations_a_write_through_this_replica_still_shows_at_once(
     cache.invalidate();
 
     assert_eq!(read(&cache, &app, &computed).await, "1");
+}
+
+async fn title_on_page(app: &TestApp) -> String {
+    let html = app.get("/notes/cached").await.text().await.unwrap();
+    let start = html.find("<title>").expect("a title") + "<title>".len();
+    html[start..start + html[start..].find("</title>").unwrap()].to_owned()
+}
+
+async fn import_titled(app: &TestApp, title: &str) {
+    let file = format!("---\nid: cached\ntitle: {title}\n---\nBody.\n");
+    app.import_ok(&[("cached.md", file.as_bytes())]).await;
+}
+
+#[tokio::test]
+async fn a_rendered_page_is_kept_until_a_write_this_replica_knows_of() {
+    let patient = TestApp::spawn_with(Options {
+        cache_revalidate: Some(Duration::from_secs(3600)),
+        ..Options::default()
+    })
+    .await;
+    let other = TestApp::spawn_with(Options {
+        database_url: Some(patient.database_url.clone()),
+        ..Options::default()
+    })
+    .await;
+    import_titled(&patient, "First").await;
+    assert_eq!(title_on_page(&patient).await, "First · Lore");
+
+    import_titled(&other, "Second").await;
+    assert_eq!(
+        title_on_page(&other).await,
+        "Second · Lore",
+        "a replica that revalidates before every read sees the write at once"
+    );
+    assert_eq!(
+        title_on_page(&patient).await,
+        "First · Lore",
+        "within its interval the patient replica answers from memory, by design"
+    );
+
+    import_titled(&patient, "Third").await;
+    assert_eq!(
+        title_on_page(&patient).await,
+        "Third · Lore",
+        "its own write drops the page at once"
+    );
 }

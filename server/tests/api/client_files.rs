@@ -4,6 +4,7 @@
 use crate::helpers::{Options, TestApp};
 use app::contract::ErrorCode;
 use server::client_files::ClientBundle;
+use std::io::Read;
 use std::path::Path;
 use tempfile::TempDir;
 
@@ -74,22 +75,40 @@ async fn fingerprinted_assets_are_cached_for_a_year() {
 }
 
 #[tokio::test]
-async fn assets_are_compressed_for_clients_that_accept_it() {
+async fn assets_are_compressed_once_at_start_up_and_sent_as_the_client_accepts() {
     let dist = hydrating();
     let app = spawn_serving(dist.path()).await;
+    let original = std::fs::read(dist.path().join(SCRIPT)).unwrap();
 
-    let response = app
-        .client
-        .get(app.url(&format!("/pkg/{SCRIPT}")))
-        .header("accept-encoding", "gzip")
-        .send()
-        .await
+    for (encoding, copy) in [("br", "br"), ("gzip", "gz")] {
+        let response = app
+            .client
+            .get(app.url(&format!("/pkg/{SCRIPT}")))
+            .header("accept-encoding", encoding)
+            .send()
+            .await
+            .unwrap();
+
+        assert_eq!(response.headers()["content-encoding"], encoding);
+        assert_eq!(response.headers()["vary"], "accept-encoding");
+        let sent = response.bytes().await.unwrap();
+        let written = std::fs::read(dist.path().join(format!("{SCRIPT}.{copy}")))
+            .expect("the copy written at start-up");
+        assert_eq!(sent, written, "{encoding}: the copy is sent as it is");
+        assert!(
+            sent.len() < original.len() / 4,
+            "{encoding}: sent {} of {} bytes",
+            sent.len(),
+            original.len()
+        );
+        let mut decoded = Vec::new();
+        match encoding {
+            "br" => brotli::Decompressor::new(&sent[..], 4096).read_to_end(&mut decoded),
+            _ => flate2::read::GzDecoder::new(&sent[..]).read_to_end(&mut decoded),
+        }
         .unwrap();
-
-    assert_eq!(response.headers()["content-encoding"], "gzip");
-    let original = std::fs::metadata(dist.path().join(SCRIPT)).unwrap().len();
-    let sent = response.bytes().await.unwrap().len() as u64;
-    assert!(sent < original / 4, "sent {sent} of {original} bytes");
+        assert_eq!(decoded, original, "{encoding}: decodes to the file itself");
+    }
 }
 
 #[tokio::test]

@@ -39,6 +39,10 @@ pub struct Options<'a> {
     pub extra_routes: Option<Router>,
     /// The drain limit at shutdown.
     pub shutdown_timeout: Option<Duration>,
+    /// Another replica's database, to share it (default: a fresh one of its own).
+    pub database_url: Option<String>,
+    /// How long cached responses go without asking the database (default: not at all).
+    pub cache_revalidate: Option<Duration>,
 }
 
 impl TestApp {
@@ -48,10 +52,15 @@ impl TestApp {
 
     pub async fn spawn_with(options: Options<'_>) -> Self {
         let data = tempfile::tempdir().expect("a temporary folder");
-        let url = format!("sqlite:{}", data.path().join("lore.db").display());
+        let url = options
+            .database_url
+            .unwrap_or_else(|| format!("sqlite:{}", data.path().join("lore.db").display()));
         let store = Arc::new(SqliteStore::connect(&url).await.expect("a fresh database"));
-        // Revalidating before every read: tests see other connections' writes at once.
-        let state = AppState::new(store.clone(), Duration::ZERO);
+        // By default revalidating before every read: tests see other connections' writes at once.
+        let state = AppState::new(
+            store.clone(),
+            options.cache_revalidate.unwrap_or(Duration::ZERO),
+        );
         let client = options
             .client_dir
             .map(|dir| server::client_files::ClientBundle::read(dir).expect("a built client"));

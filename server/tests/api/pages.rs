@@ -2,6 +2,7 @@
 //! gets in the first response.
 
 use crate::helpers::TestApp;
+use std::time::Duration;
 
 async fn with_notes() -> TestApp {
     let app = TestApp::spawn().await;
@@ -62,6 +63,10 @@ async fn an_unknown_note_or_path_is_a_404_page() {
     let (status, html) = page(&app, "/notes/nowhere").await;
     assert_eq!(status, 404);
     assert!(html.contains("No document has the id `nowhere`."), "{html}");
+    assert!(
+        html.contains("<title>The note did not load. · Lore</title>"),
+        "{html}"
+    );
     let (status, html) = page(&app, "/no/such/page").await;
     assert_eq!(status, 404);
     assert!(html.contains("Page not found"), "{html}");
@@ -95,4 +100,81 @@ async fn searching_works_as_a_plain_get_form() {
         "{html}"
     );
     assert!(html.contains("href=\"/notes/dns\""), "{html}");
+}
+
+#[tokio::test]
+async fn the_canonical_address_is_the_one_the_reader_asked_for_on_every_host() {
+    let app = with_notes().await;
+    for (host, scheme) in [("notes.example", "https"), ("127.0.0.1:9", "http")] {
+        let html = app
+            .client
+            .get(app.url("/notes/dns"))
+            .header("host", host)
+            .header("x-forwarded-proto", scheme)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let address = format!("{scheme}://{host}/notes/dns");
+        assert!(
+            html.contains(&format!("<link href=\"{address}\" rel=\"canonical\">")),
+            "a page kept for one host must not be served to another: {html}"
+        );
+        assert!(
+            html.contains(&format!("<meta property=\"og:url\" content=\"{address}\">")),
+            "{html}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_render_while_another_server_is_being_built() {
+    let app = with_notes().await;
+    // Building a router makes leptos render the app for its route list, and while it does,
+    // no resource in the process loads: pages rendered meanwhile used to wait forever. Each
+    // address is new, so each request is rendered, not answered from the cache.
+    let builder = std::thread::spawn(|| {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            for _ in 0..20 {
+                let other = TestApp::spawn().await;
+                drop(other);
+            }
+        });
+    });
+    for round in 0..40 {
+        let reply = tokio::time::timeout(
+            Duration::from_secs(10),
+            page(&app, &format!("/notes/dns?render={round}")),
+        )
+        .await
+        .expect("a page rendered while a server was being built never arrived");
+        assert_eq!(reply.0, 200);
+    }
+    builder.join().unwrap();
+}
+
+#[tokio::test]
+async fn a_page_arrives_compressed_when_rendered_and_when_kept() {
+    use std::io::Read;
+    let app = with_notes().await;
+    for attempt in ["rendered", "kept"] {
+        let response = app
+            .client
+            .get(app.url("/notes/dns"))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{attempt}");
+        assert_eq!(response.headers()["content-encoding"], "gzip", "{attempt}");
+        let compressed = response.bytes().await.unwrap();
+        let mut html = String::new();
+        flate2::read::GzDecoder::new(&compressed[..])
+            .read_to_string(&mut html)
+            .unwrap();
+        assert!(html.contains("Ask a resolver."), "{attempt}: {html}");
+    }
 }
