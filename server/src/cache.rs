@@ -96,11 +96,6 @@ impl CachedResponse {
             body,
         }
     }
-
-    /// The body, for tests and for checking what was kept.
-    pub fn body(&self) -> &Bytes {
-        &self.body
-    }
 }
 
 impl IntoResponse for CachedResponse {

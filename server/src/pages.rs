@@ -23,7 +23,7 @@ use app::{App, shell};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
@@ -83,27 +83,27 @@ fn page_routes(api: &Api) -> Vec<AxumRouteListing> {
 
 /// Runs in each request's reactive owner, after leptos_axum's own context: lets pages set the
 /// response's status, and tells them the address they are served from (for canonical and Open
-/// Graph links): the `Host` the client asked for, with the scheme a TLS-terminating proxy
-/// reports in `X-Forwarded-Proto`.
+/// Graph links; see [`site_origin`]).
 fn per_request() {
     let response = expect_context::<ResponseOptions>();
     provide_context(ResponseStatus::new(move |code| {
         response
             .set_status(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
     }));
-    if let Some(parts) = use_context::<axum::http::request::Parts>() {
-        let header = |name: &str| {
-            parts
-                .headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        if let Some(host) = header("host") {
-            let scheme = header("x-forwarded-proto").unwrap_or_else(|| "http".to_owned());
-            provide_context(SiteOrigin(format!("{scheme}://{host}")));
-        }
+    if let Some(origin) =
+        use_context::<axum::http::request::Parts>().and_then(|parts| site_origin(&parts.headers))
+    {
+        provide_context(SiteOrigin(origin));
     }
+}
+
+/// The origin a request was made to: the `Host` the client asked for, with the scheme a
+/// TLS-terminating proxy reports in `X-Forwarded-Proto` (else `http`).
+fn site_origin(headers: &HeaderMap) -> Option<String> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let host = header("host")?;
+    let scheme = header("x-forwarded-proto").unwrap_or("http");
+    Some(format!("{scheme}://{host}"))
 }
 
 /// Answers a page from the cache when this replica rendered it since the last change, else
@@ -148,7 +148,7 @@ fn copy_when_complete(body: Body, complete: impl FnOnce(Bytes) + Send + 'static)
                         copy.extend_from_slice(&chunk);
                         Some((Ok(chunk), (chunks, copy, complete)))
                     }
-                    // Passed on, and nothing kept: the stream ends after it.
+                    // Passed on, and nothing kept of a body that failed.
                     Some(Err(error)) => Some((Err(error), (chunks, Vec::new(), None))),
                     None => {
                         if let Some(complete) = complete {
@@ -167,17 +167,9 @@ fn copy_when_complete(body: Body, complete: impl FnOnce(Bytes) + Send + 'static)
 /// What a rendered page depends on besides the knowledge base: its address, and the origin it
 /// names in its canonical and Open Graph links (see [`per_request`]).
 fn page_key(request: &Request) -> String {
-    let header = |name: &str| {
-        request
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-    };
     format!(
-        "page {} {} {}",
-        header("x-forwarded-proto"),
-        header("host"),
+        "page {} {}",
+        site_origin(request.headers()).unwrap_or_default(),
         request.uri()
     )
 }

@@ -14,7 +14,9 @@
 //!    server-rendered against client-only (`server/benches/first_paint.rs`).
 
 use crate::tools::debian_packages;
-use crate::{Result, build_client, cargo, step, tools, workspace_root};
+use crate::{
+    Rendering, Result, build_release_client, cargo, fetch_crates, step, tools, workspace_root,
+};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -43,15 +45,10 @@ pub fn run() -> Result {
     // Everything is built before anything is measured, so no compiler shares the machine with
     // a measurement. The client-only build first, so the hydrating one in dist/ stays built.
     let client_only = scratch.join("client-only");
-    step("fetching crates", cargo().arg("fetch"))?;
-    step(
-        "building the client-only browser client (release, csr)",
-        Command::new("trunk")
-            .args(["build", "frontend/index.html", "--release", "--dist"])
-            .arg(&client_only),
-    )?;
-    build_client()?;
     let hydrating = workspace_root().join("dist");
+    fetch_crates()?;
+    build_release_client(&client_only, Rendering::ClientOnly)?;
+    build_release_client(&hydrating, Rendering::Hydrating)?;
     step(
         "building the first-paint benchmark (release)",
         first_paint_bench().arg("--no-run"),

@@ -173,21 +173,43 @@ fn test() -> Result {
 /// `trunk build --release` of the hydrating client into `dist/`, which `lore serve` serves
 /// under `/pkg` (`trunk serve` builds the client-rendered one into `target/trunk-dev/`).
 pub(crate) fn build_client() -> Result {
-    // Trunk runs cargo --offline (Trunk.toml), so the crates must be here first.
-    step("fetching crates", cargo().arg("fetch"))?;
+    fetch_crates()?;
+    build_release_client(&workspace_root().join("dist"), Rendering::Hydrating)
+}
+
+/// Trunk runs cargo --offline (Trunk.toml), so the crates must be here before it builds.
+pub(crate) fn fetch_crates() -> Result {
+    step("fetching crates", cargo().arg("fetch"))
+}
+
+/// Which of `frontend`'s two builds: the one that hydrates server-rendered pages (`hydrate`),
+/// or the one that renders from an empty page (`csr`, its default feature).
+#[derive(Clone, Copy)]
+pub(crate) enum Rendering {
+    Hydrating,
+    ClientOnly,
+}
+
+/// `trunk build --release` of `frontend` into `dist` (crates fetched first, see
+/// [`fetch_crates`]).
+pub(crate) fn build_release_client(dist: &Path, rendering: Rendering) -> Result {
+    let (name, features): (&str, &[&str]) = match rendering {
+        Rendering::Hydrating => (
+            "building the browser client (release, hydrating)",
+            &["--no-default-features", "--features", "hydrate"],
+        ),
+        Rendering::ClientOnly => (
+            "building the client-only browser client (release, csr)",
+            &[],
+        ),
+    };
     step(
-        "building the browser client (release, hydrating)",
+        name,
         // The path first: trunk's `--offline` and `--no-default-features` take optional values.
-        Command::new("trunk").args([
-            "build",
-            "frontend/index.html",
-            "--release",
-            "--dist",
-            "dist",
-            "--no-default-features",
-            "--features",
-            "hydrate",
-        ]),
+        Command::new("trunk")
+            .args(["build", "frontend/index.html", "--release", "--dist"])
+            .arg(dist)
+            .args(features),
     )
 }
 
