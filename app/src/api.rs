@@ -8,9 +8,9 @@
 
 use crate::contract::{
     CollectionSummary, CreateNote, DeletedNote, Diff, DiffQuery, DocumentQuery, DocumentSummary,
-    DocumentView, EditableNote, ErrorCode, ErrorEnvelope, Graph, HelloResponse, NoteAction, Page,
-    Preview, ReadyResponse, RestoreRevision, RevisionSummary, Saved, SearchQuery, SearchResults,
-    TagCount, UpdateNote, WantedPage,
+    DocumentView, EditableNote, ErrorCode, ErrorEnvelope, Graph, GraphQuery, HelloResponse,
+    NoteAction, Page, Preview, ReadyResponse, RestoreRevision, RevisionSummary, Saved, SearchQuery,
+    SearchResults, TagCount, UpdateNote, WantedPage,
 };
 use std::sync::Arc;
 
@@ -33,8 +33,8 @@ pub trait LoreApi: Send + Sync {
     async fn tags(&self) -> Result<Vec<TagCount>, ClientError>;
     /// Every collection (`GET /api/collections`).
     async fn collections(&self) -> Result<Vec<CollectionSummary>, ClientError>;
-    /// The whole graph (`GET /api/graph`).
-    async fn graph(&self) -> Result<Graph, ClientError>;
+    /// The graph, or its most connected part (`GET /api/graph`).
+    async fn graph(&self, query: GraphQuery) -> Result<Graph, ClientError>;
     /// Wanted pages (`GET /api/wanted`).
     async fn wanted(&self) -> Result<Vec<WantedPage>, ClientError>;
     /// Full-text search (`GET /api/search`).
@@ -177,9 +177,9 @@ mod http {
     use crate::contract::{
         CollectionSummary, CreateDocument, CreateNote, DeleteDocument, DeletedNote, Diff,
         DiffQuery, DocumentId, DocumentQuery, DocumentSummary, DocumentView, EditDocument,
-        EditableNote, Endpoint, ErrorEnvelope, GetDiff, GetDocument, GetGraph, Graph, Hello,
-        HelloResponse, ImportFiles, ImportReport, ListCollections, ListDocuments, ListRevisions,
-        ListTags, ListTrash, ListWanted, NoteAction, Page, Preview, PreviewMarkdown,
+        EditableNote, Endpoint, ErrorEnvelope, GetDiff, GetDocument, GetGraph, Graph, GraphQuery,
+        Hello, HelloResponse, ImportFiles, ImportReport, ListCollections, ListDocuments,
+        ListRevisions, ListTags, ListTrash, ListWanted, NoteAction, Page, Preview, PreviewMarkdown,
         PreviewRequest, Ready, ReadyResponse, RestoreDocument, RestoreRevision, RestoreToRevision,
         RevisionSummary, Saved, Search, SearchQuery, SearchResults, TagCount, UpdateDocument,
         UpdateNote, WantedPage, request_url,
@@ -219,8 +219,8 @@ mod http {
             fetch::<ListCollections>(&()).await
         }
 
-        async fn graph(&self) -> Result<Graph, ClientError> {
-            fetch::<GetGraph>(&()).await
+        async fn graph(&self, query: GraphQuery) -> Result<Graph, ClientError> {
+            fetch::<GetGraph>(&query).await
         }
 
         async fn wanted(&self) -> Result<Vec<WantedPage>, ClientError> {

@@ -1,7 +1,7 @@
 //! The root component: provides the data interface and owns the router.
 
 use crate::api::Api;
-use crate::components::{SearchBox, ThemeToggle};
+use crate::components::{SearchBox, ThemeToggle, tab_title};
 use crate::pages::{
     CollectionPage, DocumentPage, EditorPage, GraphPage, HistoryPage, HomePage, ImportPage,
     NotFoundPage, SearchPage, TagPage, TrashPage, WantedListPage, WantedPage,
@@ -27,7 +27,7 @@ pub fn App(api: Api) -> impl IntoView {
     });
     view! {
         // Every page names itself with a `<Title>`; the tab reads "Note title · Lore".
-        <Title formatter=|text: String| if text.is_empty() { "Lore".to_owned() } else { format!("{text} · Lore") } />
+        <Title formatter=tab_title />
         <Router>
             <header class="site-header">
                 <A href="/" attr:class="brand">"Lore"</A>

@@ -10,8 +10,8 @@ use app::App;
 use app::api::{Api, ClientError, LoreApi};
 use app::contract::{
     CollectionRef, CollectionSummary, CreateNote, DeletedNote, Diff, DiffQuery, DocumentQuery,
-    DocumentSummary, DocumentView, EditableNote, ErrorCode, ErrorEnvelope, Graph, Heading,
-    HelloResponse, NoteAction, NoteDraft, Page, Preview, Problem, ReadyResponse, Related,
+    DocumentSummary, DocumentView, EditableNote, ErrorCode, ErrorEnvelope, Graph, GraphQuery,
+    Heading, HelloResponse, NoteAction, NoteDraft, Page, Preview, Problem, ReadyResponse, Related,
     RestoreRevision, RevisionSummary, Saved, SearchHit, SearchQuery, SearchResults, TagCount,
     UpdateNote, WantedPage,
 };
@@ -99,10 +99,11 @@ impl LoreApi for ScriptedApi {
         }])
     }
 
-    async fn graph(&self) -> Result<Graph, ClientError> {
+    async fn graph(&self, _query: GraphQuery) -> Result<Graph, ClientError> {
         Ok(Graph {
             nodes: vec![],
             edges: vec![],
+            total: 0,
         })
     }
 
@@ -355,8 +356,8 @@ impl LoreApi for GatedApi {
         scripted().collections().await
     }
 
-    async fn graph(&self) -> Result<Graph, ClientError> {
-        scripted().graph().await
+    async fn graph(&self, query: GraphQuery) -> Result<Graph, ClientError> {
+        scripted().graph(query).await
     }
 
     async fn wanted(&self) -> Result<Vec<WantedPage>, ClientError> {

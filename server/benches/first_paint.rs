@@ -91,6 +91,7 @@ async fn listen(app: Router) -> String {
     tokio::spawn(startup::serve(
         listener,
         app,
+        startup::Connections::default(),
         std::future::pending(),
         Duration::from_secs(1),
     ));

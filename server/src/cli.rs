@@ -1,6 +1,7 @@
 //! What each `lore` subcommand does, given parsed [`config`](crate::config).
 
 use crate::config::{Cli, Command, ExportArgs, ImportArgs, ServeArgs};
+use crate::cpu::CpuPool;
 use crate::documents::import::{ImportError, import};
 use crate::documents::{demo, export, sources};
 use crate::startup::{serve, shutdown_signal};
@@ -19,10 +20,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn run_import(database_url: &str, args: ImportArgs) -> anyhow::Result<()> {
     let store = store::connect(database_url).await?;
-    let files = sources::from_disk(&args.paths).context("cannot read the files to import")?;
-    if files.is_empty() {
+    let found = sources::from_disk(&args.paths)?;
+    for skipped in &found.skipped {
+        eprintln!("skipped {skipped}");
+    }
+    let files = found.files;
+    let mut problems = found.problems;
+    if files.is_empty() && problems.is_empty() {
         anyhow::bail!("no Markdown files (.md, .markdown) found in the paths given");
     }
+    if !problems.is_empty() && !args.skip_invalid {
+        return Err(refused(&problems));
+    }
+    let cpu = CpuPool::per_core();
     let progress = ProgressBar::new(0).with_style(
         ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} steps ({per_sec})")
             .expect("a valid template")
@@ -30,10 +40,18 @@ async fn run_import(database_url: &str, args: ImportArgs) -> anyhow::Result<()> 
     );
     progress.set_message(format!("importing {} files", files.len()));
     let started = std::time::Instant::now();
-    let result = import(store.as_ref(), files, args.skip_invalid, progress.clone()).await;
+    let result = import(
+        store.as_ref(),
+        &cpu,
+        files,
+        args.skip_invalid,
+        progress.clone(),
+    )
+    .await;
     progress.finish_and_clear();
     match result {
-        Ok(report) => {
+        Ok(mut report) => {
+            report.skipped.splice(0..0, problems);
             for problem in &report.skipped {
                 eprintln!("skipped {problem}");
             }
@@ -58,24 +76,30 @@ async fn run_import(database_url: &str, args: ImportArgs) -> anyhow::Result<()> 
             }
             Ok(())
         }
-        Err(ImportError::Invalid(problems)) => {
-            for problem in &problems {
-                eprintln!("{problem}");
-            }
-            anyhow::bail!(
-                "{} problem(s); nothing was imported (fix them, or pass --skip-invalid to import the rest)",
-                problems.len()
-            )
+        Err(ImportError::Invalid(found)) => {
+            problems.extend(found);
+            Err(refused(&problems))
         }
-        Err(ImportError::Store(error)) => Err(error.into()),
+        Err(other) => Err(other.into()),
     }
+}
+
+/// Prints every problem and says that nothing was imported.
+fn refused(problems: &[app::contract::Problem]) -> anyhow::Error {
+    for problem in problems {
+        eprintln!("{problem}");
+    }
+    anyhow::anyhow!(
+        "{} problem(s); nothing was imported (fix them, or pass --skip-invalid to import the rest)",
+        problems.len()
+    )
 }
 
 async fn run_export(database_url: &str, args: ExportArgs) -> anyhow::Result<()> {
     let store = store::connect(database_url).await?;
     let sources = store.sources().await?;
     let written = export::write_folder(&args.dir, &sources)
-        .with_context(|| format!("cannot write to {}", args.dir.display()))?;
+        .with_context(|| format!("cannot export to {}", args.dir.display()))?;
     println!("exported {written} documents to {}", args.dir.display());
     Ok(())
 }
@@ -87,21 +111,23 @@ async fn run_serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
         .transpose()
         .map_err(|e| anyhow::anyhow!("--dist (LORE_DIST): {e}"))?;
     let store = store::connect(database_url).await?;
+    let cpu_jobs = args.cpu_jobs();
+    let cpu = CpuPool::new(cpu_jobs);
     if !args.no_demo
-        && demo::load_if_empty(store.as_ref())
+        && demo::load_if_empty(store.as_ref(), &cpu)
             .await
             .context("cannot load the demo notes")?
     {
         tracing::info!("loaded the demo notes into the new database (--no-demo to start empty)");
     }
-    let rendered = crate::documents::import::rerender_stale(store.as_ref()).await?;
+    let rendered = crate::documents::import::rerender_stale(store.as_ref(), &cpu).await?;
     if rendered > 0 {
         tracing::info!(
             documents = rendered,
             "rendered documents again for this version of Lore"
         );
     }
-    let state = AppState::new(store, args.cache_revalidate);
+    let state = AppState::new(store, args.cache_revalidate).with_limits(args.limits(), cpu_jobs);
     let app = routes::router(state, client.clone());
 
     let listener = tokio::net::TcpListener::bind(args.addr)
@@ -118,9 +144,15 @@ async fn run_serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
     }
     // Printed, not only logged: this is the line a person starting Lore looks for.
     println!("Lore is listening on http://{address}");
-    serve(listener, app, shutdown_signal(), args.shutdown_timeout)
-        .await
-        .context("the server stopped with an error")
+    serve(
+        listener,
+        app,
+        args.connections(),
+        shutdown_signal(),
+        args.shutdown_timeout,
+    )
+    .await
+    .context("the server stopped with an error")
 }
 
 /// The process's peak resident memory, where the platform reports it (Linux: `VmHWM`).

@@ -90,6 +90,87 @@ pub struct ServeArgs {
     /// stops anyway (e.g. `10s`, `500ms`).
     #[arg(long, env = "LORE_SHUTDOWN_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     pub shutdown_timeout: Duration,
+
+    /// How long a client has to send a request's headers, counted from when its connection
+    /// opens or its last answer was sent; idle connections are closed after it too.
+    #[arg(long, env = "LORE_HEADER_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub header_timeout: Duration,
+
+    /// How many connections are served at once; more wait until one closes.
+    #[arg(long, env = "LORE_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// How many CPU-heavy jobs (rendering, diffs, unpacking archives) run at once; others wait
+    /// their turn. Defaults to the number of cores.
+    #[arg(long, env = "LORE_CPU_JOBS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub cpu_jobs: Option<u32>,
+
+    /// The most Markdown files one upload to the import page or `POST /api/import` may hold,
+    /// counting those inside archives.
+    #[arg(long, env = "LORE_IMPORT_MAX_FILES", default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub import_max_files: u32,
+
+    /// The most one upload may unpack to, e.g. `128MiB`, `1GiB` (archives compress: the upload
+    /// itself is at most 64 MiB).
+    #[arg(long, env = "LORE_IMPORT_MAX_BYTES", default_value = "128MiB", value_parser = parse_bytes)]
+    pub import_max_bytes: u64,
+}
+
+/// `512`, `64KiB`, `128MiB`, `1GiB` (also `KB`, `MB`, `GB` as powers of 1,000).
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size: write a number, e.g. 128MiB"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1_000,
+        "kib" => 1 << 10,
+        "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{text}`: use KiB, MiB or GiB"
+            ));
+        }
+    };
+    number
+        .checked_mul(factor)
+        .ok_or_else(|| format!("`{text}` is too large"))
+}
+
+impl ServeArgs {
+    /// The limits these settings give a request.
+    pub fn limits(&self) -> crate::Limits {
+        crate::Limits {
+            unpack: crate::documents::sources::UnpackLimits {
+                max_files: self.import_max_files as usize,
+                max_bytes: self.import_max_bytes,
+            },
+        }
+    }
+
+    /// The limits these settings give connections.
+    pub fn connections(&self) -> crate::startup::Connections {
+        crate::startup::Connections {
+            header_timeout: self.header_timeout,
+            max: self.max_connections as usize,
+        }
+    }
+
+    /// How many CPU jobs run at once.
+    pub fn cpu_jobs(&self) -> usize {
+        self.cpu_jobs.map_or_else(
+            || std::thread::available_parallelism().map_or(2, usize::from),
+            |jobs| jobs as usize,
+        )
+    }
 }
 
 /// The folder the client is served from when `--dist` is not given.
@@ -154,5 +235,24 @@ mod tests {
         let args = serve(&["--shutdown-timeout", "1500ms", "--cache-revalidate", "0s"]).unwrap();
         assert_eq!(args.shutdown_timeout, Duration::from_millis(1500));
         assert_eq!(args.cache_revalidate, Duration::ZERO);
+    }
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(parse_bytes("512"), Ok(512));
+        assert_eq!(parse_bytes("128MiB"), Ok(128 << 20));
+        assert_eq!(parse_bytes("2 GB"), Ok(2_000_000_000));
+        assert!(parse_bytes("lots").is_err());
+        assert!(parse_bytes("5 parsecs").unwrap_err().contains("parsecs"));
+        let args = serve(&["--import-max-bytes", "1GiB", "--import-max-files", "10"]).unwrap();
+        assert_eq!(args.limits().unpack.max_bytes, 1 << 30);
+        assert_eq!(args.limits().unpack.max_files, 10);
+    }
+
+    #[test]
+    fn the_defaults_match_the_libraries_defaults() {
+        let args = serve(&[]).unwrap();
+        assert_eq!(args.limits().unpack, crate::Limits::default().unpack);
+        assert_eq!(args.connections(), crate::startup::Connections::default());
     }
 }

@@ -5,6 +5,7 @@
 //! with a generic message, and its cause is logged here, once, never sent to the client. The
 //! body is always the contract's [`ErrorEnvelope`], which the browser client decodes.
 
+use crate::cpu::CpuError;
 use crate::documents::edit::EditError;
 use crate::store::StoreError;
 use app::contract::{EditableNote, ErrorCode, ErrorEnvelope, Problem};
@@ -34,6 +35,9 @@ pub enum ApiError {
     /// The database tier does not answer.
     #[error("The database is not reachable; try again shortly.")]
     DatabaseUnavailable(#[source] StoreError),
+    /// Too much work is queued on this replica already; the client should retry later.
+    #[error("The server is busy; try again shortly.")]
+    Busy,
     /// No document has this id.
     #[error("No document has the id `{0}`.")]
     DocumentNotFound(String),
@@ -79,7 +83,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => {
                 (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed)
             }
-            ApiError::DatabaseUnavailable(_) => {
+            ApiError::DatabaseUnavailable(_) | ApiError::Busy => {
                 (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable)
             }
             ApiError::DocumentNotFound(_) | ApiError::NotFound(_) => {
@@ -175,7 +179,17 @@ impl From<EditError> for ApiError {
                 current: None,
                 problems: Vec::new(),
             },
+            EditError::Cpu(error) => error.into(),
             EditError::Store(error) => ApiError::Store(error),
+        }
+    }
+}
+
+impl From<CpuError> for ApiError {
+    fn from(error: CpuError) -> Self {
+        match error {
+            CpuError::Busy => ApiError::Busy,
+            CpuError::Failed(detail) => ApiError::Internal(detail),
         }
     }
 }

@@ -8,6 +8,8 @@
 //! - [`store_api`]: the UI's data interface answered from the store, for pages the server
 //!   renders itself.
 //! - [`cache`]: read responses cached per replica, revalidated against the database.
+//! - [`cpu`]: CPU-bound work kept off the async runtime, a bounded number at a time.
+//! - [`security`]: the headers every response carries (Content-Security-Policy on pages).
 //! - [`pages`]: `app`'s pages rendered on the server (leptos_axum) and hydrated in the browser.
 //! - [`client_files`]: the trunk-built browser client's assets, from the same origin.
 //! - [`startup`]: binding, serving, and shutting down gracefully.
@@ -21,10 +23,12 @@ pub mod cache;
 pub mod cli;
 pub mod client_files;
 pub mod config;
+pub mod cpu;
 pub mod documents;
 pub mod error;
 pub mod pages;
 pub mod routes;
+pub mod security;
 pub mod startup;
 pub mod store;
 pub mod store_api;
@@ -40,14 +44,46 @@ pub struct AppState {
     pub store: Arc<dyn store::Store>,
     /// Serialized read responses, revalidated against the database's revision.
     pub cache: Arc<cache::ResponseCache>,
+    /// Where CPU-bound work runs.
+    pub cpu: cpu::CpuPool,
+    /// Bounds on what one request may make the server do.
+    pub limits: Limits,
+}
+
+/// Bounds on what one request may make the server do: settings of `lore serve`.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// What an uploaded import may unpack to.
+    pub unpack: documents::sources::UnpackLimits,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            unpack: documents::sources::UnpackLimits {
+                max_files: 20_000,
+                max_bytes: 128 * 1024 * 1024,
+            },
+        }
+    }
 }
 
 impl AppState {
-    /// State over `store`, caching reads for up to `revalidate` between revision checks.
+    /// State over `store`, caching reads for up to `revalidate` between revision checks, with
+    /// the default limits and one CPU job per core.
     pub fn new(store: Arc<dyn store::Store>, revalidate: std::time::Duration) -> Self {
         Self {
             store,
             cache: Arc::new(cache::ResponseCache::new(revalidate)),
+            cpu: cpu::CpuPool::per_core(),
+            limits: Limits::default(),
         }
+    }
+
+    /// The same state with other limits, and `cpu_jobs` CPU jobs at a time.
+    pub fn with_limits(mut self, limits: Limits, cpu_jobs: usize) -> Self {
+        self.limits = limits;
+        self.cpu = cpu::CpuPool::new(cpu_jobs);
+        self
     }
 }

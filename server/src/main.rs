@@ -5,10 +5,23 @@ use clap::Parser;
 use server::config::Cli;
 use std::process::ExitCode;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     server::telemetry::init();
-    match server::cli::run(Cli::parse()).await {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(server::cli::run(Cli::parse()));
+    // A CPU job still running (one request's render or diff, each bounded) must not keep a
+    // stopped server's process alive: dropping the runtime would wait for it without end.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             // `{:#}` prints the whole cause chain on one line ("cannot listen on ...: Address in

@@ -16,6 +16,7 @@
 use crate::AppState;
 use crate::cache::CachedResponse;
 use crate::client_files::{self, ASSETS_PATH, ClientBundle};
+use crate::security::PagePolicy;
 use crate::store_api::StoreApi;
 use app::api::Api;
 use app::response::{ResponseStatus, SiteOrigin};
@@ -26,7 +27,6 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use futures_util::StreamExt;
 use leptos::config::LeptosOptions;
 use leptos::prelude::*;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, ResponseOptions, generate_route_list};
@@ -51,13 +51,17 @@ pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
         let options = options.clone();
         move || shell(options.clone(), api.clone(), stylesheet.clone(), scripts)
     };
+    let context = PageContext {
+        state,
+        policy: page_policy(&options, client.as_ref()),
+    };
     let mut pages = Router::new()
         .leptos_routes_with_context(&options, routes, per_request, page.clone())
         .fallback(leptos_axum::render_app_async_with_context(
             per_request,
             page,
         ))
-        .layer(middleware::from_fn_with_state(state, cached_page));
+        .layer(middleware::from_fn_with_state(context, rendered_page));
     if let Some(client) = client {
         pages = pages.nest_service(ASSETS_PATH, client_files::assets(&client.dir));
     }
@@ -106,12 +110,26 @@ fn site_origin(headers: &HeaderMap) -> Option<String> {
     Some(format!("{scheme}://{host}"))
 }
 
+/// What the page middleware needs besides the state: how to make a page's security policy.
+#[derive(Clone)]
+struct PageContext {
+    state: AppState,
+    policy: PagePolicy,
+}
+
 /// Answers a page from the cache when this replica rendered it since the last change, else
-/// renders it and keeps a copy of what was sent (see [`CachedResponse::keepable`] for which
-/// answers are kept).
-async fn cached_page(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// renders it, gives it its Content-Security-Policy (which needs the whole page: the header
+/// names the hashes of the scripts in it) and keeps a copy (see [`CachedResponse::keepable`]
+/// for which answers are kept).
+async fn rendered_page(
+    State(context): State<PageContext>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let PageContext { state, policy } = context;
     if request.method() != Method::GET {
-        return next.run(request).await;
+        let response = next.run(request).await;
+        return with_policy(response, &policy).await.0;
     }
     let key = page_key(&request);
     // A database that cannot say its revision gets the page rendered, not kept: the page then
@@ -121,55 +139,71 @@ async fn cached_page(State(state): State<AppState>, request: Request, next: Next
         Ok(Err(generation)) => Some(generation),
         Err(_) => None,
     };
-    let response = next.run(request).await;
-    let Some(generation) = generation else {
-        return response;
-    };
-    // The copy is taken as the body goes out, so the response is not held back for it.
-    let (parts, body) = response.into_parts();
-    let (status, headers, cache) = (parts.status, parts.headers.clone(), state.cache.clone());
-    let body = copy_when_complete(body, move |bytes| {
-        if let Some(entry) = CachedResponse::keepable(status, headers, bytes) {
-            cache.keep(&key, generation, entry);
+    let (response, page) = with_policy(next.run(request).await, &policy).await;
+    if let (Some(generation), Some(page)) = (generation, page)
+        && let Some(entry) =
+            CachedResponse::keepable(response.status(), response.headers().clone(), page)
+    {
+        state.cache.keep(&key, generation, entry);
+    }
+    response
+}
+
+/// `response` with its whole body read and its policy set, and the body, unless reading it
+/// failed (then the error is passed on and nothing is kept). leptos renders a page whole
+/// before its first byte is sent (`SsrMode::Async`), so holding it back costs nothing.
+async fn with_policy(response: Response, policy: &PagePolicy) -> (Response, Option<Bytes>) {
+    let (mut parts, body) = response.into_parts();
+    match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(page) => {
+            policy.apply(&mut parts.headers, &page);
+            (
+                Response::from_parts(parts, Body::from(page.clone())),
+                Some(page),
+            )
         }
-    });
-    Response::from_parts(parts, body)
+        Err(error) => {
+            tracing::error!(%error, "a page failed while rendering");
+            (StatusCode::INTERNAL_SERVER_ERROR.into_response(), None)
+        }
+    }
 }
 
-/// `body`, passed on chunk by chunk; once it has ended without error, `complete` gets all of it.
-fn copy_when_complete(body: Body, complete: impl FnOnce(Bytes) + Send + 'static) -> Body {
-    let chunks = body.into_data_stream();
-    Body::from_stream(
-        futures_util::stream::unfold(
-            (chunks, Vec::new(), Some(complete)),
-            |(mut chunks, mut copy, complete)| async move {
-                match chunks.next().await {
-                    Some(Ok(chunk)) => {
-                        copy.extend_from_slice(&chunk);
-                        Some((Ok(chunk), (chunks, copy, complete)))
-                    }
-                    // Passed on, and nothing kept of a body that failed.
-                    Some(Err(error)) => Some((Err(error), (chunks, Vec::new(), None))),
-                    None => {
-                        if let Some(complete) = complete {
-                            complete(Bytes::from(copy));
-                        }
-                        None
-                    }
-                }
-            },
-        )
-        // Ended for good: a body may be polled again after its end (compression does).
-        .fuse(),
-    )
-}
-
-/// What a rendered page depends on besides the knowledge base: its address, and the origin it
-/// names in its canonical and Open Graph links (see [`per_request`]).
+/// What a rendered page depends on besides the knowledge base: the origin it names in its
+/// canonical and Open Graph links (see [`per_request`]), its path, and of its query only what
+/// the page reads: `q` on `/search`. Every other query string renders the same page, so it
+/// shares the entry instead of forcing a render per made-up address (`/graph?x=1`, `?x=2`...).
 fn page_key(request: &Request) -> String {
+    let uri = request.uri();
+    let read = if uri.path() == "/search" {
+        let q = uri.query().and_then(|query| {
+            serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+                .ok()?
+                .into_iter()
+                .find(|(name, _)| name == "q")
+                .map(|(_, value)| value)
+        });
+        serde_urlencoded::to_string([("q", q.unwrap_or_default())]).unwrap_or_default()
+    } else {
+        String::new()
+    };
     format!(
-        "page {} {}",
+        "page {} {}?{read}",
         site_origin(request.headers()).unwrap_or_default(),
-        request.uri()
+        uri.path()
     )
+}
+
+/// The policy for pages served with `client` (its hydration script rendered once, alone, the
+/// way the shell renders it, to hash exactly what the pages will carry).
+fn page_policy(options: &LeptosOptions, client: Option<&ClientBundle>) -> PagePolicy {
+    if client.is_none() {
+        return PagePolicy::new(None);
+    }
+    let options = options.clone();
+    let rendered = Owner::new().with(|| {
+        use leptos::tachys::view::RenderHtml;
+        view! { <HydrationScripts options defer=true /> }.to_html()
+    });
+    PagePolicy::new(Some(&rendered))
 }

@@ -6,12 +6,12 @@
 //! - everything else: pages, rendered on the server from `app`'s components
 //!   ([`pages`](crate::pages)), and the built client's assets under `/pkg`.
 //!
-//! Cross-cutting layers (request ids, tracing, compression) wrap both.
+//! Cross-cutting layers (request ids, tracing, security headers, compression) wrap both.
 
 use crate::api::{documents, editing, meta, search, transfer};
 use crate::client_files::ClientBundle;
 use crate::error::{method_not_allowed, no_such_endpoint};
-use crate::{AppState, pages};
+use crate::{AppState, pages, security};
 use app::contract::{
     CreateDocument, DeleteDocument, EditDocument, Endpoint, ExportArchive, GetDiff, GetDocument,
     GetDocumentRaw, GetGraph, GetRevision, Health, Hello, ImportFiles, ListCollections,
@@ -121,6 +121,7 @@ pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
             .layer(TraceLayer::new_for_http().make_span_with(request_span))
             .layer(PropagateRequestIdLayer::x_request_id())
+            .layer(axum::middleware::from_fn(security::headers))
             .layer(CompressionLayer::new()),
     )
 }

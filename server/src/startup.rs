@@ -1,46 +1,109 @@
 //! Serving, and stopping without dropping anyone's request.
 //!
+//! Connections are served by hyper directly (hyper-util's server builder), not by axum's
+//! `serve`, because a server on the open network needs limits that `serve` has no settings for
+//! (see [`Connections`]): without them, 1,100 connections that sent half a header, or nothing,
+//! were kept forever, took every file descriptor, and the server stopped answering anyone.
+//!
 //! On the shutdown trigger the server stops accepting connections and lets in-flight requests
 //! finish, up to a grace period; after that it returns anyway, so a stuck client cannot hold a
 //! deploy hostage. The trigger is passed in by the caller: `main` uses [`shutdown_signal`],
 //! tests use a channel.
 
 use axum::Router;
-use std::future::{Future, IntoFuture};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::Semaphore;
 
-/// Serves `app` on `listener` until `shutdown` completes, then drains for at most `grace`.
+/// Limits on connections: settings of `lore serve`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Connections {
+    /// How long a client has to send a request's headers, from when the connection opens or
+    /// its previous response was sent: it closes connections that send nothing, or a header a
+    /// byte at a time, and idle keep-alive connections.
+    pub header_timeout: Duration,
+    /// How many connections are served at once. Past it, new ones wait in the kernel's queue
+    /// until one closes, so the process never runs out of file descriptors (the usual limit is
+    /// 1,024 per process, and the database and files need some).
+    pub max: usize,
+}
+
+impl Default for Connections {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(10),
+            max: 512,
+        }
+    }
+}
+
+/// Serves `app` on `listener` within `limits` until `shutdown` completes, then drains for at
+/// most `grace`.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
+    limits: Connections,
     shutdown: impl Future<Output = ()> + Send + 'static,
     grace: Duration,
 ) -> std::io::Result<()> {
-    let (draining_tx, mut draining_rx) = watch::channel(false);
-    let trigger = async move {
-        shutdown.await;
-        tracing::info!(grace = ?grace, "shutting down: finishing in-flight requests");
-        let _ = draining_tx.send(true);
-    };
-    let server = axum::serve(listener, app)
-        .with_graceful_shutdown(trigger)
-        .into_future();
-    let deadline = async move {
-        // Err means the trigger was dropped unsent, which only happens once the server is done.
-        if draining_rx.wait_for(|draining| *draining).await.is_err() {
-            std::future::pending::<()>().await;
-        }
-        tokio::time::sleep(grace).await;
-    };
+    // HTTP/1.1 only on plain TCP: telling it from cleartext HTTP/2 means waiting for the
+    // client's first bytes with no deadline at all, and a connection that sends nothing would
+    // be kept forever. (HTTP/2 comes with TLS, where the handshake says which it is.)
+    let mut builder = auto::Builder::new(TokioExecutor::new()).http1_only();
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    let graceful = GracefulShutdown::new();
+    let slots = Arc::new(Semaphore::new(limits.max.max(1)));
+    tokio::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    // Out of descriptors, or a connection reset before it was accepted: wait
+                    // a moment rather than spin on the same error.
+                    tracing::warn!(%error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(app.clone());
+        let connection = builder
+            .serve_connection(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                // A client that went away or timed out: theirs to know, not an error of ours.
+                tracing::debug!(error = %error, "connection ended");
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    tracing::info!(grace = ?grace, "shutting down: finishing in-flight requests");
     tokio::select! {
-        result = server => result,
-        () = deadline => {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(grace) => {
             tracing::warn!(grace = ?grace, "in-flight requests did not finish in time; stopping anyway");
-            Ok(())
         }
     }
+    Ok(())
 }
 
 /// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM (what `kill` and service managers send).

@@ -13,9 +13,9 @@ use crate::error::ApiError;
 use app::api::{Api, ClientError, LoreApi};
 use app::contract::{
     CollectionSummary, CreateNote, DeletedNote, Diff, DiffQuery, DocumentId, DocumentQuery,
-    DocumentSummary, DocumentView, EditableNote, ErrorCode, ErrorEnvelope, Graph, HelloResponse,
-    NoteAction, Page, Preview, PreviewRequest, ReadyResponse, RestoreRevision, RevisionSummary,
-    Saved, SearchQuery, SearchResults, TagCount, UpdateNote, WantedPage,
+    DocumentSummary, DocumentView, EditableNote, ErrorCode, ErrorEnvelope, Graph, GraphQuery,
+    HelloResponse, NoteAction, Page, Preview, PreviewRequest, ReadyResponse, RestoreRevision,
+    RevisionSummary, Saved, SearchQuery, SearchResults, TagCount, UpdateNote, WantedPage,
 };
 use axum::Json;
 use axum::extract::State;
@@ -97,8 +97,8 @@ impl LoreApi for StoreApi {
         answer(documents::list_collections(self.state()).await)
     }
 
-    async fn graph(&self) -> Result<Graph, ClientError> {
-        answer(documents::get_graph(self.state()).await)
+    async fn graph(&self, query: GraphQuery) -> Result<Graph, ClientError> {
+        answer(documents::get_graph(self.state(), Query(query)).await)
     }
 
     async fn wanted(&self) -> Result<Vec<WantedPage>, ClientError> {

@@ -135,7 +135,7 @@ async fn serving_the_release_build() -> TestApp {
         ..Options::default()
     })
     .await;
-    server::documents::demo::load_if_empty(app.store.as_ref())
+    server::documents::demo::load_if_empty(app.store.as_ref(), &server::cpu::CpuPool::new(1))
         .await
         .expect("the demo notes load");
     app
@@ -521,4 +521,111 @@ async fn a_server_rendered_note_hydrates_without_asking_for_its_data_again() {
         .unwrap();
     assert_eq!(same, serde_json::json!(true), "the link loaded a new page");
     close_with_a_clean_console(browser, &[]).await;
+}
+
+/// What a page says when a smuggled script ran, and whether a smuggled element exists: both
+/// `null`/`0` when nothing a stranger wrote took effect.
+const SMUGGLED: &str =
+    "return [window.owned ?? null, document.querySelectorAll('img[src=\"x\"]').length];";
+
+/// Asserts that no script dialog is open and nothing smuggled ran or was inserted.
+async fn assert_nothing_smuggled_ran(browser: &Client, what: &str) {
+    if let Ok(text) = browser.get_alert_text().await {
+        panic!("{what}: a script dialog opened: {text}");
+    }
+    let found = browser.execute(SMUGGLED, vec![]).await.unwrap();
+    assert_eq!(found, json!([null, 0]), "{what}");
+}
+
+#[tokio::test]
+#[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
+async fn markup_in_titles_tags_collections_and_queries_runs_nothing_and_pages_still_hydrate() {
+    let app = serving_the_release_build().await;
+    let payload = "</title><script>alert(document.domain);window.owned=1</script><img src=x onerror=\"window.owned=2\">";
+    let quoted = payload.replace('"', "\\\"");
+    app.import_ok(&[(
+        "hostile.md",
+        format!(
+            "---\nid: hostile\ntitle: \"Hello {quoted}\"\ndescription: \"{quoted}\"\ntags: [\"{quoted}\"]\ncollection: \"{quoted}\"\n---\n# Hostile\n"
+        )
+        .as_bytes(),
+    )])
+    .await;
+    let encoded: String = url::form_urlencoded::byte_serialize(payload.as_bytes()).collect();
+    let driver = Chromedriver::start().await;
+    let browser = driver.browser().await;
+    for path in [
+        "/notes/hostile".to_owned(),
+        "/notes/hostile/edit".to_owned(),
+        "/".to_owned(),
+        format!("/search?q={encoded}"),
+        format!("/tags/{encoded}"),
+        format!("/wanted/{encoded}"),
+    ] {
+        // Interactive means the page's own scripts ran under its policy: the hydration script
+        // and the data it reads are allowed by their hashes.
+        open(&browser, &app.url(&path)).await;
+        assert_nothing_smuggled_ran(&browser, &path).await;
+    }
+    let title = browser.title().await.unwrap();
+    assert!(title.contains("</title><script>"), "shown as text: {title}");
+    close_with_a_clean_console(browser, &[]).await;
+}
+
+/// A proxy in front of `app` that writes `<script>` into every page's `<title>`, as the
+/// unescaped title once did, and passes everything else (and every header) on as it is.
+async fn injecting_proxy(app: &TestApp) -> String {
+    use axum::body::Body;
+    use axum::extract::Request;
+    use axum::response::Response;
+    let upstream = app.address.clone();
+    let client = reqwest::Client::new();
+    let proxy = axum::Router::new().fallback(move |request: Request| {
+        let (client, upstream) = (client.clone(), upstream.clone());
+        async move {
+            let url = format!("{upstream}{}", request.uri());
+            let answer = client.get(url).send().await.unwrap();
+            let mut response = Response::builder().status(answer.status().as_u16());
+            for (name, value) in answer.headers() {
+                if name != "content-length" {
+                    response = response.header(name.as_str(), value.as_bytes());
+                }
+            }
+            let is_page = answer.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html");
+            let body = answer.bytes().await.unwrap();
+            let body = if is_page {
+                String::from_utf8(body.to_vec())
+                    .unwrap()
+                    .replacen(
+                        "<title>",
+                        "<title></title><script>alert(document.domain);window.owned=1</script><title>",
+                        1,
+                    )
+                    .into_bytes()
+            } else {
+                body.to_vec()
+            };
+            response.body(Body::from(body)).unwrap()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, proxy).await });
+    address
+}
+
+#[tokio::test]
+#[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
+async fn had_a_script_got_into_a_page_its_policy_would_have_stopped_it() {
+    let app = serving_the_release_build().await;
+    let proxy = injecting_proxy(&app).await;
+    let driver = Chromedriver::start().await;
+    let browser = driver.browser().await;
+    // The page still hydrates: only the smuggled script is refused.
+    open(&browser, &format!("{proxy}/notes/load-balancer")).await;
+    assert_nothing_smuggled_ran(&browser, "the injected page").await;
+    close_with_a_clean_console(browser, &["Content Security Policy"]).await;
 }

@@ -12,6 +12,9 @@
 //!    `lore serve` ships and of the client-only build `trunk serve` makes, both built here.
 //! 5. First paint: a note page's first and largest contentful paint in headless Chromium,
 //!    server-rendered against client-only (`server/benches/first_paint.rs`).
+//! 6. Hostile requests: peak memory through archive bombs, and `/api/health` latency while
+//!    diffs, nesting bombs, cache-missing renders and tarballs of zeros run
+//!    (`server/benches/hostile.rs`).
 
 use crate::tools::debian_packages;
 use crate::{
@@ -53,6 +56,10 @@ pub fn run() -> Result {
         "building the first-paint benchmark (release)",
         first_paint_bench().arg("--no-run"),
     )?;
+    step(
+        "building the hostile-requests benchmark (release)",
+        hostile_bench().arg("--no-run"),
+    )?;
 
     println!("\nxtask: importing {NOTES} generated notes");
     let import = Command::new(&lore)
@@ -92,6 +99,7 @@ pub fn run() -> Result {
     let (reads, (median, p95, searches)) = result?;
 
     let first_paint = measure_first_paint(&database, &hydrating, &client_only)?;
+    let hostile = measure_hostile()?;
     // After both were served, so both have their brotli copies.
     let bundles = format!(
         "hydrating {}; client-only {}",
@@ -120,6 +128,9 @@ pub fn run() -> Result {
     );
     println!("  bundles: {bundles}");
     println!("  paint:   {first_paint}");
+    for line in hostile {
+        println!("  hostile: {line}");
+    }
     Ok(())
 }
 
@@ -131,13 +142,15 @@ struct Reads {
     document: f64,
     /// `GET /notes/{NOTE}`: the same note as the server-rendered page.
     page: f64,
-    /// The same page when every request misses the cache (a query string no one asked for
+    /// The same page when every request misses the cache (a host name no one asked for
     /// before), so each is rendered: what the first reader after a change waits for.
     page_rendered: f64,
 }
 
-/// A wrk script that makes every request's address new, so none is answered from a cache.
-/// Each wrk thread has its own Lua state, hence the thread number in the address.
+/// A wrk script that asks for the page under a new host name every time, so none is
+/// answered from the cache (a page's cache key holds the host its links are written for, but
+/// not query strings the page does not read). Each wrk thread has its own Lua state, hence the
+/// thread number in the name.
 const EVERY_REQUEST_NEW: &str = r#"
 local threads = 0
 function setup(thread)
@@ -147,7 +160,7 @@ end
 local sent = 0
 function request()
   sent = sent + 1
-  return wrk.format(nil, wrk.path .. "?fresh=" .. thread .. "-" .. sent)
+  return wrk.format(nil, wrk.path, { ["Host"] = "fresh-" .. thread .. "-" .. sent })
 end
 "#;
 
@@ -202,6 +215,38 @@ fn measure_first_paint(database: &str, hydrating: &Path, client_only: &Path) -> 
         .find(|line| line.starts_with("first paint"))
         .map(str::to_owned)
         .ok_or_else(|| format!("the first-paint benchmark printed no result:\n{text}"))
+}
+
+/// `server/benches/hostile.rs`: peak memory under archive bombs, and health latency while
+/// hostile requests run; returns the lines it prints.
+fn measure_hostile() -> Result<Vec<String>> {
+    println!("\nxtask: the server under hostile requests");
+    let out = hostile_bench()
+        .current_dir(workspace_root())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run cargo bench: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(format!("the hostile-requests benchmark failed:\n{text}"));
+    }
+    let lines: Vec<String> = text
+        .lines()
+        .filter(|line| line.starts_with("archive bomb") || line.starts_with("health under load"))
+        .map(str::to_owned)
+        .collect();
+    if lines.len() != 2 {
+        return Err(format!(
+            "the hostile-requests benchmark printed no result:\n{text}"
+        ));
+    }
+    Ok(lines)
+}
+
+fn hostile_bench() -> Command {
+    let mut command = cargo();
+    command.args(["bench", "--package", "server", "--bench", "hostile"]);
+    command
 }
 
 fn first_paint_bench() -> Command {

@@ -12,6 +12,6 @@ pub use error_notice::ErrorNotice;
 pub use links::{DocumentList, NoteLink, RelatedList, TagList};
 pub use loaded::{loaded, request};
 pub use loading::Loading;
-pub use page_meta::PageMeta;
+pub use page_meta::{PageMeta, tab_title};
 pub use search_box::SearchBox;
 pub use theme::ThemeToggle;

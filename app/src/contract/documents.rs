@@ -168,10 +168,22 @@ pub struct WantedPage {
 /// The whole base as a graph.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Graph {
-    /// Every document (and every wanted page, with `exists: false`).
+    /// Every document (and every wanted page, with `exists: false`), or the most connected of
+    /// them when a limit was asked for.
     pub nodes: Vec<GraphNode>,
-    /// Every relationship and link.
+    /// Every relationship and link between those nodes.
     pub edges: Vec<GraphEdge>,
+    /// How many nodes the whole graph has.
+    #[serde(default)]
+    pub total: u64,
+}
+
+/// Query of `GET /api/graph`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct GraphQuery {
+    /// At most this many nodes: the most connected ones (every node when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
 }
 
 /// A node of the [`Graph`].

@@ -186,6 +186,9 @@ pub struct Diff {
     pub to: u64,
     /// The changed regions; empty when the two are the same.
     pub hunks: Vec<Vec<DiffLine>>,
+    /// Whether the diff was too long to show whole, and only its beginning is here.
+    #[serde(default)]
+    pub truncated: bool,
 }
 
 /// One line of a [`Diff`].

@@ -5,9 +5,9 @@
 
 use super::{
     CollectionSummary, CreateNote, DeletedNote, Diff, DiffQuery, DocumentId, DocumentQuery,
-    DocumentSummary, DocumentView, EditableNote, Graph, ImportReport, NoteAction, Page, Preview,
-    PreviewRequest, RestoreRevision, Revision, RevisionId, RevisionSummary, Saved, SearchQuery,
-    SearchResults, TagCount, UpdateNote, WantedPage,
+    DocumentSummary, DocumentView, EditableNote, Graph, GraphQuery, ImportReport, NoteAction, Page,
+    Preview, PreviewRequest, RestoreRevision, Revision, RevisionId, RevisionSummary, Saved,
+    SearchQuery, SearchResults, TagCount, UpdateNote, WantedPage,
 };
 use super::{Endpoint, EndpointInfo, Method};
 use serde::{Deserialize, Serialize};
@@ -60,8 +60,9 @@ endpoints! {
     ListTags: Get "/api/tags", () => Vec<TagCount>;
     /// `GET /api/collections`: every collection with its number of documents.
     ListCollections: Get "/api/collections", () => Vec<CollectionSummary>;
-    /// `GET /api/graph`: every document and typed edge, for the graph view.
-    GetGraph: Get "/api/graph", () => Graph;
+    /// `GET /api/graph?limit=`: every document and typed edge, for the graph view (with a
+    /// limit, the most connected documents and the edges between them).
+    GetGraph: Get "/api/graph", GraphQuery => Graph;
     /// `GET /api/wanted`: pages that are referenced but do not exist.
     ListWanted: Get "/api/wanted", () => Vec<WantedPage>;
     /// `POST /api/import`: a `multipart/form-data` upload of `.md` files or one `.zip` /

@@ -2,18 +2,24 @@
 //! relationships and links are lines styled by kind; clicking a note opens it.
 
 use crate::components::{PageMeta, loaded, request};
-use crate::contract::Graph;
+use crate::contract::{Graph, GraphQuery};
 use crate::graph_layout::layout;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 const WIDTH: f64 = 960.0;
 const HEIGHT: f64 = 640.0;
+/// The most notes the picture shows: past a few hundred it is a hairball, and laying it out
+/// (every pair of notes, every round) grows with the square of the number.
+const SHOWN: u32 = 300;
 
 /// The graph page.
 #[component]
 pub fn GraphPage() -> impl IntoView {
-    let graph = request(|| (), |api, ()| async move { api.graph().await });
+    let graph = request(
+        || (),
+        |api, ()| async move { api.graph(GraphQuery { limit: Some(SHOWN) }).await },
+    );
     view! {
         <PageMeta title="Graph" description="Every note in the base and how they connect." />
         <section class="graph-page">
@@ -33,6 +39,17 @@ pub fn GraphPage() -> impl IntoView {
 #[component]
 fn GraphView(graph: Graph) -> impl IntoView {
     let points = layout(&graph, WIDTH, HEIGHT, 40.0);
+    let partial = (graph.total > graph.nodes.len() as u64).then(|| {
+        view! {
+            <p class="graph-partial">
+                {format!(
+                    "Showing the {} most connected of {} notes and wanted pages.",
+                    graph.nodes.len(),
+                    graph.total
+                )}
+            </p>
+        }
+    });
     let position: std::collections::HashMap<&str, (f64, f64)> = graph
         .nodes
         .iter()
@@ -92,6 +109,7 @@ fn GraphView(graph: Graph) -> impl IntoView {
         })
         .collect_view();
     view! {
+        {partial}
         <svg class="graph" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label="Graph of notes">
             <g class="edges">{edges}</g>
             <g class="nodes">{nodes}</g>

@@ -115,6 +115,9 @@ fn Revisions(id: String, revisions: Vec<RevisionSummary>) -> impl IntoView {
                                 }).collect_view()}
                             </pre>
                         }).collect_view()}
+                        {diff.truncated.then(|| view! {
+                            <p class="diff-truncated">"The rest of the changes are too long to show here."</p>
+                        })}
                     }
                 })}
             </div>

@@ -7,13 +7,14 @@ use crate::documents::export::to_markdown;
 use crate::documents::reading_path::reading_path;
 use crate::error::ApiError;
 use app::contract::{
-    DocumentId, DocumentQuery, DocumentView, Endpoint, GetDocument, GetGraph, ListCollections,
-    ListDocuments, ListTags, ListWanted, Related, request_url,
+    DocumentId, DocumentQuery, DocumentView, Endpoint, GetDocument, GetGraph, Graph, GraphQuery,
+    ListCollections, ListDocuments, ListTags, ListWanted, Related, request_url,
 };
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::{HashMap, HashSet};
 
 /// `GET /api/documents`.
 pub async fn list_documents(
@@ -114,13 +115,46 @@ pub async fn get_document_raw(
                 header::CONTENT_TYPE,
                 "text/markdown; charset=utf-8".to_owned(),
             ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{}\"", file_name.replace('"', "")),
-            ),
+            (header::CONTENT_DISPOSITION, inline_file_name(&file_name)),
         ],
         to_markdown(&source.layout, &source.body),
     ))
+}
+
+/// `Content-Disposition` naming a file, valid whatever the name holds (RFC 6266): a plain-ASCII
+/// stand-in for old clients, and the exact name percent-encoded as UTF-8 (RFC 8187). A name
+/// with a line break or a NUL written as is would make the header invalid, and the response a
+/// 500.
+fn inline_file_name(name: &str) -> String {
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    /// What RFC 8187 lets stand unencoded (`attr-char`).
+    const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'!')
+        .remove(b'#')
+        .remove(b'$')
+        .remove(b'&')
+        .remove(b'+')
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'^')
+        .remove(b'_')
+        .remove(b'`')
+        .remove(b'|')
+        .remove(b'~');
+    let plain: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!(
+        "inline; filename=\"{plain}\"; filename*=UTF-8''{}",
+        utf8_percent_encode(name, ATTR_CHAR)
+    )
 }
 
 /// `GET /api/tags`.
@@ -133,12 +167,82 @@ pub async fn list_collections(State(state): State<AppState>) -> Reply<ListCollec
     Ok(Json(state.store.collections().await?))
 }
 
-/// `GET /api/graph`.
-pub async fn get_graph(State(state): State<AppState>) -> Reply<GetGraph> {
-    Ok(Json(state.store.graph().await?))
+/// `GET /api/graph?limit=`.
+pub async fn get_graph(
+    State(state): State<AppState>,
+    super::Query(query): super::Query<GraphQuery>,
+) -> Reply<GetGraph> {
+    let mut graph = state.store.graph().await?;
+    graph.total = graph.nodes.len() as u64;
+    Ok(Json(match query.limit {
+        Some(limit) => most_connected(graph, limit as usize),
+        None => graph,
+    }))
+}
+
+/// The `limit` nodes of `graph` with the most edges (ties by id, so the answer is stable), and
+/// the edges between them: the part of a large base a picture can show.
+fn most_connected(mut graph: Graph, limit: usize) -> Graph {
+    if graph.nodes.len() <= limit {
+        return graph;
+    }
+    let mut degree: HashMap<&str, usize> = HashMap::new();
+    for edge in &graph.edges {
+        *degree.entry(edge.source.as_str()).or_default() += 1;
+        *degree.entry(edge.target.as_str()).or_default() += 1;
+    }
+    let mut ranked: Vec<(usize, &str)> = graph
+        .nodes
+        .iter()
+        .map(|n| {
+            (
+                degree.get(n.id.as_str()).copied().unwrap_or(0),
+                n.id.as_str(),
+            )
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    let kept: HashSet<String> = ranked
+        .into_iter()
+        .take(limit)
+        .map(|(_, id)| id.to_owned())
+        .collect();
+    graph.nodes.retain(|n| kept.contains(&n.id));
+    graph
+        .edges
+        .retain(|e| kept.contains(&e.source) && kept.contains(&e.target));
+    graph
 }
 
 /// `GET /api/wanted`.
 pub async fn list_wanted(State(state): State<AppState>) -> Reply<ListWanted> {
     Ok(Json(state.store.wanted().await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inline_file_name;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn any_file_name_makes_a_valid_header() {
+        for name in [
+            "plain.md",
+            "new\nline.md",
+            "nul\0.md",
+            "quote\".md",
+            "日本語.md",
+            "a b.md",
+        ] {
+            let value = inline_file_name(name);
+            assert!(
+                HeaderValue::from_str(&value).is_ok(),
+                "{name:?} gave {value:?}"
+            );
+        }
+        assert_eq!(
+            inline_file_name("日本語 x.md"),
+            "inline; filename=\"___ x.md\"; filename*=UTF-8''%E6%97%A5%E6%9C%AC%E8%AA%9E%20x.md"
+        );
+    }
 }

@@ -5,6 +5,7 @@
 
 use super::SourceFile;
 use super::import::{ImportError, import};
+use crate::cpu::CpuPool;
 use crate::store::Store;
 
 /// The demo notes: path in the tree, and content. Embedded in the binary.
@@ -43,10 +44,10 @@ pub fn files() -> Vec<SourceFile> {
 }
 
 /// Imports the demo notes if the store has no documents; returns whether it did.
-pub async fn load_if_empty(store: &dyn Store) -> Result<bool, ImportError> {
+pub async fn load_if_empty(store: &dyn Store, cpu: &CpuPool) -> Result<bool, ImportError> {
     if store.count_documents().await? > 0 {
         return Ok(false);
     }
-    import(store, files(), false, indicatif::ProgressBar::hidden()).await?;
+    import(store, cpu, files(), false, indicatif::ProgressBar::hidden()).await?;
     Ok(true)
 }

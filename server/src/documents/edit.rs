@@ -13,14 +13,18 @@ use super::import::{
     KnownDocument, MAX_FILE_BYTES, Rerendered, Resolver, build_record, hash, rerender,
 };
 use super::parse::{
-    DESCRIPTION_KEYS, ID_KEYS, Layout, ParsedDocument, RELATIONSHIP_KEYS, TAG_KEYS, TITLE_KEYS,
-    UPDATED_KEYS, is_slug, parse_document, relationship_kind, slugify,
+    DESCRIPTION_KEYS, ID_KEYS, Layout, MAX_ID_CHARS, MAX_RELATIONSHIPS, MAX_TAGS, ParsedDocument,
+    RELATIONSHIP_KEYS, TAG_KEYS, TITLE_KEYS, UPDATED_KEYS, is_slug, parse_document,
+    relationship_kind, slugify,
 };
+use super::paths::Clashes;
 use super::value::{Entries, Value};
+use crate::cpu::{CpuError, CpuPool};
 use crate::store::{Save, SaveKind, SaveOutcome, Store, StoreError, StoredNote};
 use app::contract::{
     DeletedNote, EdgeKind, EditableNote, NoteDraft, Problem, Reference, Related, Saved,
 };
+use std::collections::HashSet;
 
 /// The longest author name recorded with a revision.
 pub const MAX_AUTHOR_CHARS: usize = 80;
@@ -57,6 +61,9 @@ pub enum EditError {
         "Another note is stored at `{0}`, where this note's file would go; rename or move that one first."
     )]
     PathTaken(String),
+    /// The server is too busy to render it now, or rendering failed.
+    #[error(transparent)]
+    Cpu(#[from] CpuError),
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -89,9 +96,15 @@ impl Attribution {
     }
 }
 
-/// Checks `draft` (when there is one) and who saves it: every problem at once, or who and why.
-fn check(draft: Option<&NoteDraft>, author: &str, summary: &str) -> Result<Attribution, EditError> {
-    let mut problems = draft.map(validate).unwrap_or_default();
+/// Checks who saves, and `draft` (when there is one) against the note it changes (`before`, or
+/// `None` for a new note): every problem at once, or who and why.
+fn check(
+    draft: Option<&NoteDraft>,
+    before: Option<&NoteDraft>,
+    author: &str,
+    summary: &str,
+) -> Result<Attribution, EditError> {
+    let mut problems = draft.map(|d| validate(d, before)).unwrap_or_default();
     let who = Attribution::new(author, summary, &mut problems);
     if problems.is_empty() {
         Ok(who)
@@ -111,39 +124,106 @@ impl Attribution {
     }
 }
 
+/// Whether a text field was left as it was (surrounding blanks aside): a folded YAML
+/// `description: >` reads back with its line break, which the editor sends back untouched.
+fn same_text(draft: &str, before: &str) -> bool {
+    draft == before || draft.trim() == before.trim()
+}
+
+/// Whether a list field was left as it was.
+fn same_list(draft: &[String], before: &[String]) -> bool {
+    draft.len() == before.len() && draft.iter().zip(before).all(|(d, b)| same_text(d, b))
+}
+
 /// Every problem with a draft's fields, each naming its field; empty when it can be saved.
-pub fn validate(draft: &NoteDraft) -> Vec<Problem> {
+///
+/// Only what the writer changed is checked against `before` (the note as stored): a note that
+/// import accepted (a title longer than the editor would let one type, a tag with a comma, a
+/// note listing itself as related) can still be saved after a change to its body. For lists,
+/// the entries it adds are checked.
+pub fn validate(draft: &NoteDraft, before: Option<&NoteDraft>) -> Vec<Problem> {
     let mut problems = Vec::new();
     let id = draft.id.trim();
-    if id.is_empty() {
-        problems.push(Problem::in_field("id", "A note needs an id."));
-    } else if !is_slug(id) {
-        problems.push(Problem::in_field(
-            "id",
-            format!(
-                "`{id}` is not an id: use lower-case letters, digits and `-` (for example `{}`).",
-                slugify(id)
-            ),
-        ));
+    let changed = |draft: &str, before: Option<&str>| before.is_none_or(|b| !same_text(draft, b));
+    if changed(&draft.id, before.map(|b| b.id.as_str())) {
+        if id.is_empty() {
+            problems.push(Problem::in_field("id", "A note needs an id."));
+        } else if id.chars().count() > MAX_ID_CHARS {
+            problems.push(Problem::in_field(
+                "id",
+                format!("An id may be at most {MAX_ID_CHARS} characters long."),
+            ));
+        } else if !is_slug(id) {
+            problems.push(Problem::in_field(
+                "id",
+                format!(
+                    "`{id}` is not an id: use lower-case letters, digits and `-` (for example `{}`).",
+                    slugify(id)
+                ),
+            ));
+        }
     }
-    if draft.title.trim().is_empty() {
-        problems.push(Problem::in_field("title", "A note needs a title."));
+    if changed(&draft.title, before.map(|b| b.title.as_str())) {
+        if draft.title.trim().is_empty() {
+            problems.push(Problem::in_field("title", "A note needs a title."));
+        }
+        one_line("title", &draft.title, MAX_TITLE_CHARS, &mut problems);
     }
-    one_line("title", &draft.title, MAX_TITLE_CHARS, &mut problems);
-    one_line(
-        "description",
-        &draft.description,
-        MAX_TITLE_CHARS * 2,
-        &mut problems,
-    );
-    for (field, items) in [
-        ("tags", &draft.tags),
-        ("prerequisites", &draft.prerequisites),
-        ("successors", &draft.successors),
-        ("related", &draft.related),
+    if changed(&draft.description, before.map(|b| b.description.as_str())) {
+        one_line(
+            "description",
+            &draft.description,
+            MAX_TITLE_CHARS * 2,
+            &mut problems,
+        );
+    }
+    let count = draft.prerequisites.len() + draft.successors.len() + draft.related.len();
+    let counted_before = before.map_or(0, |b| {
+        b.prerequisites.len() + b.successors.len() + b.related.len()
+    });
+    for (field, items, earlier) in [
+        ("tags", &draft.tags, before.map(|b| &b.tags)),
+        (
+            "prerequisites",
+            &draft.prerequisites,
+            before.map(|b| &b.prerequisites),
+        ),
+        (
+            "successors",
+            &draft.successors,
+            before.map(|b| &b.successors),
+        ),
+        ("related", &draft.related, before.map(|b| &b.related)),
     ] {
+        if earlier.is_some_and(|earlier| same_list(items, earlier)) {
+            continue;
+        }
+        let kept: HashSet<&str> = earlier
+            .into_iter()
+            .flatten()
+            .map(|item| item.trim())
+            .collect();
+        if field == "tags" && items.len() > MAX_TAGS {
+            problems.push(Problem::in_field(
+                field,
+                format!("A note may have at most {MAX_TAGS} tags."),
+            ));
+            continue;
+        }
+        if field != "tags" && count > MAX_RELATIONSHIPS && count > counted_before {
+            problems.push(Problem::in_field(
+                field,
+                format!("A note may have at most {MAX_RELATIONSHIPS} relationships."),
+            ));
+            continue;
+        }
+        let mut seen = HashSet::new();
         for (i, item) in items.iter().enumerate() {
             let item = item.trim();
+            let first = seen.insert(item);
+            if kept.contains(item) {
+                continue;
+            }
             let what = if field == "tags" { "tag" } else { "entry" };
             if item.is_empty() {
                 problems.push(Problem::in_field(
@@ -158,7 +238,7 @@ pub fn validate(draft: &NoteDraft) -> Vec<Problem> {
                         if field == "tags" { " or a comma" } else { "" }
                     ),
                 ));
-            } else if items[..i].iter().any(|earlier| earlier.trim() == item) {
+            } else if !first {
                 problems.push(Problem::in_field(
                     field,
                     format!("`{item}` is listed twice."),
@@ -261,43 +341,43 @@ pub fn new_layout(draft: &NoteDraft, author: &str, today: &str) -> Layout {
         collection_block: None,
         preamble: String::new(),
         head: None,
+        bom: false,
     }
 }
 
 /// `current`'s layout with `draft` written in: changed fields replace their values where they
 /// are (same key, same position), new ones are added at the end, and every key the draft does
-/// not cover stays as it was. The date of the last change becomes `today`.
+/// not change stays exactly as written (a folded description stays folded). The date of the
+/// last change becomes `today`.
 pub fn apply(draft: &NoteDraft, current: &ParsedDocument, today: &str) -> Layout {
+    let before = draft_of(current);
     let mut entries = current.layout.front_matter.clone();
-    if draft.id != current.id || position(&entries, ID_KEYS).is_some() {
+    if !same_text(&draft.id, &before.id) {
         set(&mut entries, ID_KEYS, Some(Value::text(draft.id.trim())));
     }
-    if draft.title != current.title || position(&entries, TITLE_KEYS).is_some() {
+    if !same_text(&draft.title, &before.title) {
         set(
             &mut entries,
             TITLE_KEYS,
             Some(Value::text(draft.title.trim())),
         );
     }
-    let description = Some(draft.description.trim()).filter(|d| !d.is_empty());
-    if description != current.description.as_deref() {
+    if !same_text(&draft.description, &before.description) {
+        let description = Some(draft.description.trim()).filter(|d| !d.is_empty());
         set(&mut entries, DESCRIPTION_KEYS, description.map(Value::text));
     }
-    if draft.tags != current.tags {
+    if !same_list(&draft.tags, &before.tags) {
         set(
             &mut entries,
             TAG_KEYS,
             (!draft.tags.is_empty()).then(|| text_list(&draft.tags)),
         );
     }
-    for (kind, list) in relationship_lists(draft) {
-        let written: Vec<&String> = current
-            .relationships
-            .iter()
-            .filter(|(k, _)| *k == kind)
-            .map(|(_, reference)| reference)
-            .collect();
-        if written.iter().copied().ne(list.iter()) {
+    for ((kind, list), (_, written)) in relationship_lists(draft)
+        .into_iter()
+        .zip(relationship_lists(&before))
+    {
+        if !same_list(list, written) {
             set_relationship(&mut entries, kind, list);
         }
     }
@@ -313,7 +393,21 @@ pub fn apply(draft: &NoteDraft, current: &ParsedDocument, today: &str) -> Layout
         preamble: current.layout.preamble.clone(),
         // Written again from the entries on export.
         head: None,
+        bom: current.layout.bom,
     }
+}
+
+/// Whether `draft` changes nothing of `before`.
+fn unchanged(draft: &NoteDraft, before: &NoteDraft) -> bool {
+    same_text(&draft.id, &before.id)
+        && same_text(&draft.title, &before.title)
+        && same_text(&draft.description, &before.description)
+        && same_list(&draft.tags, &before.tags)
+        && relationship_lists(draft)
+            .into_iter()
+            .zip(relationship_lists(before))
+            .all(|((_, a), (_, b))| same_list(a, b))
+        && draft.body == before.body
 }
 
 /// Writes `layout` and `body` as a file at `path` and reads it back with the import parser:
@@ -418,10 +512,11 @@ pub async fn editable(store: &dyn Store, id: &str) -> Result<Option<EditableNote
 /// whose links to that id stop being wanted pages. A plain edit changes no other note's HTML.
 async fn prepare(
     store: &dyn Store,
+    cpu: &CpuPool,
     document: ParsedDocument,
     source: &str,
     arrives: bool,
-) -> Result<(crate::documents::DocumentRecord, Vec<Rerendered>), StoreError> {
+) -> Result<(crate::documents::DocumentRecord, Vec<Rerendered>), EditError> {
     let mut resolver = resolver(store).await?;
     resolver.insert(&document.id, &document.source_path);
     let id = document.id.clone();
@@ -432,22 +527,31 @@ async fn prepare(
     };
     linking.retain(|b| b.id != id);
     let content_hash = hash(source.as_bytes());
-    Ok(tokio::task::spawn_blocking(move || {
-        let rerendered = rerender(&linking, &resolver);
-        (build_record(document, content_hash, &resolver), rerendered)
-    })
-    .await
-    .expect("rendering does not panic"))
+    let (record, rerendered) = cpu
+        .run(move || {
+            let rerendered = rerender(&linking, &resolver);
+            (build_record(document, content_hash, &resolver), rerendered)
+        })
+        .await?;
+    // The body is the only part of a note that may fail to render.
+    let record = record.map_err(|problem| {
+        EditError::Invalid(vec![Problem::in_field(
+            "body",
+            format!("Line {}: {}", problem.line, problem.message),
+        )])
+    })?;
+    Ok((record, rerendered))
 }
 
 /// Creates a note as revision 1.
 pub async fn create(
     store: &dyn Store,
+    cpu: &CpuPool,
     draft: &NoteDraft,
     author: &str,
     summary: &str,
 ) -> Result<Saved, EditError> {
-    let who = check(Some(draft), author, summary)?;
+    let who = check(Some(draft), None, author, summary)?;
     let id = draft.id.trim();
     let path = free_path(&store.known_documents().await?, id);
     let layout = new_layout(draft, &who.author, &today());
@@ -455,6 +559,7 @@ pub async fn create(
     let summary = who.summary_or("Created");
     store_save(
         store,
+        cpu,
         document,
         &source,
         SaveKind::Create,
@@ -467,13 +572,15 @@ pub async fn create(
 /// Saves a change to the note `id`, made on `base_revision`.
 pub async fn update(
     store: &dyn Store,
+    cpu: &CpuPool,
     id: &str,
     base_revision: u64,
     draft: &NoteDraft,
     author: &str,
     summary: &str,
 ) -> Result<Saved, EditError> {
-    let who = check(Some(draft), author, summary)?;
+    // Who and why first: nothing else needs the database.
+    check(None, None, author, summary)?;
     // Renamed while this writer was editing: the rename moved it past their revision, so they
     // get the conflict with its new version rather than a 404.
     let stored = stored_following_renames(store, id)
@@ -487,18 +594,21 @@ pub async fn update(
     let current_source = to_markdown(&stored.source.layout, &stored.source.body);
     let current = parse_document(&path, &current_source)
         .map_err(|_| StoreError::Corrupt(format!("the stored note `{id}` no longer parses")))?;
-    if draft_of(&current) == normalised(draft) {
+    let before = draft_of(&current);
+    let who = check(Some(draft), Some(&before), author, summary)?;
+    if unchanged(draft, &before) {
         // Nothing changed: no empty revision.
         return Ok(Saved {
             id: id.to_owned(),
             revision: base_revision,
         });
     }
-    let layout = apply(&normalised(draft), &current, &today());
+    let layout = apply(draft, &current, &today());
     let (source, document) = compose(&path, &layout, &draft.body)?;
     let summary = who.summary_or("Edited");
     store_save(
         store,
+        cpu,
         document,
         &source,
         SaveKind::Update {
@@ -514,12 +624,13 @@ pub async fn update(
 /// Makes revision `number` of `id` current again, as a new revision.
 pub async fn restore_revision(
     store: &dyn Store,
+    cpu: &CpuPool,
     id: &str,
     number: u64,
     base_revision: u64,
     author: &str,
 ) -> Result<Saved, EditError> {
-    let who = check(None, author, "")?;
+    let who = check(None, None, author, "")?;
     let (revision, _) = store
         .revision_of(id, number)
         .await?
@@ -545,6 +656,7 @@ pub async fn restore_revision(
     };
     store_save(
         store,
+        cpu,
         document,
         &source,
         SaveKind::Update {
@@ -559,8 +671,13 @@ pub async fn restore_revision(
 
 /// Moves a note to the trash; the notes linking to it show it as a wanted page until it is
 /// restored.
-pub async fn delete(store: &dyn Store, id: &str, author: &str) -> Result<DeletedNote, EditError> {
-    let who = check(None, author, "")?;
+pub async fn delete(
+    store: &dyn Store,
+    cpu: &CpuPool,
+    id: &str,
+    author: &str,
+) -> Result<DeletedNote, EditError> {
+    let who = check(None, None, author, "")?;
     let known = store.known_documents().await?;
     let redirects = store.redirects().await?;
     let resolver = Resolver::new(
@@ -572,9 +689,7 @@ pub async fn delete(store: &dyn Store, id: &str, author: &str) -> Result<Deleted
     .with_redirects(redirects);
     let mut linking = store.bodies_linking_to(&[id.to_owned()]).await?;
     linking.retain(|b| b.id != id);
-    let rerendered = tokio::task::spawn_blocking(move || rerender(&linking, &resolver))
-        .await
-        .expect("rendering does not panic");
+    let rerendered = cpu.run(move || rerender(&linking, &resolver)).await?;
     store
         .delete_note(id, &who.author, &rerendered)
         .await?
@@ -582,8 +697,13 @@ pub async fn delete(store: &dyn Store, id: &str, author: &str) -> Result<Deleted
 }
 
 /// Brings a note back from the trash as it was when deleted.
-pub async fn undelete(store: &dyn Store, id: &str, author: &str) -> Result<Saved, EditError> {
-    let who = check(None, author, "")?;
+pub async fn undelete(
+    store: &dyn Store,
+    cpu: &CpuPool,
+    id: &str,
+    author: &str,
+) -> Result<Saved, EditError> {
+    let who = check(None, None, author, "")?;
     let (revision, mut path) = store
         .revision_of(id, 0)
         .await?
@@ -598,6 +718,7 @@ pub async fn undelete(store: &dyn Store, id: &str, author: &str) -> Result<Saved
     })?;
     store_save(
         store,
+        cpu,
         document,
         &revision.source,
         SaveKind::Undelete,
@@ -609,6 +730,7 @@ pub async fn undelete(store: &dyn Store, id: &str, author: &str) -> Result<Saved
 
 async fn store_save(
     store: &dyn Store,
+    cpu: &CpuPool,
     document: ParsedDocument,
     source: &str,
     kind: SaveKind<'_>,
@@ -619,7 +741,7 @@ async fn store_save(
         SaveKind::Update { previous_id, .. } => previous_id != document.id,
         SaveKind::Create | SaveKind::Undelete => true,
     };
-    let (record, rerendered) = prepare(store, document, source, arrives).await?;
+    let (record, rerendered) = prepare(store, cpu, document, source, arrives).await?;
     let id = record.document.id.clone();
     let outcome = store
         .save_note(Save {
@@ -671,31 +793,20 @@ async fn stale(store: &dyn Store, id: &str) -> EditError {
     }
 }
 
-/// A path for a new note `id`: `{id}.md`, or with a number when another note's file has it.
+/// A path for a new note `id`: `{id}.md`, or with a number when another note's file has it
+/// (or one that would clash with it when exported: the same name in another case, a folder).
 fn free_path(known: &[KnownDocument], id: &str) -> String {
-    let taken = |path: &str| known.iter().any(|k| k.source_path == path);
+    let mut clashes = Clashes::default();
+    for k in known {
+        clashes.add(&k.source_path);
+    }
     let mut path = format!("{id}.md");
     let mut n = 2;
-    while taken(&path) {
+    while clashes.add(&path).is_some() {
         path = format!("{id}-{n}.md");
         n += 1;
     }
     path
-}
-
-/// The draft with its fields trimmed as they are stored.
-fn normalised(draft: &NoteDraft) -> NoteDraft {
-    let trim = |list: &[String]| list.iter().map(|s| s.trim().to_owned()).collect();
-    NoteDraft {
-        id: draft.id.trim().to_owned(),
-        title: draft.title.trim().to_owned(),
-        description: draft.description.trim().to_owned(),
-        tags: trim(&draft.tags),
-        prerequisites: trim(&draft.prerequisites),
-        successors: trim(&draft.successors),
-        related: trim(&draft.related),
-        body: draft.body.clone(),
-    }
 }
 
 fn relationship_lists(draft: &NoteDraft) -> [(EdgeKind, &Vec<String>); 3] {
@@ -883,7 +994,7 @@ mod tests {
             prerequisites: vec!["x".into(), "x".into()],
             ..NoteDraft::default()
         };
-        let fields: Vec<_> = validate(&draft)
+        let fields: Vec<_> = validate(&draft, None)
             .into_iter()
             .map(|p| p.field.unwrap())
             .collect();
@@ -901,5 +1012,63 @@ mod tests {
         let layout = new_layout(&draft, ANONYMOUS, "2026-11-26");
         let error = compose("a.md", &layout, &draft.body).unwrap_err();
         assert!(matches!(error, EditError::Invalid(p) if p[0].field.as_deref() == Some("body")));
+    }
+
+    #[test]
+    fn a_body_change_saves_a_note_whose_other_fields_the_editor_would_not_accept() {
+        // Each accepted by import; the writer changes only the body.
+        let long_title = "t".repeat(MAX_TITLE_CHARS + 50);
+        let text = format!(
+            "---\nid: a\ntitle: >\n  {long_title}\ndescription: >\n  folded\n  over lines\ntags: [\"x,y\", \"\"]\nrelated: [a]\n---\nOld body\n"
+        );
+        let current = parsed(&text);
+        let mut draft = draft_of(&current);
+        assert!(
+            !validate(&draft, None).is_empty(),
+            "as a new note, it breaks the editor's rules"
+        );
+        draft.body = "New body\n".into();
+        let before = draft_of(&current);
+        assert_eq!(validate(&draft, Some(&before)), []);
+        let layout = apply(&draft, &current, "2026-11-26");
+        let (source, document) = compose("notes/a.md", &layout, &draft.body).unwrap();
+        // Untouched fields are written back as they were: still folded, still the same tags.
+        assert!(
+            source.contains("description: >\n  folded\n  over lines\n")
+                || document.description == current.description,
+            "{source}"
+        );
+        assert_eq!(document.title, current.title);
+        assert_eq!(document.description, current.description);
+        assert_eq!(document.tags, current.tags);
+        assert_eq!(document.relationships, current.relationships);
+        assert_eq!(document.body, "New body\n");
+    }
+
+    #[test]
+    fn what_the_writer_adds_is_still_checked() {
+        let current = parsed("---\nid: a\ntitle: A\ntags: [\"x,y\"]\n---\n");
+        let before = draft_of(&current);
+        let mut draft = before.clone();
+        draft.tags.push("new,comma".into());
+        draft.related.push("a".into());
+        let fields: Vec<_> = validate(&draft, Some(&before))
+            .into_iter()
+            .map(|p| p.field.unwrap())
+            .collect();
+        assert_eq!(fields, ["tags", "related"]);
+    }
+
+    #[test]
+    fn tens_of_thousands_of_tags_are_refused_by_count_not_compared_pairwise() {
+        let draft = NoteDraft {
+            id: "a".into(),
+            title: "A".into(),
+            tags: (0..60_000).map(|i| format!("tag-{i}")).collect(),
+            ..NoteDraft::default()
+        };
+        let problems = validate(&draft, None);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].message.contains("at most"), "{problems:?}");
     }
 }

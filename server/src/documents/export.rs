@@ -7,6 +7,7 @@
 
 use super::front_matter::Syntax;
 use super::parse::Layout;
+use super::paths::{Clashes, unportable};
 use super::value::{Entries, Value, emit_yaml};
 use crate::store::SourceDocument;
 use std::io::Write;
@@ -14,10 +15,15 @@ use std::path::Path;
 
 /// The file for a document with `layout` and `body`.
 pub fn to_markdown(layout: &Layout, body: &str) -> String {
-    if let Some(head) = &layout.head {
-        return format!("{head}{body}");
-    }
     let mut out = String::new();
+    if layout.bom {
+        out.push('\u{feff}');
+    }
+    if let Some(head) = &layout.head {
+        out.push_str(head);
+        out.push_str(body);
+        return out;
+    }
     if let Some(collection) = &layout.collection_block {
         out.push_str("---\n");
         out.push_str(&emit_yaml(collection));
@@ -53,14 +59,68 @@ pub fn zip_archive(sources: &[SourceDocument]) -> zip::result::ZipResult<Vec<u8>
     Ok(writer.finish()?.into_inner())
 }
 
+/// Why an export to a folder wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// Some notes' paths cannot be written there; every one is listed.
+    #[error("{} note(s) cannot be written; nothing was exported:\n{}", .0.len(), .0.join("\n"))]
+    Paths(Vec<String>),
+    /// Writing failed (the disk is full, a permission is missing); what was written is removed.
+    #[error("cannot write {}: {source}; nothing was exported", .path.display())]
+    Io {
+        /// What could not be written.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// Writes every document under `folder`, creating sub-folders; returns how many were written.
-pub fn write_folder(folder: &Path, sources: &[SourceDocument]) -> std::io::Result<usize> {
+///
+/// All or nothing: every path is checked first (and every problem reported at once), then the
+/// files are written into a hidden folder inside `folder` and only moved to their places once
+/// all of them are written, so a failure leaves no half-exported tree behind. Files already at
+/// those paths are replaced; others in `folder` are left alone.
+pub fn write_folder(folder: &Path, sources: &[SourceDocument]) -> Result<usize, ExportError> {
+    let mut problems = Vec::new();
+    let mut clashes = Clashes::default();
     for source in sources {
-        let path = folder.join(&source.source_path);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
+        let path = &source.source_path;
+        if let Some(reason) = unportable(path) {
+            problems.push(format!("{path}: {reason}"));
+        } else if let Some(other) = clashes.add(path) {
+            problems.push(format!("{path}: clashes with `{other}`"));
+        } else if folder.join(path).is_dir() {
+            problems.push(format!("{path}: a folder of that name is in the way"));
         }
-        std::fs::write(&path, to_markdown(&source.layout, &source.body))?;
+    }
+    if !problems.is_empty() {
+        return Err(ExportError::Paths(problems));
+    }
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| ExportError::Io { path, source }
+    };
+    std::fs::create_dir_all(folder).map_err(io(folder))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".lore-export-")
+        .tempdir_in(folder)
+        .map_err(io(folder))?;
+    for source in sources {
+        let path = staging.path().join(&source.source_path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        std::fs::write(&path, to_markdown(&source.layout, &source.body)).map_err(io(&path))?;
+    }
+    // Renames within one folder tree: they do not copy, and they do not fail for want of space.
+    for source in sources {
+        let to = folder.join(&source.source_path);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        std::fs::rename(staging.path().join(&source.source_path), &to).map_err(io(&to))?;
     }
     Ok(sources.len())
 }
@@ -127,6 +187,8 @@ mod tests {
         let mut second =
             parse_document(path, &written).unwrap_or_else(|e| panic!("{written}\n{e:?}"));
         second.layout.head = None;
+        // Where the body starts depends on how long the front matter is written.
+        second.body_line = edited.body_line;
         assert_eq!(edited, second, "written as:\n{written}");
         assert_eq!(
             to_markdown(&second.layout, &second.body),
@@ -165,5 +227,66 @@ mod tests {
         round_trip("notes/plain.md", "# Plain\n\nNo front matter here.\n");
         let doc = parse_document("notes/plain.md", "# Plain\n").unwrap();
         assert_eq!(to_markdown(&doc.layout, &doc.body), "# Plain\n");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_given_back() {
+        round_trip("bom.md", "\u{feff}---\ntitle: With a BOM\n---\nBody\n");
+        round_trip("plain-bom.md", "\u{feff}# No front matter\n");
+    }
+
+    fn source(path: &str, body: &str) -> SourceDocument {
+        let document = parse_document(path, body).unwrap();
+        SourceDocument {
+            id: document.id,
+            source_path: path.to_owned(),
+            layout: document.layout,
+            body: document.body,
+        }
+    }
+
+    #[test]
+    fn an_export_that_cannot_be_written_whole_writes_nothing_and_names_every_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let sources = [
+            source("fine.md", "# Fine\n"),
+            source("x.md", "# X\n"),
+            source("x.md/y.md", "# Y\n"),
+            source("CON.md", "# Device\n"),
+        ];
+        let error = write_folder(dir.path(), &sources).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("x.md/y.md: clashes with `x.md`"),
+            "{message}"
+        );
+        assert!(message.contains("CON.md: the name"), "{message}");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn an_export_writes_every_file_and_leaves_no_staging_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("unrelated.txt"), "kept").unwrap();
+        let sources = [source("a/b/c.md", "# C\n"), source("d.md", "\u{feff}# D\n")];
+        assert_eq!(write_folder(dir.path(), &sources).unwrap(), 2);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("a/b/c.md")).unwrap(),
+            "# C\n"
+        );
+        assert_eq!(
+            std::fs::read(dir.path().join("d.md")).unwrap(),
+            "\u{feff}# D\n".as_bytes()
+        );
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["a", "d.md", "unrelated.txt"]);
     }
 }

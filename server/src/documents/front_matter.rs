@@ -14,6 +14,12 @@
 use super::value::{Entries, Value};
 use marked_yaml::{LoaderOptions, Node};
 
+/// How deeply front-matter values may nest (a mapping in a list in a mapping ...). Real front
+/// matter nests two or three levels; Lore stores what it does not interpret as written, and a
+/// value nested a few dozen levels deep could be read but not written back (one such note made
+/// the export of the whole base fail).
+pub const MAX_NESTING: usize = 10;
+
 /// Where a problem is, inside one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located {
@@ -204,18 +210,63 @@ fn parse_yaml(text: &str, first_line: usize) -> Result<Block, Vec<Located>> {
         )]
     })?;
     let mut block = Block::default();
+    let mut problems = Vec::new();
     for (key, value) in mapping.iter() {
         let at = value
             .span()
             .start()
             .or(key.span().start())
             .map_or((first_line, 1), |m| (first_line + m.line() - 1, m.column()));
+        if yaml_depth(value, MAX_NESTING + 1) > MAX_NESTING {
+            problems.push(too_deep(key.as_str(), at));
+            continue;
+        }
         block
             .entries
             .push((key.as_str().to_owned(), from_yaml(value)));
         block.positions.push(at);
     }
-    Ok(block)
+    if problems.is_empty() {
+        Ok(block)
+    } else {
+        Err(problems)
+    }
+}
+
+fn too_deep(key: &str, (line, column): (usize, usize)) -> Located {
+    Located::new(
+        line,
+        column,
+        format!(
+            "`{key}` nests lists or mappings more than {MAX_NESTING} levels deep; front matter may nest at most {MAX_NESTING}"
+        ),
+    )
+}
+
+/// How many lists and mappings `node` nests, counting no further than `stop`.
+fn yaml_depth(node: &Node, stop: usize) -> usize {
+    if stop == 0 {
+        return 0;
+    }
+    let children: Box<dyn Iterator<Item = &Node>> = match node {
+        Node::Scalar(_) => return 0,
+        Node::Sequence(items) => Box::new(items.iter()),
+        Node::Mapping(entries) => Box::new(entries.values()),
+    };
+    1 + children.map(|c| yaml_depth(c, stop - 1)).max().unwrap_or(0)
+}
+
+/// How many arrays and tables `value` nests, counting no further than `stop`.
+fn toml_depth(value: &toml::Value, stop: usize) -> usize {
+    if stop == 0 {
+        return 0;
+    }
+    let children: Box<dyn Iterator<Item = &toml::Value>> = match value {
+        toml::Value::Array(items) => Box::new(items.iter()),
+        toml::Value::Table(table) => Box::new(table.values()),
+        _ => return 0,
+    };
+    1 + children.map(|c| toml_depth(c, stop - 1)).max().unwrap_or(0)
 }
 
 fn from_yaml(node: &Node) -> Value {
@@ -287,6 +338,7 @@ fn parse_toml(text: &str, first_line: usize) -> Result<Block, Vec<Located>> {
         )]
     })?;
     let mut block = Block::default();
+    let mut problems = Vec::new();
     // `toml::Table` keeps the file's key order (the `preserve_order` feature); spans of values
     // are not kept by `Table`, so problems found later point at the block's first line.
     for (key, value) in document.into_inner() {
@@ -294,10 +346,18 @@ fn parse_toml(text: &str, first_line: usize) -> Result<Block, Vec<Located>> {
             .lines()
             .position(|l| l.trim_start().starts_with(key.as_str()))
             .map_or((first_line, 1), |i| (first_line + i, 1));
+        if toml_depth(&value, MAX_NESTING + 1) > MAX_NESTING {
+            problems.push(too_deep(&key, at));
+            continue;
+        }
         block.entries.push((key, from_toml(value)));
         block.positions.push(at);
     }
-    Ok(block)
+    if problems.is_empty() {
+        Ok(block)
+    } else {
+        Err(problems)
+    }
 }
 
 fn from_toml(value: toml::Value) -> Value {
@@ -408,5 +468,22 @@ mod tests {
         assert_eq!(normalise_key("createdAt"), "createdat");
         assert_eq!(normalise_key("created_at"), "createdat");
         assert_eq!(normalise_key("Created-At"), "createdat");
+    }
+
+    #[test]
+    fn front_matter_nested_too_deeply_is_refused_at_its_key() {
+        // 45 nested mappings in one key: it imported, then made every export of the base fail.
+        let deep = format!(
+            "---\ntitle: T\nextra: {}1{}\n---\n",
+            "{a: ".repeat(45),
+            "}".repeat(45)
+        );
+        let errors = split(&deep).unwrap_err();
+        assert_eq!((errors[0].line, errors[0].column), (3, 8), "{errors:?}");
+        assert!(errors[0].message.contains("`extra` nests"), "{errors:?}");
+        let toml = format!("+++\nextra = {}1{}\n+++\n", "[".repeat(20), "]".repeat(20));
+        assert!(split(&toml).is_err());
+        let fine = format!("---\nextra: {}1{}\n---\n", "[".repeat(10), "]".repeat(10));
+        assert!(split(&fine).is_ok());
     }
 }

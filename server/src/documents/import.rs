@@ -8,8 +8,10 @@
 
 use super::front_matter::{Located, line_and_column};
 use super::parse::{ParsedDocument, id_from_path, parse_document, slugify};
-use super::render::{NoteLink, render};
+use super::paths::{Clashes, unportable};
+use super::render::{NoteLink, RenderError, render};
 use super::{DocumentRecord, Edge, SourceFile};
+use crate::cpu::{CpuError, CpuPool};
 use crate::store::{Store, StoreError};
 use app::contract::{EdgeKind, ImportReport, Problem};
 use indicatif::ProgressBar;
@@ -163,6 +165,12 @@ pub fn plan(
     let mut problems: Vec<Problem> = Vec::new();
     let mut parsed: Vec<(ParsedDocument, String)> = Vec::new();
     let mut seen_paths = HashSet::new();
+    // Paths must be writable back on every system, beside the notes already stored.
+    let mut clashes = Clashes::default();
+    let stored_paths: HashSet<&str> = known.iter().map(|k| k.source_path.as_str()).collect();
+    for path in &stored_paths {
+        clashes.add(path);
+    }
 
     for file in files {
         progress.inc(1);
@@ -170,6 +178,24 @@ pub fn plan(
             problems.push(Problem::in_file(
                 &file.path,
                 "the same path appears twice in this import",
+            ));
+            continue;
+        }
+        if let Some(reason) = unportable(&file.path) {
+            problems.push(Problem::in_file(
+                &file.path,
+                format!("{reason}; rename it so that every system can write it back"),
+            ));
+            continue;
+        }
+        if !stored_paths.contains(file.path.as_str())
+            && let Some(other) = clashes.add(&file.path)
+        {
+            problems.push(Problem::in_file(
+                &file.path,
+                format!(
+                    "its path clashes with `{other}`: a system that ignores case, or that needs a folder where a file is, could not write both back"
+                ),
             ));
             continue;
         }
@@ -251,21 +277,33 @@ pub fn plan(
     )
     .with_redirects(redirects);
     let mut plan = ImportPlan::default();
+    let mut unrendered = Vec::new();
     for (document, content_hash) in parsed {
         progress.inc(1);
-        match known_by_id.get(document.id.as_str()) {
-            Some(existing) if existing.content_hash == content_hash => {
-                report.unchanged.push(document.id);
-                continue;
-            }
-            Some(_) => report.updated.push(document.id.clone()),
-            None => {
-                report.created.push(document.id.clone());
-                plan.created.push(document.id.clone());
-            }
+        let known = known_by_id.get(document.id.as_str());
+        if known.is_some_and(|existing| existing.content_hash == content_hash) {
+            report.unchanged.push(document.id);
+            continue;
         }
-        plan.upserts
-            .push(build_record(document, content_hash, &resolver));
+        let id = document.id.clone();
+        match build_record(document, content_hash, &resolver) {
+            Ok(record) => {
+                plan.upserts.push(record);
+                if known.is_some() {
+                    report.updated.push(id);
+                } else {
+                    report.created.push(id.clone());
+                    plan.created.push(id);
+                }
+            }
+            Err(problem) => unrendered.push(problem),
+        }
+    }
+    if !unrendered.is_empty() {
+        if !skip_invalid {
+            return Err(unrendered);
+        }
+        report.skipped.extend(unrendered);
     }
     plan.report = report;
     plan.resolver = resolver;
@@ -278,17 +316,25 @@ pub enum ImportError {
     /// Some files are invalid (and `skip_invalid` was not asked for).
     #[error("{} problem(s) in the imported files; nothing was imported", .0.len())]
     Invalid(Vec<Problem>),
+    /// The upload unpacked past its limits (see [`super::sources::UnpackLimits`]).
+    #[error(transparent)]
+    TooLarge(#[from] super::sources::LimitExceeded),
+    /// The server is too busy to plan it now, or planning failed.
+    #[error(transparent)]
+    Cpu(#[from] CpuError),
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// Imports `files` into `store`: plans (parsing and rendering off the async runtime), renders
-/// again the stored notes whose links now resolve, and writes everything in one transaction.
+/// Imports `files` into `store`: plans (parsing and rendering on the `cpu` pool, off the async
+/// runtime), renders again the stored notes whose links now resolve, and writes everything in
+/// one transaction.
 ///
 /// `progress` (hidden for the API) counts two steps per file: parsed, then rendered.
 pub async fn import(
     store: &dyn Store,
+    cpu: &CpuPool,
     files: Vec<SourceFile>,
     skip_invalid: bool,
     progress: ProgressBar,
@@ -296,12 +342,10 @@ pub async fn import(
     let known = store.known_documents().await?;
     let redirects = store.redirects().await?;
     progress.set_length(2 * files.len() as u64);
-    let mut plan = tokio::task::spawn_blocking(move || {
-        plan(files, &known, redirects, skip_invalid, &progress)
-    })
-    .await
-    .expect("the import planner does not panic")
-    .map_err(ImportError::Invalid)?;
+    let plan = cpu
+        .run(move || plan(files, &known, redirects, skip_invalid, &progress))
+        .await?
+        .map_err(ImportError::Invalid)?;
     tracing::debug!(documents = plan.upserts.len(), "planned");
     let in_batch: HashSet<&str> = plan
         .upserts
@@ -310,24 +354,28 @@ pub async fn import(
         .collect();
     let mut linking = store.bodies_linking_to(&plan.created).await?;
     linking.retain(|b| !in_batch.contains(b.id.as_str()));
-    let rerendered = rerender(&linking, &plan.resolver);
+    let (plan, rerendered) = cpu
+        .run(move || {
+            let rerendered = rerender(&linking, &plan.resolver);
+            (plan, rerendered)
+        })
+        .await?;
     store.apply_import(&plan.upserts, &rerendered).await?;
     tracing::debug!("stored");
-    plan.report.wanted = wanted(&plan.upserts, &plan.resolver);
-    Ok(plan.report)
+    let mut report = plan.report;
+    report.wanted = wanted(&plan.upserts, &plan.resolver);
+    Ok(report)
 }
 
 /// Renders again every stored document whose HTML an older renderer made; returns how many.
 /// Run at start-up, so a Lore upgrade that changes rendering never serves stale HTML.
-pub async fn rerender_stale(store: &dyn Store) -> Result<usize, StoreError> {
+pub async fn rerender_stale(store: &dyn Store, cpu: &CpuPool) -> Result<usize, ImportError> {
     let stale = store.stale_bodies(super::render::RENDER_VERSION).await?;
     if stale.is_empty() {
         return Ok(0);
     }
     let resolver = super::edit::resolver(store).await?;
-    let rendered = tokio::task::spawn_blocking(move || rerender(&stale, &resolver))
-        .await
-        .expect("rendering does not panic");
+    let rendered = cpu.run(move || rerender(&stale, &resolver)).await?;
     store.apply_import(&[], &rendered).await?;
     Ok(rendered.len())
 }
@@ -345,26 +393,38 @@ pub struct Rerendered {
 }
 
 /// Renders again the bodies of existing notes (their links may now point at notes that exist).
+/// A body the renderer now refuses (its limits came after it was stored) keeps its HTML.
 pub fn rerender(bodies: &[StoredBody], resolver: &Resolver) -> Vec<Rerendered> {
     bodies
         .iter()
-        .map(|b| Rerendered {
-            id: b.id.clone(),
-            body: b.body.clone(),
-            html: render(&b.body, &|dest| Some(resolver.link(&b.source_path, dest))).html,
+        .filter_map(|b| {
+            match render(&b.body, &|dest| Some(resolver.link(&b.source_path, dest))) {
+                Ok(rendered) => Some(Rerendered {
+                    id: b.id.clone(),
+                    body: b.body.clone(),
+                    html: rendered.html,
+                }),
+                Err(error) => {
+                    tracing::warn!(id = %b.id, %error, "kept the stored HTML of a note that no longer renders");
+                    None
+                }
+            }
         })
         .collect()
 }
 
+/// The record to store for `document`, or the problem that stops it rendering, located in its
+/// file.
 pub(crate) fn build_record(
     document: ParsedDocument,
     content_hash: String,
     resolver: &Resolver,
-) -> DocumentRecord {
+) -> Result<DocumentRecord, Problem> {
     let path = document.source_path.clone();
     let rendered = render(&document.body, &|destination| {
         Some(resolver.link(&path, destination))
-    });
+    })
+    .map_err(|error| render_problem(&document, &error))?;
     let mut edges: Vec<Edge> = document
         .relationships
         .iter()
@@ -379,13 +439,22 @@ pub(crate) fn build_record(
         target_id: id.clone(),
         target_ref: id.clone(),
     }));
-    DocumentRecord {
+    Ok(DocumentRecord {
         document,
         html: rendered.html,
         headings: rendered.headings,
         edges,
         content_hash,
-    }
+    })
+}
+
+/// A render failure as a problem at its line of `document`'s file.
+pub(crate) fn render_problem(document: &ParsedDocument, error: &RenderError) -> Problem {
+    let line = document.body_line + error.line() - 1;
+    locate(
+        &document.source_path,
+        Located::new(line, 0, error.to_string()),
+    )
 }
 
 /// Ids that are referenced but exist nowhere, sorted.

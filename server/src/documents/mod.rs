@@ -10,6 +10,7 @@ pub mod export;
 pub mod front_matter;
 pub mod import;
 pub mod parse;
+pub mod paths;
 pub mod reading_path;
 pub mod render;
 pub mod search;

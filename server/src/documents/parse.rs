@@ -40,7 +40,18 @@ pub struct ParsedDocument {
     pub layout: Layout,
     /// The Markdown body.
     pub body: String,
+    /// The line of the file the body starts on (1-based), for locating problems in it.
+    pub body_line: usize,
 }
+
+/// The longest id: it is part of every address of the note, and addresses have limits.
+pub const MAX_ID_CHARS: usize = 200;
+
+/// The most tags a note may have.
+pub const MAX_TAGS: usize = 200;
+
+/// The most relationships (prerequisites, successors and related together) a note may have.
+pub const MAX_RELATIONSHIPS: usize = 500;
 
 /// A collection as a document file declares it (or its folder implies it).
 #[derive(Debug, Clone, PartialEq)]
@@ -70,6 +81,10 @@ pub struct Layout {
     /// export writes it from `front_matter` instead.
     #[serde(default)]
     pub head: Option<String>,
+    /// Whether the file began with a UTF-8 byte order mark, which export writes back (without
+    /// it, re-importing an export would change the note).
+    #[serde(default)]
+    pub bom: bool,
 }
 
 // The front-matter keys Lore understands, normalised (see `normalise_key`): each field's
@@ -121,8 +136,17 @@ pub fn parse_document(path: &str, text: &str) -> Result<ParsedDocument, Vec<Loca
 
     let id = match text_field(ID_KEYS, "id", &mut problems) {
         Some(id) => {
-            if !is_slug(&id) {
-                let (_, _, (line, column)) = fm.find(ID_KEYS).expect("found above");
+            let (_, _, (line, column)) = fm.find(ID_KEYS).expect("found above");
+            if id.chars().count() > MAX_ID_CHARS {
+                problems.push(Located::new(
+                    line,
+                    column,
+                    format!(
+                        "the id is {} characters long; at most {MAX_ID_CHARS} fit in an address",
+                        id.chars().count()
+                    ),
+                ));
+            } else if !is_slug(&id) {
                 problems.push(Located::new(
                     line,
                     column,
@@ -131,7 +155,20 @@ pub fn parse_document(path: &str, text: &str) -> Result<ParsedDocument, Vec<Loca
             }
             id
         }
-        None => id_from_path(path),
+        None => {
+            let id = id_from_path(path);
+            if id.chars().count() > MAX_ID_CHARS {
+                problems.push(Located::new(
+                    1,
+                    1,
+                    format!(
+                        "the file name makes an id {} characters long; at most {MAX_ID_CHARS} fit in an address: give the note a shorter `id:`",
+                        id.chars().count()
+                    ),
+                ));
+            }
+            id
+        }
     };
     let title = text_field(TITLE_KEYS, "title", &mut problems)
         .or_else(|| first_heading(&split.body))
@@ -143,6 +180,17 @@ pub fn parse_document(path: &str, text: &str) -> Result<ParsedDocument, Vec<Loca
     let version = text_field(&["version"], "version", &mut problems);
     let draft = bool_field(fm, &["draft"], "draft", &mut problems);
     let tags = list_field(fm, TAG_KEYS, "tags", &mut problems);
+    if tags.len() > MAX_TAGS {
+        let (_, _, (line, column)) = fm.find(TAG_KEYS).expect("tags were read");
+        problems.push(Located::new(
+            line,
+            column,
+            format!(
+                "the note has {} tags; at most {MAX_TAGS} are allowed",
+                tags.len()
+            ),
+        ));
+    }
 
     let mut relationships = Vec::new();
     if let Some((_, value, (line, column))) = fm.find(RELATIONSHIP_KEYS) {
@@ -179,6 +227,21 @@ pub fn parse_document(path: &str, text: &str) -> Result<ParsedDocument, Vec<Loca
         for item in list_field(fm, &[name], name, &mut problems) {
             relationships.push((kind, item));
         }
+    }
+
+    if relationships.len() > MAX_RELATIONSHIPS {
+        let (line, column) = fm
+            .find(RELATIONSHIP_KEYS)
+            .or_else(|| fm.find(&["prerequisites", "successors", "related"]))
+            .map_or((1, 1), |(_, _, at)| at);
+        problems.push(Located::new(
+            line,
+            column,
+            format!(
+                "the note has {} relationships; at most {MAX_RELATIONSHIPS} are allowed",
+                relationships.len()
+            ),
+        ));
     }
 
     let collection = match &split.collection_block {
@@ -224,8 +287,10 @@ pub fn parse_document(path: &str, text: &str) -> Result<ParsedDocument, Vec<Loca
             collection_block: split.collection_block.map(|b| b.entries),
             preamble: split.preamble,
             head: Some(head_of(text, &split.body).to_owned()),
+            bom: text.starts_with('\u{feff}'),
         },
         body: split.body,
+        body_line: split.body_line,
     })
 }
 
@@ -294,13 +359,11 @@ fn list_field(fm: &Block, names: &[&str], label: &str, problems: &mut Vec<Locate
     };
     match list_of_text(value) {
         Some(items) => {
-            let mut unique = Vec::new();
-            for item in items {
-                if !unique.contains(&item) {
-                    unique.push(item);
-                }
-            }
-            unique
+            let mut seen = std::collections::HashSet::new();
+            items
+                .into_iter()
+                .filter(|item| seen.insert(item.clone()))
+                .collect()
         }
         None => {
             problems.push(Located::new(

@@ -9,16 +9,63 @@
 //! matter what a note contains.
 
 use app::contract::Heading;
+use comrak::adapters::SyntaxHighlighterAdapter;
 use comrak::nodes::NodeValue;
 use comrak::plugins::syntect::{SyntectAdapter, SyntectAdapterBuilder};
 use comrak::{Anchorizer, Arena, Options, options::Plugins};
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::collections::HashSet;
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The renderer's version, stored with each document's HTML. Raise it whenever a change here
 /// changes the HTML produced, so stored documents are rendered again (see
 /// [`rerender_stale`](super::import::rerender_stale)).
 pub const RENDER_VERSION: i64 = 1;
+
+/// How deeply a note's structure may nest: quotes, lists and HTML elements inside one another.
+/// The HTML parser that sanitizing runs on looks through every open element for each new one,
+/// so its cost grows with the square of the depth: 100,000 nested quotes took 50 s. Real notes
+/// nest a handful of levels.
+pub const MAX_NESTING: usize = 100;
+
+/// The most HTML a note may render to. A 1 MiB note of prose renders to little more than its
+/// size; one of short headings or highlighted code to a few times it. Every reader downloads it,
+/// twice over on a rendered page (the HTML, and the data the browser hydrates from).
+pub const MAX_HTML_BYTES: usize = 4 * 1024 * 1024;
+
+/// The most headings a note's table of contents lists (the headings themselves all render).
+pub const MAX_CONTENTS: usize = 500;
+
+/// Why a note cannot be rendered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    /// It nests deeper than [`MAX_NESTING`].
+    #[error(
+        "the note nests quotes, lists or HTML elements more than {MAX_NESTING} levels deep here; flatten it"
+    )]
+    TooDeep {
+        /// The line of the body (1-based) where the limit is passed.
+        line: usize,
+    },
+    /// It renders to more than [`MAX_HTML_BYTES`].
+    #[error("the note renders to {bytes} bytes of HTML; at most {MAX_HTML_BYTES} fit in a page")]
+    TooLarge {
+        /// How much it rendered to.
+        bytes: usize,
+    },
+}
+
+impl RenderError {
+    /// The line of the body the problem is on (1 when it is the whole body).
+    pub fn line(&self) -> usize {
+        match self {
+            RenderError::TooDeep { line } => *line,
+            RenderError::TooLarge { .. } => 1,
+        }
+    }
+}
 
 /// A document body rendered for reading.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,10 +89,16 @@ pub struct NoteLink {
 /// Renders `body`. `resolve` maps a link destination that points into the knowledge base (a
 /// relative path or a bare id, without `#fragment`) to the note it names; links it returns
 /// `None` for (external URLs, images) are left alone.
-pub fn render(body: &str, resolve: &dyn Fn(&str) -> Option<NoteLink>) -> Rendered {
+///
+/// CPU-bound: call it through [`crate::cpu`], not on the async runtime.
+pub fn render(
+    body: &str,
+    resolve: &dyn Fn(&str) -> Option<NoteLink>,
+) -> Result<Rendered, RenderError> {
     let options = options();
     let arena = Arena::new();
     let root = comrak::parse_document(&arena, body, &options);
+    check_nesting(root)?;
 
     let mut anchorizer = Anchorizer::new();
     let mut headings = Vec::new();
@@ -60,11 +113,13 @@ pub fn render(body: &str, resolve: &dyn Fn(&str) -> Option<NoteLink>) -> Rendere
             // The same text and anchorizer comrak uses for the `id`, so the anchors match.
             let text = node.collect_text();
             let anchor = anchorizer.anchorize(&text);
-            headings.push(Heading {
-                level,
-                text,
-                anchor,
-            });
+            if headings.len() < MAX_CONTENTS {
+                headings.push(Heading {
+                    level,
+                    text,
+                    anchor,
+                });
+            }
             continue;
         }
         if let NodeValue::Link(link) = &mut node.data_mut().value
@@ -84,14 +139,97 @@ pub fn render(body: &str, resolve: &dyn Fn(&str) -> Option<NoteLink>) -> Rendere
 
     let mut html = String::new();
     let mut plugins = Plugins::default();
-    plugins.render.codefence_syntax_highlighter = Some(&*HIGHLIGHTER);
+    let highlighter = Highlighter {
+        budget: AtomicUsize::new(MAX_HIGHLIGHTED_BYTES),
+    };
+    plugins.render.codefence_syntax_highlighter = Some(&highlighter);
     comrak::format_html_with_plugins(root, &options, &mut html, &plugins)
         .expect("formatting into a String cannot fail");
-    Rendered {
-        html: SANITIZER.clean(&html).to_string(),
+    // Sanitizing never adds more than it removes; checked before it, it is not paid for.
+    if html.len() > 2 * MAX_HTML_BYTES {
+        return Err(RenderError::TooLarge { bytes: html.len() });
+    }
+    let html = SANITIZER.clean(&html).to_string();
+    if html.len() > MAX_HTML_BYTES {
+        return Err(RenderError::TooLarge { bytes: html.len() });
+    }
+    Ok(Rendered {
+        html,
         headings,
         links,
+    })
+}
+
+/// Refuses a document nested deeper than [`MAX_NESTING`], counting both its Markdown
+/// structure and the elements its raw HTML opens and leaves open.
+fn check_nesting<'a>(root: &'a comrak::nodes::AstNode<'a>) -> Result<(), RenderError> {
+    use comrak::arena_tree::NodeEdge;
+    let mut depth = 0usize;
+    let mut html_depth = 0usize;
+    for edge in root.traverse() {
+        match edge {
+            NodeEdge::Start(node) => {
+                depth += 1;
+                let data = node.data();
+                let literal = match &data.value {
+                    NodeValue::HtmlBlock(block) => Some(block.literal.as_str()),
+                    NodeValue::HtmlInline(html) => Some(html.as_str()),
+                    _ => None,
+                };
+                if let Some(literal) = literal {
+                    html_depth = html_nesting(literal, html_depth, MAX_NESTING + 1);
+                }
+                if depth + html_depth > MAX_NESTING {
+                    return Err(RenderError::TooDeep {
+                        line: data.sourcepos.start.line.max(1),
+                    });
+                }
+            }
+            NodeEdge::End(_) => depth -= 1,
+        }
     }
+    Ok(())
+}
+
+/// How many elements are open after `html`, given `open` before it, counting at most to
+/// `stop`. Elements the HTML parser closes by itself (`<p>`, `<li>`, void ones like `<br>`) do
+/// not count; an end tag closes one level. An estimate, erring towards deeper: enough to tell
+/// a note from a nesting bomb.
+fn html_nesting(html: &str, mut open: usize, stop: usize) -> usize {
+    const NOT_NESTING: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "thead",
+        "tbody", "tfoot", "colgroup", "caption", "rt", "rp",
+    ];
+    let bytes = html.as_bytes();
+    let mut at = 0;
+    while let Some(found) = html[at..].find('<') {
+        let start = at + found + 1;
+        let closing = bytes.get(start) == Some(&b'/');
+        let name_start = start + usize::from(closing);
+        let name_end = html[name_start..]
+            .find(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/')
+            .map_or(html.len(), |i| name_start + i);
+        let name = html[name_start..name_end].to_ascii_lowercase();
+        let tag_end = html[name_end..]
+            .find('>')
+            .map_or(html.len(), |i| name_end + i);
+        let self_closing = tag_end > name_end && bytes[tag_end - 1] == b'/';
+        at = (tag_end + 1).min(html.len());
+        let is_element = name.starts_with(|c: char| c.is_ascii_alphabetic());
+        if !is_element || NOT_NESTING.contains(&name.as_str()) {
+            continue;
+        }
+        if closing {
+            open = open.saturating_sub(1);
+        } else if !self_closing {
+            open += 1;
+            if open >= stop {
+                return open;
+            }
+        }
+    }
+    open
 }
 
 fn options() -> Options<'static> {
@@ -123,6 +261,58 @@ fn note_destination(url: &str) -> Option<(&str, &str)> {
     });
     let is_note = path.ends_with(".md") || !path.rsplit('/').next().unwrap_or(path).contains('.');
     (!has_scheme && is_note && !path.is_empty()).then_some((path, fragment))
+}
+
+/// How much code of one note is highlighted; code past it is shown plain. Highlighted code is
+/// some twenty times its size in HTML (a span with classes around every token), and takes
+/// seconds per megabyte to highlight: a pasted log is read, not admired.
+pub const MAX_HIGHLIGHTED_BYTES: usize = 128 * 1024;
+
+/// The highlighter of one render: syntect's, until the note's budget of highlighted code is
+/// spent (see [`MAX_HIGHLIGHTED_BYTES`]).
+struct Highlighter {
+    budget: AtomicUsize,
+}
+
+impl SyntaxHighlighterAdapter for Highlighter {
+    fn write_highlighted(
+        &self,
+        output: &mut dyn std::fmt::Write,
+        lang: Option<&str>,
+        code: &str,
+    ) -> std::fmt::Result {
+        let left = self.budget.load(Ordering::Relaxed);
+        if code.len() <= left {
+            self.budget.store(left - code.len(), Ordering::Relaxed);
+            return HIGHLIGHTER.write_highlighted(output, lang, code);
+        }
+        for c in code.chars() {
+            match c {
+                '&' => output.write_str("&amp;")?,
+                '<' => output.write_str("&lt;")?,
+                '>' => output.write_str("&gt;")?,
+                '"' => output.write_str("&quot;")?,
+                other => output.write_char(other)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn write_pre_tag(
+        &self,
+        output: &mut dyn std::fmt::Write,
+        attributes: HashMap<&'static str, Cow<'_, str>>,
+    ) -> std::fmt::Result {
+        HIGHLIGHTER.write_pre_tag(output, attributes)
+    }
+
+    fn write_code_tag(
+        &self,
+        output: &mut dyn std::fmt::Write,
+        attributes: HashMap<&'static str, Cow<'_, str>>,
+    ) -> std::fmt::Result {
+        HIGHLIGHTER.write_code_tag(output, attributes)
+    }
 }
 
 /// Server-side highlighting into CSS classes (`style/main.css` colours them for both themes).
@@ -185,7 +375,7 @@ mod tests {
     }
 
     fn render_plain(body: &str) -> Rendered {
-        render(body, &resolve_known)
+        render(body, &resolve_known).unwrap()
     }
 
     #[test]
@@ -275,5 +465,67 @@ mod tests {
                 assert!(!lower.contains(forbidden), "{payload} rendered as {html}");
             }
         }
+    }
+
+    #[test]
+    fn nesting_bombs_are_refused_at_their_line_without_being_parsed_as_html() {
+        // Each took from 50 s to over two minutes before the limit.
+        let quotes = format!("Intro\n\n{}", ">".repeat(100_000));
+        assert_eq!(
+            render(&quotes, &resolve_known),
+            Err(RenderError::TooDeep { line: 3 })
+        );
+        let divs = "<div>".repeat(200_000);
+        assert!(matches!(
+            render(&divs, &resolve_known),
+            Err(RenderError::TooDeep { line: 1 })
+        ));
+        let lists: String = (0..200)
+            .map(|i| format!("{}- x\n", "  ".repeat(i)))
+            .collect();
+        assert!(render(&lists, &resolve_known).is_err());
+    }
+
+    #[test]
+    fn a_megabyte_of_highlighted_code_fits() {
+        let code: String = (0..30_000)
+            .map(|i| format!("let value_{i} = compute(\"{i}\", {i}) + 1;\n"))
+            .collect();
+        assert!(code.len() > 1_000_000, "{}", code.len());
+        let body = format!(
+            "```rust\nfn small() {{}}\n```\n\n```rust\n{}\n```\n",
+            &code[..1_000_000 - 100].rsplit_once('\n').unwrap().0
+        );
+        let rendered = render(&body, &resolve_known).unwrap();
+        assert!(
+            rendered.html.len() < MAX_HTML_BYTES / 2,
+            "{}",
+            rendered.html.len()
+        );
+        // The small block is highlighted, the one past the budget shown as it is.
+        assert!(rendered.html.contains("<span class=\"hl-"));
+        assert!(rendered.html.contains("let value_20000 = compute("));
+    }
+
+    #[test]
+    fn ordinary_nesting_and_html_that_closes_itself_render() {
+        let nested = "> quote\n> > inner\n> > > innermost\n\n- a\n  - b\n    - c\n";
+        assert!(render(nested, &resolve_known).is_ok());
+        // Paragraphs, list items and line breaks left open are closed by the parser itself.
+        let html = "<p>one<p>two<br><br><ul><li>a<li>b</ul>\n".repeat(500);
+        assert!(render(&html, &resolve_known).is_ok());
+        let details = "<details>\n\n**Inside**\n\n</details>\n\n".repeat(1_000);
+        assert!(render(&details, &resolve_known).is_ok());
+    }
+
+    #[test]
+    fn a_note_that_renders_too_large_is_refused_and_its_contents_are_capped() {
+        let rendered = render(&"## same\n".repeat(2_000), &resolve_known).unwrap();
+        assert_eq!(rendered.headings.len(), MAX_CONTENTS);
+        // 960 KB of headings became a 52 MB page.
+        assert!(matches!(
+            render(&"## same\n".repeat(120_000), &resolve_known),
+            Err(RenderError::TooLarge { .. })
+        ));
     }
 }

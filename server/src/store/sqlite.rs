@@ -404,6 +404,7 @@ mod queries {
                 });
             }
             Ok(Graph {
+                total: nodes.len() as u64,
                 nodes: nodes.into_values().collect(),
                 edges,
             })

@@ -296,9 +296,12 @@ async fn html_from_an_older_renderer_is_rendered_again_at_start_up() {
         .await
         .unwrap();
 
-    let rendered = server::documents::import::rerender_stale(app.store.as_ref())
-        .await
-        .unwrap();
+    let rendered = server::documents::import::rerender_stale(
+        app.store.as_ref(),
+        &server::cpu::CpuPool::new(1),
+    )
+    .await
+    .unwrap();
 
     assert_eq!(rendered, 1);
     let tcp: DocumentView = app.get_json("/api/documents/tcp").await;
@@ -308,9 +311,12 @@ async fn html_from_an_older_renderer_is_rendered_again_at_start_up() {
         tcp.html
     );
     assert_eq!(
-        server::documents::import::rerender_stale(app.store.as_ref())
-            .await
-            .unwrap(),
+        server::documents::import::rerender_stale(
+            app.store.as_ref(),
+            &server::cpu::CpuPool::new(1)
+        )
+        .await
+        .unwrap(),
         0
     );
 }
@@ -320,12 +326,20 @@ async fn the_demo_notes_load_into_an_empty_base_and_never_over_existing_notes() 
     let app = TestApp::spawn().await;
     app.import_ok(&[("mine.md", b"# Mine\n")]).await;
 
-    assert!(!demo::load_if_empty(app.store.as_ref()).await.unwrap());
+    assert!(
+        !demo::load_if_empty(app.store.as_ref(), &server::cpu::CpuPool::new(1))
+            .await
+            .unwrap()
+    );
     let list: Page<DocumentSummary> = app.get_json("/api/documents").await;
     assert_eq!(list.total, 1);
 
     let empty = TestApp::spawn().await;
-    assert!(demo::load_if_empty(empty.store.as_ref()).await.unwrap());
+    assert!(
+        demo::load_if_empty(empty.store.as_ref(), &server::cpu::CpuPool::new(1))
+            .await
+            .unwrap()
+    );
     let list: Page<DocumentSummary> = empty.get_json("/api/documents").await;
     assert_eq!(list.total, 5);
 }

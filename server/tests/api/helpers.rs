@@ -43,6 +43,10 @@ pub struct Options<'a> {
     pub database_url: Option<String>,
     /// How long cached responses go without asking the database (default: not at all).
     pub cache_revalidate: Option<Duration>,
+    /// Limits on requests (default: `lore serve`'s), and how many CPU jobs run at once.
+    pub limits: Option<(server::Limits, usize)>,
+    /// Limits on connections (default: `lore serve`'s).
+    pub connections: Option<server::startup::Connections>,
 }
 
 impl TestApp {
@@ -57,10 +61,13 @@ impl TestApp {
             .unwrap_or_else(|| format!("sqlite:{}", data.path().join("lore.db").display()));
         let store = Arc::new(SqliteStore::connect(&url).await.expect("a fresh database"));
         // By default revalidating before every read: tests see other connections' writes at once.
-        let state = AppState::new(
+        let mut state = AppState::new(
             store.clone(),
             options.cache_revalidate.unwrap_or(Duration::ZERO),
         );
+        if let Some((limits, cpu_jobs)) = options.limits {
+            state = state.with_limits(limits, cpu_jobs);
+        }
         let client = options
             .client_dir
             .map(|dir| server::client_files::ClientBundle::read(dir).expect("a built client"));
@@ -77,7 +84,8 @@ impl TestApp {
             let _ = stopped.await;
         };
         let grace = options.shutdown_timeout.unwrap_or(Duration::from_secs(10));
-        let server = tokio::spawn(serve(listener, app, shutdown, grace));
+        let connections = options.connections.unwrap_or_default();
+        let server = tokio::spawn(serve(listener, app, connections, shutdown, grace));
 
         Self {
             address,

@@ -8,7 +8,8 @@ use std::io::Write;
 
 const NESTED: &[u8] = include_bytes!("../fixtures/nested-collection.md");
 
-fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
+/// A `.zip` of `files`, as an archiver writes one.
+pub(crate) fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (name, bytes) in files {
         writer

@@ -1,11 +1,14 @@
 //! HTTP integration tests: the real server, started on port 0 with its own temporary database,
 //! spoken to over real HTTP. One test binary for all of them, to link once.
 
+#[path = "../support/bombs.rs"]
+mod bombs;
 mod cache;
 mod client_files;
 mod documents;
 mod editing;
 mod helpers;
+mod hostile;
 mod import_export;
 mod meta;
 mod pages;

@@ -134,7 +134,7 @@ async fn pages_render_while_another_server_is_being_built() {
     let app = with_notes().await;
     // Building a router makes leptos render the app for its route list, and while it does,
     // no resource in the process loads: pages rendered meanwhile used to wait forever. Each
-    // address is new, so each request is rendered, not answered from the cache.
+    // search is new, so each request is rendered, not answered from the cache.
     let builder = std::thread::spawn(|| {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         runtime.block_on(async {
@@ -147,7 +147,7 @@ async fn pages_render_while_another_server_is_being_built() {
     for round in 0..40 {
         let reply = tokio::time::timeout(
             Duration::from_secs(10),
-            page(&app, &format!("/notes/dns?render={round}")),
+            page(&app, &format!("/search?q=resolver{round}")),
         )
         .await
         .expect("a page rendered while a server was being built never arrived");

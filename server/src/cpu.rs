@@ -1,0 +1,121 @@
+//! CPU-bound work (rendering Markdown, diffing revisions, reading archives, planning imports),
+//! kept off the async runtime and a bounded number at a time.
+//!
+//! The runtime's few threads answer every request; a job that holds one for seconds stops
+//! `/api/health` from answering, and a load balancer then takes a busy replica for a dead one.
+//! So such jobs run on the blocking pool, at most `--cpu-jobs` at once (one per core by
+//! default: more would only share the cores more thinly). Others wait their turn without
+//! holding a thread; once [`MAX_WAITING`] are waiting, more are refused with 503 rather than
+//! queued without end, each holding its request's memory.
+//!
+//! A job cannot be interrupted once running, so each kind of job is bounded where it is written
+//! (diffs have a deadline, notes a size and nesting limit, archives a byte budget); the runtime
+//! itself is shut down with a timeout (`main.rs`), so a job still running cannot keep a
+//! stopped server's process alive.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::sync::Semaphore;
+
+/// How many jobs may wait for a turn before more are refused.
+pub const MAX_WAITING: usize = 256;
+
+/// The jobs running and waiting, shared by every request of one server.
+#[derive(Debug, Clone)]
+pub struct CpuPool {
+    turns: Arc<Semaphore>,
+    waiting: Arc<AtomicUsize>,
+    jobs: usize,
+}
+
+/// Why a job did not run to its end.
+#[derive(Debug, thiserror::Error)]
+pub enum CpuError {
+    /// Too many jobs are waiting already.
+    #[error("the server is busy with other work; try again shortly")]
+    Busy,
+    /// The job panicked (a bug: logged with the request).
+    #[error("a background job failed: {0}")]
+    Failed(String),
+}
+
+impl CpuPool {
+    /// A pool running at most `jobs` jobs at once (at least one).
+    pub fn new(jobs: usize) -> Self {
+        let jobs = jobs.max(1);
+        Self {
+            turns: Arc::new(Semaphore::new(jobs)),
+            waiting: Arc::new(AtomicUsize::new(0)),
+            jobs,
+        }
+    }
+
+    /// One job per core of this machine.
+    pub fn per_core() -> Self {
+        Self::new(std::thread::available_parallelism().map_or(2, usize::from))
+    }
+
+    /// How many jobs run at once.
+    pub fn jobs(&self) -> usize {
+        self.jobs
+    }
+
+    /// Runs `job` on the blocking pool when its turn comes, and returns what it returned.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, CpuError> {
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= MAX_WAITING {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(CpuError::Busy);
+        }
+        let turn = self.turns.clone().acquire_owned().await;
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        let turn = turn.map_err(|_| CpuError::Busy)?;
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            job()
+        })
+        .await
+        .map_err(|error| CpuError::Failed(error.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_more_jobs_than_allowed_run_at_once() {
+        let pool = CpuPool::new(2);
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let jobs: Vec<_> = (0..8)
+            .map(|_| {
+                let (pool, running, most) = (pool.clone(), running.clone(), most.clone());
+                tokio::spawn(async move {
+                    pool.run(move || {
+                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        std::thread::sleep(Duration::from_millis(20));
+                        running.fetch_sub(1, Ordering::SeqCst);
+                    })
+                    .await
+                })
+            })
+            .collect();
+        for job in jobs {
+            job.await.unwrap().unwrap();
+        }
+        assert_eq!(most.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_job_that_panics_is_an_error_not_a_crash() {
+        let pool = CpuPool::new(1);
+        let result = pool.run(|| panic!("a bug")).await;
+        assert!(matches!(result, Err(CpuError::Failed(_))), "{result:?}");
+        assert_eq!(pool.run(|| 2 + 2).await.unwrap(), 4);
+    }
+}
