@@ -98,7 +98,11 @@ fn refused(problems: &[app::contract::Problem]) -> anyhow::Error {
 async fn run_export(database_url: &str, args: ExportArgs) -> anyhow::Result<()> {
     let store = store::connect(database_url).await?;
     let sources = store.sources().await?;
-    let written = export::write_folder(&args.dir, &sources)
+    let files: Vec<export::ExportFile> = sources
+        .iter()
+        .map(|s| export::ExportFile::new(&s.source_path, &s.layout, &s.body))
+        .collect();
+    let written = export::write_folder(&args.dir, &files)
         .with_context(|| format!("cannot export to {}", args.dir.display()))?;
     println!("exported {written} documents to {}", args.dir.display());
     Ok(())

@@ -96,6 +96,15 @@ pub struct ServeArgs {
     #[arg(long, env = "LORE_HEADER_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     pub header_timeout: Duration,
 
+    /// How long a request body may stop arriving, and an answer wait for a client that stopped
+    /// reading it, before the connection is dropped.
+    #[arg(long, env = "LORE_IDLE_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub idle_timeout: Duration,
+
+    /// How long one request may take in all, its body included (503 past it).
+    #[arg(long, env = "LORE_REQUEST_TIMEOUT", default_value = "300s", value_parser = humantime::parse_duration)]
+    pub request_timeout: Duration,
+
     /// How many connections are served at once; more wait until one closes.
     #[arg(long, env = "LORE_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
@@ -153,6 +162,8 @@ impl ServeArgs {
                 max_files: self.import_max_files as usize,
                 max_bytes: self.import_max_bytes,
             },
+            body_timeout: self.idle_timeout,
+            request_timeout: self.request_timeout,
         }
     }
 
@@ -160,6 +171,7 @@ impl ServeArgs {
     pub fn connections(&self) -> crate::startup::Connections {
         crate::startup::Connections {
             header_timeout: self.header_timeout,
+            idle_timeout: self.idle_timeout,
             max: self.max_connections as usize,
         }
     }
@@ -252,7 +264,10 @@ mod tests {
     #[test]
     fn the_defaults_match_the_libraries_defaults() {
         let args = serve(&[]).unwrap();
-        assert_eq!(args.limits().unpack, crate::Limits::default().unpack);
+        let (limits, defaults) = (args.limits(), crate::Limits::default());
+        assert_eq!(limits.unpack, defaults.unpack);
+        assert_eq!(limits.body_timeout, defaults.body_timeout);
+        assert_eq!(limits.request_timeout, defaults.request_timeout);
         assert_eq!(args.connections(), crate::startup::Connections::default());
     }
 }

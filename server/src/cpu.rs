@@ -65,12 +65,11 @@ impl CpuPool {
         &self,
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, CpuError> {
-        if self.waiting.fetch_add(1, Ordering::AcqRel) >= MAX_WAITING {
-            self.waiting.fetch_sub(1, Ordering::AcqRel);
-            return Err(CpuError::Busy);
-        }
-        let turn = self.turns.clone().acquire_owned().await;
-        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        let turn = {
+            // Counted down when dropped: also when the request is abandoned while it waits.
+            let _waiting = Waiting::join(&self.waiting).ok_or(CpuError::Busy)?;
+            self.turns.clone().acquire_owned().await
+        };
         let turn = turn.map_err(|_| CpuError::Busy)?;
         tokio::task::spawn_blocking(move || {
             let _turn = turn;
@@ -78,6 +77,23 @@ impl CpuPool {
         })
         .await
         .map_err(|error| CpuError::Failed(error.to_string()))
+    }
+}
+
+/// One place in the queue of waiting jobs, given back when dropped.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    /// A place, or `None` when [`MAX_WAITING`] jobs wait already.
+    fn join(waiting: &'a AtomicUsize) -> Option<Self> {
+        let joined = Self(waiting);
+        (waiting.fetch_add(1, Ordering::AcqRel) < MAX_WAITING).then_some(joined)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -109,6 +125,29 @@ mod tests {
             job.await.unwrap().unwrap();
         }
         assert_eq!(most.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn jobs_abandoned_while_waiting_give_their_place_back() {
+        let pool = CpuPool::new(1);
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let busy = tokio::spawn({
+            let pool = pool.clone();
+            async move { pool.run(move || released.recv().unwrap()).await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        for _ in 0..2 * MAX_WAITING {
+            // Each waits for the busy slot, then is dropped, as an abandoned request is.
+            let waiting = pool.run(|| ());
+            assert!(
+                tokio::time::timeout(Duration::from_millis(1), waiting)
+                    .await
+                    .is_err()
+            );
+        }
+        release.send(()).unwrap();
+        busy.await.unwrap().unwrap();
+        assert!(pool.run(|| ()).await.is_ok(), "the queue stayed full");
     }
 
     #[tokio::test]

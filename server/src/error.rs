@@ -38,6 +38,9 @@ pub enum ApiError {
     /// Too much work is queued on this replica already; the client should retry later.
     #[error("The server is busy; try again shortly.")]
     Busy,
+    /// The request took longer than the server allows (`--request-timeout`).
+    #[error("The request took longer than the {0:?} the server allows (--request-timeout).")]
+    TimedOut(std::time::Duration),
     /// No document has this id.
     #[error("No document has the id `{0}`.")]
     DocumentNotFound(String),
@@ -83,7 +86,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => {
                 (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed)
             }
-            ApiError::DatabaseUnavailable(_) | ApiError::Busy => {
+            ApiError::DatabaseUnavailable(_) | ApiError::Busy | ApiError::TimedOut(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable)
             }
             ApiError::DocumentNotFound(_) | ApiError::NotFound(_) => {

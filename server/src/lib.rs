@@ -48,6 +48,9 @@ pub struct AppState {
     pub cpu: cpu::CpuPool,
     /// Bounds on what one request may make the server do.
     pub limits: Limits,
+    /// Turns for uploaded imports: each holds up to `--import-max-bytes` of notes in memory
+    /// while it is planned, so only as many run at once as there are CPU jobs.
+    pub imports: Arc<tokio::sync::Semaphore>,
 }
 
 /// Bounds on what one request may make the server do: settings of `lore serve`.
@@ -55,6 +58,10 @@ pub struct AppState {
 pub struct Limits {
     /// What an uploaded import may unpack to.
     pub unpack: documents::sources::UnpackLimits,
+    /// How long a request body may stop arriving.
+    pub body_timeout: std::time::Duration,
+    /// How long a request may take in all, its body included.
+    pub request_timeout: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -64,6 +71,8 @@ impl Default for Limits {
                 max_files: 20_000,
                 max_bytes: 128 * 1024 * 1024,
             },
+            body_timeout: std::time::Duration::from_secs(60),
+            request_timeout: std::time::Duration::from_secs(300),
         }
     }
 }
@@ -77,6 +86,7 @@ impl AppState {
             cache: Arc::new(cache::ResponseCache::new(revalidate)),
             cpu: cpu::CpuPool::per_core(),
             limits: Limits::default(),
+            imports: Arc::new(tokio::sync::Semaphore::new(cpu::CpuPool::per_core().jobs())),
         }
     }
 
@@ -84,6 +94,7 @@ impl AppState {
     pub fn with_limits(mut self, limits: Limits, cpu_jobs: usize) -> Self {
         self.limits = limits;
         self.cpu = cpu::CpuPool::new(cpu_jobs);
+        self.imports = Arc::new(tokio::sync::Semaphore::new(self.cpu.jobs()));
         self
     }
 }

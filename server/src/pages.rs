@@ -171,15 +171,17 @@ async fn with_policy(response: Response, policy: &PagePolicy) -> (Response, Opti
 
 /// What a rendered page depends on besides the knowledge base: the origin it names in its
 /// canonical and Open Graph links (see [`per_request`]), its path, and of its query only what
-/// the page reads: `q` on `/search`. Every other query string renders the same page, so it
-/// shares the entry instead of forcing a render per made-up address (`/graph?x=1`, `?x=2`...).
+/// the page reads: `q` on `/search` (the last one, as the router reads it, also with a trailing
+/// `/`). Every other query string renders the same page, so it shares the entry instead of
+/// forcing a render per made-up address (`/graph?x=1`, `?x=2`...).
 fn page_key(request: &Request) -> String {
     let uri = request.uri();
-    let read = if uri.path() == "/search" {
+    let read = if uri.path().trim_end_matches('/') == "/search" {
         let q = uri.query().and_then(|query| {
             serde_urlencoded::from_str::<Vec<(String, String)>>(query)
                 .ok()?
                 .into_iter()
+                .rev()
                 .find(|(name, _)| name == "q")
                 .map(|(_, value)| value)
         });

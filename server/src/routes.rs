@@ -10,7 +10,7 @@
 
 use crate::api::{documents, editing, meta, search, transfer};
 use crate::client_files::ClientBundle;
-use crate::error::{method_not_allowed, no_such_endpoint};
+use crate::error::{ApiError, method_not_allowed, no_such_endpoint};
 use crate::{AppState, pages, security};
 use app::contract::{
     CreateDocument, DeleteDocument, EditDocument, Endpoint, ExportArchive, GetDiff, GetDocument,
@@ -20,12 +20,16 @@ use app::contract::{
 };
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::extract::State;
 use axum::extract::{MatchedPath, Request};
 use axum::handler::Handler;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, any, on};
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 /// Builds the whole application: API, pages, client assets and layers. `client` is the built
@@ -116,14 +120,33 @@ pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state.clone());
 
+    let limits = state.limits;
     api.fallback_service(pages::router(state, client)).layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
             .layer(TraceLayer::new_for_http().make_span_with(request_span))
             .layer(PropagateRequestIdLayer::x_request_id())
             .layer(axum::middleware::from_fn(security::headers))
+            .layer(axum::middleware::from_fn_with_state(
+                limits.request_timeout,
+                within_deadline,
+            ))
+            .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
             .layer(CompressionLayer::new()),
     )
+}
+
+/// Answers 503 when a request takes longer than `--request-timeout`, its body included: a
+/// body trickled in a byte at a time keeps resetting the idle timeout, not this one.
+async fn within_deadline(
+    State(deadline): State<std::time::Duration>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match tokio::time::timeout(deadline, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::TimedOut(deadline).into_response(),
+    }
 }
 
 /// Routes `handler` with endpoint `E`'s method, so the method is written only in the contract.

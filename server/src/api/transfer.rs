@@ -2,9 +2,9 @@
 
 use super::Reply;
 use crate::AppState;
-use crate::documents::export::zip_archive;
+use crate::documents::export::{ExportFile, zip_archive};
 use crate::documents::import::{ImportError, MAX_FILE_BYTES, import};
-use crate::documents::sources::{Unpacked, is_markdown};
+use crate::documents::sources::{LimitExceeded, Unpacked, is_markdown};
 use crate::error::ApiError;
 use app::contract::{ImportFiles, Problem};
 use axum::Json;
@@ -18,8 +18,9 @@ use std::io::{Seek, Write};
 /// with `lore import`, which reads from disk.
 pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
 
-/// One part of an upload, as received: archives are spooled to an unnamed temporary file (the
-/// upload is never held in memory whole), notes kept up to one byte past the note limit.
+/// One part of an upload, as received: an archive is spooled to an unnamed temporary file (the
+/// upload is never held in memory whole) and unpacked before the next part is read, so one
+/// file at a time is open; a note is kept up to the note limit.
 enum Received {
     Note {
         name: String,
@@ -40,15 +41,19 @@ enum Received {
 /// `POST /api/import`: `.md` files and/or `.zip` / `.tar.gz` archives in the `files` fields,
 /// `skip_invalid=true` to import what is valid.
 ///
-/// Archives are unpacked on the CPU pool within the import limits (`--import-max-files`,
-/// `--import-max-bytes`): an upload that would unpack past them is refused with 413 and
-/// nothing is imported.
+/// Each archive is unpacked on the CPU pool as soon as it has arrived, within the import limits
+/// (`--import-max-files`, `--import-max-bytes`, counted over the whole upload): an upload that
+/// would unpack past them is refused with 413 and nothing is imported. Only as many uploads are
+/// unpacked and planned at once as there are CPU jobs, since each holds its notes in memory.
 pub async fn import_files(
     State(state): State<AppState>,
     mut multipart: Multipart,
 ) -> Reply<ImportFiles> {
-    let mut received = Vec::new();
+    let _turn = state.imports.acquire().await.map_err(|_| ApiError::Busy)?;
+    let limits = state.limits.unpack;
+    let mut unpacked = Unpacked::new(limits);
     let mut skip_invalid = false;
+    let mut parts = 0;
     while let Some(field) = multipart
         .next_field()
         .await
@@ -58,36 +63,46 @@ pub async fn import_files(
             skip_invalid = field.text().await.map_err(ApiError::from_multipart)?.trim() == "true";
             continue;
         }
-        received.push(receive(field).await?);
+        parts += 1;
+        if parts > limits.max_files {
+            return Err(import_error(LimitExceeded::Files(limits.max_files).into()));
+        }
+        unpacked = match receive(field).await? {
+            Received::Note {
+                name,
+                bytes,
+                complete,
+            } => {
+                unpacked
+                    .add_file(&name, bytes, complete)
+                    .map_err(|e| import_error(e.into()))?;
+                unpacked
+            }
+            Received::Refused(problem) => {
+                unpacked.problems.push(problem);
+                unpacked
+            }
+            Received::Zip { name, file } => state
+                .cpu
+                .run(move || unpacked.add_zip(&name, file).map(|()| unpacked))
+                .await?
+                .map_err(|e| import_error(e.into()))?,
+            Received::TarGz { name, file } => state
+                .cpu
+                .run(move || {
+                    unpacked
+                        .add_tar_gz(&name, std::io::BufReader::new(file))
+                        .map(|()| unpacked)
+                })
+                .await?
+                .map_err(|e| import_error(e.into()))?,
+        };
     }
-    if received.is_empty() {
+    if parts == 0 {
         return Err(ApiError::BadRequest(
             "the upload holds no files: send them in `files` fields".into(),
         ));
     }
-    let limits = state.limits.unpack;
-    let unpacked = state
-        .cpu
-        .run(move || {
-            let mut unpacked = Unpacked::new(limits);
-            for part in received {
-                match part {
-                    Received::Note {
-                        name,
-                        bytes,
-                        complete,
-                    } => unpacked.add_file(&name, bytes, complete)?,
-                    Received::Zip { name, file } => unpacked.add_zip(&name, file)?,
-                    Received::TarGz { name, file } => {
-                        unpacked.add_tar_gz(&name, std::io::BufReader::new(file))?
-                    }
-                    Received::Refused(problem) => unpacked.problems.push(problem),
-                }
-            }
-            Ok::<_, ImportError>(unpacked)
-        })
-        .await?
-        .map_err(import_error)?;
     let mut problems = unpacked.problems;
     if !problems.is_empty() && !skip_invalid {
         return Err(ApiError::InvalidImport(problems));
@@ -179,7 +194,13 @@ pub async fn export_archive(State(state): State<AppState>) -> Result<impl IntoRe
     let sources = state.store.sources().await?;
     let archive = state
         .cpu
-        .run(move || zip_archive(&sources))
+        .run(move || {
+            let files: Vec<ExportFile> = sources
+                .iter()
+                .map(|s| ExportFile::new(&s.source_path, &s.layout, &s.body))
+                .collect();
+            zip_archive(&files)
+        })
         .await?
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok((

@@ -17,7 +17,7 @@ use super::parse::{
     RELATIONSHIP_KEYS, TAG_KEYS, TITLE_KEYS, UPDATED_KEYS, is_slug, parse_document,
     relationship_kind, slugify,
 };
-use super::paths::Clashes;
+use super::paths::{Clashes, unportable};
 use super::value::{Entries, Value};
 use crate::cpu::{CpuError, CpuPool};
 use crate::store::{Save, SaveKind, SaveOutcome, Store, StoreError, StoredNote};
@@ -203,6 +203,14 @@ pub fn validate(draft: &NoteDraft, before: Option<&NoteDraft>) -> Vec<Problem> {
             .flatten()
             .map(|item| item.trim())
             .collect();
+        // Entries the note already listed twice (import allowed it) may stay twice.
+        let mut once = HashSet::new();
+        let kept_twice: HashSet<&str> = earlier
+            .into_iter()
+            .flatten()
+            .map(|item| item.trim())
+            .filter(|item| !once.insert(*item))
+            .collect();
         if field == "tags" && items.len() > MAX_TAGS {
             problems.push(Problem::in_field(
                 field,
@@ -221,6 +229,13 @@ pub fn validate(draft: &NoteDraft, before: Option<&NoteDraft>) -> Vec<Problem> {
         for (i, item) in items.iter().enumerate() {
             let item = item.trim();
             let first = seen.insert(item);
+            if !first && !kept_twice.contains(item) {
+                problems.push(Problem::in_field(
+                    field,
+                    format!("`{item}` is listed twice."),
+                ));
+                continue;
+            }
             if kept.contains(item) {
                 continue;
             }
@@ -237,11 +252,6 @@ pub fn validate(draft: &NoteDraft, before: Option<&NoteDraft>) -> Vec<Problem> {
                         "The {what} `{item}` cannot hold a line break{}.",
                         if field == "tags" { " or a comma" } else { "" }
                     ),
-                ));
-            } else if !first {
-                problems.push(Problem::in_field(
-                    field,
-                    format!("`{item}` is listed twice."),
                 ));
             } else if field != "tags" && item == id {
                 problems.push(Problem::in_field(field, "A note cannot point to itself."));
@@ -708,9 +718,14 @@ pub async fn undelete(
         .revision_of(id, 0)
         .await?
         .ok_or_else(|| EditError::NotFound(id.to_owned()))?;
-    // Another note may have been written at its path meanwhile: then it comes back beside it.
+    // Another note may have been written at its path meanwhile (or beside it, in another case,
+    // or as a folder of that name): then it comes back beside it.
     let known = store.known_documents().await?;
-    if known.iter().any(|k| k.source_path == path && k.id != id) {
+    let mut clashes = Clashes::default();
+    for k in known.iter().filter(|k| k.id != id) {
+        clashes.add(&k.source_path);
+    }
+    if clashes.add(&path).is_some() {
         path = free_path(&known, id);
     }
     let document = parse_document(&path, &revision.source).map_err(|_| {
@@ -802,7 +817,8 @@ fn free_path(known: &[KnownDocument], id: &str) -> String {
     }
     let mut path = format!("{id}.md");
     let mut n = 2;
-    while clashes.add(&path).is_some() {
+    // `con.md` is a device on Windows: an id may be one, a file name may not.
+    while unportable(&path).is_some() || clashes.add(&path).is_some() {
         path = format!("{id}-{n}.md");
         n += 1;
     }
@@ -1051,12 +1067,14 @@ mod tests {
         let before = draft_of(&current);
         let mut draft = before.clone();
         draft.tags.push("new,comma".into());
+        draft.tags.push("x,y".into());
         draft.related.push("a".into());
         let fields: Vec<_> = validate(&draft, Some(&before))
             .into_iter()
             .map(|p| p.field.unwrap())
             .collect();
-        assert_eq!(fields, ["tags", "related"]);
+        // The added comma, the kept tag listed again, the note pointing to itself.
+        assert_eq!(fields, ["tags", "tags", "related"]);
     }
 
     #[test]

@@ -9,7 +9,6 @@ use super::front_matter::Syntax;
 use super::parse::Layout;
 use super::paths::{Clashes, unportable};
 use super::value::{Entries, Value, emit_yaml};
-use crate::store::SourceDocument;
 use std::io::Write;
 use std::path::Path;
 
@@ -48,13 +47,13 @@ pub fn to_markdown(layout: &Layout, body: &str) -> String {
 }
 
 /// The whole base as a `.zip` of Markdown files at their original paths.
-pub fn zip_archive(sources: &[SourceDocument]) -> zip::result::ZipResult<Vec<u8>> {
+pub fn zip_archive(files: &[ExportFile]) -> zip::result::ZipResult<Vec<u8>> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
-    for source in sources {
-        writer.start_file(source.source_path.as_str(), options)?;
-        writer.write_all(to_markdown(&source.layout, &source.body).as_bytes())?;
+    for file in files {
+        writer.start_file(file.path.as_str(), options)?;
+        writer.write_all(file.text.as_bytes())?;
     }
     Ok(writer.finish()?.into_inner())
 }
@@ -80,49 +79,116 @@ pub enum ExportError {
 ///
 /// All or nothing: every path is checked first (and every problem reported at once), then the
 /// files are written into a hidden folder inside `folder` and only moved to their places once
-/// all of them are written, so a failure leaves no half-exported tree behind. Files already at
-/// those paths are replaced; others in `folder` are left alone.
-pub fn write_folder(folder: &Path, sources: &[SourceDocument]) -> Result<usize, ExportError> {
+/// all of them are written. Files already at those paths are replaced, and put back if a move
+/// fails; others in `folder` are left alone. So a failure leaves the folder as it was.
+pub fn write_folder(folder: &Path, sources: &[ExportFile]) -> Result<usize, ExportError> {
     let mut problems = Vec::new();
     let mut clashes = Clashes::default();
     for source in sources {
-        let path = &source.source_path;
+        let path = &source.path;
         if let Some(reason) = unportable(path) {
             problems.push(format!("{path}: {reason}"));
         } else if let Some(other) = clashes.add(path) {
             problems.push(format!("{path}: clashes with `{other}`"));
         } else if folder.join(path).is_dir() {
             problems.push(format!("{path}: a folder of that name is in the way"));
+        } else if let Some(file) = ancestors(path).find(|a| folder.join(a).is_file()) {
+            problems.push(format!(
+                "{path}: the file `{file}` is where its folder would be"
+            ));
         }
     }
     if !problems.is_empty() {
         return Err(ExportError::Paths(problems));
     }
-    let io = |path: &Path| {
-        let path = path.to_owned();
-        move |source| ExportError::Io { path, source }
-    };
     std::fs::create_dir_all(folder).map_err(io(folder))?;
     let staging = tempfile::Builder::new()
         .prefix(".lore-export-")
         .tempdir_in(folder)
         .map_err(io(folder))?;
     for source in sources {
-        let path = staging.path().join(&source.source_path);
+        let path = staging.path().join("new").join(&source.path);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(io(parent))?;
         }
-        std::fs::write(&path, to_markdown(&source.layout, &source.body)).map_err(io(&path))?;
+        std::fs::write(&path, &source.text).map_err(io(&path))?;
     }
     // Renames within one folder tree: they do not copy, and they do not fail for want of space.
+    let mut moved: Vec<(&str, bool)> = Vec::new();
     for source in sources {
-        let to = folder.join(&source.source_path);
-        if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        match move_into_place(folder, staging.path(), &source.path) {
+            Ok(replaced) => moved.push((&source.path, replaced)),
+            Err(error) => {
+                for (path, replaced) in moved.into_iter().rev() {
+                    undo_move(folder, staging.path(), path, replaced);
+                }
+                return Err(error);
+            }
         }
-        std::fs::rename(staging.path().join(&source.source_path), &to).map_err(io(&to))?;
     }
     Ok(sources.len())
+}
+
+/// One file to export: where, and its whole text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportFile {
+    /// Its `/`-separated path in the exported tree.
+    pub path: String,
+    /// The file.
+    pub text: String,
+}
+
+impl ExportFile {
+    /// The file of a note stored at `path` with `layout` and `body`.
+    pub fn new(path: &str, layout: &Layout, body: &str) -> Self {
+        Self {
+            path: path.to_owned(),
+            text: to_markdown(layout, body),
+        }
+    }
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ExportError {
+    let path = path.to_owned();
+    move |source| ExportError::Io { path, source }
+}
+
+/// The folders above `path`: `a`, `a/b` for `a/b/c.md`.
+fn ancestors(path: &str) -> impl Iterator<Item = &str> {
+    path.match_indices('/').map(move |(end, _)| &path[..end])
+}
+
+/// Moves the written file at `path` from `staging/new` into `folder`, first moving aside any file
+/// already there into `staging/old`; says whether it replaced one.
+fn move_into_place(folder: &Path, staging: &Path, path: &str) -> Result<bool, ExportError> {
+    let to = folder.join(path);
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    let replaced = to.is_file();
+    if replaced {
+        let aside = staging.join("old").join(path);
+        if let Some(parent) = aside.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        std::fs::rename(&to, &aside).map_err(io(&to))?;
+    }
+    if let Err(error) = std::fs::rename(staging.join("new").join(path), &to) {
+        if replaced {
+            let _ = std::fs::rename(staging.join("old").join(path), &to);
+        }
+        return Err(io(&to)(error));
+    }
+    Ok(replaced)
+}
+
+/// Takes a moved file back out of `folder`, and puts back the one it replaced.
+fn undo_move(folder: &Path, staging: &Path, path: &str, replaced: bool) {
+    let to = folder.join(path);
+    let _ = std::fs::remove_file(&to);
+    if replaced {
+        let _ = std::fs::rename(staging.join("old").join(path), &to);
+    }
 }
 
 /// TOML front matter: one `key = value` line per entry. Non-string scalars (numbers, booleans,
@@ -235,13 +301,10 @@ mod tests {
         round_trip("plain-bom.md", "\u{feff}# No front matter\n");
     }
 
-    fn source(path: &str, body: &str) -> SourceDocument {
-        let document = parse_document(path, body).unwrap();
-        SourceDocument {
-            id: document.id,
-            source_path: path.to_owned(),
-            layout: document.layout,
-            body: document.body,
+    fn source(path: &str, text: &str) -> ExportFile {
+        ExportFile {
+            path: path.to_owned(),
+            text: text.to_owned(),
         }
     }
 
@@ -266,6 +329,40 @@ mod tests {
             0,
             "{message}"
         );
+
+        std::fs::write(dir.path().join("a"), "a file where a folder is needed").unwrap();
+        let error = write_folder(dir.path(), &[source("a/b.md", "# B\n")]).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("`a` is where its folder would be"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_move_undone_puts_back_what_it_replaced() {
+        // What a failed export does to the files it had already moved into place.
+        let dir = tempfile::tempdir().unwrap();
+        let staging = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("first.md"), "old first").unwrap();
+        std::fs::create_dir_all(staging.path().join("new/sub")).unwrap();
+        std::fs::write(staging.path().join("new/first.md"), "new first").unwrap();
+        std::fs::write(staging.path().join("new/sub/second.md"), "new second").unwrap();
+        let replaced = move_into_place(dir.path(), staging.path(), "first.md").unwrap();
+        let added = move_into_place(dir.path(), staging.path(), "sub/second.md").unwrap();
+        assert!(replaced && !added);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("first.md")).unwrap(),
+            "new first"
+        );
+        undo_move(dir.path(), staging.path(), "sub/second.md", added);
+        undo_move(dir.path(), staging.path(), "first.md", replaced);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("first.md")).unwrap(),
+            "old first"
+        );
+        assert!(!dir.path().join("sub/second.md").exists());
     }
 
     #[test]

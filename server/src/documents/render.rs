@@ -165,21 +165,18 @@ pub fn render(
 fn check_nesting<'a>(root: &'a comrak::nodes::AstNode<'a>) -> Result<(), RenderError> {
     use comrak::arena_tree::NodeEdge;
     let mut depth = 0usize;
-    let mut html_depth = 0usize;
+    let mut open = OpenElements::default();
     for edge in root.traverse() {
         match edge {
             NodeEdge::Start(node) => {
                 depth += 1;
                 let data = node.data();
-                let literal = match &data.value {
-                    NodeValue::HtmlBlock(block) => Some(block.literal.as_str()),
-                    NodeValue::HtmlInline(html) => Some(html.as_str()),
-                    _ => None,
-                };
-                if let Some(literal) = literal {
-                    html_depth = html_nesting(literal, html_depth, MAX_NESTING + 1);
+                match &data.value {
+                    NodeValue::HtmlBlock(block) => open.read(&block.literal),
+                    NodeValue::HtmlInline(html) => open.read(html),
+                    _ => {}
                 }
-                if depth + html_depth > MAX_NESTING {
+                if depth + open.depth() > MAX_NESTING {
                     return Err(RenderError::TooDeep {
                         line: data.sourcepos.start.line.max(1),
                     });
@@ -191,45 +188,56 @@ fn check_nesting<'a>(root: &'a comrak::nodes::AstNode<'a>) -> Result<(), RenderE
     Ok(())
 }
 
-/// How many elements are open after `html`, given `open` before it, counting at most to
-/// `stop`. Elements the HTML parser closes by itself (`<p>`, `<li>`, void ones like `<br>`) do
-/// not count; an end tag closes one level. An estimate, erring towards deeper: enough to tell
-/// a note from a nesting bomb.
-fn html_nesting(html: &str, mut open: usize, stop: usize) -> usize {
-    const NOT_NESTING: &[&str] = &[
-        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "thead",
-        "tbody", "tfoot", "colgroup", "caption", "rt", "rp",
-    ];
-    let bytes = html.as_bytes();
-    let mut at = 0;
-    while let Some(found) = html[at..].find('<') {
-        let start = at + found + 1;
-        let closing = bytes.get(start) == Some(&b'/');
-        let name_start = start + usize::from(closing);
-        let name_end = html[name_start..]
-            .find(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/')
-            .map_or(html.len(), |i| name_start + i);
-        let name = html[name_start..name_end].to_ascii_lowercase();
-        let tag_end = html[name_end..]
-            .find('>')
-            .map_or(html.len(), |i| name_end + i);
-        let self_closing = tag_end > name_end && bytes[tag_end - 1] == b'/';
-        at = (tag_end + 1).min(html.len());
-        let is_element = name.starts_with(|c: char| c.is_ascii_alphabetic());
-        if !is_element || NOT_NESTING.contains(&name.as_str()) {
-            continue;
-        }
-        if closing {
-            open = open.saturating_sub(1);
-        } else if !self_closing {
-            open += 1;
-            if open >= stop {
-                return open;
+/// The elements a note's raw HTML leaves open, as the HTML parser would keep them: an end tag
+/// closes the innermost element of its name and those inside it, and is ignored when no element
+/// of that name is open (so `</span>` cannot hide a `<div>`). Elements the parser closes by
+/// itself (`<p>`, `<li>`, void ones like `<br>`) are not kept. Counting stops past
+/// [`MAX_NESTING`]: enough to tell a note from a nesting bomb.
+#[derive(Default)]
+struct OpenElements(Vec<String>);
+
+impl OpenElements {
+    fn depth(&self) -> usize {
+        self.0.len()
+    }
+
+    fn read(&mut self, html: &str) {
+        const NOT_NESTING: &[&str] = &[
+            "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+            "track", "wbr", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "thead",
+            "tbody", "tfoot", "colgroup", "caption", "rt", "rp",
+        ];
+        let bytes = html.as_bytes();
+        let mut at = 0;
+        while let Some(found) = html[at..].find('<') {
+            let start = at + found + 1;
+            let closing = bytes.get(start) == Some(&b'/');
+            let name_start = start + usize::from(closing);
+            let name_end = html[name_start..]
+                .find(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/')
+                .map_or(html.len(), |i| name_start + i);
+            let name = html[name_start..name_end].to_ascii_lowercase();
+            let tag_end = html[name_end..]
+                .find('>')
+                .map_or(html.len(), |i| name_end + i);
+            let self_closing = tag_end > name_end && bytes[tag_end - 1] == b'/';
+            at = (tag_end + 1).min(html.len());
+            let is_element = name.starts_with(|c: char| c.is_ascii_alphabetic());
+            if !is_element || NOT_NESTING.contains(&name.as_str()) {
+                continue;
+            }
+            if closing {
+                if let Some(position) = self.0.iter().rposition(|open| *open == name) {
+                    self.0.truncate(position);
+                }
+            } else if !self_closing {
+                self.0.push(name);
+                if self.0.len() > MAX_NESTING {
+                    return;
+                }
             }
         }
     }
-    open
 }
 
 fn options() -> Options<'static> {
@@ -475,11 +483,12 @@ mod tests {
             render(&quotes, &resolve_known),
             Err(RenderError::TooDeep { line: 3 })
         );
-        let divs = "<div>".repeat(200_000);
-        assert!(matches!(
-            render(&divs, &resolve_known),
-            Err(RenderError::TooDeep { line: 1 })
-        ));
+        for divs in ["<div>".repeat(200_000), "<div></span>".repeat(100_000)] {
+            assert!(matches!(
+                render(&divs, &resolve_known),
+                Err(RenderError::TooDeep { line: 1 })
+            ));
+        }
         let lists: String = (0..200)
             .map(|i| format!("{}- x\n", "  ".repeat(i)))
             .collect();

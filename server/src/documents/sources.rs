@@ -112,18 +112,20 @@ impl Unpacked {
             return Err(LimitExceeded::Files(self.limits.max_files));
         }
         for index in 0..archive.len() {
-            let mut entry = match archive.by_index(index) {
-                Ok(entry) => entry,
-                Err(error) => {
-                    self.problems.push(archive_problem(name, error));
-                    return Ok(());
-                }
+            // By name first: an entry that is not a note is never opened, so one the zip
+            // reader cannot read (encrypted, an unknown compression) costs nothing.
+            let raw = match archive.name_for_index(index) {
+                Some(raw) if is_markdown(raw) && !raw.ends_with('/') => raw.to_owned(),
+                _ => continue,
             };
-            if entry.is_dir() || !is_markdown(entry.name()) {
-                continue;
+            match archive.by_index(index) {
+                Ok(mut entry) => self.add_entry(name, &raw, &mut entry, true)?,
+                // One unreadable note is a problem of that note; the others are still read.
+                Err(error) => self.problems.push(Problem::in_file(
+                    clean_path(&raw).as_deref().unwrap_or(name),
+                    format!("cannot be read from {name}: {error}"),
+                )),
             }
-            let raw = entry.name().to_owned();
-            self.add_entry(name, &raw, &mut entry, true)?;
         }
         Ok(())
     }

@@ -149,6 +149,7 @@ async fn with_limits(max_files: usize, max_bytes: u64) -> TestApp {
                     max_files,
                     max_bytes,
                 },
+                ..Limits::default()
             },
             2,
         )),
@@ -430,10 +431,95 @@ async fn with_connections(header_timeout: Duration, max: usize) -> TestApp {
         connections: Some(Connections {
             header_timeout,
             max,
+            ..Connections::default()
         }),
         ..Options::default()
     })
     .await
+}
+
+#[tokio::test]
+async fn a_request_body_trickled_in_is_cut_off_at_the_request_deadline() {
+    let app = TestApp::spawn_with(Options {
+        limits: Some((
+            Limits {
+                request_timeout: Duration::from_millis(300),
+                ..Limits::default()
+            },
+            2,
+        )),
+        ..Options::default()
+    })
+    .await;
+    let mut stream = raw_connection(&app).await;
+    stream
+        .write_all(b"POST /api/preview HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"body\": \"")
+        .unwrap();
+    let answer = tokio::task::spawn_blocking(move || {
+        // A byte now and then, each well within the idle timeout.
+        for _ in 0..20 {
+            if stream.write_all(b"x").is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        closed_by_the_server(stream)
+    })
+    .await
+    .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("--request-timeout"), "{answer}");
+}
+
+#[tokio::test]
+async fn more_parts_in_an_upload_than_files_allowed_are_refused() {
+    let app = with_limits(3, 1024 * 1024).await;
+    let files: Vec<(String, &[u8])> = (0..4).map(|i| (format!("n{i}.zip"), &b"PK"[..])).collect();
+    let files: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), *b)).collect();
+    let envelope = TestApp::expect_error(app.import(&files, true).await, 413).await;
+    assert!(envelope.error.message.contains("--import-max-files"));
+}
+
+#[tokio::test]
+async fn a_search_page_is_kept_for_the_query_it_shows() {
+    let app = TestApp::spawn().await;
+    app.import_ok(&[("cats.md", b"# Cats\n\nAbout cats.\n")])
+        .await;
+    // The router reads the last `q`; a key made of the first would serve this page for `cats`.
+    let (_, spoofed, _) = page(&app, "/search?q=cats&q=spoofed").await;
+    assert!(
+        spoofed.contains("<title>Search: spoofed · Lore</title>"),
+        "{spoofed}"
+    );
+    let (_, html, _) = page(&app, "/search?q=cats").await;
+    assert!(
+        html.contains("<title>Search: cats · Lore</title>"),
+        "{html}"
+    );
+    let (_, slash, _) = page(&app, "/search/?q=dogs").await;
+    assert!(!slash.contains("Search: cats"), "{slash}");
+}
+
+#[tokio::test]
+async fn a_note_whose_id_is_a_windows_device_name_gets_a_file_name_that_is_not() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .send::<CreateDocument>(&CreateNote {
+            draft: NoteDraft {
+                id: "con".into(),
+                title: "Console".into(),
+                body: "Body\n".into(),
+                ..NoteDraft::default()
+            },
+            author: String::new(),
+            summary: String::new(),
+        })
+        .await;
+    assert_eq!(response.status(), 201);
+    let raw = app.get("/api/documents/con/raw").await;
+    let disposition = raw.headers()["content-disposition"].to_str().unwrap();
+    assert!(disposition.contains("con-2.md"), "{disposition}");
 }
 
 #[tokio::test]
