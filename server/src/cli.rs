@@ -1,13 +1,15 @@
-//! What each `lore` subcommand does, given parsed [`config`](crate::config).
+//! What each `lore` subcommand does, given parsed [`config`](crate::config): each is an adapter
+//! over the [service](crate::service), like the HTTP handlers.
 
 use crate::config::{Cli, Command, ExportArgs, ImportArgs, ServeArgs};
-use crate::cpu::CpuPool;
-use crate::documents::import::{ImportError, import};
-use crate::documents::{demo, export, sources};
+use crate::documents::{export, sources};
+use crate::error::ApiError;
+use crate::service::{Actor, Service};
 use crate::startup::{serve, shutdown_signal};
 use crate::{AppState, routes, store};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
+use std::time::Duration;
 
 /// Runs the subcommand the user asked for.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -18,40 +20,41 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// The workflows over the database at `url`, for the person at the terminal.
+async fn service_over(url: &str) -> anyhow::Result<Service> {
+    let store = store::connect(url).await?;
+    // A command runs alone against its own process's view: nothing to revalidate.
+    let state = AppState::new(store, Duration::ZERO);
+    Ok(Service::new(state, Actor::Anonymous))
+}
+
 async fn run_import(database_url: &str, args: ImportArgs) -> anyhow::Result<()> {
-    let store = store::connect(database_url).await?;
+    let service = service_over(database_url).await?;
     let found = sources::from_disk(&args.paths)?;
     for skipped in &found.skipped {
         eprintln!("skipped {skipped}");
     }
-    let files = found.files;
-    let mut problems = found.problems;
-    if files.is_empty() && problems.is_empty() {
+    if found.files.is_empty() && found.problems.is_empty() {
         anyhow::bail!("no Markdown files (.md, .markdown) found in the paths given");
     }
-    if !problems.is_empty() && !args.skip_invalid {
-        return Err(refused(&problems));
-    }
-    let cpu = CpuPool::per_core();
     let progress = ProgressBar::new(0).with_style(
         ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} steps ({per_sec})")
             .expect("a valid template")
             .progress_chars("=> "),
     );
-    progress.set_message(format!("importing {} files", files.len()));
+    progress.set_message(format!("importing {} files", found.files.len()));
     let started = std::time::Instant::now();
-    let result = import(
-        store.as_ref(),
-        &cpu,
-        files,
-        args.skip_invalid,
-        progress.clone(),
-    )
-    .await;
+    let result = service
+        .import(
+            found.files,
+            found.problems,
+            args.skip_invalid,
+            progress.clone(),
+        )
+        .await;
     progress.finish_and_clear();
     match result {
-        Ok(mut report) => {
-            report.skipped.splice(0..0, problems);
+        Ok(report) => {
             for problem in &report.skipped {
                 eprintln!("skipped {problem}");
             }
@@ -76,32 +79,22 @@ async fn run_import(database_url: &str, args: ImportArgs) -> anyhow::Result<()> 
             }
             Ok(())
         }
-        Err(ImportError::Invalid(found)) => {
-            problems.extend(found);
-            Err(refused(&problems))
+        Err(ApiError::InvalidImport(problems)) => {
+            for problem in &problems {
+                eprintln!("{problem}");
+            }
+            anyhow::bail!(
+                "{} problem(s); nothing was imported (fix them, or pass --skip-invalid to import the rest)",
+                problems.len()
+            )
         }
         Err(other) => Err(other.into()),
     }
 }
 
-/// Prints every problem and says that nothing was imported.
-fn refused(problems: &[app::contract::Problem]) -> anyhow::Error {
-    for problem in problems {
-        eprintln!("{problem}");
-    }
-    anyhow::anyhow!(
-        "{} problem(s); nothing was imported (fix them, or pass --skip-invalid to import the rest)",
-        problems.len()
-    )
-}
-
 async fn run_export(database_url: &str, args: ExportArgs) -> anyhow::Result<()> {
-    let store = store::connect(database_url).await?;
-    let sources = store.sources().await?;
-    let files: Vec<export::ExportFile> = sources
-        .iter()
-        .map(|s| export::ExportFile::new(&s.source_path, &s.layout, &s.body))
-        .collect();
+    let service = service_over(database_url).await?;
+    let files = service.export_files().await?;
     let written = export::write_folder(&args.dir, &files)
         .with_context(|| format!("cannot export to {}", args.dir.display()))?;
     println!("exported {written} documents to {}", args.dir.display());
@@ -115,23 +108,31 @@ async fn run_serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
         .transpose()
         .map_err(|e| anyhow::anyhow!("--dist (LORE_DIST): {e}"))?;
     let store = store::connect(database_url).await?;
-    let cpu_jobs = args.cpu_jobs();
-    let cpu = CpuPool::new(cpu_jobs);
+    let state =
+        AppState::new(store, args.cache_revalidate).with_limits(args.limits(), args.cpu_jobs());
+    let service = Service::new(state.clone(), Actor::Anonymous);
     if !args.no_demo
-        && demo::load_if_empty(store.as_ref(), &cpu)
+        && service
+            .load_demo_if_empty()
             .await
             .context("cannot load the demo notes")?
     {
         tracing::info!("loaded the demo notes into the new database (--no-demo to start empty)");
     }
-    let rendered = crate::documents::import::rerender_stale(store.as_ref(), &cpu).await?;
+    let backfilled = service.backfill_history().await?;
+    if backfilled > 0 {
+        tracing::info!(
+            documents = backfilled,
+            "gave notes stored before Lore kept history their first revision"
+        );
+    }
+    let rendered = service.rerender_stale().await?;
     if rendered > 0 {
         tracing::info!(
             documents = rendered,
             "rendered documents again for this version of Lore"
         );
     }
-    let state = AppState::new(store, args.cache_revalidate).with_limits(args.limits(), cpu_jobs);
     let app = routes::router(state, client.clone());
 
     let listener = tokio::net::TcpListener::bind(args.addr)

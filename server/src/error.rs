@@ -6,7 +6,6 @@
 //! body is always the contract's [`ErrorEnvelope`], which the browser client decodes.
 
 use crate::cpu::CpuError;
-use crate::documents::edit::EditError;
 use crate::store::StoreError;
 use app::contract::{EditableNote, ErrorCode, ErrorEnvelope, Problem};
 use axum::Json;
@@ -161,30 +160,9 @@ impl ApiError {
     }
 }
 
-impl From<EditError> for ApiError {
-    fn from(error: EditError) -> Self {
-        let message = error.to_string();
-        match error {
-            EditError::Invalid(problems) => ApiError::InvalidNote(problems),
-            EditError::NotFound(id) => ApiError::DocumentNotFound(id),
-            EditError::Stale(current) => ApiError::Conflict {
-                message,
-                current: Some(current),
-                problems: Vec::new(),
-            },
-            EditError::IdTaken { .. } => ApiError::Conflict {
-                problems: vec![Problem::in_field("id", message.clone())],
-                message,
-                current: None,
-            },
-            EditError::PathTaken(_) => ApiError::Conflict {
-                message,
-                current: None,
-                problems: Vec::new(),
-            },
-            EditError::Cpu(error) => error.into(),
-            EditError::Store(error) => ApiError::Store(error),
-        }
+impl From<crate::documents::sources::LimitExceeded> for ApiError {
+    fn from(limit: crate::documents::sources::LimitExceeded) -> Self {
+        ApiError::PayloadTooLarge(limit.to_string())
     }
 }
 

@@ -3,9 +3,11 @@
 //! - [`config`]: the command line and environment, parsed once into typed settings.
 //! - [`cli`]: what each `lore` subcommand does.
 //! - [`routes`]: the one route table; [`api`] holds the handlers it points to.
+//! - [`service`]: every workflow, once, for an acting party; handlers, pages and the command
+//!   line are adapters over it.
 //! - [`error`]: the one error type, turned into the contract's JSON envelope.
-//! - [`store`]: the database tier behind a trait (SQLite today).
-//! - [`store_api`]: the UI's data interface answered from the store, for pages the server
+//! - [`store`]: the database tier: storage primitives, two engines (SQLite, PostgreSQL).
+//! - [`store_api`]: the UI's data interface answered by the service, for pages the server
 //!   renders itself.
 //! - [`cache`]: read responses cached per replica, revalidated against the database.
 //! - [`cpu`]: CPU-bound work kept off the async runtime, a bounded number at a time.
@@ -29,6 +31,7 @@ pub mod error;
 pub mod pages;
 pub mod routes;
 pub mod security;
+pub mod service;
 pub mod startup;
 pub mod store;
 pub mod store_api;

@@ -17,6 +17,7 @@ use crate::AppState;
 use crate::cache::CachedResponse;
 use crate::client_files::{self, ASSETS_PATH, ClientBundle};
 use crate::security::PagePolicy;
+use crate::service::Actor;
 use crate::store_api::StoreApi;
 use app::api::Api;
 use app::response::{ResponseStatus, SiteOrigin};
@@ -43,13 +44,19 @@ pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
         )
         .site_pkg_dir(ASSETS_PATH.trim_start_matches('/'))
         .build();
-    let api = StoreApi::api(state.clone());
-    let routes = page_routes(&api);
+    let routes = page_routes(&StoreApi::api(state.clone(), Actor::Anonymous));
     let stylesheet = client.as_ref().and_then(|c| c.stylesheet.clone());
     let scripts = client.is_some();
+    // Called for each request, in its reactive owner: the page reads for whoever asked.
     let page = {
-        let options = options.clone();
-        move || shell(options.clone(), api.clone(), stylesheet.clone(), scripts)
+        let (options, state) = (options.clone(), state.clone());
+        move || {
+            let actor = use_context::<axum::http::request::Parts>()
+                .map(|parts| Actor::of(&parts))
+                .unwrap_or_default();
+            let api = StoreApi::api(state.clone(), actor);
+            shell(options.clone(), api, stylesheet.clone(), scripts)
+        }
     };
     let context = PageContext {
         state,

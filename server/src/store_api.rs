@@ -1,45 +1,37 @@
-//! The UI's data interface answered on the server: [`LoreApi`] over the store, without HTTP.
+//! The UI's data interface answered on the server: [`LoreApi`] over the [service](crate::service),
+//! without HTTP.
 //!
 //! `app`'s components read only through the `Api` in their context. In the browser that is
-//! HTTP; when the server renders pages itself (with leptos_axum), it is this. Each call runs
-//! the very handler the HTTP endpoint runs, so both sides answer alike, errors included: an
-//! [`ApiError`] becomes the [`ClientError`] the browser would have decoded from the envelope.
-//! Rendering a page never writes, so the writing calls are refused.
+//! HTTP; when the server renders pages itself (with leptos_axum), it is this. Each call runs the
+//! very service method the HTTP endpoint runs, for the same acting party (one `StoreApi` is made
+//! per request), so both sides answer alike, errors included: an [`ApiError`] becomes the
+//! [`ClientError`] the browser would have decoded from the envelope. Rendering a page never
+//! writes, so the writing calls are refused.
 
 use crate::AppState;
-use crate::api::editing::{self, DiffRange};
-use crate::api::{Body, Path, Query, documents, meta, search};
 use crate::error::ApiError;
+use crate::service::{Actor, Service};
 use app::api::{Api, ClientError, LoreApi};
 use app::contract::{
-    CollectionSummary, CreateNote, DeletedNote, Diff, DiffQuery, DocumentId, DocumentQuery,
-    DocumentSummary, DocumentView, EditableNote, ErrorCode, ErrorEnvelope, Graph, GraphQuery,
-    HelloResponse, NoteAction, Page, Preview, PreviewRequest, ReadyResponse, RestoreRevision,
-    RevisionSummary, Saved, SearchQuery, SearchResults, TagCount, UpdateNote, WantedPage,
+    CollectionSummary, CreateNote, DeletedNote, Diff, DiffQuery, DocumentQuery, DocumentSummary,
+    DocumentView, EditableNote, ErrorCode, ErrorEnvelope, Graph, GraphQuery, HelloResponse,
+    NoteAction, Page, Preview, ReadyResponse, RestoreRevision, RevisionSummary, Saved, SearchQuery,
+    SearchResults, TagCount, UpdateNote, WantedPage,
 };
-use axum::Json;
-use axum::extract::State;
 
-/// [`LoreApi`] over this server's store.
+/// [`LoreApi`] over this server's service, for one acting party.
 #[derive(Clone)]
 pub struct StoreApi {
-    state: AppState,
+    service: Service,
 }
 
 impl StoreApi {
-    /// The data interface for pages rendered by this server.
-    pub fn api(state: AppState) -> Api {
-        Api::new(Self { state })
+    /// The data interface for a page rendered by this server for `actor`.
+    pub fn api(state: AppState, actor: Actor) -> Api {
+        Api::new(Self {
+            service: Service::new(state, actor),
+        })
     }
-
-    fn state(&self) -> State<AppState> {
-        State(self.state.clone())
-    }
-}
-
-/// What a handler answered, as the client would see it.
-fn answer<T>(reply: Result<Json<T>, ApiError>) -> Result<T, ClientError> {
-    reply.map(|Json(value)| value).map_err(client_error)
 }
 
 /// The error a browser would have decoded from the response to `error`.
@@ -49,6 +41,11 @@ pub fn client_error(error: ApiError) -> ClientError {
         status: status.as_u16(),
         envelope,
     }
+}
+
+/// What a service call answered, as the client would see it.
+fn answer<T>(reply: Result<T, ApiError>) -> Result<T, ClientError> {
+    reply.map_err(client_error)
 }
 
 fn read_only() -> ClientError {
@@ -64,49 +61,41 @@ fn read_only() -> ClientError {
 #[async_trait::async_trait]
 impl LoreApi for StoreApi {
     async fn hello(&self) -> Result<HelloResponse, ClientError> {
-        answer(meta::get_hello().await)
+        Ok(self.service.hello())
     }
 
     async fn ready(&self) -> Result<ReadyResponse, ClientError> {
-        answer(meta::get_ready(self.state()).await)
+        answer(self.service.ready().await)
     }
 
     async fn documents(&self, query: DocumentQuery) -> Result<Page<DocumentSummary>, ClientError> {
-        answer(documents::list_documents(self.state(), Query(query)).await)
+        answer(self.service.documents(&query).await)
     }
 
     /// A renamed note's old id answers with the note, as the browser's fetch follows the
     /// redirect; the page then shows the note's current address.
     async fn document(&self, id: String) -> Result<DocumentView, ClientError> {
-        let found = match documents::document_view(&self.state, id.clone()).await {
-            Err(ApiError::DocumentNotFound(_)) => match self.state.store.redirect(&id).await {
-                Ok(Some(new)) => documents::document_view(&self.state, new).await,
-                Ok(None) => Err(ApiError::DocumentNotFound(id)),
-                Err(error) => Err(error.into()),
-            },
-            other => other,
-        };
-        found.map_err(client_error)
+        answer(self.service.document_following_renames(&id).await)
     }
 
     async fn tags(&self) -> Result<Vec<TagCount>, ClientError> {
-        answer(documents::list_tags(self.state()).await)
+        answer(self.service.tags().await)
     }
 
     async fn collections(&self) -> Result<Vec<CollectionSummary>, ClientError> {
-        answer(documents::list_collections(self.state()).await)
+        answer(self.service.collections().await)
     }
 
     async fn graph(&self, query: GraphQuery) -> Result<Graph, ClientError> {
-        answer(documents::get_graph(self.state(), Query(query)).await)
+        answer(self.service.graph(&query).await)
     }
 
     async fn wanted(&self) -> Result<Vec<WantedPage>, ClientError> {
-        answer(documents::list_wanted(self.state()).await)
+        answer(self.service.wanted().await)
     }
 
     async fn search(&self, query: SearchQuery) -> Result<SearchResults, ClientError> {
-        answer(search::search(self.state(), Query(query)).await)
+        answer(self.service.search(&query).await)
     }
 
     async fn search_as_you_type(&self, query: SearchQuery) -> Result<SearchResults, ClientError> {
@@ -114,7 +103,7 @@ impl LoreApi for StoreApi {
     }
 
     async fn editable(&self, id: String) -> Result<EditableNote, ClientError> {
-        answer(editing::edit_document(self.state(), Path(DocumentId { id })).await)
+        answer(self.service.editable(&id).await)
     }
 
     async fn create(&self, _: CreateNote) -> Result<Saved, ClientError> {
@@ -130,7 +119,7 @@ impl LoreApi for StoreApi {
     }
 
     async fn trash(&self) -> Result<Vec<DeletedNote>, ClientError> {
-        answer(editing::list_trash(self.state()).await)
+        answer(self.service.trash().await)
     }
 
     async fn undelete(&self, _: NoteAction) -> Result<Saved, ClientError> {
@@ -138,22 +127,11 @@ impl LoreApi for StoreApi {
     }
 
     async fn revisions(&self, id: String) -> Result<Vec<RevisionSummary>, ClientError> {
-        answer(editing::list_revisions(self.state(), Path(DocumentId { id })).await)
+        answer(self.service.revisions(&id).await)
     }
 
     async fn diff(&self, query: DiffQuery) -> Result<Diff, ClientError> {
-        let range = DiffRange {
-            from: query.from,
-            to: query.to,
-        };
-        answer(
-            editing::get_diff(
-                self.state(),
-                Path(DocumentId { id: query.id }),
-                Query(range),
-            )
-            .await,
-        )
+        answer(self.service.diff(&query.id, query.from, query.to).await)
     }
 
     async fn restore_revision(&self, _: RestoreRevision) -> Result<Saved, ClientError> {
@@ -161,6 +139,6 @@ impl LoreApi for StoreApi {
     }
 
     async fn preview(&self, body: String) -> Result<Preview, ClientError> {
-        answer(editing::preview(self.state(), Body(PreviewRequest { body })).await)
+        answer(self.service.preview(body).await)
     }
 }

@@ -135,7 +135,8 @@ async fn serving_the_release_build() -> TestApp {
         ..Options::default()
     })
     .await;
-    server::documents::demo::load_if_empty(app.store.as_ref(), &server::cpu::CpuPool::new(1))
+    app.service()
+        .load_demo_if_empty()
         .await
         .expect("the demo notes load");
     app

@@ -1,123 +1,63 @@
 //! Reading the knowledge base: documents, tags, collections, the graph and wanted pages.
 
-use super::Reply;
-use crate::AppState;
-use crate::cache::CachedJson;
-use crate::documents::export::to_markdown;
-use crate::documents::reading_path::reading_path;
+use super::{Acting, Path, Query, Reply};
 use crate::error::ApiError;
+use crate::service::reading::Found;
 use app::contract::{
-    DocumentId, DocumentQuery, DocumentView, Endpoint, GetDocument, GetGraph, Graph, GraphQuery,
-    ListCollections, ListDocuments, ListTags, ListWanted, Related, request_url,
+    DocumentId, DocumentQuery, GetDocument, GetGraph, GraphQuery, ListCollections, ListDocuments,
+    ListTags, ListWanted, request_url,
 };
 use axum::Json;
-use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use std::collections::{HashMap, HashSet};
 
 /// `GET /api/documents`.
 pub async fn list_documents(
-    State(state): State<AppState>,
-    super::Query(query): super::Query<DocumentQuery>,
+    Acting(service): Acting,
+    Query(query): Query<DocumentQuery>,
 ) -> Reply<ListDocuments> {
-    if let Some(limit) = query.limit
-        && !(1..=200).contains(&limit)
-    {
-        return Err(ApiError::BadRequest(format!(
-            "limit must be between 1 and 200, not {limit}"
-        )));
-    }
-    Ok(Json(state.store.list_documents(&query).await?))
+    Ok(Json(service.documents(&query).await?))
 }
 
 /// `GET /api/documents/{id}`: the most read endpoint, answered from the replica's cache when
 /// it can be (see [`crate::cache`]). An id a note was renamed away from answers a redirect
 /// (307, not cached) to the note's current address.
 pub async fn get_document(
-    State(state): State<AppState>,
+    Acting(service): Acting,
     Path(DocumentId { id }): Path<DocumentId>,
 ) -> Result<Response, ApiError> {
-    let key = format!("document:{id}");
-    let found: Result<CachedJson<<GetDocument as Endpoint>::Response>, ApiError> = state
-        .cache
-        .get_or_compute(state.store.as_ref(), &key, || {
-            document_view(&state, id.clone())
-        })
-        .await;
-    match found {
-        Err(ApiError::DocumentNotFound(missing)) => {
-            match state.store.redirect(&missing).await? {
-                // Temporary, and not to be cached: the old id may be given to a note again.
-                Some(new) => Ok((
-                    [(header::CACHE_CONTROL, "no-store")],
-                    Redirect::temporary(
-                        &request_url::<GetDocument>(&DocumentId { id: new })
-                            .map_err(|e| ApiError::Internal(e.to_string()))?,
-                    ),
-                )
-                    .into_response()),
-                None => Err(ApiError::DocumentNotFound(missing)),
-            }
-        }
-        other => other.map(IntoResponse::into_response),
+    match service.document(&id).await? {
+        Found::Here(json) => Ok(json.into_response()),
+        // Temporary, and not to be cached: the old id may be given to a note again.
+        Found::Moved(new) => Ok((
+            [(header::CACHE_CONTROL, "no-store")],
+            Redirect::temporary(
+                &request_url::<GetDocument>(&DocumentId { id: new })
+                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+            ),
+        )
+            .into_response()),
     }
-}
-
-/// One document with its reading path, straight from the store (the handler adds the cache).
-pub async fn document_view(state: &AppState, id: String) -> Result<DocumentView, ApiError> {
-    let mut view = state
-        .store
-        .document(&id)
-        .await?
-        .ok_or_else(|| ApiError::DocumentNotFound(id.clone()))?;
-    let prerequisites = state.store.prerequisite_closure(&id).await?;
-    let (path, cycles) = reading_path(&id, &prerequisites);
-    let titles = state.store.titles(&path).await?;
-    view.reading_path = path
-        .into_iter()
-        .map(|id| match titles.get(&id) {
-            Some(title) => Related {
-                title: title.clone(),
-                id,
-                exists: true,
-            },
-            None => Related {
-                title: id.clone(),
-                id,
-                exists: false,
-            },
-        })
-        .collect();
-    view.cycles = cycles;
-    Ok(view)
 }
 
 /// `GET /api/documents/{id}/raw`: the Markdown file, front matter included.
 pub async fn get_document_raw(
-    State(state): State<AppState>,
+    Acting(service): Acting,
     Path(DocumentId { id }): Path<DocumentId>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let source = state
-        .store
-        .source(&id)
-        .await?
-        .ok_or_else(|| ApiError::DocumentNotFound(id.clone()))?;
-    let file_name = source
-        .source_path
-        .rsplit('/')
-        .next()
-        .unwrap_or("document.md")
-        .to_owned();
+    let file = service.raw(&id).await?;
     Ok((
         [
             (
                 header::CONTENT_TYPE,
                 "text/markdown; charset=utf-8".to_owned(),
             ),
-            (header::CONTENT_DISPOSITION, inline_file_name(&file_name)),
+            (
+                header::CONTENT_DISPOSITION,
+                inline_file_name(&file.file_name),
+            ),
         ],
-        to_markdown(&source.layout, &source.body),
+        file.text,
     ))
 }
 
@@ -158,65 +98,26 @@ fn inline_file_name(name: &str) -> String {
 }
 
 /// `GET /api/tags`.
-pub async fn list_tags(State(state): State<AppState>) -> Reply<ListTags> {
-    Ok(Json(state.store.tags().await?))
+pub async fn list_tags(Acting(service): Acting) -> Reply<ListTags> {
+    Ok(Json(service.tags().await?))
 }
 
 /// `GET /api/collections`.
-pub async fn list_collections(State(state): State<AppState>) -> Reply<ListCollections> {
-    Ok(Json(state.store.collections().await?))
+pub async fn list_collections(Acting(service): Acting) -> Reply<ListCollections> {
+    Ok(Json(service.collections().await?))
 }
 
 /// `GET /api/graph?limit=`.
 pub async fn get_graph(
-    State(state): State<AppState>,
-    super::Query(query): super::Query<GraphQuery>,
+    Acting(service): Acting,
+    Query(query): Query<GraphQuery>,
 ) -> Reply<GetGraph> {
-    let mut graph = state.store.graph().await?;
-    graph.total = graph.nodes.len() as u64;
-    Ok(Json(match query.limit {
-        Some(limit) => most_connected(graph, limit as usize),
-        None => graph,
-    }))
-}
-
-/// The `limit` nodes of `graph` with the most edges (ties by id, so the answer is stable), and
-/// the edges between them: the part of a large base a picture can show.
-fn most_connected(mut graph: Graph, limit: usize) -> Graph {
-    if graph.nodes.len() <= limit {
-        return graph;
-    }
-    let mut degree: HashMap<&str, usize> = HashMap::new();
-    for edge in &graph.edges {
-        *degree.entry(edge.source.as_str()).or_default() += 1;
-        *degree.entry(edge.target.as_str()).or_default() += 1;
-    }
-    let mut ranked: Vec<(usize, &str)> = graph
-        .nodes
-        .iter()
-        .map(|n| {
-            (
-                degree.get(n.id.as_str()).copied().unwrap_or(0),
-                n.id.as_str(),
-            )
-        })
-        .collect();
-    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
-    let kept: HashSet<String> = ranked
-        .into_iter()
-        .take(limit)
-        .map(|(_, id)| id.to_owned())
-        .collect();
-    graph.nodes.retain(|n| kept.contains(&n.id));
-    graph
-        .edges
-        .retain(|e| kept.contains(&e.source) && kept.contains(&e.target));
-    graph
+    Ok(Json(service.graph(&query).await?))
 }
 
 /// `GET /api/wanted`.
-pub async fn list_wanted(State(state): State<AppState>) -> Reply<ListWanted> {
-    Ok(Json(state.store.wanted().await?))
+pub async fn list_wanted(Acting(service): Acting) -> Reply<ListWanted> {
+    Ok(Json(service.wanted().await?))
 }
 
 #[cfg(test)]

@@ -1,18 +1,13 @@
 //! Endpoints about the service itself rather than its content: the greeting, and the probes a
 //! load balancer uses to decide whether to send traffic to this replica.
 
-use super::Reply;
-use crate::AppState;
-use crate::error::ApiError;
-use app::contract::{Health, HealthResponse, Hello, HelloResponse, Ready, ReadyResponse};
+use super::{Acting, Reply};
+use app::contract::{Health, HealthResponse, Hello, Ready};
 use axum::Json;
-use axum::extract::State;
 
 /// `GET /api/hello`.
-pub async fn get_hello() -> Reply<Hello> {
-    Ok(Json(HelloResponse {
-        text: "Hello, client!".to_owned(),
-    }))
+pub async fn get_hello(Acting(service): Acting) -> Reply<Hello> {
+    Ok(Json(service.hello()))
 }
 
 /// `GET /api/health`: touches nothing but the process, so a slow database never makes a
@@ -25,14 +20,6 @@ pub async fn get_health() -> Reply<Health> {
 }
 
 /// `GET /api/ready`: 200 when the database answers and its schema is in place, else 503.
-pub async fn get_ready(State(state): State<AppState>) -> Reply<Ready> {
-    state
-        .store
-        .check_ready()
-        .await
-        .map_err(ApiError::DatabaseUnavailable)?;
-    Ok(Json(ReadyResponse {
-        status: "ready".to_owned(),
-        database: state.store.kind().to_owned(),
-    }))
+pub async fn get_ready(Acting(service): Acting) -> Reply<Ready> {
+    Ok(Json(service.ready().await?))
 }

@@ -1,5 +1,9 @@
 //! The API's handlers, one module per feature. [`routes`](crate::routes) says which path
 //! each one answers; the paths and types come from `app::contract`.
+//!
+//! Handlers only translate HTTP: they take the request apart with the extractors below (which
+//! answer malformed input with the error envelope), call one [`Service`] method for the acting
+//! party, and put its answer into a response.
 
 pub mod documents;
 pub mod editing;
@@ -7,7 +11,9 @@ pub mod meta;
 pub mod search;
 pub mod transfer;
 
+use crate::AppState;
 use crate::error::ApiError;
+use crate::service::{Actor, Service};
 use app::contract::Endpoint;
 use axum::Json;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -19,6 +25,21 @@ use serde::de::DeserializeOwned;
 /// [`ApiError`](crate::error::ApiError). Naming `E` in the signature ties the handler to its
 /// endpoint's declared types, so a contract change fails to compile here.
 pub type Reply<E> = Result<Json<<E as Endpoint>::Response>, crate::error::ApiError>;
+
+/// The workflows, for whoever sent the request. Everyone is anonymous until the accounts issue
+/// reads a session or a token here.
+pub struct Acting(pub Service);
+
+impl FromRequestParts<AppState> for Acting {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Acting(Service::new(state.clone(), Actor::of(parts))))
+    }
+}
 
 /// axum's `Query`, but a malformed query string is answered with our envelope (400) instead of
 /// axum's plain-text rejection.

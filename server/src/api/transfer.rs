@@ -1,10 +1,9 @@
 //! Moving Markdown in and out: the multipart import and the zip export.
 
-use super::Reply;
+use super::{Acting, Reply};
 use crate::AppState;
-use crate::documents::export::{ExportFile, zip_archive};
-use crate::documents::import::{ImportError, MAX_FILE_BYTES, import};
-use crate::documents::sources::{LimitExceeded, Unpacked, is_markdown};
+use crate::documents::import::MAX_FILE_BYTES;
+use crate::documents::sources::{Archive, LimitExceeded, Unpacked, is_markdown};
 use crate::error::ApiError;
 use app::contract::{ImportFiles, Problem};
 use axum::Json;
@@ -27,12 +26,9 @@ enum Received {
         bytes: Vec<u8>,
         complete: bool,
     },
-    Zip {
+    Archive {
         name: String,
-        file: std::fs::File,
-    },
-    TarGz {
-        name: String,
+        kind: Archive,
         file: std::fs::File,
     },
     Refused(Problem),
@@ -47,6 +43,7 @@ enum Received {
 /// unpacked and planned at once as there are CPU jobs, since each holds its notes in memory.
 pub async fn import_files(
     State(state): State<AppState>,
+    Acting(service): Acting,
     mut multipart: Multipart,
 ) -> Reply<ImportFiles> {
     let _turn = state.imports.acquire().await.map_err(|_| ApiError::Busy)?;
@@ -65,7 +62,7 @@ pub async fn import_files(
         }
         parts += 1;
         if parts > limits.max_files {
-            return Err(import_error(LimitExceeded::Files(limits.max_files).into()));
+            return Err(LimitExceeded::Files(limits.max_files).into());
         }
         unpacked = match receive(field).await? {
             Received::Note {
@@ -73,29 +70,16 @@ pub async fn import_files(
                 bytes,
                 complete,
             } => {
-                unpacked
-                    .add_file(&name, bytes, complete)
-                    .map_err(|e| import_error(e.into()))?;
+                unpacked.add_file(&name, bytes, complete)?;
                 unpacked
             }
             Received::Refused(problem) => {
                 unpacked.problems.push(problem);
                 unpacked
             }
-            Received::Zip { name, file } => state
-                .cpu
-                .run(move || unpacked.add_zip(&name, file).map(|()| unpacked))
-                .await?
-                .map_err(|e| import_error(e.into()))?,
-            Received::TarGz { name, file } => state
-                .cpu
-                .run(move || {
-                    unpacked
-                        .add_tar_gz(&name, std::io::BufReader::new(file))
-                        .map(|()| unpacked)
-                })
-                .await?
-                .map_err(|e| import_error(e.into()))?,
+            Received::Archive { name, kind, file } => {
+                service.unpack(unpacked, name, kind, file).await?
+            }
         };
     }
     if parts == 0 {
@@ -103,30 +87,15 @@ pub async fn import_files(
             "the upload holds no files: send them in `files` fields".into(),
         ));
     }
-    let mut problems = unpacked.problems;
-    if !problems.is_empty() && !skip_invalid {
-        return Err(ApiError::InvalidImport(problems));
-    }
-    let result = import(
-        state.store.as_ref(),
-        &state.cpu,
-        unpacked.files,
-        skip_invalid,
-        indicatif::ProgressBar::hidden(),
-    )
-    .await;
-    state.cache.invalidate();
-    match result {
-        Ok(mut report) => {
-            report.skipped.splice(0..0, problems);
-            Ok(Json(report))
-        }
-        Err(ImportError::Invalid(found)) => {
-            problems.extend(found);
-            Err(ApiError::InvalidImport(problems))
-        }
-        Err(other) => Err(import_error(other)),
-    }
+    let report = service
+        .import(
+            unpacked.files,
+            unpacked.problems,
+            skip_invalid,
+            indicatif::ProgressBar::hidden(),
+        )
+        .await?;
+    Ok(Json(report))
 }
 
 /// Reads one uploaded part: an archive into a temporary file, a note into memory (what is past
@@ -135,13 +104,13 @@ async fn receive(mut field: Field<'_>) -> Result<Received, ApiError> {
     let name = field.file_name().unwrap_or_default().to_owned();
     let lower = name.to_ascii_lowercase();
     let archive = if lower.ends_with(".zip") {
-        Some(true)
+        Some(Archive::Zip)
     } else if lower.ends_with(".tar.gz") || lower.ends_with(".tgz") {
-        Some(false)
+        Some(Archive::TarGz)
     } else {
         None
     };
-    if let Some(is_zip) = archive {
+    if let Some(kind) = archive {
         let mut file = tempfile::tempfile().map_err(|e| ApiError::Internal(e.to_string()))?;
         while let Some(chunk) = field.chunk().await.map_err(ApiError::from_multipart)? {
             // A local file on the server's own disk: the write is quick, and a `spawn_blocking`
@@ -151,11 +120,7 @@ async fn receive(mut field: Field<'_>) -> Result<Received, ApiError> {
         }
         file.rewind()
             .map_err(|e| ApiError::Internal(format!("cannot spool an upload: {e}")))?;
-        return Ok(if is_zip {
-            Received::Zip { name, file }
-        } else {
-            Received::TarGz { name, file }
-        });
+        return Ok(Received::Archive { name, kind, file });
     }
     let mut bytes = Vec::new();
     let mut complete = true;
@@ -179,30 +144,8 @@ async fn receive(mut field: Field<'_>) -> Result<Received, ApiError> {
     })
 }
 
-/// An import that failed for another reason than its files' problems.
-fn import_error(error: ImportError) -> ApiError {
-    match error {
-        ImportError::Invalid(problems) => ApiError::InvalidImport(problems),
-        ImportError::TooLarge(limit) => ApiError::PayloadTooLarge(limit.to_string()),
-        ImportError::Cpu(error) => error.into(),
-        ImportError::Store(error) => error.into(),
-    }
-}
-
 /// `GET /api/export`: every document as Markdown at its original path, in one zip.
-pub async fn export_archive(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    let sources = state.store.sources().await?;
-    let archive = state
-        .cpu
-        .run(move || {
-            let files: Vec<ExportFile> = sources
-                .iter()
-                .map(|s| ExportFile::new(&s.source_path, &s.layout, &s.body))
-                .collect();
-            zip_archive(&files)
-        })
-        .await?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+pub async fn export_archive(Acting(service): Acting) -> Result<impl IntoResponse, ApiError> {
     Ok((
         [
             (header::CONTENT_TYPE, "application/zip"),
@@ -211,6 +154,6 @@ pub async fn export_archive(State(state): State<AppState>) -> Result<impl IntoRe
                 "attachment; filename=\"lore-export.zip\"",
             ),
         ],
-        archive,
+        service.export_zip().await?,
     ))
 }

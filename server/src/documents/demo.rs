@@ -4,9 +4,6 @@
 //! `lore serve --no-demo` starts empty instead.
 
 use super::SourceFile;
-use super::import::{ImportError, import};
-use crate::cpu::CpuPool;
-use crate::store::Store;
 
 /// The demo notes: path in the tree, and content. Embedded in the binary.
 const NOTES: &[(&str, &str)] = &[
@@ -41,13 +38,4 @@ pub fn files() -> Vec<SourceFile> {
             bytes: text.as_bytes().to_vec(),
         })
         .collect()
-}
-
-/// Imports the demo notes if the store has no documents; returns whether it did.
-pub async fn load_if_empty(store: &dyn Store, cpu: &CpuPool) -> Result<bool, ImportError> {
-    if store.count_documents().await? > 0 {
-        return Ok(false);
-    }
-    import(store, cpu, files(), false, indicatif::ProgressBar::hidden()).await?;
-    Ok(true)
 }

@@ -1,29 +1,22 @@
-//! Changing notes from the editor: checking a draft field by field, writing it into the note's
-//! file, and saving it as a new revision without ever overwriting a save the editor did not see.
+//! A note's file as the editor changes it: checking a draft field by field (only what the
+//! writer changed), and writing it into the note's front matter.
 //!
 //! A save is an import of one file: the draft is written into the note's front matter (changed
-//! fields in place, with their original key spelling; every other key untouched), the file is
-//! parsed by the same parser as imports, rendered by the same renderer, and stored by the
-//! store's `save_note`, which refuses it if the note moved past the revision the editor
-//! started from. Export of an edited note therefore gives a file that imports back the same.
+//! fields in place, with their original key spelling; every other key untouched) and the file
+//! is read back by the same parser as imports ([`compose`]). Export of an edited note therefore
+//! gives a file that imports back the same. Storing it, without overwriting a save the editor
+//! did not see, is the service's ([`crate::service::editing`]).
 
 use super::export::to_markdown;
 use super::front_matter::{Syntax, normalise_key};
-use super::import::{
-    KnownDocument, MAX_FILE_BYTES, Rerendered, Resolver, build_record, hash, rerender,
-};
+use super::import::MAX_FILE_BYTES;
 use super::parse::{
     DESCRIPTION_KEYS, ID_KEYS, Layout, MAX_ID_CHARS, MAX_RELATIONSHIPS, MAX_TAGS, ParsedDocument,
     RELATIONSHIP_KEYS, TAG_KEYS, TITLE_KEYS, UPDATED_KEYS, is_slug, parse_document,
     relationship_kind, slugify,
 };
-use super::paths::{Clashes, unportable};
 use super::value::{Entries, Value};
-use crate::cpu::{CpuError, CpuPool};
-use crate::store::{Save, SaveKind, SaveOutcome, Store, StoreError, StoredNote};
-use app::contract::{
-    DeletedNote, EdgeKind, EditableNote, NoteDraft, Problem, Reference, Related, Saved,
-};
+use app::contract::{EdgeKind, NoteDraft, Problem};
 use std::collections::HashSet;
 
 /// The longest author name recorded with a revision.
@@ -34,40 +27,6 @@ pub const MAX_SUMMARY_CHARS: usize = 200;
 pub const MAX_TITLE_CHARS: usize = 300;
 /// Who a revision is by when its author gave no name (there are no accounts yet).
 pub const ANONYMOUS: &str = "anonymous";
-
-/// Why a change was not stored.
-#[derive(Debug, thiserror::Error)]
-pub enum EditError {
-    /// The draft has problems, each naming its field.
-    #[error("The note was not saved: {} problem(s).", .0.len())]
-    Invalid(Vec<Problem>),
-    /// No such note (or, to restore, none in the trash).
-    #[error("No note has the id `{0}`.")]
-    NotFound(String),
-    /// Another save came first; this is the note as it is now.
-    #[error(
-        "This note was changed by someone else since you opened it (it is now at revision {}); nothing was saved.",
-        .0.revision
-    )]
-    Stale(Box<EditableNote>),
-    /// The id the draft asks for is taken.
-    #[error("{message}")]
-    IdTaken {
-        /// Which note has it, and what to do.
-        message: String,
-    },
-    /// Another note has the file path this one would be stored at.
-    #[error(
-        "Another note is stored at `{0}`, where this note's file would go; rename or move that one first."
-    )]
-    PathTaken(String),
-    /// The server is too busy to render it now, or rendering failed.
-    #[error(transparent)]
-    Cpu(#[from] CpuError),
-    /// The database failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
 
 /// Who and why, as the history records them.
 #[derive(Debug, Clone)]
@@ -96,26 +55,9 @@ impl Attribution {
     }
 }
 
-/// Checks who saves, and `draft` (when there is one) against the note it changes (`before`, or
-/// `None` for a new note): every problem at once, or who and why.
-fn check(
-    draft: Option<&NoteDraft>,
-    before: Option<&NoteDraft>,
-    author: &str,
-    summary: &str,
-) -> Result<Attribution, EditError> {
-    let mut problems = draft.map(|d| validate(d, before)).unwrap_or_default();
-    let who = Attribution::new(author, summary, &mut problems);
-    if problems.is_empty() {
-        Ok(who)
-    } else {
-        Err(EditError::Invalid(problems))
-    }
-}
-
 impl Attribution {
     /// The author's summary, or `default` when they gave none.
-    fn summary_or(&self, default: &str) -> String {
+    pub fn summary_or(&self, default: &str) -> String {
         if self.summary.is_empty() {
             default.to_owned()
         } else {
@@ -408,7 +350,7 @@ pub fn apply(draft: &NoteDraft, current: &ParsedDocument, today: &str) -> Layout
 }
 
 /// Whether `draft` changes nothing of `before`.
-fn unchanged(draft: &NoteDraft, before: &NoteDraft) -> bool {
+pub fn unchanged(draft: &NoteDraft, before: &NoteDraft) -> bool {
     same_text(&draft.id, &before.id)
         && same_text(&draft.title, &before.title)
         && same_text(&draft.description, &before.description)
@@ -426,403 +368,28 @@ pub fn compose(
     path: &str,
     layout: &Layout,
     body: &str,
-) -> Result<(String, ParsedDocument), EditError> {
+) -> Result<(String, ParsedDocument), Vec<Problem>> {
     let source = to_markdown(layout, body);
     let document = parse_document(path, &source).map_err(|located| {
-        EditError::Invalid(
-            located
-                .into_iter()
-                .map(|l| Problem {
-                    file: path.to_owned(),
-                    line: l.line,
-                    column: l.column,
-                    message: l.message,
-                    field: None,
-                })
-                .collect(),
-        )
+        located
+            .into_iter()
+            .map(|l| Problem {
+                file: path.to_owned(),
+                line: l.line,
+                column: l.column,
+                message: l.message,
+                field: None,
+            })
+            .collect::<Vec<_>>()
     })?;
     if document.body != body {
         // A body that opens with a `---` block would read back as front matter.
-        return Err(EditError::Invalid(vec![Problem::in_field(
+        return Err(vec![Problem::in_field(
             "body",
             "The body cannot begin with a `---` block: it would be read as front matter. Start it with a line of text or a heading.",
-        )]));
+        )]);
     }
     Ok((source, document))
-}
-
-/// A resolver over every stored note, following renamed ids.
-pub async fn resolver(store: &dyn Store) -> Result<Resolver, StoreError> {
-    let known = store.known_documents().await?;
-    let redirects = store.redirects().await?;
-    Ok(Resolver::new(
-        known
-            .iter()
-            .map(|k| (k.id.as_str(), k.source_path.as_str())),
-    )
-    .with_redirects(redirects))
-}
-
-/// The note once called `id`: itself, or the note a rename moved it to.
-async fn stored_following_renames(
-    store: &dyn Store,
-    id: &str,
-) -> Result<Option<StoredNote>, StoreError> {
-    if let Some(stored) = store.stored_note(id).await? {
-        return Ok(Some(stored));
-    }
-    match store.redirect(id).await? {
-        Some(new) => store.stored_note(&new).await,
-        None => Ok(None),
-    }
-}
-
-/// The note `id` (following a rename) as the editor opens it; `None` when there is none.
-pub async fn editable(store: &dyn Store, id: &str) -> Result<Option<EditableNote>, StoreError> {
-    let Some(stored) = stored_following_renames(store, id).await? else {
-        return Ok(None);
-    };
-    let id = &stored.source.id;
-    let source = to_markdown(&stored.source.layout, &stored.source.body);
-    let document = parse_document(&stored.source.source_path, &source)
-        .map_err(|_| StoreError::Corrupt(format!("the stored note `{id}` no longer parses")))?;
-    let resolver = resolver(store).await?;
-    let resolved: Vec<(String, String)> = document
-        .relationships
-        .iter()
-        .map(|(_, written)| {
-            (
-                written.clone(),
-                resolver.resolve(&document.source_path, written),
-            )
-        })
-        .collect();
-    let ids: Vec<String> = resolved.iter().map(|(_, id)| id.clone()).collect();
-    let titles = store.titles(&ids).await?;
-    Ok(Some(EditableNote {
-        draft: draft_of(&document),
-        revision: stored.revision as u64,
-        references: resolved
-            .into_iter()
-            .map(|(written, id)| Reference {
-                note: Related {
-                    title: titles.get(&id).cloned().unwrap_or_else(|| written.clone()),
-                    exists: titles.contains_key(&id),
-                    id,
-                },
-                written,
-            })
-            .collect(),
-    }))
-}
-
-/// What to store for a note that is about to become `document`: its record, and, when its id
-/// is new to the base (`arrives`: a created, renamed or restored note), new HTML for the notes
-/// whose links to that id stop being wanted pages. A plain edit changes no other note's HTML.
-async fn prepare(
-    store: &dyn Store,
-    cpu: &CpuPool,
-    document: ParsedDocument,
-    source: &str,
-    arrives: bool,
-) -> Result<(crate::documents::DocumentRecord, Vec<Rerendered>), EditError> {
-    let mut resolver = resolver(store).await?;
-    resolver.insert(&document.id, &document.source_path);
-    let id = document.id.clone();
-    let mut linking = if arrives {
-        store.bodies_linking_to(std::slice::from_ref(&id)).await?
-    } else {
-        Vec::new()
-    };
-    linking.retain(|b| b.id != id);
-    let content_hash = hash(source.as_bytes());
-    let (record, rerendered) = cpu
-        .run(move || {
-            let rerendered = rerender(&linking, &resolver);
-            (build_record(document, content_hash, &resolver), rerendered)
-        })
-        .await?;
-    // The body is the only part of a note that may fail to render.
-    let record = record.map_err(|problem| {
-        EditError::Invalid(vec![Problem::in_field(
-            "body",
-            format!("Line {}: {}", problem.line, problem.message),
-        )])
-    })?;
-    Ok((record, rerendered))
-}
-
-/// Creates a note as revision 1.
-pub async fn create(
-    store: &dyn Store,
-    cpu: &CpuPool,
-    draft: &NoteDraft,
-    author: &str,
-    summary: &str,
-) -> Result<Saved, EditError> {
-    let who = check(Some(draft), None, author, summary)?;
-    let id = draft.id.trim();
-    let path = free_path(&store.known_documents().await?, id);
-    let layout = new_layout(draft, &who.author, &today());
-    let (source, document) = compose(&path, &layout, &draft.body)?;
-    let summary = who.summary_or("Created");
-    store_save(
-        store,
-        cpu,
-        document,
-        &source,
-        SaveKind::Create,
-        &who.author,
-        &summary,
-    )
-    .await
-}
-
-/// Saves a change to the note `id`, made on `base_revision`.
-pub async fn update(
-    store: &dyn Store,
-    cpu: &CpuPool,
-    id: &str,
-    base_revision: u64,
-    draft: &NoteDraft,
-    author: &str,
-    summary: &str,
-) -> Result<Saved, EditError> {
-    // Who and why first: nothing else needs the database.
-    check(None, None, author, summary)?;
-    // Renamed while this writer was editing: the rename moved it past their revision, so they
-    // get the conflict with its new version rather than a 404.
-    let stored = stored_following_renames(store, id)
-        .await?
-        .ok_or_else(|| EditError::NotFound(id.to_owned()))?;
-    let id = stored.source.id.as_str();
-    if stored.revision as u64 != base_revision {
-        return Err(stale(store, id).await);
-    }
-    let path = stored.source.source_path.clone();
-    let current_source = to_markdown(&stored.source.layout, &stored.source.body);
-    let current = parse_document(&path, &current_source)
-        .map_err(|_| StoreError::Corrupt(format!("the stored note `{id}` no longer parses")))?;
-    let before = draft_of(&current);
-    let who = check(Some(draft), Some(&before), author, summary)?;
-    if unchanged(draft, &before) {
-        // Nothing changed: no empty revision.
-        return Ok(Saved {
-            id: id.to_owned(),
-            revision: base_revision,
-        });
-    }
-    let layout = apply(draft, &current, &today());
-    let (source, document) = compose(&path, &layout, &draft.body)?;
-    let summary = who.summary_or("Edited");
-    store_save(
-        store,
-        cpu,
-        document,
-        &source,
-        SaveKind::Update {
-            previous_id: id,
-            base_revision: base_revision as i64,
-        },
-        &who.author,
-        &summary,
-    )
-    .await
-}
-
-/// Makes revision `number` of `id` current again, as a new revision.
-pub async fn restore_revision(
-    store: &dyn Store,
-    cpu: &CpuPool,
-    id: &str,
-    number: u64,
-    base_revision: u64,
-    author: &str,
-) -> Result<Saved, EditError> {
-    let who = check(None, None, author, "")?;
-    let (revision, _) = store
-        .revision_of(id, number)
-        .await?
-        .filter(|_| number > 0)
-        .ok_or_else(|| EditError::NotFound(format!("{id}` revision `{number}")))?;
-    let stored = store
-        .stored_note(id)
-        .await?
-        .ok_or_else(|| EditError::NotFound(id.to_owned()))?;
-    // The file stays where the note is now, even if it was elsewhere back then.
-    let path = stored.source.source_path.clone();
-    let old = parse_document(&path, &revision.source).map_err(|_| {
-        StoreError::Corrupt(format!("revision {number} of `{id}` no longer parses"))
-    })?;
-    // Restoring content never renames: a revision from before a rename gets today's id.
-    let (source, document) = if old.id == id {
-        (revision.source, old)
-    } else {
-        let mut draft = draft_of(&old);
-        draft.id = id.to_owned();
-        let layout = apply(&draft, &old, &today());
-        compose(&path, &layout, &draft.body)?
-    };
-    store_save(
-        store,
-        cpu,
-        document,
-        &source,
-        SaveKind::Update {
-            previous_id: id,
-            base_revision: base_revision as i64,
-        },
-        &who.author,
-        &format!("Restored revision {number}"),
-    )
-    .await
-}
-
-/// Moves a note to the trash; the notes linking to it show it as a wanted page until it is
-/// restored.
-pub async fn delete(
-    store: &dyn Store,
-    cpu: &CpuPool,
-    id: &str,
-    author: &str,
-) -> Result<DeletedNote, EditError> {
-    let who = check(None, None, author, "")?;
-    let known = store.known_documents().await?;
-    let redirects = store.redirects().await?;
-    let resolver = Resolver::new(
-        known
-            .iter()
-            .filter(|k| k.id != id)
-            .map(|k| (k.id.as_str(), k.source_path.as_str())),
-    )
-    .with_redirects(redirects);
-    let mut linking = store.bodies_linking_to(&[id.to_owned()]).await?;
-    linking.retain(|b| b.id != id);
-    let rerendered = cpu.run(move || rerender(&linking, &resolver)).await?;
-    store
-        .delete_note(id, &who.author, &rerendered)
-        .await?
-        .ok_or_else(|| EditError::NotFound(id.to_owned()))
-}
-
-/// Brings a note back from the trash as it was when deleted.
-pub async fn undelete(
-    store: &dyn Store,
-    cpu: &CpuPool,
-    id: &str,
-    author: &str,
-) -> Result<Saved, EditError> {
-    let who = check(None, None, author, "")?;
-    let (revision, mut path) = store
-        .revision_of(id, 0)
-        .await?
-        .ok_or_else(|| EditError::NotFound(id.to_owned()))?;
-    // Another note may have been written at its path meanwhile (or beside it, in another case,
-    // or as a folder of that name): then it comes back beside it.
-    let known = store.known_documents().await?;
-    let mut clashes = Clashes::default();
-    for k in known.iter().filter(|k| k.id != id) {
-        clashes.add(&k.source_path);
-    }
-    if clashes.add(&path).is_some() {
-        path = free_path(&known, id);
-    }
-    let document = parse_document(&path, &revision.source).map_err(|_| {
-        StoreError::Corrupt(format!("the last revision of `{id}` no longer parses"))
-    })?;
-    store_save(
-        store,
-        cpu,
-        document,
-        &revision.source,
-        SaveKind::Undelete,
-        &who.author,
-        "Restored from the trash",
-    )
-    .await
-}
-
-async fn store_save(
-    store: &dyn Store,
-    cpu: &CpuPool,
-    document: ParsedDocument,
-    source: &str,
-    kind: SaveKind<'_>,
-    author: &str,
-    summary: &str,
-) -> Result<Saved, EditError> {
-    let arrives = match kind {
-        SaveKind::Update { previous_id, .. } => previous_id != document.id,
-        SaveKind::Create | SaveKind::Undelete => true,
-    };
-    let (record, rerendered) = prepare(store, cpu, document, source, arrives).await?;
-    let id = record.document.id.clone();
-    let outcome = store
-        .save_note(Save {
-            record: &record,
-            kind,
-            source,
-            author,
-            summary,
-            rerendered: &rerendered,
-        })
-        .await?;
-    match outcome {
-        SaveOutcome::Saved(revision) => Ok(Saved {
-            id,
-            revision: revision as u64,
-        }),
-        SaveOutcome::Stale => match kind {
-            SaveKind::Update { previous_id, .. } => Err(stale(store, previous_id).await),
-            SaveKind::Create | SaveKind::Undelete => Err(EditError::NotFound(id)),
-        },
-        SaveOutcome::Missing => Err(EditError::NotFound(match kind {
-            SaveKind::Update { previous_id, .. } => previous_id.to_owned(),
-            SaveKind::Create | SaveKind::Undelete => id,
-        })),
-        SaveOutcome::IdTaken { in_trash } => Err(EditError::IdTaken {
-            message: if in_trash {
-                format!(
-                    "A deleted note has the id `{id}`: restore it from the trash, or choose another id."
-                )
-            } else {
-                format!("Another note already has the id `{id}`; choose another.")
-            },
-        }),
-        SaveOutcome::PathTaken => Err(EditError::PathTaken(record.document.source_path)),
-        SaveOutcome::IdHasHistory => Err(EditError::IdTaken {
-            message: format!(
-                "The id `{id}` belonged to a note whose history Lore keeps; choose another."
-            ),
-        }),
-    }
-}
-
-/// The 409 for a save based on an old revision, carrying the note as it is now.
-async fn stale(store: &dyn Store, id: &str) -> EditError {
-    match editable(store, id).await {
-        Ok(Some(current)) => EditError::Stale(Box::new(current)),
-        Ok(None) => EditError::NotFound(id.to_owned()),
-        Err(error) => EditError::Store(error),
-    }
-}
-
-/// A path for a new note `id`: `{id}.md`, or with a number when another note's file has it
-/// (or one that would clash with it when exported: the same name in another case, a folder).
-fn free_path(known: &[KnownDocument], id: &str) -> String {
-    let mut clashes = Clashes::default();
-    for k in known {
-        clashes.add(&k.source_path);
-    }
-    let mut path = format!("{id}.md");
-    let mut n = 2;
-    // `con.md` is a device on Windows: an id may be one, a file name may not.
-    while unportable(&path).is_some() || clashes.add(&path).is_some() {
-        path = format!("{id}-{n}.md");
-        n += 1;
-    }
-    path
 }
 
 fn relationship_lists(draft: &NoteDraft) -> [(EdgeKind, &Vec<String>); 3] {
@@ -1026,8 +593,8 @@ mod tests {
             ..NoteDraft::default()
         };
         let layout = new_layout(&draft, ANONYMOUS, "2026-11-26");
-        let error = compose("a.md", &layout, &draft.body).unwrap_err();
-        assert!(matches!(error, EditError::Invalid(p) if p[0].field.as_deref() == Some("body")));
+        let problems = compose("a.md", &layout, &draft.body).unwrap_err();
+        assert_eq!(problems[0].field.as_deref(), Some("body"));
     }
 
     #[test]

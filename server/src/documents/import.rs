@@ -6,13 +6,14 @@
 //! the valid files go in and the others are listed as skipped. Files identical to what is
 //! stored are left alone, so re-importing a folder only touches what changed.
 
+use super::SourceFile;
 use super::front_matter::{Located, line_and_column};
 use super::parse::{ParsedDocument, id_from_path, parse_document, slugify};
 use super::paths::{Clashes, unportable};
-use super::render::{NoteLink, RenderError, render};
-use super::{DocumentRecord, Edge, SourceFile};
-use crate::cpu::{CpuError, CpuPool};
-use crate::store::{Store, StoreError};
+use super::render::{NoteLink, RENDER_VERSION, RenderError, render};
+use crate::store::{
+    CollectionRecord, EdgeRecord, KnownDocument, NoteRecord, Rerendered, StoredBody,
+};
 use app::contract::{EdgeKind, ImportReport, Problem};
 use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
@@ -22,33 +23,11 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 /// under the wrong name, and every note is rendered in memory.
 pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 
-/// A document the store already holds, as the planner needs to know it.
-#[derive(Debug, Clone)]
-pub struct KnownDocument {
-    /// Its id.
-    pub id: String,
-    /// Its path in the imported tree.
-    pub source_path: String,
-    /// SHA-256 of the file it came from.
-    pub content_hash: String,
-}
-
-/// An existing document to render again because a note it links to now exists.
-#[derive(Debug, Clone)]
-pub struct StoredBody {
-    /// Its id.
-    pub id: String,
-    /// Its path, for resolving relative links.
-    pub source_path: String,
-    /// Its Markdown.
-    pub body: String,
-}
-
 /// What to write, and what to tell the user.
 #[derive(Debug, Default)]
 pub struct ImportPlan {
-    /// New and changed documents.
-    pub upserts: Vec<DocumentRecord>,
+    /// New and changed notes.
+    pub upserts: Vec<PlannedNote>,
     /// Ids that did not exist before this import (existing notes linking to them need their
     /// HTML rendered again: see [`rerender`]).
     pub created: Vec<String>,
@@ -56,6 +35,15 @@ pub struct ImportPlan {
     pub report: ImportReport,
     /// Resolves references over the stored documents and this import's.
     pub resolver: Resolver,
+}
+
+/// A note to write, and the file it came from (its revision keeps it).
+#[derive(Debug, Clone)]
+pub struct PlannedNote {
+    /// The note as stored.
+    pub record: NoteRecord,
+    /// Its file, exactly as imported.
+    pub source: String,
 }
 
 /// Resolves references between notes: relative paths through the tree, bare words as ids.
@@ -83,6 +71,31 @@ impl Resolver {
         }
     }
 
+    /// A resolver over every stored note, following renamed ids.
+    pub fn new_with(known: &[KnownDocument], redirects: Vec<(String, String)>) -> Self {
+        Self::new(
+            known
+                .iter()
+                .map(|k| (k.id.as_str(), k.source_path.as_str())),
+        )
+        .with_redirects(redirects)
+    }
+
+    /// What [`resolve`](Self::resolve) looks up to resolve `reference` written in the note at
+    /// `from_path`: the ids and the paths. A resolver over just the notes with those (and the
+    /// notes their ids were renamed to) answers `reference` as one over the whole base does.
+    pub fn lookups(from_path: &str, reference: &str) -> (Vec<String>, Vec<String>) {
+        let reference = reference.trim();
+        if !is_path(reference) {
+            return (vec![reference.to_owned(), slugify(reference)], Vec::new());
+        }
+        let joined = join_relative(from_path, reference);
+        (
+            vec![id_from_path(&joined)],
+            vec![format!("{joined}.md"), joined],
+        )
+    }
+
     /// Also resolves ids that notes were renamed away from, as `(old, new)` pairs.
     pub fn with_redirects(mut self, redirects: impl IntoIterator<Item = (String, String)>) -> Self {
         self.redirects.extend(redirects);
@@ -98,10 +111,7 @@ impl Resolver {
     /// The id `reference` names, written in the note at `from_path`.
     pub fn resolve(&self, from_path: &str, reference: &str) -> String {
         let reference = reference.trim();
-        let is_path = reference.contains('/')
-            || reference.ends_with(".md")
-            || reference.ends_with(".markdown");
-        if !is_path {
+        if !is_path(reference) {
             let id = if self.ids.contains(reference) {
                 reference.to_owned()
             } else {
@@ -136,6 +146,11 @@ impl Resolver {
     }
 }
 
+/// Whether a reference names a file by its path rather than a note by its id.
+fn is_path(reference: &str) -> bool {
+    reference.contains('/') || reference.ends_with(".md") || reference.ends_with(".markdown")
+}
+
 /// `reference` relative to the folder of `from_path`, with `.` and `..` applied.
 fn join_relative(from_path: &str, reference: &str) -> String {
     let mut parts: Vec<&str> = from_path.split('/').collect();
@@ -163,7 +178,8 @@ pub fn plan(
     progress: &ProgressBar,
 ) -> Result<ImportPlan, Vec<Problem>> {
     let mut problems: Vec<Problem> = Vec::new();
-    let mut parsed: Vec<(ParsedDocument, String)> = Vec::new();
+    // Each parsed note with its file's hash and its text.
+    let mut parsed: Vec<(ParsedDocument, String, String)> = Vec::new();
     let mut seen_paths = HashSet::new();
     // Paths must be writable back on every system, beside the notes already stored.
     let mut clashes = Clashes::default();
@@ -224,7 +240,7 @@ pub fn plan(
             }
         };
         match parse_document(&file.path, text) {
-            Ok(document) => parsed.push((document, hash(&file.bytes))),
+            Ok(document) => parsed.push((document, hash(&file.bytes), text.to_owned())),
             Err(located) => problems.extend(located.into_iter().map(|l| locate(&file.path, l))),
         }
     }
@@ -233,7 +249,7 @@ pub fn plan(
     let known_by_id: HashMap<&str, &KnownDocument> =
         known.iter().map(|k| (k.id.as_str(), k)).collect();
     let mut claimed: HashMap<String, String> = HashMap::new();
-    parsed.retain(|(document, _)| {
+    parsed.retain(|(document, _, _)| {
         let clash = claimed.get(&document.id).cloned().or_else(|| {
             known_by_id
                 .get(document.id.as_str())
@@ -272,13 +288,13 @@ pub fn plan(
             .chain(
                 parsed
                     .iter()
-                    .map(|(d, _)| (d.id.as_str(), d.source_path.as_str())),
+                    .map(|(d, _, _)| (d.id.as_str(), d.source_path.as_str())),
             ),
     )
     .with_redirects(redirects);
     let mut plan = ImportPlan::default();
     let mut unrendered = Vec::new();
-    for (document, content_hash) in parsed {
+    for (document, content_hash, source) in parsed {
         progress.inc(1);
         let known = known_by_id.get(document.id.as_str());
         if known.is_some_and(|existing| existing.content_hash == content_hash) {
@@ -288,7 +304,7 @@ pub fn plan(
         let id = document.id.clone();
         match build_record(document, content_hash, &resolver) {
             Ok(record) => {
-                plan.upserts.push(record);
+                plan.upserts.push(PlannedNote { record, source });
                 if known.is_some() {
                     report.updated.push(id);
                 } else {
@@ -310,88 +326,6 @@ pub fn plan(
     Ok(plan)
 }
 
-/// Why an import wrote nothing.
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    /// Some files are invalid (and `skip_invalid` was not asked for).
-    #[error("{} problem(s) in the imported files; nothing was imported", .0.len())]
-    Invalid(Vec<Problem>),
-    /// The upload unpacked past its limits (see [`super::sources::UnpackLimits`]).
-    #[error(transparent)]
-    TooLarge(#[from] super::sources::LimitExceeded),
-    /// The server is too busy to plan it now, or planning failed.
-    #[error(transparent)]
-    Cpu(#[from] CpuError),
-    /// The database failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-/// Imports `files` into `store`: plans (parsing and rendering on the `cpu` pool, off the async
-/// runtime), renders again the stored notes whose links now resolve, and writes everything in
-/// one transaction.
-///
-/// `progress` (hidden for the API) counts two steps per file: parsed, then rendered.
-pub async fn import(
-    store: &dyn Store,
-    cpu: &CpuPool,
-    files: Vec<SourceFile>,
-    skip_invalid: bool,
-    progress: ProgressBar,
-) -> Result<ImportReport, ImportError> {
-    let known = store.known_documents().await?;
-    let redirects = store.redirects().await?;
-    progress.set_length(2 * files.len() as u64);
-    let plan = cpu
-        .run(move || plan(files, &known, redirects, skip_invalid, &progress))
-        .await?
-        .map_err(ImportError::Invalid)?;
-    tracing::debug!(documents = plan.upserts.len(), "planned");
-    let in_batch: HashSet<&str> = plan
-        .upserts
-        .iter()
-        .map(|r| r.document.id.as_str())
-        .collect();
-    let mut linking = store.bodies_linking_to(&plan.created).await?;
-    linking.retain(|b| !in_batch.contains(b.id.as_str()));
-    let (plan, rerendered) = cpu
-        .run(move || {
-            let rerendered = rerender(&linking, &plan.resolver);
-            (plan, rerendered)
-        })
-        .await?;
-    store.apply_import(&plan.upserts, &rerendered).await?;
-    tracing::debug!("stored");
-    let mut report = plan.report;
-    report.wanted = wanted(&plan.upserts, &plan.resolver);
-    Ok(report)
-}
-
-/// Renders again every stored document whose HTML an older renderer made; returns how many.
-/// Run at start-up, so a Lore upgrade that changes rendering never serves stale HTML.
-pub async fn rerender_stale(store: &dyn Store, cpu: &CpuPool) -> Result<usize, ImportError> {
-    let stale = store.stale_bodies(super::render::RENDER_VERSION).await?;
-    if stale.is_empty() {
-        return Ok(0);
-    }
-    let resolver = super::edit::resolver(store).await?;
-    let rendered = cpu.run(move || rerender(&stale, &resolver)).await?;
-    store.apply_import(&[], &rendered).await?;
-    Ok(rendered.len())
-}
-
-/// New HTML for a stored note, and the body it was rendered from: the store writes it only if
-/// the note still has that body, so a note saved meanwhile never gets HTML of its old text.
-#[derive(Debug, Clone)]
-pub struct Rerendered {
-    /// The note.
-    pub id: String,
-    /// The body the HTML was rendered from.
-    pub body: String,
-    /// The HTML.
-    pub html: String,
-}
-
 /// Renders again the bodies of existing notes (their links may now point at notes that exist).
 /// A body the renderer now refuses (its limits came after it was stored) keeps its HTML.
 pub fn rerender(bodies: &[StoredBody], resolver: &Resolver) -> Vec<Rerendered> {
@@ -403,6 +337,7 @@ pub fn rerender(bodies: &[StoredBody], resolver: &Resolver) -> Vec<Rerendered> {
                     id: b.id.clone(),
                     body: b.body.clone(),
                     html: rendered.html,
+                    render_version: RENDER_VERSION,
                 }),
                 Err(error) => {
                     tracing::warn!(id = %b.id, %error, "kept the stored HTML of a note that no longer renders");
@@ -415,41 +350,58 @@ pub fn rerender(bodies: &[StoredBody], resolver: &Resolver) -> Vec<Rerendered> {
 
 /// The record to store for `document`, or the problem that stops it rendering, located in its
 /// file.
-pub(crate) fn build_record(
+pub fn build_record(
     document: ParsedDocument,
     content_hash: String,
     resolver: &Resolver,
-) -> Result<DocumentRecord, Problem> {
+) -> Result<NoteRecord, Problem> {
     let path = document.source_path.clone();
     let rendered = render(&document.body, &|destination| {
         Some(resolver.link(&path, destination))
     })
     .map_err(|error| render_problem(&document, &error))?;
-    let mut edges: Vec<Edge> = document
+    let mut edges: Vec<EdgeRecord> = document
         .relationships
         .iter()
-        .map(|(kind, reference)| Edge {
+        .map(|(kind, reference)| EdgeRecord {
             kind: *kind,
             target_id: resolver.resolve(&path, reference),
             target_ref: reference.to_owned(),
         })
         .collect();
-    edges.extend(rendered.links.iter().map(|id| Edge {
+    edges.extend(rendered.links.iter().map(|id| EdgeRecord {
         kind: EdgeKind::Link,
         target_id: id.clone(),
         target_ref: id.clone(),
     }));
-    Ok(DocumentRecord {
-        document,
+    Ok(NoteRecord {
+        layout_json: serde_json::to_string(&document.layout).expect("a layout always serializes"),
+        collection: document.collection.map(|c| CollectionRecord {
+            front_matter_json: serde_json::to_string(&c.entries).expect("entries always serialize"),
+            id: c.id,
+            title: c.title,
+        }),
+        id: document.id,
+        source_path: document.source_path,
+        title: document.title,
+        description: document.description,
+        author: document.author,
+        created_at: document.created_at,
+        updated_at: document.updated_at,
+        version: document.version,
+        draft: document.draft,
+        tags: document.tags,
+        edges,
+        body: document.body,
         html: rendered.html,
         headings: rendered.headings,
-        edges,
         content_hash,
+        render_version: RENDER_VERSION,
     })
 }
 
 /// A render failure as a problem at its line of `document`'s file.
-pub(crate) fn render_problem(document: &ParsedDocument, error: &RenderError) -> Problem {
+pub fn render_problem(document: &ParsedDocument, error: &RenderError) -> Problem {
     let line = document.body_line + error.line() - 1;
     locate(
         &document.source_path,
@@ -458,7 +410,7 @@ pub(crate) fn render_problem(document: &ParsedDocument, error: &RenderError) -> 
 }
 
 /// Ids that are referenced but exist nowhere, sorted.
-pub fn wanted(records: &[DocumentRecord], resolver: &Resolver) -> Vec<String> {
+pub fn wanted(records: &[NoteRecord], resolver: &Resolver) -> Vec<String> {
     records
         .iter()
         .flat_map(|r| r.edges.iter())
@@ -469,7 +421,8 @@ pub fn wanted(records: &[DocumentRecord], resolver: &Resolver) -> Vec<String> {
         .collect()
 }
 
-pub(crate) fn hash(bytes: &[u8]) -> String {
+/// SHA-256 of a file, hex.
+pub fn hash(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
 
@@ -586,5 +539,50 @@ mod tests {
         )
         .unwrap_err();
         assert!(problems[0].message.contains("at most"));
+    }
+
+    #[test]
+    fn a_resolver_over_just_the_looked_up_notes_answers_as_one_over_the_whole_base() {
+        let base = [
+            ("lb", "system_design/load_balancer.md"),
+            ("http", "networking/http.md"),
+            ("proxy", "system_design/proxy.md"),
+            ("dns", "networking/dns.md"),
+        ];
+        let whole = Resolver::new(base).with_redirects([("old-http".into(), "http".into())]);
+        for (from, reference) in [
+            ("architecture/a.md", "../system_design/load_balancer.md"),
+            ("networking/x.md", "http.md"),
+            ("a.md", "http"),
+            ("a.md", "old-http"),
+            ("a.md", "Load Balancer"),
+            ("a.md", "../nowhere/proxy.md"),
+            ("system_design/y.md", "proxy"),
+        ] {
+            let (ids, paths) = Resolver::lookups(from, reference);
+            let redirects: Vec<(String, String)> = [("old-http", "http")]
+                .into_iter()
+                .filter(|(old, _)| ids.iter().any(|id| id == old))
+                .map(|(o, n)| (o.to_owned(), n.to_owned()))
+                .collect();
+            let targets: Vec<&str> = redirects.iter().map(|(_, n)| n.as_str()).collect();
+            let part = Resolver::new(base.into_iter().filter(|(id, path)| {
+                ids.iter().any(|i| i == id)
+                    || targets.contains(id)
+                    || paths.iter().any(|p| p == path)
+            }))
+            .with_redirects(redirects);
+            assert_eq!(
+                (
+                    part.resolve(from, reference),
+                    part.link(from, reference).exists
+                ),
+                (
+                    whole.resolve(from, reference),
+                    whole.link(from, reference).exists
+                ),
+                "{reference} from {from}"
+            );
+        }
     }
 }

@@ -160,6 +160,22 @@ pub fn render(
     })
 }
 
+/// The destinations of `body`'s links that point into the knowledge base, as [`render`] hands
+/// them to its resolver (without `#fragment`): what resolving the note's links must look up.
+pub fn link_destinations(body: &str) -> Vec<String> {
+    let arena = Arena::new();
+    let root = comrak::parse_document(&arena, body, &options());
+    let mut found = Vec::new();
+    for node in root.descendants() {
+        if let NodeValue::Link(link) = &node.data().value
+            && let Some((destination, _)) = note_destination(&link.url)
+        {
+            found.push(destination.to_owned());
+        }
+    }
+    found
+}
+
 /// Refuses a document nested deeper than [`MAX_NESTING`], counting both its Markdown
 /// structure and the elements its raw HTML opens and leaves open.
 fn check_nesting<'a>(root: &'a comrak::nodes::AstNode<'a>) -> Result<(), RenderError> {
@@ -419,6 +435,16 @@ mod tests {
         );
         assert!(rendered.html.contains(r#"href="https://example.com/x.md""#));
         assert_eq!(rendered.links, ["http", "load-balancer"]);
+    }
+
+    #[test]
+    fn the_links_a_resolver_is_asked_about_are_found_without_rendering() {
+        assert_eq!(
+            link_destinations(
+                "[HTTP](../networking/http.md#methods), [LB](load_balancer.md), [web](https://example.com/x.md), [top](#top)"
+            ),
+            ["../networking/http.md", "load_balancer.md"]
+        );
     }
 
     #[test]

@@ -1,46 +1,33 @@
-//! Turning what a person types into a safe FTS5 query, suggesting spellings, and making
-//! snippets safe to show.
+//! Reading what a person types as words and phrases, suggesting spellings, and making snippets
+//! safe to show.
 //!
-//! FTS5 has its own query language (`AND`, `NEAR(`, `*`, `-`, column filters, quotes); a
-//! reader's text is never passed to it as is. Each word becomes a quoted string, so nothing in
-//! it is syntax; text in double quotes stays a phrase; the last word is a prefix while the
-//! reader is still typing it. Words are all required (FTS5's implicit AND).
+//! A query becomes [`SearchTerm`]s: words of letters and digits, lower-cased, and the words of
+//! text in double quotes as a phrase. Nothing else of what was typed survives, so no engine's
+//! query language (FTS5's `NEAR(`, `*`, column filters; PostgreSQL's `&`, `!`, `:*`) can be
+//! written by a reader: each engine builds its own query from the terms.
 
 /// Words and phrases from more than this many are ignored: no one types more, and a 10 KB
 /// query must cost no more than a short one.
 const MAX_TERMS: usize = 16;
 
-/// Private-use characters that cannot occur in a note, marking matches in snippets until they
-/// are turned into `<mark>` after escaping.
-pub const MATCH_START: char = '\u{E000}';
-/// See [`MATCH_START`].
-pub const MATCH_END: char = '\u{E001}';
+pub use crate::store::{MATCH_END, MATCH_START, SearchTerm};
 
 /// The words and phrases of a query, as the reader wrote them (phrases without their quotes).
-pub fn terms(input: &str) -> Vec<Term> {
+pub fn terms(input: &str) -> Vec<SearchTerm> {
     let mut terms = Vec::new();
     for (index, part) in input.split('"').enumerate() {
         let in_quotes = index % 2 == 1;
         if in_quotes {
             let words = words(part);
             if !words.is_empty() {
-                terms.push(Term::Phrase(words));
+                terms.push(SearchTerm::Phrase(words));
             }
         } else {
-            terms.extend(words(part).into_iter().map(Term::Word));
+            terms.extend(words(part).into_iter().map(SearchTerm::Word));
         }
     }
     terms.truncate(MAX_TERMS);
     terms
-}
-
-/// A word, or a phrase of words.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Term {
-    /// One word.
-    Word(String),
-    /// Words that must appear together, in order.
-    Phrase(Vec<String>),
 }
 
 /// Splits on anything that is not a letter or digit, as the index's tokenizer does, and lower-
@@ -50,26 +37,6 @@ fn words(text: &str) -> Vec<String> {
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect()
-}
-
-/// The FTS5 query for `input`, or `None` when it holds no words. `prefix_last` makes the last
-/// word match as a prefix (search as you type: `loa` finds `load`).
-pub fn fts_query(terms: &[Term], prefix_last: bool) -> Option<String> {
-    if terms.is_empty() {
-        return None;
-    }
-    let last = terms.len() - 1;
-    let parts: Vec<String> = terms
-        .iter()
-        .enumerate()
-        .map(|(i, term)| match term {
-            // Words hold only letters and digits, so quoting them cannot break out.
-            Term::Word(word) if prefix_last && i == last => format!("\"{word}\"*"),
-            Term::Word(word) => format!("\"{word}\""),
-            Term::Phrase(words) => format!("\"{}\"", words.join(" ")),
-        })
-        .collect();
-    Some(parts.join(" "))
 }
 
 /// The spelling of `word` the index knows, if `word` itself is unknown and a known term is one
@@ -106,31 +73,34 @@ fn one_edit_apart(a: &str, b: &str) -> bool {
 }
 
 /// The query with each word replaced by its suggestion, if any word had one.
-pub fn corrected(terms: &[Term], suggestion: impl Fn(&str) -> Option<String>) -> Option<Vec<Term>> {
+pub fn corrected(
+    terms: &[SearchTerm],
+    suggestion: impl Fn(&str) -> Option<String>,
+) -> Option<Vec<SearchTerm>> {
     let mut changed = false;
     let fixed = terms
         .iter()
         .map(|term| match term {
-            Term::Word(word) => match suggestion(word) {
+            SearchTerm::Word(word) => match suggestion(word) {
                 Some(better) => {
                     changed = true;
-                    Term::Word(better)
+                    SearchTerm::Word(better)
                 }
                 None => term.clone(),
             },
-            Term::Phrase(_) => term.clone(),
+            SearchTerm::Phrase(_) => term.clone(),
         })
         .collect();
     changed.then_some(fixed)
 }
 
 /// How a query reads back to a person (for "did you mean").
-pub fn display(terms: &[Term]) -> String {
+pub fn display(terms: &[SearchTerm]) -> String {
     terms
         .iter()
         .map(|term| match term {
-            Term::Word(word) => word.clone(),
-            Term::Phrase(words) => format!("\"{}\"", words.join(" ")),
+            SearchTerm::Word(word) => word.clone(),
+            SearchTerm::Phrase(words) => format!("\"{}\"", words.join(" ")),
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -159,46 +129,22 @@ pub fn safe_snippet(raw: &str) -> String {
 mod tests {
     use super::*;
 
-    fn query(input: &str) -> Option<String> {
-        fts_query(&terms(input), !input.ends_with(' '))
-    }
-
     #[test]
-    fn words_become_quoted_strings_and_the_last_one_a_prefix() {
-        assert_eq!(query("load bal").as_deref(), Some("\"load\" \"bal\"*"));
+    fn words_are_letters_and_digits_and_quoted_text_is_a_phrase() {
         assert_eq!(
-            query("load balancer ").as_deref(),
-            Some("\"load\" \"balancer\"")
+            terms("\"Reverse proxy\" TLS-1.3 NEAR(a) title:x *"),
+            [
+                SearchTerm::Phrase(vec!["reverse".into(), "proxy".into()]),
+                SearchTerm::Word("tls".into()),
+                SearchTerm::Word("1".into()),
+                SearchTerm::Word("3".into()),
+                SearchTerm::Word("near".into()),
+                SearchTerm::Word("a".into()),
+                SearchTerm::Word("title".into()),
+                SearchTerm::Word("x".into()),
+            ]
         );
-    }
-
-    #[test]
-    fn quoted_text_stays_a_phrase() {
-        assert_eq!(
-            query("\"reverse proxy\" tls").as_deref(),
-            Some("\"reverse proxy\" \"tls\"*")
-        );
-    }
-
-    #[test]
-    fn fts_syntax_in_a_query_is_only_text() {
-        for hostile in [
-            "\"", "*", "NEAR(", "-", "a OR b", "title:x", "^x", "(((", "AND", "💥", "",
-        ] {
-            let built = query(hostile);
-            if let Some(q) = &built {
-                let inner: String = q
-                    .chars()
-                    .filter(|c| *c != '"' && *c != '*' && *c != ' ')
-                    .collect();
-                assert!(
-                    inner.chars().all(char::is_alphanumeric),
-                    "{hostile} gave {q}"
-                );
-            }
-        }
-        assert_eq!(query("NEAR(a b)").as_deref(), Some("\"near\" \"a\" \"b\"*"));
-        assert_eq!(query("💥"), None);
+        assert!(terms("💥 \" * (").is_empty());
     }
 
     #[test]

@@ -22,6 +22,15 @@ pub fn is_markdown(path: &str) -> bool {
     lower.ends_with(".md") || lower.ends_with(".markdown")
 }
 
+/// The kinds of archive an upload may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Archive {
+    /// `.zip`
+    Zip,
+    /// `.tar.gz` or `.tgz`
+    TarGz,
+}
+
 /// How much one upload may unpack to: settings of `lore serve`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnpackLimits {
@@ -96,6 +105,19 @@ impl Unpacked {
         }
         self.files.push(SourceFile { path, bytes });
         Ok(())
+    }
+
+    /// The Markdown files inside archive `name` of `kind`, read from `file`.
+    pub fn add_archive(
+        &mut self,
+        name: &str,
+        kind: Archive,
+        file: std::fs::File,
+    ) -> Result<(), LimitExceeded> {
+        match kind {
+            Archive::Zip => self.add_zip(name, file),
+            Archive::TarGz => self.add_tar_gz(name, std::io::BufReader::new(file)),
+        }
     }
 
     /// The Markdown files inside the `.zip` named `name`. Entries that are not Markdown are not

@@ -1,20 +1,29 @@
-//! The database tier, behind the [`Store`] trait.
+//! The database tier: storage primitives behind two traits, [`Store`] (reads, and beginning a
+//! write) and [`Transaction`] (the writes of one transaction), implemented by two engines,
+//! embedded SQLite ([`sqlite`]) and PostgreSQL ([`postgres`]), chosen by the scheme of
+//! `--database-url`.
 //!
-//! Handlers see only the trait, so the embedded SQLite default and the PostgreSQL backend for
-//! several replicas are two implementations of one contract, chosen at start-up by the scheme of
-//! `--database-url`. All SQL lives inside the implementations.
+//! The engines hold no workflow: what to write, in which order, and what a refusal means to a
+//! user is decided once, in [`crate::service`]. What an engine decides is what a database is for:
+//! whether an id or a path is free (unique keys, and conditions inside the writing statement),
+//! whether a note is still at the revision a writer saw (`UPDATE ... WHERE revision = $n`, which
+//! also holds the row until the transaction ends), and that a transaction's writes land together
+//! or not at all. Each engine turns those answers into typed outcomes ([`Taken`], [`Held`]).
+//!
+//! Both engines pass one conformance suite (`server/tests/store.rs`), and every HTTP test that
+//! touches data runs against both.
 
+pub mod records;
 mod sqlite;
 
+pub use records::*;
 pub use sqlite::SqliteStore;
 
-use crate::documents::DocumentRecord;
-use crate::documents::import::{KnownDocument, Rerendered, StoredBody};
-use crate::documents::parse::Layout;
 use app::contract::{
-    CollectionSummary, DeletedNote, DocumentQuery, DocumentSummary, DocumentView, Graph, Page,
-    Revision, RevisionSummary, TagCount, WantedPage,
+    CollectionSummary, DeletedNote, DocumentQuery, DocumentSummary, EdgeKind, Graph, GraphEdge,
+    GraphNode, Page, Related, RevisionSummary, TagCount, WantedPage,
 };
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -22,9 +31,9 @@ use std::sync::Arc;
 /// log, never to a client.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// `--database-url` is not a URL any backend accepts.
+    /// `--database-url` is not a URL any engine accepts.
     #[error(
-        "--database-url (DATABASE_URL) is not usable: {0}; expected `sqlite:PATH`, e.g. `sqlite:data/lore.db`"
+        "--database-url (DATABASE_URL) is not usable: {0}; expected `sqlite:PATH` (e.g. `sqlite:data/lore.db`) or `postgres://USER@HOST/DATABASE`"
     )]
     BadUrl(String),
     /// The database named at start-up could not be opened.
@@ -36,7 +45,7 @@ pub enum StoreError {
     /// The schema could not be brought up to date.
     #[error("database migration failed")]
     Migration(#[from] sqlx::migrate::MigrateError),
-    /// A stored JSON column did not decode: the database was changed outside Lore.
+    /// A stored value did not decode: the database was changed outside Lore.
     #[error("stored data does not decode: {0}")]
     Corrupt(String),
     /// The folder for a new database file could not be created.
@@ -50,45 +59,59 @@ pub enum StoreError {
     },
 }
 
-/// Everything the server asks of its database.
+/// Reading the knowledge base, and beginning a write.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Which backend this is, as shown to operators: `sqlite`.
+    /// Which engine this is, as shown to operators: `sqlite` or `postgres`.
     fn kind(&self) -> &'static str;
 
     /// Succeeds when the database answers and its schema is in place; what `/api/ready` reports.
     async fn check_ready(&self) -> Result<(), StoreError>;
 
-    /// The knowledge base's revision: a number every write increases.
+    /// Closes every connection; later calls fail. Used to take the database away in tests.
+    async fn close(&self);
+
+    /// The knowledge base's revision: a number every committed write increases.
     async fn revision(&self) -> Result<i64, StoreError>;
 
-    /// Id, path and content hash of every document, for planning an import.
+    /// Begins a write transaction. Nothing it writes is seen before [`Transaction::commit`];
+    /// dropping it uncommitted writes nothing.
+    async fn begin(&self) -> Result<Box<dyn Transaction>, StoreError>;
+
+    /// How many notes there are.
+    async fn count_documents(&self) -> Result<u64, StoreError>;
+
+    /// Id, path and content hash of every note, for planning an import.
     async fn known_documents(&self) -> Result<Vec<KnownDocument>, StoreError>;
 
-    /// Documents whose bodies link to any of `ids`.
+    /// The `(id, path)` of the notes that have one of `ids` or one of `paths`: what resolving a
+    /// single note's references needs, without reading the whole base.
+    async fn locate(
+        &self,
+        ids: &[String],
+        paths: &[String],
+    ) -> Result<Vec<(String, String)>, StoreError>;
+
+    /// Notes whose bodies link to any of `ids`.
     async fn bodies_linking_to(&self, ids: &[String]) -> Result<Vec<StoredBody>, StoreError>;
 
-    /// Documents whose HTML was made by a renderer older than `version`.
+    /// Notes whose HTML was made by a renderer older than `version`.
     async fn stale_bodies(&self, version: i64) -> Result<Vec<StoredBody>, StoreError>;
 
-    /// Writes an import in one transaction: new and changed documents with their tags, edges and
-    /// collections, and new HTML for existing documents. Either all of it is stored or none.
-    /// `rerendered` HTML is stored with the current renderer version.
-    async fn apply_import(
-        &self,
-        upserts: &[DocumentRecord],
-        rerendered: &[Rerendered],
-    ) -> Result<(), StoreError>;
-
-    /// A page of documents.
+    /// A page of notes.
     async fn list_documents(
         &self,
         query: &DocumentQuery,
     ) -> Result<Page<DocumentSummary>, StoreError>;
 
-    /// One document with its relationships and backlinks; its reading path is left empty for
-    /// the caller (it needs [`Store::prerequisite_closure`]).
-    async fn document(&self, id: &str) -> Result<Option<DocumentView>, StoreError>;
+    /// One note as its page shows it.
+    async fn document(&self, id: &str) -> Result<Option<DocumentRow>, StoreError>;
+
+    /// A note's relationships (not its links), in order.
+    async fn outgoing(&self, id: &str) -> Result<Vec<OutgoingEdge>, StoreError>;
+
+    /// The notes that point to `id`, by title.
+    async fn backlinks(&self, id: &str) -> Result<Vec<Related>, StoreError>;
 
     /// The prerequisites of `id` and, transitively, of each of its prerequisites, by id: just
     /// the part of the graph its reading path needs, however large the base.
@@ -100,156 +123,127 @@ pub trait Store: Send + Sync + 'static {
     /// The titles of those of `ids` that exist.
     async fn titles(&self, ids: &[String]) -> Result<HashMap<String, String>, StoreError>;
 
-    /// Every tag with its document count, most used first.
+    /// Every tag with its number of notes, most used first.
     async fn tags(&self) -> Result<Vec<TagCount>, StoreError>;
 
-    /// Every collection that holds documents, by title.
+    /// Every collection that holds notes, by title.
     async fn collections(&self) -> Result<Vec<CollectionSummary>, StoreError>;
 
-    /// Every document and edge.
+    /// Every note and wanted page, and every edge.
     async fn graph(&self) -> Result<Graph, StoreError>;
 
-    /// Referenced ids that no document has, with who references them.
+    /// Referenced ids that no note has, with who references them.
     async fn wanted(&self) -> Result<Vec<WantedPage>, StoreError>;
 
-    /// What export needs of one document: path, layout and body.
+    /// What export needs of one note.
     async fn source(&self, id: &str) -> Result<Option<SourceDocument>, StoreError>;
 
-    /// What export needs of every document, ordered by path.
+    /// What export needs of every note, ordered by path.
     async fn sources(&self) -> Result<Vec<SourceDocument>, StoreError>;
 
-    /// Notes matching an FTS5 `query` (built by [`crate::documents::search`]), best first,
-    /// with a raw snippet of their body (matches between the search module's markers).
-    async fn search(
-        &self,
-        query: &str,
-        tag: Option<&str>,
-        collection: Option<&str>,
-        limit: u64,
-    ) -> Result<Vec<(DocumentSummary, String)>, StoreError>;
-
-    /// The indexed terms that could be `word` mistyped by one edit, with how many notes hold
-    /// each: one character shorter to one longer, starting with its first or second character
-    /// (so the first letter counts as typed, unless it was swapped with the second or a letter
-    /// was typed before it). Read as two ranges of the sorted vocabulary, not a scan of it.
-    async fn vocabulary_near(&self, word: &str) -> Result<Vec<(String, i64)>, StoreError>;
-
-    /// How many documents there are.
-    async fn count_documents(&self) -> Result<u64, StoreError>;
-
-    /// One document as the editor and the save path need it, with its current revision.
+    /// One note as the editor and the save path need it.
     async fn stored_note(&self, id: &str) -> Result<Option<StoredNote>, StoreError>;
 
     /// Every renamed id and the id it now redirects to.
     async fn redirects(&self) -> Result<Vec<(String, String)>, StoreError>;
 
-    /// The id a note renamed away from `old_id` has now, if one was.
-    async fn redirect(&self, old_id: &str) -> Result<Option<String>, StoreError>;
-
-    /// Writes one note as a new revision, in one transaction, if `save.kind` still holds:
-    /// the note is at `base_revision` (an update), its id is free (a create), it is in the
-    /// trash (an undelete). A rename moves the history and redirects the old id.
-    async fn save_note(&self, save: Save<'_>) -> Result<SaveOutcome, StoreError>;
-
-    /// Moves a note to the trash, storing `rerendered` HTML for the notes that link to it.
-    /// `None` when there is no such note.
-    async fn delete_note(
-        &self,
-        id: &str,
-        author: &str,
-        rerendered: &[Rerendered],
-    ) -> Result<Option<DeletedNote>, StoreError>;
+    /// The ids notes renamed away from `old_ids` have now, as `(old, new)`.
+    async fn redirects_of(&self, old_ids: &[String]) -> Result<Vec<(String, String)>, StoreError>;
 
     /// Notes in the trash, most recently deleted first.
     async fn trash(&self) -> Result<Vec<DeletedNote>, StoreError>;
 
-    /// A note's history, newest first; empty when it has none (or does not exist).
+    /// The trashed note `id` with its last file and path, if it is in the trash.
+    async fn trashed(&self, id: &str) -> Result<Option<TrashedNote>, StoreError>;
+
+    /// A note's history, newest first; empty when it has none.
     async fn revisions(&self, id: &str) -> Result<Vec<RevisionSummary>, StoreError>;
 
-    /// One revision in full, with the path its file had; `number` 0 means the latest.
+    /// One revision in full; `number` 0 means the latest.
     async fn revision_of(
         &self,
         id: &str,
         number: u64,
-    ) -> Result<Option<(Revision, String)>, StoreError>;
+    ) -> Result<Option<DumpedRevision>, StoreError>;
+
+    /// Notes matching `request`, best first (see each engine for its ranking).
+    async fn search(&self, request: &SearchRequest) -> Result<Vec<SearchRow>, StoreError>;
+
+    /// The indexed words that could be `word` mistyped by one edit, with how many notes hold
+    /// each; at least those one character shorter to one longer that share its first or its
+    /// second character.
+    async fn vocabulary_near(&self, word: &str) -> Result<Vec<(String, i64)>, StoreError>;
+
+    /// Notes without a single revision (stored before Lore kept history).
+    async fn without_history(&self) -> Result<Vec<SourceDocument>, StoreError>;
+
+    /// The whole base, for `lore copy`.
+    async fn dump(&self) -> Result<Dump, StoreError>;
 }
 
-/// A stored note as the save path needs it.
-#[derive(Debug, Clone)]
-pub struct StoredNote {
-    /// Its file.
-    pub source: SourceDocument,
-    /// The revision it is at.
-    pub revision: i64,
+/// The writes of one transaction.
+#[async_trait::async_trait]
+pub trait Transaction: Send {
+    /// Writes imported notes with their tags, edges and collections, replacing the notes they
+    /// were (by id) and any note at the same path (a file whose id changed). A written id
+    /// leaves the trash and stops redirecting.
+    async fn put_notes(&mut self, notes: &[NoteRecord]) -> Result<(), StoreError>;
+
+    /// Holds note `id` for this transaction if it is at `revision`.
+    async fn hold(&mut self, id: &str, revision: i64) -> Result<Held, StoreError>;
+
+    /// Writes a new note (created, or restored from the trash), unless its id or path is
+    /// taken. `own_history`: the history kept under its id is its own (a restored note's), so
+    /// it does not take the id.
+    async fn insert_note(
+        &mut self,
+        note: &NoteRecord,
+        own_history: bool,
+    ) -> Result<Result<(), Taken>, StoreError>;
+
+    /// Rewrites note `note.id` (which this transaction holds), unless its new path is taken.
+    async fn update_note(&mut self, note: &NoteRecord) -> Result<Result<(), Taken>, StoreError>;
+
+    /// Gives note `old` (which this transaction holds) the id `new`, unless that is taken, and
+    /// moves what hangs on `old` with it: the history, the edges of notes that point to it
+    /// (their files still name the old id, which now redirects), earlier redirects. Its own
+    /// tags and edges are dropped, for [`update_note`](Self::update_note) to write.
+    async fn rename(&mut self, old: &str, new: &str) -> Result<Result<(), Taken>, StoreError>;
+
+    /// Records each as its note's next revision, and moves the note to it; returns the numbers.
+    async fn add_revisions(&mut self, revisions: &[NewRevision]) -> Result<Vec<i64>, StoreError>;
+
+    /// Records each as revision 1 of a note that has none; one that has (another replica got
+    /// there first) is left alone.
+    async fn add_first_revisions(&mut self, revisions: &[NewRevision]) -> Result<(), StoreError>;
+
+    /// Stores new HTML for notes that still have the body it was made from.
+    async fn store_html(&mut self, rerendered: &[Rerendered]) -> Result<(), StoreError>;
+
+    /// Moves note `id` to the trash (its tags and outgoing edges go; others' edges to it
+    /// stay); `None` when there is no such note.
+    async fn trash_note(
+        &mut self,
+        id: &str,
+        by: &str,
+        at: &str,
+    ) -> Result<Option<DeletedNote>, StoreError>;
+
+    /// Takes note `id` out of the trash (it is then written with [`insert_note`]); false when
+    /// it is not there.
+    ///
+    /// [`insert_note`]: Self::insert_note
+    async fn untrash(&mut self, id: &str) -> Result<bool, StoreError>;
+
+    /// Writes a whole base into this (empty) one, for `lore copy`.
+    async fn load(&mut self, dump: &Dump) -> Result<(), StoreError>;
+
+    /// Marks the knowledge base as changed (for every replica's cache) and commits.
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }
 
-/// One note to write as a new revision.
-#[derive(Debug)]
-pub struct Save<'a> {
-    /// The note, parsed, rendered and resolved.
-    pub record: &'a DocumentRecord,
-    /// What the write presumes.
-    pub kind: SaveKind<'a>,
-    /// The whole file, as the revision keeps it.
-    pub source: &'a str,
-    /// Who saves it.
-    pub author: &'a str,
-    /// What changed, in their words.
-    pub summary: &'a str,
-    /// New HTML for notes whose links change with this save (to a note that now exists).
-    pub rerendered: &'a [Rerendered],
-}
-
-/// What a [`Save`] presumes about the stored state.
-#[derive(Debug, Clone, Copy)]
-pub enum SaveKind<'a> {
-    /// A new note: its id must be free, in the base and in the trash.
-    Create,
-    /// A change to the note `previous_id`, made on `base_revision`.
-    Update {
-        /// The note's id before this save (it differs from the record's for a rename).
-        previous_id: &'a str,
-        /// The revision the change was made on.
-        base_revision: i64,
-    },
-    /// Bringing a note back from the trash.
-    Undelete,
-}
-
-/// How a [`Save`] ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SaveOutcome {
-    /// Stored as this revision.
-    Saved(i64),
-    /// The note is at another revision than the save was based on; nothing written.
-    Stale,
-    /// There is no such note (or, for an undelete, none in the trash).
-    Missing,
-    /// The id is taken, by a note or (when `in_trash`) by a deleted one.
-    IdTaken {
-        /// Whether the note that has it is in the trash.
-        in_trash: bool,
-    },
-    /// Another note is stored at the file path this one would take.
-    PathTaken,
-    /// No note has the id, but the history of one that had it is kept under it.
-    IdHasHistory,
-}
-
-/// A document as export needs it.
-#[derive(Debug, Clone)]
-pub struct SourceDocument {
-    /// Its id.
-    pub id: String,
-    /// Where to write it.
-    pub source_path: String,
-    /// Its front matter and file shape.
-    pub layout: Layout,
-    /// Its Markdown body.
-    pub body: String,
-}
-
-/// Opens the database named by `url`, creating and migrating it as needed.
+/// Opens the database named by `url` (creating and migrating it as needed): SQLite for
+/// `sqlite:`, PostgreSQL for `postgres://` or `postgresql://`.
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     // Only the scheme is echoed back on error: the rest of a database URL may hold a password.
     let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
@@ -262,19 +256,95 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     }
 }
 
+/// The time now, as stored: RFC 3339, UTC.
+pub fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// The edge kind a stored `kind` names.
+fn edge_kind(kind: &str) -> EdgeKind {
+    match kind {
+        "prerequisite" => EdgeKind::Prerequisite,
+        "successor" => EdgeKind::Successor,
+        "related" => EdgeKind::Related,
+        _ => EdgeKind::Link,
+    }
+}
+
+/// The graph from its nodes `(id, title, collection)` and edges `(source, target, kind)`; the
+/// targets no note has become wanted nodes.
+fn graph_of(
+    notes: Vec<(String, String, Option<String>)>,
+    rows: Vec<(String, String, String)>,
+) -> Graph {
+    let mut nodes: BTreeMap<String, GraphNode> = notes
+        .into_iter()
+        .map(|(id, title, collection)| {
+            let node = GraphNode {
+                id: id.clone(),
+                title,
+                collection,
+                exists: true,
+            };
+            (id, node)
+        })
+        .collect();
+    let mut edges = Vec::with_capacity(rows.len());
+    for (source, target, kind) in rows {
+        nodes.entry(target.clone()).or_insert_with(|| GraphNode {
+            id: target.clone(),
+            title: target.clone(),
+            collection: None,
+            exists: false,
+        });
+        edges.push(GraphEdge {
+            source,
+            target,
+            kind: edge_kind(&kind),
+        });
+    }
+    Graph {
+        total: nodes.len() as u64,
+        nodes: nodes.into_values().collect(),
+        edges,
+    }
+}
+
+/// Wanted pages from rows `(wanted id, referring id, referring title)` ordered by wanted id.
+fn wanted_of(rows: Vec<(String, String, String)>) -> Vec<WantedPage> {
+    let mut wanted: Vec<WantedPage> = Vec::new();
+    for (target, id, title) in rows {
+        let by = Related {
+            id,
+            title,
+            exists: true,
+        };
+        match wanted.last_mut() {
+            Some(page) if page.id == target => page.wanted_by.push(by),
+            _ => wanted.push(WantedPage {
+                id: target,
+                wanted_by: vec![by],
+            }),
+        }
+    }
+    wanted
+}
+
 #[cfg(test)]
 mod tests {
     use super::connect;
 
     #[tokio::test]
     async fn an_unsupported_database_url_is_named_without_echoing_its_password() {
-        let error = connect("postgres://lore:s3cret@db.internal/lore")
+        let error = connect("mysql://lore:s3cret@db.internal/lore")
             .await
             .err()
             .unwrap()
             .to_string();
         assert!(error.contains("--database-url (DATABASE_URL)"), "{error}");
-        assert!(error.contains("postgres"), "{error}");
+        assert!(error.contains("mysql"), "{error}");
         assert!(!error.contains("s3cret"), "the password leaked: {error}");
     }
 }

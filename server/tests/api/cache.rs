@@ -8,11 +8,7 @@ use std::time::Duration;
 
 /// Another replica's write, as this replica sees it: the revision in the database moves.
 async fn write_elsewhere(app: &TestApp) {
-    let pool = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
-    sqlx::query("UPDATE lore_instance SET revision = revision + 1")
-        .execute(&pool)
-        .await
-        .unwrap();
+    app.store.begin().await.unwrap().commit().await.unwrap();
 }
 
 async fn read(cache: &ResponseCache, app: &TestApp, computed: &AtomicUsize) -> String {

@@ -290,18 +290,10 @@ async fn script_and_handler_payloads_in_a_note_are_inert_in_its_html() {
 #[tokio::test]
 async fn html_from_an_older_renderer_is_rendered_again_at_start_up() {
     let app = with_demo_notes().await;
-    let pool = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
-    sqlx::query("UPDATE documents SET html = 'stale', render_version = 0 WHERE id = 'tcp'")
-        .execute(&pool)
-        .await
-        .unwrap();
+    app.execute("UPDATE documents SET html = 'stale', render_version = 0 WHERE id = 'tcp'")
+        .await;
 
-    let rendered = server::documents::import::rerender_stale(
-        app.store.as_ref(),
-        &server::cpu::CpuPool::new(1),
-    )
-    .await
-    .unwrap();
+    let rendered = app.service().rerender_stale().await.unwrap();
 
     assert_eq!(rendered, 1);
     let tcp: DocumentView = app.get_json("/api/documents/tcp").await;
@@ -310,15 +302,7 @@ async fn html_from_an_older_renderer_is_rendered_again_at_start_up() {
         "{}",
         tcp.html
     );
-    assert_eq!(
-        server::documents::import::rerender_stale(
-            app.store.as_ref(),
-            &server::cpu::CpuPool::new(1)
-        )
-        .await
-        .unwrap(),
-        0
-    );
+    assert_eq!(app.service().rerender_stale().await.unwrap(), 0);
 }
 
 #[tokio::test]
@@ -326,20 +310,12 @@ async fn the_demo_notes_load_into_an_empty_base_and_never_over_existing_notes() 
     let app = TestApp::spawn().await;
     app.import_ok(&[("mine.md", b"# Mine\n")]).await;
 
-    assert!(
-        !demo::load_if_empty(app.store.as_ref(), &server::cpu::CpuPool::new(1))
-            .await
-            .unwrap()
-    );
+    assert!(!app.service().load_demo_if_empty().await.unwrap());
     let list: Page<DocumentSummary> = app.get_json("/api/documents").await;
     assert_eq!(list.total, 1);
 
     let empty = TestApp::spawn().await;
-    assert!(
-        demo::load_if_empty(empty.store.as_ref(), &server::cpu::CpuPool::new(1))
-            .await
-            .unwrap()
-    );
+    assert!(empty.service().load_demo_if_empty().await.unwrap());
     let list: Page<DocumentSummary> = empty.get_json("/api/documents").await;
     assert_eq!(list.total, 5);
 }

@@ -3,8 +3,9 @@
 
 use app::contract::{Endpoint, ErrorEnvelope, ImportReport, Method, request_url};
 use axum::Router;
+use server::service::{Actor, Service};
 use server::startup::serve;
-use server::store::SqliteStore;
+use server::store::{SqliteStore, Store};
 use server::{AppState, routes};
 use std::path::Path;
 use std::sync::Arc;
@@ -21,7 +22,9 @@ pub struct TestApp {
     pub socket: std::net::SocketAddr,
     pub client: reqwest::Client,
     /// The database, kept so a test can take it away.
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<dyn Store>,
+    /// What every handler of this server gets.
+    pub state: AppState,
     /// Its URL, for tests that look underneath the API.
     pub database_url: String,
     stop: Option<oneshot::Sender<()>>,
@@ -59,7 +62,8 @@ impl TestApp {
         let url = options
             .database_url
             .unwrap_or_else(|| format!("sqlite:{}", data.path().join("lore.db").display()));
-        let store = Arc::new(SqliteStore::connect(&url).await.expect("a fresh database"));
+        let store: Arc<dyn Store> =
+            Arc::new(SqliteStore::connect(&url).await.expect("a fresh database"));
         // By default revalidating before every read: tests see other connections' writes at once.
         let mut state = AppState::new(
             store.clone(),
@@ -71,7 +75,7 @@ impl TestApp {
         let client = options
             .client_dir
             .map(|dir| server::client_files::ClientBundle::read(dir).expect("a built client"));
-        let mut app = routes::router(state, client);
+        let mut app = routes::router(state.clone(), client);
         if let Some(extra) = options.extra_routes {
             app = app.merge(extra);
         }
@@ -92,11 +96,25 @@ impl TestApp {
             socket,
             client: reqwest::Client::new(),
             store,
+            state,
             database_url: url,
             stop: Some(stop),
             server,
             _data: data,
         }
+    }
+
+    /// The workflows of this server, as an anonymous visitor runs them.
+    pub fn service(&self) -> Service {
+        Service::new(self.state.clone(), Actor::Anonymous)
+    }
+
+    /// Runs `sql` on this server's database, underneath Lore, as another program (or an
+    /// older version of Lore) would.
+    pub async fn execute(&self, sql: &str) {
+        let pool = sqlx::SqlitePool::connect(&self.database_url).await.unwrap();
+        sqlx::query(sql).execute(&pool).await.unwrap();
+        pool.close().await;
     }
 
     pub fn url(&self, path: &str) -> String {

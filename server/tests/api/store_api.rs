@@ -7,9 +7,8 @@ use app::contract::{
     CreateNote, DiffQuery, DocumentQuery, DocumentView, ErrorCode, NoteDraft, SearchQuery,
     SearchResults,
 };
-use server::AppState;
+use server::service::Actor;
 use server::store_api::StoreApi;
-use std::time::Duration;
 
 async fn with_notes() -> (TestApp, app::api::Api) {
     let app = TestApp::spawn().await;
@@ -24,7 +23,7 @@ async fn with_notes() -> (TestApp, app::api::Api) {
         ),
     ])
     .await;
-    let api = StoreApi::api(AppState::new(app.store.clone(), Duration::ZERO));
+    let api = StoreApi::api(app.state.clone(), Actor::Anonymous);
     (app, api)
 }
 

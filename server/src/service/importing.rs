@@ -1,0 +1,147 @@
+//! Notes in, in bulk: a batch of files planned all or nothing ([`crate::documents::import`]),
+//! the stored notes whose links now resolve rendered again, and everything written in one
+//! transaction, each file its note's next revision. Also the demo notes of a new base, and
+//! rendering stored notes again after an upgrade of the renderer.
+
+use super::Service;
+use crate::documents::SourceFile;
+use crate::documents::demo;
+use crate::documents::import::{Resolver, plan, rerender, wanted};
+use crate::documents::render::RENDER_VERSION;
+use crate::documents::sources::{Archive, Unpacked};
+use crate::error::ApiError;
+use crate::store::NewRevision;
+use app::contract::{ImportReport, Problem};
+use indicatif::ProgressBar;
+use std::collections::HashSet;
+
+impl Service {
+    /// The notes in archive `name` of `kind` (spooled to `file`), added to `unpacked` on the
+    /// CPU pool within its limits.
+    pub async fn unpack(
+        &self,
+        mut unpacked: Unpacked,
+        name: String,
+        kind: Archive,
+        file: std::fs::File,
+    ) -> Result<Unpacked, ApiError> {
+        Ok(self
+            .cpu(move || unpacked.add_archive(&name, kind, file).map(|()| unpacked))
+            .await??)
+    }
+
+    /// Imports `files`: all or nothing, unless `skip_invalid` (then the valid ones, and the
+    /// others listed as skipped). `problems` found before (files that could not be read) count
+    /// like the files' own.
+    ///
+    /// `progress` (hidden for the API) counts two steps per file: parsed, then rendered.
+    pub async fn import(
+        &self,
+        files: Vec<SourceFile>,
+        mut problems: Vec<Problem>,
+        skip_invalid: bool,
+        progress: ProgressBar,
+    ) -> Result<ImportReport, ApiError> {
+        if !problems.is_empty() && !skip_invalid {
+            return Err(ApiError::InvalidImport(problems));
+        }
+        let known = self.store().known_documents().await?;
+        let redirects = self.store().redirects().await?;
+        progress.set_length(2 * files.len() as u64);
+        let plan = self
+            .cpu(move || plan(files, &known, redirects, skip_invalid, &progress))
+            .await?
+            .map_err(|found| {
+                let mut all = problems.clone();
+                all.extend(found);
+                ApiError::InvalidImport(all)
+            })?;
+        let in_batch: HashSet<&str> = plan.upserts.iter().map(|n| n.record.id.as_str()).collect();
+        let mut linking = self.store().bodies_linking_to(&plan.created).await?;
+        linking.retain(|b| !in_batch.contains(b.id.as_str()));
+        let (plan, rerendered) = self
+            .cpu(move || {
+                let rerendered = rerender(&linking, &plan.resolver);
+                (plan, rerendered)
+            })
+            .await?;
+        let revisions: Vec<NewRevision> = plan
+            .upserts
+            .iter()
+            .map(|note| NewRevision {
+                id: note.record.id.clone(),
+                source: note.source.clone(),
+                source_path: note.record.source_path.clone(),
+                author: "import".to_owned(),
+                summary: format!("Imported from {}", note.record.source_path),
+            })
+            .collect();
+        let records: Vec<_> = plan.upserts.iter().map(|n| n.record.clone()).collect();
+        let mut tx = self.store().begin().await?;
+        tx.put_notes(&records).await?;
+        tx.add_revisions(&revisions).await?;
+        tx.store_html(&rerendered).await?;
+        tx.commit().await?;
+        self.changed();
+        let mut report = plan.report;
+        report.wanted = wanted(&records, &plan.resolver);
+        problems.append(&mut report.skipped);
+        report.skipped = problems;
+        Ok(report)
+    }
+
+    /// Loads the demo notes into an empty base; says whether it did.
+    pub async fn load_demo_if_empty(&self) -> Result<bool, ApiError> {
+        if self.store().count_documents().await? > 0 {
+            return Ok(false);
+        }
+        self.import(demo::files(), Vec::new(), false, ProgressBar::hidden())
+            .await?;
+        Ok(true)
+    }
+
+    /// Gives every note stored before Lore kept history its file as revision 1. Only the
+    /// service can write a stored layout back as a file, so this runs at start-up rather than
+    /// in a migration; when every note has a history it is a single query.
+    pub async fn backfill_history(&self) -> Result<usize, ApiError> {
+        let sources = self.store().without_history().await?;
+        if sources.is_empty() {
+            return Ok(0);
+        }
+        let revisions = sources
+            .iter()
+            .map(|source| {
+                Ok(NewRevision {
+                    id: source.id.clone(),
+                    source: super::reading::export_file(source)?.text,
+                    source_path: source.source_path.clone(),
+                    author: "import".to_owned(),
+                    summary: "Imported before Lore kept history".to_owned(),
+                })
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        let mut tx = self.store().begin().await?;
+        tx.add_first_revisions(&revisions).await?;
+        tx.commit().await?;
+        Ok(revisions.len())
+    }
+
+    /// Renders again every stored note whose HTML an older renderer made; returns how many.
+    /// Run at start-up, so a Lore upgrade that changes rendering never serves stale HTML.
+    pub async fn rerender_stale(&self) -> Result<usize, ApiError> {
+        let stale = self.store().stale_bodies(RENDER_VERSION).await?;
+        if stale.is_empty() {
+            return Ok(0);
+        }
+        let resolver = Resolver::new_with(
+            &self.store().known_documents().await?,
+            self.store().redirects().await?,
+        );
+        let rendered = self.cpu(move || rerender(&stale, &resolver)).await?;
+        let mut tx = self.store().begin().await?;
+        tx.store_html(&rendered).await?;
+        tx.commit().await?;
+        self.changed();
+        Ok(rendered.len())
+    }
+}
