@@ -6,6 +6,7 @@ use crate::documents::{export, sources};
 use crate::error::ApiError;
 use crate::service::{Actor, Service};
 use crate::startup::{serve, shutdown_signal};
+use crate::store::{DatabaseSettings, Store};
 use crate::{AppState, routes, store};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -13,23 +14,39 @@ use std::time::Duration;
 
 /// Runs the subcommand the user asked for.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let database = Database {
+        url: cli.database_url.clone(),
+        settings: cli.database(),
+    };
     match cli.command {
-        Command::Serve(args) => run_serve(&cli.database_url, args).await,
-        Command::Import(args) => run_import(&cli.database_url, args).await,
-        Command::Export(args) => run_export(&cli.database_url, args).await,
+        Command::Serve(args) => run_serve(&database, args).await,
+        Command::Import(args) => run_import(&database, args).await,
+        Command::Export(args) => run_export(&database, args).await,
     }
 }
 
-/// The workflows over the database at `url`, for the person at the terminal.
-async fn service_over(url: &str) -> anyhow::Result<Service> {
-    let store = store::connect(url).await?;
+/// The database a command works on.
+struct Database {
+    url: String,
+    settings: DatabaseSettings,
+}
+
+impl Database {
+    async fn open(&self) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+        Ok(store::connect(&self.url, &self.settings).await?)
+    }
+}
+
+/// The workflows over `database`, for the person at the terminal.
+async fn service_over(database: &Database) -> anyhow::Result<Service> {
+    let store = database.open().await?;
     // A command runs alone against its own process's view: nothing to revalidate.
     let state = AppState::new(store, Duration::ZERO);
     Ok(Service::new(state, Actor::Anonymous))
 }
 
-async fn run_import(database_url: &str, args: ImportArgs) -> anyhow::Result<()> {
-    let service = service_over(database_url).await?;
+async fn run_import(database: &Database, args: ImportArgs) -> anyhow::Result<()> {
+    let service = service_over(database).await?;
     let found = sources::from_disk(&args.paths)?;
     for skipped in &found.skipped {
         eprintln!("skipped {skipped}");
@@ -92,8 +109,8 @@ async fn run_import(database_url: &str, args: ImportArgs) -> anyhow::Result<()> 
     }
 }
 
-async fn run_export(database_url: &str, args: ExportArgs) -> anyhow::Result<()> {
-    let service = service_over(database_url).await?;
+async fn run_export(database: &Database, args: ExportArgs) -> anyhow::Result<()> {
+    let service = service_over(database).await?;
     let files = service.export_files().await?;
     let written = export::write_folder(&args.dir, &files)
         .with_context(|| format!("cannot export to {}", args.dir.display()))?;
@@ -101,13 +118,13 @@ async fn run_export(database_url: &str, args: ExportArgs) -> anyhow::Result<()> 
     Ok(())
 }
 
-async fn run_serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
+async fn run_serve(database: &Database, args: ServeArgs) -> anyhow::Result<()> {
     let client = args
         .client_dir()?
         .map(|dir| crate::client_files::ClientBundle::read(&dir))
         .transpose()
         .map_err(|e| anyhow::anyhow!("--dist (LORE_DIST): {e}"))?;
-    let store = store::connect(database_url).await?;
+    let store = database.open().await?;
     let state =
         AppState::new(store, args.cache_revalidate).with_limits(args.limits(), args.cpu_jobs());
     let service = Service::new(state.clone(), Actor::Anonymous);

@@ -17,7 +17,8 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite:data/lore.db";
 #[derive(Debug, Parser)]
 #[command(name = "lore", version, about, long_about = None)]
 pub struct Cli {
-    /// Database to use: `sqlite:PATH` (embedded; the file is created if missing).
+    /// Database to use: `sqlite:PATH` (embedded; the file is created if missing) or
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` (the database must exist).
     #[arg(
         long,
         env = "DATABASE_URL",
@@ -27,9 +28,28 @@ pub struct Cli {
     )]
     pub database_url: String,
 
+    /// Connections to PostgreSQL this process keeps at most.
+    #[arg(long, env = "LORE_DATABASE_MAX_CONNECTIONS", global = true, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub database_max_connections: u32,
+
+    /// How long a request waits for a database connection before the database counts as
+    /// unavailable (503, and `/api/ready` fails).
+    #[arg(long, env = "LORE_DATABASE_TIMEOUT", global = true, default_value = "5s", value_parser = humantime::parse_duration)]
+    pub database_timeout: Duration,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// How this process uses its database.
+    pub fn database(&self) -> crate::store::DatabaseSettings {
+        crate::store::DatabaseSettings {
+            max_connections: self.database_max_connections,
+            acquire_timeout: self.database_timeout,
+        }
+    }
 }
 
 /// The `lore` subcommands.

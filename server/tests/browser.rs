@@ -8,6 +8,8 @@
 
 #[path = "support/chromedriver.rs"]
 mod chromedriver;
+#[path = "support/databases.rs"]
+mod databases;
 #[path = "api/helpers.rs"]
 #[allow(dead_code)] // the HTTP tests use more of the helpers than this file does
 mod helpers;

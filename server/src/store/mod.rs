@@ -13,9 +13,11 @@
 //! Both engines pass one conformance suite (`server/tests/store.rs`), and every HTTP test that
 //! touches data runs against both.
 
+mod postgres;
 pub mod records;
 mod sqlite;
 
+pub use postgres::PostgresStore;
 pub use records::*;
 pub use sqlite::SqliteStore;
 
@@ -242,13 +244,34 @@ pub trait Transaction: Send {
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }
 
+/// How a server uses its database: settings of `lore` (`--database-max-connections`,
+/// `--database-timeout`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DatabaseSettings {
+    /// Connections in the pool (PostgreSQL; SQLite has one writer and keeps its own).
+    pub max_connections: u32,
+    /// How long a request waits for a connection before the database counts as unavailable
+    /// (a readiness probe must answer before the load balancer gives up on it).
+    pub acquire_timeout: std::time::Duration,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            acquire_timeout: std::time::Duration::from_secs(5),
+        }
+    }
+}
+
 /// Opens the database named by `url` (creating and migrating it as needed): SQLite for
 /// `sqlite:`, PostgreSQL for `postgres://` or `postgresql://`.
-pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+pub async fn connect(url: &str, settings: &DatabaseSettings) -> Result<Arc<dyn Store>, StoreError> {
     // Only the scheme is echoed back on error: the rest of a database URL may hold a password.
     let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
     match scheme {
         "sqlite" => Ok(Arc::new(SqliteStore::connect(url).await?)),
+        "postgres" | "postgresql" => Ok(Arc::new(PostgresStore::connect(url, settings).await?)),
         "" => Err(StoreError::BadUrl("it has no scheme".to_owned())),
         other => Err(StoreError::BadUrl(format!(
             "the scheme `{other}` is not supported"
@@ -338,7 +361,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_unsupported_database_url_is_named_without_echoing_its_password() {
-        let error = connect("mysql://lore:s3cret@db.internal/lore")
+        let error = connect("mysql://lore:s3cret@db.internal/lore", &Default::default())
             .await
             .err()
             .unwrap()

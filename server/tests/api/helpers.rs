@@ -1,16 +1,17 @@
-//! `TestApp`: the server as the binary starts it, on a free port, with a fresh SQLite database
-//! in a temporary folder, plus typed helpers to call it.
+//! `TestApp`: the server as the binary starts it, on a free port, with a fresh database of its
+//! own on the engine of this run (SQLite, or PostgreSQL with `LORE_TEST_DATABASE=postgres`;
+//! see `support/databases.rs`), plus typed helpers to call it.
 
+use crate::databases::{Engine, FreshDatabase};
 use app::contract::{Endpoint, ErrorEnvelope, ImportReport, Method, request_url};
 use axum::Router;
 use server::service::{Actor, Service};
 use server::startup::serve;
-use server::store::{SqliteStore, Store};
+use server::store::Store;
 use server::{AppState, routes};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -29,7 +30,8 @@ pub struct TestApp {
     pub database_url: String,
     stop: Option<oneshot::Sender<()>>,
     server: JoinHandle<std::io::Result<()>>,
-    _data: TempDir,
+    /// Its own database, when it does not share another's; dropped with it.
+    _database: Option<FreshDatabase>,
 }
 
 /// How to start a [`TestApp`].
@@ -58,12 +60,16 @@ impl TestApp {
     }
 
     pub async fn spawn_with(options: Options<'_>) -> Self {
-        let data = tempfile::tempdir().expect("a temporary folder");
-        let url = options
-            .database_url
-            .unwrap_or_else(|| format!("sqlite:{}", data.path().join("lore.db").display()));
-        let store: Arc<dyn Store> =
-            Arc::new(SqliteStore::connect(&url).await.expect("a fresh database"));
+        let (url, database) = match options.database_url {
+            Some(url) => (url, None),
+            None => {
+                let fresh = FreshDatabase::new(Engine::of_this_run()).await;
+                (fresh.url.clone(), Some(fresh))
+            }
+        };
+        let store: Arc<dyn Store> = server::store::connect(&url, &Default::default())
+            .await
+            .expect("a fresh database");
         // By default revalidating before every read: tests see other connections' writes at once.
         let mut state = AppState::new(
             store.clone(),
@@ -100,7 +106,7 @@ impl TestApp {
             database_url: url,
             stop: Some(stop),
             server,
-            _data: data,
+            _database: database,
         }
     }
 
@@ -112,9 +118,7 @@ impl TestApp {
     /// Runs `sql` on this server's database, underneath Lore, as another program (or an
     /// older version of Lore) would.
     pub async fn execute(&self, sql: &str) {
-        let pool = sqlx::SqlitePool::connect(&self.database_url).await.unwrap();
-        sqlx::query(sql).execute(&pool).await.unwrap();
-        pool.close().await;
+        FreshDatabase::execute(&self.database_url, sql).await;
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -5,6 +5,8 @@
 mod bombs;
 mod cache;
 mod client_files;
+#[path = "../support/databases.rs"]
+mod databases;
 mod documents;
 mod editing;
 mod helpers;

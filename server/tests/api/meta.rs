@@ -31,7 +31,8 @@ async fn ready_reports_the_database_tier_when_it_answers() {
     let ready = app.call::<Ready>().await;
 
     assert_eq!(ready.status, "ready");
-    assert_eq!(ready.database, "sqlite");
+    assert_eq!(ready.database, app.store.kind());
+    assert!(["sqlite", "postgres"].contains(&ready.database.as_str()));
 }
 
 #[tokio::test]

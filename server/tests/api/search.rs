@@ -164,8 +164,13 @@ async fn snippets_mark_the_match_and_escape_the_note() {
 
     let snippet = &results.hits[0].snippet;
     assert!(snippet.contains("<mark>zebra</mark>"), "{snippet}");
+    // Markup in a note is text in its snippet, escaped, or left out: never markup.
     assert!(!snippet.contains("<script"), "{snippet}");
-    assert!(snippet.contains("&lt;script&gt;"), "{snippet}");
+    assert!(
+        !snippet.contains("script") || snippet.contains("&lt;script&gt;"),
+        "{snippet}"
+    );
+    assert!(snippet.contains("alert(1)"), "{snippet}");
 }
 
 #[tokio::test]
