@@ -1,7 +1,7 @@
 //! What each `lore` subcommand does, given parsed [`config`](crate::config): each is an adapter
 //! over the [service](crate::service), like the HTTP handlers.
 
-use crate::config::{Cli, Command, ExportArgs, ImportArgs, ServeArgs};
+use crate::config::{Cli, Command, CopyArgs, ExportArgs, ImportArgs, ServeArgs};
 use crate::documents::{export, sources};
 use crate::error::ApiError;
 use crate::service::{Actor, Service};
@@ -22,7 +22,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => run_serve(&database, args).await,
         Command::Import(args) => run_import(&database, args).await,
         Command::Export(args) => run_export(&database, args).await,
+        Command::Copy(args) => run_copy(&database.settings, args).await,
     }
+}
+
+async fn run_copy(settings: &DatabaseSettings, args: CopyArgs) -> anyhow::Result<()> {
+    let from = store::connect(&args.from, settings)
+        .await
+        .context("cannot open --from")?;
+    let to = store::connect(&args.to, settings)
+        .await
+        .context("cannot open --to")?;
+    let copied = crate::service::copying::copy(from.as_ref(), to.as_ref()).await?;
+    println!(
+        "copied {} notes, {} revisions, {} notes in the trash and {} redirects from {} to {}; every exported file matches (SHA-256 {})",
+        copied.notes,
+        copied.revisions,
+        copied.trash,
+        copied.redirects,
+        from.kind(),
+        to.kind(),
+        copied.checksum
+    );
+    Ok(())
 }
 
 /// The database a command works on.

@@ -61,6 +61,21 @@ pub enum Command {
     Import(ImportArgs),
     /// Write every document to a folder as Markdown with front matter.
     Export(ExportArgs),
+    /// Copy a whole knowledge base into another, empty database (SQLite to PostgreSQL, say),
+    /// and check the copy against the original.
+    Copy(CopyArgs),
+}
+
+/// Settings of `lore copy`.
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// The database to copy (`sqlite:PATH` or `postgres://...`).
+    #[arg(long, hide_env_values = true)]
+    pub from: String,
+
+    /// The empty database to copy into.
+    #[arg(long, hide_env_values = true)]
+    pub to: String,
 }
 
 /// Settings of `lore import`.

@@ -4,7 +4,8 @@
 //! - `cargo xtask run [-- LORE_SERVE_ARGS]`: install what is missing, build the browser client in
 //!   release mode, start `lore serve` with the embedded SQLite, and print the URL.
 //! - `cargo xtask test`: install what is missing, then run every check and test: formatting,
-//!   clippy (native and wasm32), native tests, browser tests (`wasm-pack test --headless
+//!   clippy (native and wasm32), native tests (the HTTP and store tests on SQLite, then again on
+//!   the PostgreSQL server at 127.0.0.1:5432), browser tests (`wasm-pack test --headless
 //!   --chrome`), and the end-to-end test against the release build in headless Chromium.
 //! - `cargo xtask setup [--browser]`: only the installs.
 //! - `cargo xtask bench`: the performance numbers quoted in README.md.
@@ -136,6 +137,12 @@ fn test() -> Result {
             "--package",
             "xtask",
         ]),
+    )?;
+    step(
+        "HTTP and store tests again, on PostgreSQL (127.0.0.1:5432, a fresh database per test)",
+        cargo()
+            .args(["test", "--package", "server", "--test", "api"])
+            .env("LORE_TEST_DATABASE", "postgres"),
     )?;
     step(
         "browser tests (wasm-bindgen-test in headless Chromium)",

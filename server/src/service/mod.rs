@@ -12,7 +12,9 @@
 //! - [`search`]: parsing a query, asking the store, suggesting a spelling, safe snippets.
 //! - [`editing`]: create, save, rename, trash, restore, revisions and diffs, the preview.
 //! - [`importing`]: uploads and folders in, planned all or nothing; the demo; re-rendering.
+//! - [`copying`]: a whole base from one database to another (`lore copy`).
 
+pub mod copying;
 pub mod editing;
 pub mod importing;
 pub mod reading;

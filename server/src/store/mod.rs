@@ -358,6 +358,38 @@ fn wanted_of(rows: Vec<(String, String, String)>) -> Vec<WantedPage> {
 #[cfg(test)]
 mod tests {
     use super::connect;
+    use sha2::{Digest, Sha256};
+    use std::path::Path;
+
+    #[test]
+    fn landed_migrations_are_never_edited_and_every_migration_is_listed() {
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let listed = std::fs::read_to_string(folder.join("landed.txt")).unwrap();
+        let mut names = Vec::new();
+        for line in listed
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
+            let (name, hash) = line.split_once(' ').unwrap();
+            let text = std::fs::read(folder.join(name))
+                .unwrap_or_else(|_| panic!("{name} landed and is gone: add a migration instead"));
+            assert_eq!(
+                format!("{:x}", Sha256::digest(&text)),
+                hash,
+                "{name} landed and was edited: undo that, and add a new migration"
+            );
+            names.push(name.to_owned());
+        }
+        for engine in ["sqlite", "postgres"] {
+            for entry in std::fs::read_dir(folder.join(engine)).unwrap() {
+                let name = format!("{engine}/{}", entry.unwrap().file_name().to_string_lossy());
+                assert!(
+                    names.contains(&name),
+                    "{name} is not in migrations/landed.txt: list it with its SHA-256"
+                );
+            }
+        }
+    }
 
     #[tokio::test]
     async fn an_unsupported_database_url_is_named_without_echoing_its_password() {

@@ -1,7 +1,7 @@
 //! Writing over HTTP: create, save, rename, delete and restore; the history and its diffs;
 //! and saves that never overwrite one another.
 
-use crate::helpers::TestApp;
+use crate::helpers::{Options, TestApp};
 use app::contract::{
     Change, CreateDocument, CreateNote, DeleteDocument, DeletedNote, Diff, DiffQuery, DocumentId,
     DocumentView, EditDocument, EditableNote, ErrorCode, GetDiff, GetDocument, GetRevision,
@@ -236,6 +236,51 @@ async fn many_writers_saving_one_note_at_once_never_lose_an_update() {
         .send_ok::<ListRevisions>(&DocumentId { id: "busy".into() })
         .await;
     assert_eq!(history.len(), 2 + WRITERS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writers_spread_over_two_servers_on_one_database_give_one_save_and_conflicts_for_the_rest()
+{
+    const WRITERS: usize = 16;
+    let first = std::sync::Arc::new(TestApp::spawn().await);
+    // A second replica of the server over the same database, as behind a load balancer.
+    let second = std::sync::Arc::new(
+        TestApp::spawn_with(Options {
+            database_url: Some(first.database_url.clone()),
+            ..Options::default()
+        })
+        .await,
+    );
+    create(&first, draft("shared", "Shared", "")).await;
+    let base = editable(&second, "shared").await;
+    let attempts = (0..WRITERS).map(|i| {
+        let server = if i % 2 == 0 {
+            first.clone()
+        } else {
+            second.clone()
+        };
+        let request = update("shared", &base, |d| d.body = format!("writer {i}\n"));
+        tokio::spawn(async move {
+            server
+                .send::<UpdateDocument>(&request)
+                .await
+                .status()
+                .as_u16()
+        })
+    });
+    let statuses: Vec<u16> = futures_join(attempts).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), WRITERS - 1);
+    let history = second
+        .send_ok::<ListRevisions>(&DocumentId {
+            id: "shared".into(),
+        })
+        .await;
+    assert_eq!(history.len(), 2);
 }
 
 async fn futures_join(handles: impl Iterator<Item = tokio::task::JoinHandle<u16>>) -> Vec<u16> {

@@ -5,6 +5,7 @@
 mod bombs;
 mod cache;
 mod client_files;
+mod copy;
 #[path = "../support/databases.rs"]
 mod databases;
 mod documents;
@@ -16,4 +17,5 @@ mod meta;
 mod pages;
 mod search;
 mod shutdown;
+mod store;
 mod store_api;

@@ -37,17 +37,20 @@ fn taken_by(error: &sqlx::Error) -> Option<Taken> {
     }
 }
 
-/// Why id `id` could not be claimed by a statement that found it in the trash or in kept
-/// history.
-async fn trash_or_history(conn: &mut PgConnection, id: &str) -> Result<Taken, StoreError> {
-    let in_trash: Option<i32> = sqlx::query_scalar("SELECT 1 FROM deleted_documents WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(if in_trash.is_some() {
-        Taken::Trash
-    } else {
-        Taken::History
+/// Why a statement that claims id `id` (unless a note, the trash or kept history has it)
+/// claimed nothing: the answer for the writer, read after the database decided.
+async fn why_not_claimed(conn: &mut PgConnection, id: &str) -> Result<Taken, StoreError> {
+    let (note, trash): (bool, bool) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM documents WHERE id = $1), \
+                EXISTS (SELECT 1 FROM deleted_documents WHERE id = $1)",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(match (note, trash) {
+        (true, _) => Taken::Id,
+        (false, true) => Taken::Trash,
+        (false, false) => Taken::History,
     })
 }
 
@@ -112,7 +115,7 @@ impl Transaction for PostgresTransaction {
                 None => return Err(error.into()),
             },
             Ok(done) if done.rows_affected() == 0 => {
-                return Ok(Err(trash_or_history(conn, &note.id).await?));
+                return Ok(Err(why_not_claimed(conn, &note.id).await?));
             }
             Ok(_) => {}
         }
@@ -153,7 +156,7 @@ impl Transaction for PostgresTransaction {
                 None => return Err(error.into()),
             },
             Ok(done) if done.rows_affected() == 0 => {
-                return Ok(Err(trash_or_history(conn, new).await?));
+                return Ok(Err(why_not_claimed(conn, new).await?));
             }
             Ok(_) => {}
         }

@@ -54,15 +54,50 @@ impl SqliteStore {
                 source,
             })?;
         }
-        let pool = SqlitePoolOptions::new()
-            // A readiness probe must answer quickly; waiting 30 s (sqlx's default) for a
-            // connection would make the load balancer's probe time out instead.
-            .acquire_timeout(Duration::from_secs(5))
-            .connect_with(options)
-            .await
-            .map_err(StoreError::Open)?;
-        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        let mut tries = 0;
+        let pool = loop {
+            let opened = SqlitePoolOptions::new()
+                // A readiness probe must answer quickly; waiting 30 s (sqlx's default) for a
+                // connection would make the load balancer's probe time out instead.
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options.clone())
+                .await;
+            match opened {
+                // Switching a new file to WAL takes a lock the busy timeout does not wait for:
+                // another process opening it at the same moment is waited for here.
+                Err(error) if is_locked(&error) && tries < 20 => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(25 * tries)).await;
+                }
+                other => break other.map_err(StoreError::Open)?,
+            }
+        };
+        migrate(&pool).await?;
         Ok(Self { pool })
+    }
+}
+
+/// Whether `error` is SQLite's "database is locked".
+fn is_locked(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "5")
+}
+
+/// Brings the schema up to date. sqlx takes no lock for SQLite (it does for PostgreSQL), so two
+/// processes opening a new file at once can both start the same migration; the one that loses
+/// finds the table made, and runs again, now skipping what the other applied.
+async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
+    let mut tries = 0;
+    loop {
+        match sqlx::migrate!("migrations/sqlite").run(pool).await {
+            Err(sqlx::migrate::MigrateError::ExecuteMigration(..)) if tries < 10 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(50 * tries)).await;
+            }
+            other => return Ok(other?),
+        }
     }
 }
 

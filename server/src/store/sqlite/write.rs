@@ -48,6 +48,23 @@ fn is_id_taken(error: &sqlx::Error) -> bool {
         .is_some_and(|e| e.is_unique_violation() && e.message().contains("documents.id"))
 }
 
+/// Why a statement that claims id `id` (unless a note, the trash or kept history has it)
+/// claimed nothing: the answer for the writer, read after the database decided.
+async fn why_not_claimed(conn: &mut SqliteConnection, id: &str) -> Result<Taken, StoreError> {
+    let (note, trash): (bool, bool) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM documents WHERE id = ?1), \
+                EXISTS (SELECT 1 FROM deleted_documents WHERE id = ?1)",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(match (note, trash) {
+        (true, _) => Taken::Id,
+        (false, true) => Taken::Trash,
+        (false, false) => Taken::History,
+    })
+}
+
 #[async_trait::async_trait]
 impl Transaction for SqliteTransaction {
     async fn put_notes(&mut self, notes: &[NoteRecord]) -> Result<(), StoreError> {
@@ -111,16 +128,7 @@ impl Transaction for SqliteTransaction {
             Err(error) if is_path_taken(&error) => return Ok(Err(Taken::Path)),
             Err(error) => return Err(error.into()),
             Ok(done) if done.rows_affected() == 0 => {
-                let in_trash: Option<i64> =
-                    sqlx::query_scalar("SELECT 1 FROM deleted_documents WHERE id = ?1")
-                        .bind(&note.id)
-                        .fetch_optional(&mut *conn)
-                        .await?;
-                return Ok(Err(if in_trash.is_some() {
-                    Taken::Trash
-                } else {
-                    Taken::History
-                }));
+                return Ok(Err(why_not_claimed(conn, &note.id).await?));
             }
             Ok(_) => {}
         }
@@ -157,16 +165,7 @@ impl Transaction for SqliteTransaction {
             Err(error) if is_id_taken(&error) => return Ok(Err(Taken::Id)),
             Err(error) => return Err(error.into()),
             Ok(done) if done.rows_affected() == 0 => {
-                let in_trash: Option<i64> =
-                    sqlx::query_scalar("SELECT 1 FROM deleted_documents WHERE id = ?1")
-                        .bind(new)
-                        .fetch_optional(&mut *conn)
-                        .await?;
-                return Ok(Err(if in_trash.is_some() {
-                    Taken::Trash
-                } else {
-                    Taken::History
-                }));
+                return Ok(Err(why_not_claimed(conn, new).await?));
             }
             Ok(_) => {}
         }

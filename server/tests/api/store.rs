@@ -1,0 +1,447 @@
+//! The store's conformance suite: every primitive of `Store` and `Transaction`, written once and
+//! run on the engine of this run (SQLite by default, PostgreSQL with
+//! `LORE_TEST_DATABASE=postgres`; `cargo xtask test` runs both), each test in a fresh database.
+//! Where the engines could differ (who decides that an id is taken, what a second writer on a
+//! note sees), the expectation is the same for both.
+
+use crate::databases::{Engine, FreshDatabase};
+use app::contract::{DocumentQuery, EdgeKind};
+use server::store::{
+    CollectionRecord, EdgeRecord, Held, NewRevision, NoteRecord, Rerendered, SearchRequest,
+    SearchTerm, Store, Taken,
+};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A fresh store on this run's engine, and the database behind it (dropped with it).
+async fn fresh() -> (Arc<dyn Store>, FreshDatabase) {
+    let database = FreshDatabase::new(Engine::of_this_run()).await;
+    let store = server::store::connect(&database.url, &Default::default())
+        .await
+        .unwrap();
+    (store, database)
+}
+
+fn note(id: &str, path: &str, body: &str) -> NoteRecord {
+    NoteRecord {
+        id: id.into(),
+        source_path: path.into(),
+        title: format!("Title of {id}"),
+        description: Some(format!("About {id}")),
+        author: None,
+        created_at: Some("2026-01-02".into()),
+        updated_at: None,
+        version: None,
+        draft: false,
+        collection: Some(CollectionRecord {
+            id: "topics".into(),
+            title: "Topics".into(),
+            front_matter_json: "[]".into(),
+        }),
+        tags: vec!["shared".into(), format!("only-{id}")],
+        edges: Vec::new(),
+        body: body.into(),
+        layout_json: r#"{"syntax":"none","front_matter":[],"collection_block":null,"preamble":""}"#
+            .into(),
+        html: format!("<p>{body}</p>"),
+        headings: Vec::new(),
+        content_hash: format!("hash-{id}"),
+        render_version: 1,
+    }
+}
+
+fn edge(kind: EdgeKind, target: &str) -> EdgeRecord {
+    EdgeRecord {
+        kind,
+        target_id: target.into(),
+        target_ref: target.into(),
+    }
+}
+
+fn revision(id: &str, source: &str) -> NewRevision {
+    NewRevision {
+        id: id.into(),
+        source: source.into(),
+        source_path: format!("{id}.md"),
+        author: "test".into(),
+        summary: "a change".into(),
+    }
+}
+
+/// Writes `notes` as an import does, each as its revision 1.
+async fn put(store: &dyn Store, notes: &[NoteRecord]) {
+    let mut tx = store.begin().await.unwrap();
+    tx.put_notes(notes).await.unwrap();
+    let revisions: Vec<NewRevision> = notes.iter().map(|n| revision(&n.id, &n.body)).collect();
+    tx.add_revisions(&revisions).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn notes_written_together_are_read_back_with_their_tags_edges_and_collection() {
+    let (store, _db) = fresh().await;
+    let mut a = note("a", "topics/a.md", "Alpha text");
+    a.edges = vec![
+        edge(EdgeKind::Prerequisite, "b"),
+        edge(EdgeKind::Link, "nowhere"),
+    ];
+    let b = note("b", "topics/b.md", "Beta text");
+    put(store.as_ref(), &[a, b]).await;
+
+    assert_eq!(store.count_documents().await.unwrap(), 2);
+    let row = store.document("a").await.unwrap().unwrap();
+    assert_eq!(row.summary.title, "Title of a");
+    assert_eq!(row.summary.tags, ["shared", "only-a"]);
+    assert_eq!(row.summary.collection.unwrap().title, "Topics");
+    assert_eq!(row.html, "<p>Alpha text</p>");
+    let outgoing = store.outgoing("a").await.unwrap();
+    assert_eq!(
+        (outgoing.len(), outgoing[0].target_id.as_str()),
+        (1, "b"),
+        "links are not relationships"
+    );
+    assert_eq!(outgoing[0].title.as_deref(), Some("Title of b"));
+    let backlinks = store.backlinks("b").await.unwrap();
+    assert_eq!(backlinks[0].id, "a");
+    let closure = store.prerequisite_closure("a").await.unwrap();
+    assert_eq!(closure["a"], ["b"]);
+    assert_eq!(store.wanted().await.unwrap()[0].id, "nowhere");
+    let graph = store.graph().await.unwrap();
+    assert_eq!((graph.nodes.len(), graph.edges.len()), (3, 2));
+    let tags = store.tags().await.unwrap();
+    assert_eq!((tags[0].tag.as_str(), tags[0].count), ("shared", 2));
+    assert_eq!(store.collections().await.unwrap()[0].count, 2);
+    let page = store
+        .list_documents(&DocumentQuery {
+            tag: Some("only-b".into()),
+            ..DocumentQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!((page.total, page.items[0].id.as_str()), (1, "b"));
+    let located = store
+        .locate(
+            &["a".into()],
+            &["topics/b.md".into(), "topics/none.md".into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(located.len(), 2);
+    assert_eq!(store.sources().await.unwrap()[0].source_path, "topics/a.md");
+    let stored = store.stored_note("b").await.unwrap().unwrap();
+    assert_eq!(stored.revision, 1);
+}
+
+#[tokio::test]
+async fn a_transaction_not_committed_writes_nothing_and_a_commit_moves_the_revision() {
+    let (store, _db) = fresh().await;
+    let before = store.revision().await.unwrap();
+    {
+        let mut tx = store.begin().await.unwrap();
+        tx.put_notes(&[note("a", "a.md", "x")]).await.unwrap();
+        // Dropped here, uncommitted.
+    }
+    assert_eq!(store.count_documents().await.unwrap(), 0);
+    assert_eq!(store.revision().await.unwrap(), before);
+    put(store.as_ref(), &[note("a", "a.md", "x")]).await;
+    assert!(store.revision().await.unwrap() > before);
+}
+
+#[tokio::test]
+async fn a_note_is_held_only_at_the_revision_the_writer_saw() {
+    let (store, _db) = fresh().await;
+    put(store.as_ref(), &[note("a", "a.md", "x")]).await;
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.hold("a", 1).await.unwrap(), Held::Yes);
+    drop(tx);
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.hold("a", 7).await.unwrap(), Held::Stale);
+    assert_eq!(tx.hold("none", 1).await.unwrap(), Held::Missing);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_writer_on_a_held_note_waits_and_then_finds_it_moved_on() {
+    let (store, _db) = fresh().await;
+    put(store.as_ref(), &[note("a", "a.md", "x")]).await;
+    let mut first = store.begin().await.unwrap();
+    assert_eq!(first.hold("a", 1).await.unwrap(), Held::Yes);
+    let second = tokio::spawn({
+        let store = store.clone();
+        async move {
+            let mut tx = store.begin().await.unwrap();
+            tx.hold("a", 1).await.unwrap()
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!second.is_finished(), "the second writer did not wait");
+    first
+        .update_note(&note("a", "a.md", "y"))
+        .await
+        .unwrap()
+        .unwrap();
+    first.add_revisions(&[revision("a", "y")]).await.unwrap();
+    first.commit().await.unwrap();
+    assert_eq!(second.await.unwrap(), Held::Stale);
+}
+
+#[tokio::test]
+async fn ids_and_paths_are_claimed_once_and_the_trash_and_kept_history_hold_their_ids() {
+    let (store, _db) = fresh().await;
+    put(
+        store.as_ref(),
+        &[note("a", "a.md", "x"), note("gone", "gone.md", "x")],
+    )
+    .await;
+    let mut tx = store.begin().await.unwrap();
+    tx.trash_note("gone", "test", "2026-01-01T00:00:00Z")
+        .await
+        .unwrap()
+        .unwrap();
+    tx.commit().await.unwrap();
+    // History kept under an id no note has: a file whose id changed on import.
+    let mut tx = store.begin().await.unwrap();
+    tx.add_first_revisions(&[revision("old-id", "x")])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    for (candidate, taken) in [
+        (note("a", "new.md", "x"), Taken::Id),
+        (note("b", "a.md", "x"), Taken::Path),
+        (note("gone", "other.md", "x"), Taken::Trash),
+        (note("old-id", "old.md", "x"), Taken::History),
+    ] {
+        let mut tx = store.begin().await.unwrap();
+        assert_eq!(
+            tx.insert_note(&candidate, false).await.unwrap(),
+            Err(taken),
+            "{}",
+            candidate.id
+        );
+    }
+    // A note restored from the trash takes its own id back, with its own history.
+    let mut tx = store.begin().await.unwrap();
+    assert!(tx.untrash("gone").await.unwrap());
+    tx.insert_note(&note("gone", "gone.md", "x"), true)
+        .await
+        .unwrap()
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(store.trash().await.unwrap().is_empty());
+    assert_eq!(store.revisions("gone").await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_rename_moves_the_history_the_links_to_it_and_leaves_a_redirect() {
+    let (store, _db) = fresh().await;
+    let mut linking = note("linking", "linking.md", "x");
+    linking.edges = vec![edge(EdgeKind::Related, "old")];
+    put(
+        store.as_ref(),
+        &[
+            note("old", "old.md", "x"),
+            linking,
+            note("taken", "t.md", "x"),
+        ],
+    )
+    .await;
+
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.rename("old", "taken").await.unwrap(), Err(Taken::Id));
+    drop(tx);
+
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.hold("old", 1).await.unwrap(), Held::Yes);
+    tx.rename("old", "new").await.unwrap().unwrap();
+    tx.update_note(&note("new", "old.md", "renamed"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        tx.add_revisions(&[revision("new", "renamed")])
+            .await
+            .unwrap(),
+        [2]
+    );
+    tx.commit().await.unwrap();
+
+    assert!(store.document("old").await.unwrap().is_none());
+    assert_eq!(store.revisions("new").await.unwrap().len(), 2);
+    assert_eq!(
+        store.redirects_of(&["old".into()]).await.unwrap(),
+        [("old".to_owned(), "new".to_owned())]
+    );
+    assert_eq!(store.outgoing("linking").await.unwrap()[0].target_id, "new");
+}
+
+#[tokio::test]
+async fn new_html_is_kept_only_for_a_note_that_still_has_the_body_it_came_from() {
+    let (store, _db) = fresh().await;
+    put(store.as_ref(), &[note("a", "a.md", "current")]).await;
+    let mut tx = store.begin().await.unwrap();
+    tx.store_html(&[Rerendered {
+        id: "a".into(),
+        body: "an older body".into(),
+        html: "<p>stale</p>".into(),
+        render_version: 2,
+    }])
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        store.document("a").await.unwrap().unwrap().html,
+        "<p>current</p>"
+    );
+    assert_eq!(store.stale_bodies(2).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn revisions_are_numbered_per_note_and_a_first_revision_is_never_written_twice() {
+    let (store, _db) = fresh().await;
+    put(store.as_ref(), &[note("a", "a.md", "x")]).await;
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(
+        tx.add_revisions(&[revision("a", "two")]).await.unwrap(),
+        [2]
+    );
+    tx.add_first_revisions(&[revision("a", "not one")])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let first = store.revision_of("a", 1).await.unwrap().unwrap();
+    assert_eq!(first.source, "x");
+    assert_eq!(store.revision_of("a", 0).await.unwrap().unwrap().number, 2);
+    assert_eq!(store.stored_note("a").await.unwrap().unwrap().revision, 2);
+}
+
+fn search(words: &[&str], prefix_last: bool) -> SearchRequest {
+    SearchRequest {
+        terms: words
+            .iter()
+            .map(|w| SearchTerm::Word((*w).into()))
+            .collect(),
+        prefix_last,
+        tag: None,
+        collection: None,
+        limit: 10,
+    }
+}
+
+#[tokio::test]
+async fn search_ranks_title_matches_first_and_reads_prefixes_phrases_and_filters() {
+    let (store, _db) = fresh().await;
+    let mut in_title = note("title-match", "t.md", "Nothing about it here.");
+    in_title.title = "Balancer basics".into();
+    let in_body = note(
+        "body-match",
+        "b.md",
+        "A balancer spreads load, and a reverse proxy forwards it.",
+    );
+    let mut accented = note("accented", "c.md", "Un café près du proxy.");
+    accented.tags = vec!["french".into()];
+    put(store.as_ref(), &[in_body, in_title, accented]).await;
+
+    let hits = store.search(&search(&["balancer"], false)).await.unwrap();
+    let ids: Vec<_> = hits.iter().map(|h| h.document.id.as_str()).collect();
+    assert_eq!(ids, ["title-match", "body-match"]);
+    let snippet = &hits[1].snippet;
+    assert!(
+        snippet.contains(&format!(
+            "{}balancer{}",
+            server::store::MATCH_START,
+            server::store::MATCH_END
+        )),
+        "{snippet:?}"
+    );
+    let prefix = store.search(&search(&["bal"], true)).await.unwrap();
+    assert_eq!(prefix.len(), 2);
+    assert!(
+        store
+            .search(&search(&["bal"], false))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let phrase = SearchRequest {
+        terms: vec![SearchTerm::Phrase(vec!["reverse".into(), "proxy".into()])],
+        ..search(&[], false)
+    };
+    assert_eq!(store.search(&phrase).await.unwrap().len(), 1);
+    let diacritics = store.search(&search(&["cafe"], false)).await.unwrap();
+    assert_eq!(diacritics[0].document.id, "accented");
+    let filtered = SearchRequest {
+        tag: Some("french".into()),
+        ..search(&["proxy"], false)
+    };
+    let filtered = store.search(&filtered).await.unwrap();
+    assert_eq!(filtered.len(), 1);
+    let near = store.vocabulary_near("blancer").await.unwrap();
+    assert!(
+        near.iter().any(|(term, n)| term == "balancer" && *n == 2),
+        "{near:?}"
+    );
+    let swapped = store.vocabulary_near("proyx").await.unwrap();
+    assert!(
+        swapped.iter().any(|(term, _)| term == "proxy"),
+        "{swapped:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_whole_base_dumped_loads_into_an_empty_one_as_it_was() {
+    let (store, _db) = fresh().await;
+    let mut a = note("a", "a.md", "x");
+    a.edges = vec![edge(EdgeKind::Link, "b")];
+    put(
+        store.as_ref(),
+        &[a, note("b", "b.md", "y"), note("c", "c.md", "z")],
+    )
+    .await;
+    let mut tx = store.begin().await.unwrap();
+    tx.trash_note("c", "test", "2026-01-01T00:00:00Z")
+        .await
+        .unwrap();
+    assert_eq!(tx.hold("b", 1).await.unwrap(), Held::Yes);
+    tx.rename("b", "bee").await.unwrap().unwrap();
+    tx.update_note(&note("bee", "b.md", "y"))
+        .await
+        .unwrap()
+        .unwrap();
+    tx.add_revisions(&[revision("bee", "y")]).await.unwrap();
+    tx.commit().await.unwrap();
+    let dump = store.dump().await.unwrap();
+    assert_eq!(
+        (
+            dump.notes.len(),
+            dump.revisions.len(),
+            dump.trash.len(),
+            dump.redirects.len()
+        ),
+        (2, 4, 1, 1)
+    );
+
+    let (copy, _copy_db) = fresh().await;
+    let mut tx = copy.begin().await.unwrap();
+    tx.load(&dump).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(copy.dump().await.unwrap(), dump);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_starting_at_once_on_a_new_database_migrate_it_once() {
+    let database = FreshDatabase::new(Engine::of_this_run()).await;
+    let starting: Vec<_> = (0..4)
+        .map(|_| {
+            let url = database.url.clone();
+            tokio::spawn(async move {
+                server::store::connect(&url, &Default::default())
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| format!("{e:?}"))
+            })
+        })
+        .collect();
+    for replica in starting {
+        replica.await.unwrap().unwrap();
+    }
+}
