@@ -1,7 +1,8 @@
 //! The database tier: storage primitives behind two traits, [`Store`] (reads, and beginning a
-//! write) and [`Transaction`] (the writes of one transaction), implemented by two engines,
-//! embedded SQLite ([`sqlite`]) and PostgreSQL ([`postgres`]), chosen by the scheme of
-//! `--database-url`.
+//! write) and [`Transaction`] (the writes of one transaction), implemented once in SQL
+//! ([`sql`]) for two engines, embedded SQLite ([`sqlite`]) and PostgreSQL ([`postgres`]), chosen
+//! by the scheme of `--database-url`. Each engine is its dialect of that SQL, its migrations and
+//! its full-text search.
 //!
 //! The engines hold no workflow: what to write, in which order, and what a refusal means to a
 //! user is decided once, in [`crate::service`]. What an engine decides is what a database is for:
@@ -15,10 +16,12 @@
 
 mod postgres;
 pub mod records;
+mod sql;
 mod sqlite;
 
 pub use postgres::PostgresStore;
 pub use records::*;
+pub use sql::{Dialect, EngineSearch, SqlStore, SqlTransaction};
 pub use sqlite::SqliteStore;
 
 use app::contract::{

@@ -10,12 +10,9 @@
 //! notes with every term in the title, which is how the ranking's tiers are made: title, tags,
 //! description, anywhere, as on SQLite; `ts_rank` orders each tier.
 
+use super::super::sql::EngineSearch;
 use super::super::{MATCH_END, MATCH_START, SearchRequest, SearchRow, SearchTerm, StoreError};
-use super::{PostgresStore, SUMMARY_COLUMNS, summary};
-use sqlx::Row;
-
-/// Bases smaller than this are always ranked: scoring every match is cheap there.
-const FAST_RANKING_MIN_NOTES: i64 = 1000;
+use super::PostgresStore;
 
 /// The `tsquery` text for `terms`, each lexeme restricted to `weight` when there is one
 /// (`A` title, `B` tags, `C` description), or `None` when there are no terms.
@@ -49,11 +46,9 @@ fn ts_query(terms: &[SearchTerm], prefix_last: bool, weight: Option<char>) -> Op
     Some(parts.join(" & "))
 }
 
-impl PostgresStore {
-    pub(super) async fn search_notes(
-        &self,
-        request: &SearchRequest,
-    ) -> Result<Vec<SearchRow>, StoreError> {
+#[async_trait::async_trait]
+impl EngineSearch for PostgresStore {
+    async fn search_notes(&self, request: &SearchRequest) -> Result<Vec<SearchRow>, StoreError> {
         let query = |weight| ts_query(&request.terms, request.prefix_last, weight);
         let (Some(any), Some(title), Some(tags), Some(description)) = (
             query(None),
@@ -65,7 +60,11 @@ impl PostgresStore {
         };
         // When most notes match, every word is common and `ts_rank` tells them apart on almost
         // nothing: each tier is then read newest first, stopping at a page, as on SQLite.
-        let by_recency = self.most_notes_match(&any).await?;
+        let matching = (
+            "SELECT 1 FROM documents WHERE search @@ to_tsquery('simple', lore_fold_query(",
+            "))",
+        );
+        let by_recency = self.most_notes_match(matching, &any).await?;
         let order = if by_recency {
             "tier, d.seq DESC"
         } else {
@@ -87,12 +86,11 @@ impl PostgresStore {
                  AND ($6::text IS NULL OR d.id IN (SELECT document_id FROM document_tags WHERE tag = $6)) \
                  ORDER BY {order} LIMIT $7 \
              ) \
-             SELECT {SUMMARY_COLUMNS}, \
+             SELECT d.id, \
                  ts_headline('simple', d.body, q.any, \
                      'StartSel=' || $8 || ', StopSel=' || $9 || ', MaxWords=24, MinWords=8, MaxFragments=1, FragmentDelimiter=…') \
                      AS snippet \
-             FROM ranked JOIN documents d ON d.seq = ranked.seq \
-             LEFT JOIN collections c ON c.id = d.collection_id, q \
+             FROM ranked JOIN documents d ON d.seq = ranked.seq, q \
              ORDER BY ranked.tier, {}",
             if by_recency {
                 "d.seq DESC"
@@ -100,7 +98,7 @@ impl PostgresStore {
                 "ts_rank('{0.1, 0.3, 0.5, 1.0}', d.search, q.any) DESC, d.seq DESC"
             }
         );
-        let rows = sqlx::query(&sql)
+        let hits: Vec<(String, String)> = sqlx::query_as(&sql)
             .bind(&any)
             .bind(&title)
             .bind(&tags)
@@ -112,43 +110,13 @@ impl PostgresStore {
             .bind(MATCH_END.to_string())
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| SearchRow {
-                document: summary(r),
-                snippet: r.get("snippet"),
-            })
-            .collect())
-    }
-
-    /// Whether more than half of a base of [`FAST_RANKING_MIN_NOTES`] or more matches.
-    async fn most_notes_match(&self, query: &str) -> Result<bool, StoreError> {
-        let notes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents")
-            .fetch_one(&self.pool)
-            .await?;
-        if notes < FAST_RANKING_MIN_NOTES {
-            return Ok(false);
-        }
-        let half = notes / 2;
-        // Counting stops at half + 1: enough to know.
-        let matches: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM documents \
-             WHERE search @@ to_tsquery('simple', lore_fold_query($1)) LIMIT $2) m",
-        )
-        .bind(query)
-        .bind(half + 1)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(matches > half)
+        self.search_rows(hits).await
     }
 
     /// Words of the index near `word`: those sharing enough trigrams with it (pg_trgm), and,
     /// since a swap of two letters shares almost none, those starting with its first or second
     /// letter; in both cases one character shorter to one longer.
-    pub(super) async fn vocabulary_near_word(
-        &self,
-        word: &str,
-    ) -> Result<Vec<(String, i64)>, StoreError> {
+    async fn vocabulary_near_word(&self, word: &str) -> Result<Vec<(String, i64)>, StoreError> {
         let length = word.chars().count() as i32;
         let mut starts = word.chars().take(2).map(String::from);
         let first = starts.next().unwrap_or_default();

@@ -7,12 +7,9 @@
 //! the last word with `*` while the reader is still typing it. Words are all required (FTS5's
 //! implicit AND).
 
+use super::super::sql::EngineSearch;
 use super::super::{MATCH_END, MATCH_START, SearchRequest, SearchRow, SearchTerm, StoreError};
-use super::{SUMMARY_COLUMNS, SqliteStore, encode, summary};
-use sqlx::Row;
-
-/// Bases smaller than this are always ranked with bm25: scoring every match is cheap there.
-const FAST_RANKING_MIN_NOTES: i64 = 1000;
+use super::SqliteStore;
 
 /// The FTS5 query for `terms`, or `None` when there are none.
 fn fts_query(terms: &[SearchTerm], prefix_last: bool) -> Option<String> {
@@ -33,15 +30,14 @@ fn fts_query(terms: &[SearchTerm], prefix_last: bool) -> Option<String> {
     Some(parts.join(" "))
 }
 
-impl SqliteStore {
-    pub(super) async fn search_notes(
-        &self,
-        request: &SearchRequest,
-    ) -> Result<Vec<SearchRow>, StoreError> {
+#[async_trait::async_trait]
+impl EngineSearch for SqliteStore {
+    async fn search_notes(&self, request: &SearchRequest) -> Result<Vec<SearchRow>, StoreError> {
         let Some(query) = fts_query(&request.terms, request.prefix_last) else {
             return Ok(Vec::new());
         };
-        if self.ranking_is_uninformative(&query).await? {
+        let matching = ("SELECT 1 FROM documents_fts WHERE documents_fts MATCH ", "");
+        if self.most_notes_match(matching, &query).await? {
             return self.search_by_tier_and_recency(&query, request).await;
         }
         // Ranked in tiers, then by bm25 within a tier: every word in the title first, then in
@@ -74,15 +70,15 @@ impl SqliteStore {
                      SELECT d.rowid FROM document_tags t JOIN documents d ON d.id = t.document_id WHERE t.tag = ?5)) \
                  ORDER BY tier, score LIMIT ?6 \
              ) \
-             SELECT {SUMMARY_COLUMNS}, snippet(documents_fts, 3, ?2, ?3, '…', 16) AS snippet \
+             SELECT d.id, snippet(documents_fts, 3, ?2, ?3, '…', 16) AS snippet \
              FROM ranked JOIN documents_fts ON documents_fts.rowid = ranked.rid \
-             JOIN documents d ON d.rowid = ranked.rid LEFT JOIN collections c ON c.id = d.collection_id \
+             JOIN documents d ON d.rowid = ranked.rid \
              WHERE documents_fts MATCH ?1 ORDER BY ranked.tier, ranked.score",
             tier("in_title", "title"),
             tier("in_tags", "search_tags"),
             tier("in_description", "description"),
         );
-        let rows = sqlx::query(&sql)
+        let hits: Vec<(String, String)> = sqlx::query_as(&sql)
             .bind(&query)
             .bind(MATCH_START.to_string())
             .bind(MATCH_END.to_string())
@@ -91,39 +87,39 @@ impl SqliteStore {
             .bind(request.limit as i64)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SearchRow {
-                    document: summary(r)?,
-                    snippet: r.get("snippet"),
-                })
-            })
-            .collect()
+        self.search_rows(hits).await
     }
 
-    /// Whether bm25 would rank `query`'s matches on almost nothing: when more than half of the
-    /// notes match, every word of the query is in more than half of them, and FTS5 clamps such
-    /// words' inverse document frequency to a near-zero constant. Scoring thousands of matches
-    /// (about 9 ms per 10,000) would then buy no real order.
-    async fn ranking_is_uninformative(&self, query: &str) -> Result<bool, StoreError> {
-        let notes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents")
-            .fetch_one(&self.pool)
+    /// The indexed terms one character shorter to one longer than `word` that start with its
+    /// first or second character, read as two ranges of the sorted vocabulary (fts5vocab), not
+    /// a scan of it.
+    async fn vocabulary_near_word(&self, word: &str) -> Result<Vec<(String, i64)>, StoreError> {
+        let length = word.chars().count() as i64;
+        let mut starts: Vec<char> = word.chars().take(2).collect();
+        starts.dedup();
+        let mut terms = Vec::new();
+        for start in starts {
+            // [start, the next character): fts5vocab answers a range from its sorted index.
+            let from = start.to_string();
+            let to = char::from_u32(start as u32 + 1)
+                .map_or_else(|| char::MAX.to_string().repeat(2), |next| next.to_string());
+            let rows: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT term, doc FROM documents_vocabulary \
+                 WHERE term >= ?1 AND term < ?2 AND length(term) BETWEEN ?3 AND ?4",
+            )
+            .bind(from)
+            .bind(to)
+            .bind(length - 1)
+            .bind(length + 1)
+            .fetch_all(&self.pool)
             .await?;
-        if notes < FAST_RANKING_MIN_NOTES {
-            return Ok(false);
+            terms.extend(rows);
         }
-        let half = notes / 2;
-        // Counting stops at half + 1: enough to know, without walking every match.
-        let matches: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM documents_fts WHERE documents_fts MATCH ?1 LIMIT ?2)",
-        )
-        .bind(query)
-        .bind(half + 1)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(matches > half)
+        Ok(terms)
     }
+}
 
+impl SqliteStore {
     /// The same tiers as the bm25 ranking (title, tags, description, anywhere), newest note
     /// first within a tier: each tier is read from the index in rowid order and stops as soon
     /// as the page is full, so no match is scored.
@@ -191,70 +187,32 @@ impl SqliteStore {
                 chosen.push(rowid);
             }
         }
-        let rows = sqlx::query(&format!(
-            "SELECT d.rowid AS rid, {SUMMARY_COLUMNS}, snippet(documents_fts, 3, ?2, ?3, '…', 16) AS snippet \
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT d.rowid AS rid, d.id, snippet(documents_fts, 3, ?2, ?3, '…', 16) AS snippet \
              FROM documents_fts JOIN documents d ON d.rowid = documents_fts.rowid \
-             LEFT JOIN collections c ON c.id = d.collection_id \
              WHERE documents_fts MATCH ?1 AND documents_fts.rowid BETWEEN ?5 AND ?6 \
-             AND +documents_fts.rowid IN (SELECT value FROM json_each(?4))"
-        ))
+             AND +documents_fts.rowid IN (SELECT value FROM json_each(?4))",
+        )
         .bind(query)
         .bind(MATCH_START.to_string())
         .bind(MATCH_END.to_string())
-        .bind(encode(&chosen))
+        .bind(serde_json::to_string(&chosen).expect("numbers serialize"))
         // FTS5 narrows its walk to a rowid range, not to a list: the list's range bounds the
         // walk, and `+` keeps the list a filter on it rather than a plan of its own.
         .bind(chosen.iter().min().copied().unwrap_or(0))
         .bind(chosen.iter().max().copied().unwrap_or(-1))
         .fetch_all(&self.pool)
         .await?;
-        let mut hits: Vec<(usize, SearchRow)> = rows
-            .iter()
-            .map(|r| {
-                let rid: i64 = r.get("rid");
+        let mut hits: Vec<(usize, (String, String))> = rows
+            .into_iter()
+            .map(|(rid, id, snippet)| {
                 let position = chosen.iter().position(|c| *c == rid).unwrap_or(usize::MAX);
-                Ok((
-                    position,
-                    SearchRow {
-                        document: summary(r)?,
-                        snippet: r.get("snippet"),
-                    },
-                ))
+                (position, (id, snippet))
             })
-            .collect::<Result<_, StoreError>>()?;
+            .collect();
         hits.sort_by_key(|(position, _)| *position);
-        Ok(hits.into_iter().map(|(_, hit)| hit).collect())
-    }
-
-    /// The indexed terms one character shorter to one longer than `word` that start with its
-    /// first or second character, read as two ranges of the sorted vocabulary (fts5vocab), not
-    /// a scan of it.
-    pub(super) async fn vocabulary_near_word(
-        &self,
-        word: &str,
-    ) -> Result<Vec<(String, i64)>, StoreError> {
-        let length = word.chars().count() as i64;
-        let mut starts: Vec<char> = word.chars().take(2).collect();
-        starts.dedup();
-        let mut terms = Vec::new();
-        for start in starts {
-            // [start, the next character): fts5vocab answers a range from its sorted index.
-            let from = start.to_string();
-            let to = char::from_u32(start as u32 + 1)
-                .map_or_else(|| char::MAX.to_string().repeat(2), |next| next.to_string());
-            let rows: Vec<(String, i64)> = sqlx::query_as(
-                "SELECT term, doc FROM documents_vocabulary \
-                 WHERE term >= ?1 AND term < ?2 AND length(term) BETWEEN ?3 AND ?4",
-            )
-            .bind(from)
-            .bind(to)
-            .bind(length - 1)
-            .bind(length + 1)
-            .fetch_all(&self.pool)
-            .await?;
-            terms.extend(rows);
-        }
-        Ok(terms)
+        self.search_rows(hits.into_iter().map(|(_, hit)| hit).collect())
+            .await
     }
 }
 

@@ -1,0 +1,792 @@
+//! The storage primitives in SQL, written once for both engines.
+//!
+//! SQLite and PostgreSQL speak nearly the same SQL. What differs is small and named in
+//! [`Dialect`]: how a list is bound as one parameter, how text is ordered without regard to
+//! case, how a unique key's violation is told apart, how a write transaction begins. Every
+//! statement here is built with [`Sql`], which writes each engine's placeholders,
+//! so one text serves both. Full-text search is the one thing each engine does its own way
+//! ([`EngineSearch`], in `sqlite/` and `postgres/`), with its own index and query language.
+//!
+//! - this file: the dialect, [`SqlStore`], and every read;
+//! - [`write`]: the transaction and its writes.
+
+/// An `impl` block generic over a [`Dialect`] `D`, with the bounds every use of one needs: which
+/// Rust values an engine binds and reads, and that its connections run statements. (Rust does
+/// not carry a trait's `where` clauses over to the code that uses it, so without this they would
+/// be written out on every block.)
+macro_rules! over_dialect {
+    ($(#[$meta:meta])* impl $($rest:tt)*) => {
+        over_dialect!(@header [$(#[$meta])*] [] $($rest)*);
+    };
+    (@header [$($meta:tt)*] [$($header:tt)*] where [$($extra:tt)*] { $($body:tt)* }) => {
+        over_dialect!(@impl [$($meta)*] [$($header)*] [$($extra)*] { $($body)* });
+    };
+    (@header [$($meta:tt)*] [$($header:tt)*] { $($body:tt)* }) => {
+        over_dialect!(@impl [$($meta)*] [$($header)*] [] { $($body)* });
+    };
+    (@header [$($meta:tt)*] [$($header:tt)*] $next:tt $($rest:tt)*) => {
+        over_dialect!(@header [$($meta)*] [$($header)* $next] $($rest)*);
+    };
+    (@impl [$($meta:tt)*] [$($header:tt)*] [$($extra:tt)*] { $($body:tt)* }) => {
+        $($meta)* impl $($header)*
+        where
+            for<'c> &'c mut <D as sqlx::Database>::Connection: sqlx::Executor<'c, Database = D>,
+            for<'q> <D as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, D>,
+            for<'q> &'q str: sqlx::Encode<'q, D> + sqlx::Type<D>,
+            for<'q> Option<&'q str>: sqlx::Encode<'q, D> + sqlx::Type<D>,
+            for<'q> i64: sqlx::Encode<'q, D> + sqlx::Type<D>,
+            for<'q> bool: sqlx::Encode<'q, D> + sqlx::Type<D>,
+            for<'r> String: sqlx::Decode<'r, D> + sqlx::Type<D>,
+            for<'r> Option<String>: sqlx::Decode<'r, D> + sqlx::Type<D>,
+            for<'r> i64: sqlx::Decode<'r, D>,
+            for<'r> bool: sqlx::Decode<'r, D>,
+            for<'r> &'r str: sqlx::ColumnIndex<<D as sqlx::Database>::Row>,
+            usize: sqlx::ColumnIndex<<D as sqlx::Database>::Row>,
+            $($extra)*
+        {
+            $($body)*
+        }
+    };
+}
+
+mod statement;
+mod write;
+
+use super::{
+    DocumentRow, Dump, DumpedRevision, KnownDocument, NoteRecord, OutgoingEdge, SearchRequest,
+    SearchRow, SourceDocument, Store, StoreError, StoredBody, StoredNote, Taken, Transaction,
+    TrashedNote, edge_kind, graph_of, wanted_of,
+};
+use app::contract::{
+    CollectionRef, CollectionSummary, DeletedNote, DocumentQuery, DocumentSort, DocumentSummary,
+    Graph, Heading, Page, Related, RevisionSummary, TagCount, WantedPage,
+};
+use sqlx::{Database, FromRow, Pool};
+use std::collections::HashMap;
+
+pub(super) use statement::Sql;
+pub use statement::Value;
+pub use write::SqlTransaction;
+
+/// What the two engines' SQL does differently.
+pub trait Dialect: Database {
+    /// Which engine this is, as `/api/ready` reports it.
+    const KIND: &'static str;
+
+    /// How a write transaction begins.
+    const BEGIN: &'static str;
+
+    /// A membership test of a list bound as one value: the text before and after its
+    /// placeholder, and the value (JSON for SQLite, an array for PostgreSQL).
+    fn in_list<'v>(values: &[&'v str]) -> (&'static str, Value<'v>, &'static str);
+
+    /// Adds a [`Value::List`] to `arguments`.
+    fn add_list<'q>(
+        arguments: &mut <Self as Database>::Arguments<'q>,
+        values: &[&'q str],
+    ) -> Result<(), sqlx::error::BoxDynError>;
+
+    /// The placeholder of the `n`th value (from 1).
+    fn placeholder(n: usize) -> String;
+
+    /// `expression` ordered without regard to case.
+    fn nocase(expression: &str) -> String;
+
+    /// `expression` ordered by its bytes.
+    fn binary(expression: &str) -> String;
+
+    /// How many rows a statement changed.
+    fn rows_affected(result: &<Self as Database>::QueryResult) -> u64;
+
+    /// The unique key of notes that `error` broke: their id, or their path.
+    fn taken_by(error: &sqlx::Error) -> Option<Taken>;
+}
+
+/// Full-text search, which each engine does its own way.
+#[async_trait::async_trait]
+pub trait EngineSearch {
+    /// Notes matching `request`, best first.
+    async fn search_notes(&self, request: &SearchRequest) -> Result<Vec<SearchRow>, StoreError>;
+
+    /// Indexed words near `word`, with how many notes hold each.
+    async fn vocabulary_near_word(&self, word: &str) -> Result<Vec<(String, i64)>, StoreError>;
+}
+
+/// A database of either engine behind a connection pool.
+#[derive(Debug)]
+pub struct SqlStore<D: Database> {
+    pub(super) pool: Pool<D>,
+}
+
+impl<D: Database> Clone for SqlStore<D> {
+    fn clone(&self) -> Self {
+        Self {
+            pool: self.pool.clone(),
+        }
+    }
+}
+
+/// Decodes a JSON column, or reports the database as corrupt.
+pub(super) fn json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Bases smaller than this are always ranked by relevance: scoring every match is cheap there.
+const FAST_RANKING_MIN_NOTES: i64 = 1000;
+
+/// A note as a listing shows it, less its tags (read after, for the few shown).
+#[derive(FromRow)]
+struct SummaryRow {
+    id: String,
+    title: String,
+    description: Option<String>,
+    collection_id: Option<String>,
+    collection_title: Option<String>,
+    sort_date: Option<String>,
+    draft: bool,
+}
+
+/// The columns of a [`SummaryRow`], from `documents d` joined to `collections c`.
+const SUMMARY: &str = "d.id, d.title, d.description, d.collection_id, c.title AS collection_title, \
+     d.sort_date, d.draft";
+
+/// A note with what its page shows beyond its summary.
+#[derive(FromRow)]
+struct DocumentRowParts {
+    #[sqlx(flatten)]
+    summary: SummaryRow,
+    author: Option<String>,
+    created_at: Option<String>,
+    version: Option<String>,
+    html: String,
+    headings: String,
+    source_path: String,
+}
+
+/// A note's file and the revision it is at.
+#[derive(FromRow)]
+struct StoredRow {
+    id: String,
+    source_path: String,
+    layout_json: String,
+    body: String,
+    revision: i64,
+}
+
+/// A note as stored, less its tags and edges (read after).
+#[derive(FromRow)]
+struct DumpedRow {
+    id: String,
+    source_path: String,
+    title: String,
+    description: Option<String>,
+    author: Option<String>,
+    created_at: Option<String>,
+    updated_at: Option<String>,
+    version: Option<String>,
+    draft: bool,
+    collection_id: Option<String>,
+    collection_title: Option<String>,
+    collection_front_matter: Option<String>,
+    body: String,
+    layout: String,
+    html: String,
+    headings: String,
+    content_hash: String,
+    render_version: i64,
+    revision: i64,
+}
+
+over_dialect! {
+impl<D: Dialect> SqlStore<D> {
+    /// The tags of each of `ids`, in order.
+    async fn tags_of(&self, ids: &[&str]) -> Result<HashMap<String, Vec<String>>, StoreError> {
+        let mut query = Sql::new("SELECT document_id, tag FROM document_tags WHERE document_id");
+        query.push_in(ids);
+        query.push(" ORDER BY document_id, position");
+        let rows: Vec<(String, String)> = query.fetch_all(&self.pool).await?;
+        let mut tags: HashMap<String, Vec<String>> = HashMap::new();
+        for (id, tag) in rows {
+            tags.entry(id).or_default().push(tag);
+        }
+        Ok(tags)
+    }
+
+    /// Summaries of `rows`, their tags read in one more query.
+    async fn summaries(&self, rows: Vec<SummaryRow>) -> Result<Vec<DocumentSummary>, StoreError> {
+        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        let mut tags = self.tags_of(&ids).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| DocumentSummary {
+                tags: tags.remove(&row.id).unwrap_or_default(),
+                collection: row
+                    .collection_id
+                    .zip(row.collection_title)
+                    .map(|(id, title)| CollectionRef { id, title }),
+                id: row.id,
+                title: row.title,
+                description: row.description,
+                updated_at: row.sort_date,
+                draft: row.draft,
+            })
+            .collect())
+    }
+
+    /// Summaries of the notes of `ids`, in that order: how search hits are read.
+    pub(super) async fn summaries_of(
+        &self,
+        ids: &[&str],
+    ) -> Result<Vec<DocumentSummary>, StoreError> {
+        let mut query = Sql::new(format!(
+            "SELECT {SUMMARY} FROM documents d LEFT JOIN collections c ON c.id = d.collection_id WHERE d.id"
+        ));
+        query.push_in(ids);
+        let rows: Vec<SummaryRow> = query.fetch_all(&self.pool).await?;
+        let mut summaries: HashMap<String, DocumentSummary> = self
+            .summaries(rows)
+            .await?
+            .into_iter()
+            .map(|s| (s.id.clone(), s))
+            .collect();
+        Ok(ids.iter().filter_map(|id| summaries.remove(*id)).collect())
+    }
+
+    /// Search hits as `(id, snippet)`, best first, with their summaries.
+    pub(super) async fn search_rows(
+        &self,
+        hits: Vec<(String, String)>,
+    ) -> Result<Vec<SearchRow>, StoreError> {
+        let ids: Vec<&str> = hits.iter().map(|(id, _)| id.as_str()).collect();
+        let mut snippets: HashMap<String, String> = hits.iter().cloned().collect();
+        Ok(self
+            .summaries_of(&ids)
+            .await?
+            .into_iter()
+            .map(|document| SearchRow {
+                snippet: snippets.remove(&document.id).unwrap_or_default(),
+                document,
+            })
+            .collect())
+    }
+
+    /// Whether more than half of a base of [`FAST_RANKING_MIN_NOTES`] or more match `query`,
+    /// which `matching` (the engine's `SELECT 1 ... WHERE <match of ?>`) is written around.
+    ///
+    /// Then every word of the query is in more than half of the notes, and a relevance score
+    /// tells them apart on almost nothing (FTS5 clamps such words' inverse document frequency to
+    /// a near-zero constant; `ts_rank` counts nearly the same in each), while scoring thousands
+    /// of matches costs milliseconds: the engines then rank by tier and recency instead.
+    pub(super) async fn most_notes_match(
+        &self,
+        matching: (&str, &str),
+        query: &str,
+    ) -> Result<bool, StoreError> {
+        let (notes,): (i64,) = Sql::<D>::new("SELECT COUNT(*) FROM documents")
+            .fetch_one(&self.pool)
+            .await?;
+        if notes < FAST_RANKING_MIN_NOTES {
+            return Ok(false);
+        }
+        let half = notes / 2;
+        // Counting stops at half + 1: enough to know, without walking every match.
+        let mut count = Sql::<D>::new("SELECT COUNT(*) FROM (");
+        count
+            .push(matching.0)
+            .push_bind(query)
+            .push(matching.1)
+            .push(" LIMIT ")
+            .push_bind(half + 1)
+            .push(") m");
+        let (matches,): (i64,) = count.fetch_one(&self.pool).await?;
+        Ok(matches > half)
+    }
+
+    /// Notes whose source rows match what `query` appended after `WHERE`.
+    async fn sources_where<'a>(
+        &self,
+        condition: impl FnOnce(&mut Sql<'a, D>),
+    ) -> Result<Vec<SourceDocument>, StoreError> {
+        let mut query =
+            Sql::new("SELECT id, source_path, layout AS layout_json, body FROM documents WHERE ");
+        condition(&mut query);
+        query.fetch_all(&self.pool).await
+    }
+}
+}
+
+/// Lists of ids as borrowed strings, as [`Sql::push_in`] takes them.
+fn strs(values: &[String]) -> Vec<&str> {
+    values.iter().map(String::as_str).collect()
+}
+
+over_dialect! {
+#[async_trait::async_trait]
+impl<D: Dialect> Store for SqlStore<D>
+where [SqlStore<D>: EngineSearch, SqlTransaction<D>: Transaction,]
+{
+    fn kind(&self) -> &'static str {
+        D::KIND
+    }
+
+    async fn check_ready(&self) -> Result<(), StoreError> {
+        // Reading the instance row proves both that the database answers and that migrations
+        // ran.
+        Sql::<D>::new("SELECT created_at FROM lore_instance WHERE id = 1")
+            .fetch_one::<(String,)>(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn revision(&self) -> Result<i64, StoreError> {
+        let (revision,): (i64,) = Sql::<D>::new("SELECT revision FROM lore_instance WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(revision)
+    }
+
+    async fn begin(&self) -> Result<Box<dyn Transaction>, StoreError> {
+        Ok(Box::new(SqlTransaction::<D> {
+            tx: self.pool.begin_with(D::BEGIN).await?,
+        }))
+    }
+
+    async fn count_documents(&self) -> Result<u64, StoreError> {
+        let (n,): (i64,) = Sql::<D>::new("SELECT COUNT(*) FROM documents")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n as u64)
+    }
+
+    async fn known_documents(&self) -> Result<Vec<KnownDocument>, StoreError> {
+        Ok(
+            Sql::<D>::new("SELECT id, source_path, content_hash FROM documents")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn locate(
+        &self,
+        ids: &[String],
+        paths: &[String],
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let mut query = Sql::<D>::new("SELECT id, source_path FROM documents WHERE id");
+        query.push_in(&strs(ids));
+        query.push(" UNION SELECT id, source_path FROM documents WHERE source_path");
+        query.push_in(&strs(paths));
+        Ok(query.fetch_all(&self.pool).await?)
+    }
+
+    async fn bodies_linking_to(&self, ids: &[String]) -> Result<Vec<StoredBody>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut query = Sql::<D>::new(
+            "SELECT DISTINCT d.id, d.source_path, d.body FROM documents d JOIN edges e ON e.source_id = d.id \
+             WHERE e.kind = 'link' AND e.target_id",
+        );
+        query.push_in(&strs(ids));
+        Ok(query.fetch_all(&self.pool).await?)
+    }
+
+    async fn stale_bodies(&self, version: i64) -> Result<Vec<StoredBody>, StoreError> {
+        let mut query =
+            Sql::<D>::new("SELECT id, source_path, body FROM documents WHERE render_version < ");
+        query.push_bind(version);
+        Ok(query.fetch_all(&self.pool).await?)
+    }
+
+    async fn list_documents(
+        &self,
+        query: &DocumentQuery,
+    ) -> Result<Page<DocumentSummary>, StoreError> {
+        let limit = query.limit.unwrap_or(50).clamp(1, 200);
+        let offset = query.offset.unwrap_or(0);
+        let filtered = |select: &str| {
+            let mut sql = Sql::<D>::new(select);
+            sql.push(" WHERE 1 = 1");
+            if let Some(collection) = &query.collection {
+                sql.push(" AND d.collection_id = ")
+                    .push_bind(collection.as_str());
+            }
+            if let Some(tag) = &query.tag {
+                sql.push(" AND d.id IN (SELECT document_id FROM document_tags WHERE tag = ")
+                    .push_bind(tag.as_str())
+                    .push(")");
+            }
+            sql
+        };
+        let order = match query.sort.unwrap_or_default() {
+            DocumentSort::Title => format!("{}, d.id", D::nocase("d.title")),
+            DocumentSort::Updated => format!(
+                "d.sort_date IS NULL, d.sort_date DESC, {}",
+                D::nocase("d.title")
+            ),
+        };
+        let mut rows = filtered(&format!(
+            "SELECT {SUMMARY} FROM documents d LEFT JOIN collections c ON c.id = d.collection_id"
+        ));
+        rows.push(format!(" ORDER BY {order} LIMIT "))
+            .push_bind(limit as i64)
+            .push(" OFFSET ")
+            .push_bind(offset as i64);
+        let rows: Vec<SummaryRow> = rows.fetch_all(&self.pool).await?;
+        let (total,): (i64,) = filtered("SELECT COUNT(*) FROM documents d")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(Page {
+            items: self.summaries(rows).await?,
+            total: total as u64,
+            offset,
+            limit,
+        })
+    }
+
+    async fn document(&self, id: &str) -> Result<Option<DocumentRow>, StoreError> {
+        let mut query = Sql::<D>::new(format!(
+            "SELECT {SUMMARY}, d.author, d.created_at, d.version, d.html, d.headings, d.source_path \
+             FROM documents d LEFT JOIN collections c ON c.id = d.collection_id WHERE d.id = "
+        ));
+        query.push_bind(id);
+        let Some(row) = query.fetch_optional::<DocumentRowParts>(&self.pool).await? else {
+            return Ok(None);
+        };
+        let headings: Vec<Heading> = json(&row.headings)?;
+        Ok(Some(DocumentRow {
+            summary: self.summaries(vec![row.summary]).await?.remove(0),
+            author: row.author,
+            created_at: row.created_at,
+            version: row.version,
+            html: row.html,
+            headings,
+            source_path: row.source_path,
+        }))
+    }
+
+    async fn outgoing(&self, id: &str) -> Result<Vec<OutgoingEdge>, StoreError> {
+        let mut query = Sql::<D>::new(
+            "SELECT e.kind, e.target_id, e.target_ref, t.title FROM edges e \
+             LEFT JOIN documents t ON t.id = e.target_id WHERE e.kind <> 'link' AND e.source_id = ",
+        );
+        query.push_bind(id).push(" ORDER BY e.position");
+        Ok(query.fetch_all(&self.pool).await?)
+    }
+
+    async fn backlinks(&self, id: &str) -> Result<Vec<Related>, StoreError> {
+        let mut query = Sql::<D>::new(
+            "SELECT id, title FROM (SELECT DISTINCT s.id, s.title FROM edges e \
+                 JOIN documents s ON s.id = e.source_id WHERE e.target_id = ",
+        );
+        query
+            .push_bind(id)
+            .push(" AND e.source_id <> ")
+            .push_bind(id)
+            .push(format!(") n ORDER BY {}", D::nocase("title")));
+        let rows: Vec<(String, String)> = query.fetch_all(&self.pool).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, title)| Related {
+                id,
+                title,
+                exists: true,
+            })
+            .collect())
+    }
+
+    async fn prerequisite_closure(
+        &self,
+        id: &str,
+    ) -> Result<HashMap<String, Vec<String>>, StoreError> {
+        // UNION (not UNION ALL) drops ids already reached, so a cycle ends the recursion.
+        let mut query = Sql::<D>::new("WITH RECURSIVE reached (id) AS (SELECT CAST(");
+        query.push_bind(id).push(
+            " AS TEXT) UNION SELECT e.target_id FROM edges e JOIN reached r ON e.source_id = r.id \
+             WHERE e.kind = 'prerequisite') \
+             SELECT e.source_id, e.target_id FROM edges e JOIN reached r ON e.source_id = r.id \
+             WHERE e.kind = 'prerequisite' ORDER BY e.source_id, e.position",
+        );
+        let rows: Vec<(String, String)> = query.fetch_all(&self.pool).await?;
+        let mut map: HashMap<String, Vec<String>> = HashMap::new();
+        for (source, target) in rows {
+            map.entry(source).or_default().push(target);
+        }
+        Ok(map)
+    }
+
+    async fn titles(&self, ids: &[String]) -> Result<HashMap<String, String>, StoreError> {
+        let mut query = Sql::<D>::new("SELECT id, title FROM documents WHERE id");
+        query.push_in(&strs(ids));
+        let rows: Vec<(String, String)> = query.fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    async fn tags(&self) -> Result<Vec<TagCount>, StoreError> {
+        let rows: Vec<(String, i64)> = Sql::<D>::new(format!(
+            "SELECT tag, COUNT(DISTINCT document_id) AS n FROM document_tags GROUP BY tag \
+             ORDER BY n DESC, {}",
+            D::binary("tag")
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(tag, count)| TagCount {
+                tag,
+                count: count as u64,
+            })
+            .collect())
+    }
+
+    async fn collections(&self) -> Result<Vec<CollectionSummary>, StoreError> {
+        let rows: Vec<(String, String, i64)> = Sql::<D>::new(format!(
+            "SELECT c.id, c.title, COUNT(d.id) AS n FROM collections c JOIN documents d ON d.collection_id = c.id \
+             GROUP BY c.id, c.title ORDER BY {}",
+            D::nocase("c.title")
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, title, count)| CollectionSummary {
+                id,
+                title,
+                count: count as u64,
+            })
+            .collect())
+    }
+
+    async fn graph(&self) -> Result<Graph, StoreError> {
+        let notes: Vec<(String, String, Option<String>)> = Sql::<D>::new(format!(
+            "SELECT id, title, collection_id FROM documents ORDER BY {}",
+            D::binary("id")
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        let edges: Vec<(String, String, String)> = Sql::<D>::new(format!(
+            "SELECT source_id, target_id, kind FROM (SELECT DISTINCT source_id, target_id, kind FROM edges) e \
+             ORDER BY {}, kind, {}",
+            D::binary("source_id"),
+            D::binary("target_id")
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(graph_of(notes, edges))
+    }
+
+    async fn wanted(&self) -> Result<Vec<WantedPage>, StoreError> {
+        let rows: Vec<(String, String, String)> = Sql::<D>::new(format!(
+            "SELECT target_id, id, title FROM (SELECT DISTINCT e.target_id, s.id, s.title FROM edges e \
+                 JOIN documents s ON s.id = e.source_id \
+                 WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = e.target_id)) w \
+             ORDER BY {}, {}",
+            D::binary("target_id"),
+            D::nocase("title")
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(wanted_of(rows))
+    }
+
+    async fn source(&self, id: &str) -> Result<Option<SourceDocument>, StoreError> {
+        Ok(self
+            .sources_where(|q| {
+                q.push("id = ").push_bind(id);
+            })
+            .await?
+            .pop())
+    }
+
+    async fn sources(&self) -> Result<Vec<SourceDocument>, StoreError> {
+        self.sources_where(|q| {
+            q.push(format!("1 = 1 ORDER BY {}", D::binary("source_path")));
+        })
+        .await
+    }
+
+    async fn stored_note(&self, id: &str) -> Result<Option<StoredNote>, StoreError> {
+        // One statement: the file and the revision it is must be read together, or a save
+        // made between two reads would pair one revision's number with another's text.
+        let mut query = Sql::<D>::new(
+            "SELECT id, source_path, layout AS layout_json, body, revision FROM documents WHERE id = ",
+        );
+        query.push_bind(id);
+        let row: Option<StoredRow> = query.fetch_optional(&self.pool).await?;
+        Ok(row.map(|row| StoredNote {
+            source: SourceDocument {
+                id: row.id,
+                source_path: row.source_path,
+                layout_json: row.layout_json,
+                body: row.body,
+            },
+            revision: row.revision,
+        }))
+    }
+
+    async fn redirects(&self) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(Sql::<D>::new(format!(
+            "SELECT old_id, new_id FROM redirects ORDER BY {}",
+            D::binary("old_id")
+        ))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn redirects_of(&self, old_ids: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+        let mut query = Sql::<D>::new("SELECT old_id, new_id FROM redirects WHERE old_id");
+        query.push_in(&strs(old_ids));
+        query.push(format!(" ORDER BY {}", D::binary("old_id")));
+        Ok(query.fetch_all(&self.pool).await?)
+    }
+
+    async fn trash(&self) -> Result<Vec<DeletedNote>, StoreError> {
+        let rows: Vec<TrashedNote> = Sql::<D>::new(format!(
+            "SELECT id, title, source_path, deleted_at, deleted_by FROM deleted_documents \
+             ORDER BY deleted_at DESC, {}",
+            D::binary("id")
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(DeletedNote::from).collect())
+    }
+
+    async fn trashed(&self, id: &str) -> Result<Option<TrashedNote>, StoreError> {
+        let mut query = Sql::<D>::new(
+            "SELECT id, title, source_path, deleted_at, deleted_by FROM deleted_documents WHERE id = ",
+        );
+        query.push_bind(id);
+        Ok(query.fetch_optional(&self.pool).await?)
+    }
+
+    async fn revisions(&self, id: &str) -> Result<Vec<RevisionSummary>, StoreError> {
+        let mut query = Sql::<D>::new(
+            "SELECT number, author, created_at, summary FROM revisions WHERE document_id = ",
+        );
+        query.push_bind(id).push(" ORDER BY number DESC");
+        let rows: Vec<(i64, String, String, String)> = query.fetch_all(&self.pool).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(number, author, created_at, summary)| RevisionSummary {
+                number: number as u64,
+                author,
+                created_at,
+                summary,
+            })
+            .collect())
+    }
+
+    async fn revision_of(
+        &self,
+        id: &str,
+        number: u64,
+    ) -> Result<Option<DumpedRevision>, StoreError> {
+        let mut query = Sql::<D>::new(
+            "SELECT document_id, number, source, source_path, author, summary, created_at \
+             FROM revisions WHERE document_id = ",
+        );
+        query.push_bind(id);
+        if number > 0 {
+            query.push(" AND number = ").push_bind(number as i64);
+        }
+        query.push(" ORDER BY number DESC LIMIT 1");
+        Ok(query.fetch_optional(&self.pool).await?)
+    }
+
+    async fn search(&self, request: &SearchRequest) -> Result<Vec<SearchRow>, StoreError> {
+        self.search_notes(request).await
+    }
+
+    async fn vocabulary_near(&self, word: &str) -> Result<Vec<(String, i64)>, StoreError> {
+        self.vocabulary_near_word(word).await
+    }
+
+    async fn without_history(&self) -> Result<Vec<SourceDocument>, StoreError> {
+        self.sources_where(|q| {
+            q.push("NOT EXISTS (SELECT 1 FROM revisions r WHERE r.document_id = documents.id)");
+        })
+        .await
+    }
+
+    async fn dump(&self) -> Result<Dump, StoreError> {
+        let notes: Vec<DumpedRow> = Sql::<D>::new(format!(
+            "SELECT d.id, d.source_path, d.title, d.description, d.author, d.created_at, d.updated_at, \
+                 d.version, d.draft, d.collection_id, c.title AS collection_title, \
+                 c.front_matter AS collection_front_matter, d.body, d.layout, d.html, d.headings, \
+                 d.content_hash, d.render_version, d.revision \
+             FROM documents d LEFT JOIN collections c ON c.id = d.collection_id ORDER BY {}",
+            D::binary("d.id")
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut tags: HashMap<String, Vec<String>> = HashMap::new();
+        let rows: Vec<(String, String)> = Sql::<D>::new(
+            "SELECT document_id, tag FROM document_tags ORDER BY document_id, position",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for (id, tag) in rows {
+            tags.entry(id).or_default().push(tag);
+        }
+        let mut edges: HashMap<String, Vec<super::EdgeRecord>> = HashMap::new();
+        let rows: Vec<(String, String, String, String)> = Sql::<D>::new(
+            "SELECT source_id, kind, target_id, target_ref FROM edges ORDER BY source_id, position",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for (id, kind, target_id, target_ref) in rows {
+            edges.entry(id).or_default().push(super::EdgeRecord {
+                kind: edge_kind(&kind),
+                target_id,
+                target_ref,
+            });
+        }
+        let mut dump = Dump::default();
+        for row in notes {
+            dump.note_revisions.push((row.id.clone(), row.revision));
+            dump.notes.push(NoteRecord {
+                tags: tags.remove(&row.id).unwrap_or_default(),
+                edges: edges.remove(&row.id).unwrap_or_default(),
+                collection: row.collection_id.map(|id| super::CollectionRecord {
+                    id,
+                    title: row.collection_title.unwrap_or_default(),
+                    front_matter_json: row.collection_front_matter.unwrap_or_default(),
+                }),
+                headings: json(&row.headings)?,
+                id: row.id,
+                source_path: row.source_path,
+                title: row.title,
+                description: row.description,
+                author: row.author,
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+                version: row.version,
+                draft: row.draft,
+                body: row.body,
+                layout_json: row.layout,
+                html: row.html,
+                content_hash: row.content_hash,
+                render_version: row.render_version,
+            });
+        }
+        dump.revisions = Sql::<D>::new(format!(
+            "SELECT document_id, number, source, source_path, author, summary, created_at \
+             FROM revisions ORDER BY {}, number",
+            D::binary("document_id")
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        dump.trash = Sql::<D>::new(format!(
+            "SELECT id, title, source_path, deleted_at, deleted_by FROM deleted_documents ORDER BY {}",
+            D::binary("id")
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        dump.redirects = self.redirects().await?;
+        Ok(dump)
+    }
+}
+}

@@ -1,0 +1,223 @@
+//! A statement built once for both engines: its text, with each engine's placeholders, and the
+//! values bound to them.
+//!
+//! sqlx's own `QueryBuilder` cannot be used by code generic over the database: its arguments
+//! would have to live exactly as long as the builder itself. Here the values are kept as plain
+//! borrowed data while the text is written, and turned into the engine's arguments only when
+//! the statement runs.
+
+use super::super::StoreError;
+use super::Dialect;
+use sqlx::{Arguments, Database, Executor, FromRow};
+use std::marker::PhantomData;
+
+/// A value bound to a statement.
+#[derive(Debug, Clone)]
+pub enum Value<'v> {
+    /// Text.
+    Text(&'v str),
+    /// Text made while writing the statement (a list encoded as JSON).
+    Owned(String),
+    /// Text or NULL.
+    MaybeText(Option<&'v str>),
+    /// A number.
+    Int(i64),
+    /// A truth value.
+    Flag(bool),
+    /// A list of texts, bound the engine's way (see [`Dialect::add_list`]).
+    List(Vec<&'v str>),
+}
+
+impl<'v> From<&'v str> for Value<'v> {
+    fn from(value: &'v str) -> Self {
+        Value::Text(value)
+    }
+}
+
+impl<'v> From<Option<&'v str>> for Value<'v> {
+    fn from(value: Option<&'v str>) -> Self {
+        Value::MaybeText(value)
+    }
+}
+
+impl From<i64> for Value<'_> {
+    fn from(value: i64) -> Self {
+        Value::Int(value)
+    }
+}
+
+impl From<bool> for Value<'_> {
+    fn from(value: bool) -> Self {
+        Value::Flag(value)
+    }
+}
+
+/// A statement of engine `D` being written.
+pub(in crate::store) struct Sql<'v, D> {
+    text: String,
+    values: Vec<Value<'v>>,
+    engine: PhantomData<fn() -> D>,
+}
+
+/// One parenthesised row of [`Sql::push_values`].
+pub(in crate::store) struct Tuple<'s, 'v, D> {
+    sql: &'s mut Sql<'v, D>,
+    first: bool,
+}
+
+over_dialect! {
+impl<'v, D: Dialect> Tuple<'_, 'v, D> {
+    fn separate(&mut self) {
+        if !self.first {
+            self.sql.text.push_str(", ");
+        }
+        self.first = false;
+    }
+
+    /// The next column's value.
+    pub(in crate::store) fn push_bind(&mut self, value: impl Into<Value<'v>>) -> &mut Self {
+        self.separate();
+        self.sql.push_bind(value);
+        self
+    }
+
+    /// The next column: `before`, a bound value, `after` (a subquery on that value).
+    pub(in crate::store) fn push_bind_within(
+        &mut self,
+        before: &str,
+        value: impl Into<Value<'v>>,
+        after: &str,
+    ) -> &mut Self {
+        self.separate();
+        self.sql.push(before).push_bind(value).push(after);
+        self
+    }
+}
+}
+
+over_dialect! {
+impl<'v, D: Dialect> Sql<'v, D> {
+    /// A statement starting with `text`.
+    pub(in crate::store) fn new(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            values: Vec::new(),
+            engine: PhantomData,
+        }
+    }
+
+    /// Appends text.
+    pub(in crate::store) fn push(&mut self, text: impl AsRef<str>) -> &mut Self {
+        self.text.push_str(text.as_ref());
+        self
+    }
+
+    /// Appends a placeholder for `value`.
+    pub(in crate::store) fn push_bind(&mut self, value: impl Into<Value<'v>>) -> &mut Self {
+        self.values.push(value.into());
+        self.text.push_str(&D::placeholder(self.values.len()));
+        self
+    }
+
+    /// Appends a membership test of what precedes it in `values`, bound as one list (a
+    /// statement may have only so many placeholders).
+    pub(in crate::store) fn push_in(&mut self, values: &[&'v str]) -> &mut Self {
+        let (before, list, after) = D::in_list(values);
+        self.push(before).push_bind(list).push(after)
+    }
+
+    /// Appends `VALUES (…), (…)`, one tuple per item of `rows`, filled by `row`.
+    pub(in crate::store) fn push_values<I>(
+        &mut self,
+        rows: I,
+        mut row: impl FnMut(&mut Tuple<'_, 'v, D>, I::Item),
+    ) -> &mut Self
+    where
+        I: IntoIterator,
+    {
+        self.text.push_str("VALUES ");
+        for (i, item) in rows.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.text.push('(');
+            row(
+                &mut Tuple {
+                    sql: self,
+                    first: true,
+                },
+                item,
+            );
+            self.text.push(')');
+        }
+        self
+    }
+
+    /// The engine's arguments for the values bound so far.
+    fn arguments(&self) -> Result<<D as Database>::Arguments<'_>, StoreError> {
+        let mut arguments = <D as Database>::Arguments::default();
+        for value in &self.values {
+            let added = match value {
+                Value::Text(text) => arguments.add(*text),
+                Value::Owned(text) => arguments.add(text.as_str()),
+                Value::MaybeText(text) => arguments.add(*text),
+                Value::Int(n) => arguments.add(*n),
+                Value::Flag(flag) => arguments.add(*flag),
+                Value::List(list) => D::add_list(&mut arguments, list.as_slice()),
+            };
+            added.map_err(|e| StoreError::Database(sqlx::Error::Encode(e)))?;
+        }
+        Ok(arguments)
+    }
+
+    /// Runs it; says how many rows it changed.
+    pub(in crate::store) async fn execute<'e>(
+        &self,
+        executor: impl Executor<'e, Database = D>,
+    ) -> Result<u64, StoreError> {
+        let result = sqlx::query_with(&self.text, self.arguments()?)
+            .execute(executor)
+            .await?;
+        Ok(D::rows_affected(&result))
+    }
+
+    /// Runs it; every row it answers, as `T`.
+    pub(in crate::store) async fn fetch_all<'e, T>(
+        &self,
+        executor: impl Executor<'e, Database = D>,
+    ) -> Result<Vec<T>, StoreError>
+    where
+        T: for<'r> FromRow<'r, <D as Database>::Row> + Send + Unpin,
+    {
+        Ok(sqlx::query_as_with(&self.text, self.arguments()?)
+            .fetch_all(executor)
+            .await?)
+    }
+
+    /// Runs it; the row it answers, if any, as `T`.
+    pub(in crate::store) async fn fetch_optional<'e, T>(
+        &self,
+        executor: impl Executor<'e, Database = D>,
+    ) -> Result<Option<T>, StoreError>
+    where
+        T: for<'r> FromRow<'r, <D as Database>::Row> + Send + Unpin,
+    {
+        Ok(sqlx::query_as_with(&self.text, self.arguments()?)
+            .fetch_optional(executor)
+            .await?)
+    }
+
+    /// Runs it; the one row it answers, as `T`.
+    pub(in crate::store) async fn fetch_one<'e, T>(
+        &self,
+        executor: impl Executor<'e, Database = D>,
+    ) -> Result<T, StoreError>
+    where
+        T: for<'r> FromRow<'r, <D as Database>::Row> + Send + Unpin,
+    {
+        Ok(sqlx::query_as_with(&self.text, self.arguments()?)
+            .fetch_one(executor)
+            .await?)
+    }
+}
+}
