@@ -2,7 +2,7 @@
 //! (`wasm-pack test --headless --chrome app`).
 //!
 //! The components read through the [`Api`] context like in production. Where a test needs a
-//! particular answer, a scripted [`LoreApi`] gives it; where it needs a real failed fetch, the
+//! particular answer, the one fake [`LoreApi`] ([`FakeApi`]) is configured to give it; where it needs a real failed fetch, the
 //! real [`Api::http`] is used against the test runner's own web server, which has no `/api`.
 #![cfg(target_arch = "wasm32")]
 
@@ -19,7 +19,7 @@ use app::pages::HomePage;
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -27,22 +27,61 @@ use web_sys::HtmlElement;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// Answers each `hello` with the next scripted result; the database is always ready.
-struct ScriptedApi {
+/// The one fake of the data interface every test mounts: a small knowledge base (`http` and
+/// `tcp`, with one relationship to each and one to a wanted `quic`) whose answers a test
+/// configures where it needs to: greetings scripted one by one, greetings held back until a
+/// gate opens, searches counted. Writes answer as the server would refuse them (a blank title,
+/// a save that lost the race), which is what the editor tests need.
+#[derive(Default)]
+struct FakeApi {
     greetings: Mutex<VecDeque<Result<HelloResponse, ClientError>>>,
+    /// While this is false, `hello` waits.
+    gate: Option<Arc<AtomicBool>>,
+    searches: Arc<AtomicUsize>,
 }
 
-impl ScriptedApi {
-    fn api(greetings: impl IntoIterator<Item = Result<HelloResponse, ClientError>>) -> Api {
-        Api::new(Self {
+impl FakeApi {
+    fn new() -> Self {
+        Self::default()
+    }
+
+    /// Answers each `hello` with the next of `greetings`, in order.
+    fn greetings(
+        self,
+        greetings: impl IntoIterator<Item = Result<HelloResponse, ClientError>>,
+    ) -> Self {
+        Self {
             greetings: Mutex::new(greetings.into_iter().collect()),
-        })
+            ..self
+        }
+    }
+
+    /// Holds every `hello` back until `gate` is set.
+    fn held_until(self, gate: Arc<AtomicBool>) -> Self {
+        Self {
+            gate: Some(gate),
+            ..self
+        }
+    }
+
+    /// Counts every search (as you type or not) in `searches`.
+    fn counting_searches(self, searches: Arc<AtomicUsize>) -> Self {
+        Self { searches, ..self }
+    }
+
+    fn api(self) -> Api {
+        Api::new(self)
     }
 }
 
 #[async_trait::async_trait(?Send)]
-impl LoreApi for ScriptedApi {
+impl LoreApi for FakeApi {
     async fn hello(&self) -> Result<HelloResponse, ClientError> {
+        if let Some(gate) = &self.gate {
+            while !gate.load(Ordering::SeqCst) {
+                TimeoutFuture::new(5).await;
+            }
+        }
         self.greetings
             .lock()
             .unwrap()
@@ -112,7 +151,7 @@ impl LoreApi for ScriptedApi {
     }
 
     async fn search(&self, query: SearchQuery) -> Result<SearchResults, ClientError> {
-        SEARCHES.fetch_add(1, Ordering::SeqCst);
+        self.searches.fetch_add(1, Ordering::SeqCst);
         let hits = [("tcp", "TCP"), ("http", "HTTP and HTTPS")]
             .into_iter()
             .filter(|(id, _)| id.starts_with(query.q.trim()))
@@ -201,9 +240,6 @@ impl LoreApi for ScriptedApi {
         })
     }
 }
-
-/// How many searches the scripted API has answered, for the debounce test.
-static SEARCHES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 fn summary(id: &str, title: &str) -> DocumentSummary {
     DocumentSummary {
@@ -315,102 +351,11 @@ async fn text_of(root: &HtmlElement, selector: &str) -> String {
 
 #[wasm_bindgen_test]
 async fn the_home_page_shows_the_servers_greeting() {
-    let page = mount_home(ScriptedApi::api([greeting("Hello, client!")]));
+    let page = mount_home(FakeApi::new().greetings([greeting("Hello, client!")]).api());
 
     assert_eq!(text_of(&page, ".greeting").await, "Hello, client!");
     assert_eq!(text_of(&page, ".database-ready").await, "sqlite is ready");
     assert!(page.query_selector(".error-notice").unwrap().is_none());
-}
-
-/// Holds every greeting back until the test opens the gate.
-struct GatedApi {
-    open: Arc<AtomicBool>,
-}
-
-#[async_trait::async_trait(?Send)]
-impl LoreApi for GatedApi {
-    async fn hello(&self) -> Result<HelloResponse, ClientError> {
-        while !self.open.load(Ordering::SeqCst) {
-            TimeoutFuture::new(5).await;
-        }
-        greeting("Hello, client!")
-    }
-
-    async fn ready(&self) -> Result<ReadyResponse, ClientError> {
-        scripted().ready().await
-    }
-
-    async fn documents(&self, query: DocumentQuery) -> Result<Page<DocumentSummary>, ClientError> {
-        scripted().documents(query).await
-    }
-
-    async fn document(&self, id: String) -> Result<DocumentView, ClientError> {
-        scripted().document(id).await
-    }
-
-    async fn tags(&self) -> Result<Vec<TagCount>, ClientError> {
-        scripted().tags().await
-    }
-
-    async fn collections(&self) -> Result<Vec<CollectionSummary>, ClientError> {
-        scripted().collections().await
-    }
-
-    async fn graph(&self, query: GraphQuery) -> Result<Graph, ClientError> {
-        scripted().graph(query).await
-    }
-
-    async fn wanted(&self) -> Result<Vec<WantedPage>, ClientError> {
-        scripted().wanted().await
-    }
-
-    async fn search(&self, query: SearchQuery) -> Result<SearchResults, ClientError> {
-        scripted().search(query).await
-    }
-
-    async fn search_as_you_type(&self, query: SearchQuery) -> Result<SearchResults, ClientError> {
-        scripted().search_as_you_type(query).await
-    }
-
-    async fn editable(&self, id: String) -> Result<EditableNote, ClientError> {
-        scripted().editable(id).await
-    }
-
-    async fn create(&self, note: CreateNote) -> Result<Saved, ClientError> {
-        scripted().create(note).await
-    }
-
-    async fn update(&self, note: UpdateNote) -> Result<Saved, ClientError> {
-        scripted().update(note).await
-    }
-
-    async fn delete(&self, action: NoteAction) -> Result<DeletedNote, ClientError> {
-        scripted().delete(action).await
-    }
-
-    async fn trash(&self) -> Result<Vec<DeletedNote>, ClientError> {
-        scripted().trash().await
-    }
-
-    async fn undelete(&self, action: NoteAction) -> Result<Saved, ClientError> {
-        scripted().undelete(action).await
-    }
-
-    async fn revisions(&self, id: String) -> Result<Vec<RevisionSummary>, ClientError> {
-        scripted().revisions(id).await
-    }
-
-    async fn diff(&self, query: DiffQuery) -> Result<Diff, ClientError> {
-        scripted().diff(query).await
-    }
-
-    async fn restore_revision(&self, request: RestoreRevision) -> Result<Saved, ClientError> {
-        scripted().restore_revision(request).await
-    }
-
-    async fn preview(&self, body: String) -> Result<Preview, ClientError> {
-        scripted().preview(body).await
-    }
 }
 
 fn not_found(id: &str) -> ClientError {
@@ -427,16 +372,15 @@ fn not_scripted() -> ClientError {
     ClientError::Unreachable("not scripted in this test".into())
 }
 
-fn scripted() -> ScriptedApi {
-    ScriptedApi {
-        greetings: Mutex::default(),
-    }
-}
-
 #[wasm_bindgen_test]
 async fn the_home_page_says_it_is_loading_until_the_answer_arrives() {
     let open = Arc::new(AtomicBool::new(false));
-    let page = mount_home(Api::new(GatedApi { open: open.clone() }));
+    let page = mount_home(
+        FakeApi::new()
+            .greetings([greeting("Hello, client!")])
+            .held_until(open.clone())
+            .api(),
+    );
 
     let loading = text_of(&page, ".tier .loading").await;
     assert_eq!(loading, "Asking the server for a greeting…");
@@ -469,10 +413,14 @@ async fn a_failed_fetch_is_explained_with_a_retry_button() {
 
 #[wasm_bindgen_test]
 async fn retrying_after_an_outage_shows_the_greeting() {
-    let page = mount_home(ScriptedApi::api([
-        Err(ClientError::Unreachable("connection refused".to_owned())),
-        greeting("Hello, client!"),
-    ]));
+    let page = mount_home(
+        FakeApi::new()
+            .greetings([
+                Err(ClientError::Unreachable("connection refused".to_owned())),
+                greeting("Hello, client!"),
+            ])
+            .api(),
+    );
 
     let message = text_of(&page, ".error-notice .error-message").await;
     assert!(message.contains("could not be reached"), "{message}");
@@ -504,7 +452,7 @@ fn mount_app_at(path: &str, api: Api) -> Mounted {
 
 #[wasm_bindgen_test]
 async fn a_note_shows_its_body_metadata_contents_and_relationships() {
-    let page = mount_app_at("/notes/http", ScriptedApi::api([]));
+    let page = mount_app_at("/notes/http", FakeApi::new().api());
 
     assert_eq!(text_of(&page, ".markdown h1").await, "HTTP and HTTPS");
     assert_eq!(
@@ -536,7 +484,7 @@ async fn a_note_shows_its_body_metadata_contents_and_relationships() {
 
 #[wasm_bindgen_test]
 async fn an_unknown_note_says_it_was_not_found_without_offering_a_pointless_retry() {
-    let page = mount_app_at("/notes/nowhere", ScriptedApi::api([]));
+    let page = mount_app_at("/notes/nowhere", FakeApi::new().api());
 
     let message = text_of(&page, ".error-notice .error-message").await;
     assert_eq!(message, "No document has the id `nowhere`.");
@@ -570,19 +518,25 @@ fn press(input: &web_sys::HtmlInputElement, key: &str) {
 
 #[wasm_bindgen_test]
 async fn typing_in_the_search_box_asks_once_per_pause_and_enter_opens_the_chosen_note() {
-    let page = mount_app_at("/", ScriptedApi::api([greeting("Hello, client!")]));
+    let searches = Arc::new(AtomicUsize::new(0));
+    let page = mount_app_at(
+        "/",
+        FakeApi::new()
+            .greetings([greeting("Hello, client!")])
+            .counting_searches(searches.clone())
+            .api(),
+    );
     let input: web_sys::HtmlInputElement = page
         .query_selector(".search-input")
         .unwrap()
         .expect("a search box in the header")
         .unchecked_into();
-    let before = SEARCHES.load(Ordering::SeqCst);
 
     type_into(&input, "tcp");
 
     assert_eq!(text_of(&page, ".search-hit .search-hit-title").await, "TCP");
     assert_eq!(
-        SEARCHES.load(Ordering::SeqCst) - before,
+        searches.load(Ordering::SeqCst),
         1,
         "three keystrokes, one request"
     );
@@ -599,7 +553,7 @@ async fn typing_in_the_search_box_asks_once_per_pause_and_enter_opens_the_chosen
 
 #[wasm_bindgen_test]
 async fn following_a_relationship_opens_the_related_note() {
-    let page = mount_app_at("/notes/http", ScriptedApi::api([]));
+    let page = mount_app_at("/notes/http", FakeApi::new().api());
     text_of(&page, ".markdown h1").await;
     let link = page
         .query_selector(".relations a[href='/notes/tcp']")
@@ -641,7 +595,7 @@ async fn field(root: &HtmlElement, name: &str) -> web_sys::HtmlInputElement {
 async fn unsaved_changes_in_the_editor_survive_a_reload() {
     let key = app::pages::draft_key(Some("tcp"));
     app::local_storage::remove(&key);
-    let page = mount_app_at("/notes/tcp/edit", ScriptedApi::api([]));
+    let page = mount_app_at("/notes/tcp/edit", FakeApi::new().api());
     let title = field(&page, "title").await;
     assert_eq!(title.value(), "TCP");
     type_into(&title, "TCP, the transport");
@@ -653,7 +607,7 @@ async fn unsaved_changes_in_the_editor_survive_a_reload() {
     drop(page);
 
     // As after a reload: the editor opens with the stored note, then brings the changes back.
-    let page = mount_app_at("/notes/tcp/edit", ScriptedApi::api([]));
+    let page = mount_app_at("/notes/tcp/edit", FakeApi::new().api());
     text_of(&page, ".draft-restored").await;
     assert_eq!(field(&page, "title").await.value(), "TCP, the transport");
     app::local_storage::remove(&key);
@@ -662,7 +616,7 @@ async fn unsaved_changes_in_the_editor_survive_a_reload() {
 #[wasm_bindgen_test]
 async fn a_save_refused_as_stale_shows_both_versions_to_merge() {
     app::local_storage::remove(&app::pages::draft_key(Some("tcp")));
-    let page = mount_app_at("/notes/tcp/edit", ScriptedApi::api([]));
+    let page = mount_app_at("/notes/tcp/edit", FakeApi::new().api());
     let body = field(&page, "body").await;
     body.set_value("my words\n");
     body.dispatch_event(&web_sys::Event::new("input").unwrap())
@@ -693,7 +647,7 @@ async fn a_save_refused_as_stale_shows_both_versions_to_merge() {
 #[wasm_bindgen_test]
 async fn a_refused_new_note_shows_the_problem_next_to_its_field() {
     app::local_storage::remove(&app::pages::draft_key(None));
-    let page = mount_app_at("/new", ScriptedApi::api([]));
+    let page = mount_app_at("/new", FakeApi::new().api());
     field(&page, "title").await;
     let save: HtmlElement = page
         .query_selector("button[type='submit']")
