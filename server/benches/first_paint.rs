@@ -14,6 +14,8 @@
 
 #[path = "../tests/support/chromedriver.rs"]
 mod chromedriver;
+#[path = "../tests/support/serving.rs"]
+mod serving;
 
 use axum::Router;
 use axum::extract::Request;
@@ -22,7 +24,8 @@ use chromedriver::Chromedriver;
 use fantoccini::Locator;
 use server::client_files::{self, ClientBundle};
 use server::store::SqliteStore;
-use server::{AppState, routes, startup};
+use server::{AppState, routes};
+use serving::serve_locally;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,8 +65,8 @@ async fn main() {
     let state = AppState::new(Arc::new(store), Duration::from_secs(1));
     let hydrating =
         ClientBundle::read(Path::new(&setting("LORE_BENCH_HYDRATING"))).expect("a hydrating build");
-    let rendered = listen(routes::router(state.clone(), Some(hydrating))).await;
-    let client_only = listen(client_only(
+    let rendered = serve_locally(routes::router(state.clone(), Some(hydrating))).await;
+    let client_only = serve_locally(client_only(
         state,
         PathBuf::from(setting("LORE_BENCH_CLIENT_ONLY")),
     ))
@@ -82,20 +85,6 @@ async fn main() {
         rendered_first / client_first,
         rendered_largest / client_largest,
     );
-}
-
-/// Serves `app` on a free loopback port for the rest of the run; returns its address.
-async fn listen(app: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(startup::serve(
-        listener,
-        app,
-        startup::Connections::default(),
-        std::future::pending(),
-        Duration::from_secs(1),
-    ));
-    address
 }
 
 /// The client-only build as it would be deployed: its files (compressed once, as Lore serves

@@ -12,10 +12,12 @@
 
 #[path = "../tests/support/bombs.rs"]
 mod bombs;
+#[path = "../tests/support/serving.rs"]
+mod serving;
 
-use server::startup::{self, Connections};
 use server::store::SqliteStore;
 use server::{AppState, routes};
+use serving::serve_locally;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -31,16 +33,7 @@ fn main() {
     let address = server_runtime.block_on(async {
         let store = SqliteStore::connect(&url).await.expect("a fresh database");
         let app = routes::router(AppState::new(Arc::new(store), Duration::ZERO), None);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(startup::serve(
-            listener,
-            app,
-            Connections::default(),
-            std::future::pending(),
-            Duration::from_secs(1),
-        ));
-        address
+        serve_locally(app).await
     });
     let client_runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

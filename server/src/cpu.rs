@@ -80,6 +80,78 @@ impl CpuPool {
     }
 }
 
+impl CpuPool {
+    /// Runs `job` like [`run`](Self::run), on as many turns as are free when its first comes
+    /// (at least one, at most all): `job` is told how many threads it may use. A large job
+    /// (planning an import) then uses the cores no one else needs, and never more than the
+    /// pool allows; jobs that come later wait for its turns like any other.
+    pub async fn run_wide<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(usize) -> T + Send + 'static,
+    ) -> Result<T, CpuError> {
+        let mut turns = {
+            let _waiting = Waiting::join(&self.waiting).ok_or(CpuError::Busy)?;
+            self.turns
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|_| CpuError::Busy)?
+        };
+        let free = self.turns.available_permits().min(self.jobs - 1);
+        if free > 0
+            && let Ok(more) = self.turns.clone().try_acquire_many_owned(free as u32)
+        {
+            turns.merge(more);
+        }
+        let width = turns.num_permits();
+        tokio::task::spawn_blocking(move || {
+            let _turns = turns;
+            job(width)
+        })
+        .await
+        .map_err(|error| CpuError::Failed(error.to_string()))
+    }
+}
+
+/// `f` applied to each of `items` on `threads` threads, the results in the items' order. Each
+/// thread takes a contiguous share; for work like rendering notes, whose sizes vary but not in
+/// runs, that balances well enough.
+pub fn map_in_parallel<T: Send, R: Send>(
+    items: Vec<T>,
+    threads: usize,
+    f: impl Fn(T) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads.clamp(1, items.len().max(1));
+    if threads == 1 {
+        return items.into_iter().map(f).collect();
+    }
+    let share = items.len().div_ceil(threads);
+    let mut shares: Vec<Vec<T>> = Vec::with_capacity(threads);
+    let mut items = items.into_iter();
+    loop {
+        let next: Vec<T> = items.by_ref().take(share).collect();
+        if next.is_empty() {
+            break;
+        }
+        shares.push(next);
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let running: Vec<_> = shares
+            .into_iter()
+            .map(|share| scope.spawn(move || share.into_iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        running
+            .into_iter()
+            .flat_map(|thread| {
+                thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
 /// One place in the queue of waiting jobs, given back when dropped.
 struct Waiting<'a>(&'a AtomicUsize);
 
@@ -125,6 +197,33 @@ mod tests {
             job.await.unwrap().unwrap();
         }
         assert_eq!(most.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_wide_job_takes_the_free_turns_and_later_jobs_wait_for_them() {
+        let pool = CpuPool::new(3);
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let narrow = tokio::spawn({
+            let pool = pool.clone();
+            async move { pool.run(move || released.recv().unwrap()).await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let width = pool.run_wide(|width| width).await.unwrap();
+        assert_eq!(width, 2, "one turn was taken");
+        release.send(()).unwrap();
+        narrow.await.unwrap().unwrap();
+        assert_eq!(pool.run_wide(|width| width).await.unwrap(), 3);
+        assert_eq!(pool.turns.available_permits(), 3, "every turn came back");
+    }
+
+    #[test]
+    fn mapping_in_parallel_keeps_the_order_of_the_items() {
+        let items: Vec<usize> = (0..1_001).collect();
+        for threads in [1, 2, 3, 8, 5_000] {
+            let doubled = map_in_parallel(items.clone(), threads, |n| n * 2);
+            assert_eq!(doubled, items.iter().map(|n| n * 2).collect::<Vec<_>>());
+        }
+        assert!(map_in_parallel(Vec::<u8>::new(), 4, |n| n).is_empty());
     }
 
     #[tokio::test]

@@ -71,10 +71,20 @@ pub enum ApiError {
     },
     /// The database failed while answering.
     #[error("The server failed to answer; the problem is in its log.")]
-    Store(#[from] StoreError),
+    Store(StoreError),
     /// Something else failed on the server.
     #[error("The server failed to answer; the problem is in its log.")]
     Internal(String),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        if error.is_unavailable() {
+            ApiError::DatabaseUnavailable(error)
+        } else {
+            ApiError::Store(error)
+        }
+    }
 }
 
 impl ApiError {

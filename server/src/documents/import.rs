@@ -11,6 +11,7 @@ use super::front_matter::{Located, line_and_column};
 use super::parse::{ParsedDocument, id_from_path, parse_document, slugify};
 use super::paths::{Clashes, unportable};
 use super::render::{NoteLink, RENDER_VERSION, RenderError, render};
+use crate::cpu::map_in_parallel;
 use crate::store::{
     CollectionRecord, EdgeRecord, KnownDocument, NoteRecord, Rerendered, StoredBody,
 };
@@ -167,7 +168,38 @@ fn join_relative(from_path: &str, reference: &str) -> String {
     parts.join("/")
 }
 
-/// Plans the import of `files` into a store that holds `known`.
+/// The note in `file` with its hash and text, or every problem that stops it being one: too
+/// large, not UTF-8, front matter that does not parse.
+fn read_note(file: SourceFile) -> Result<(ParsedDocument, String, String), Vec<Problem>> {
+    if file.bytes.len() > MAX_FILE_BYTES {
+        return Err(vec![Problem::in_file(
+            &file.path,
+            format!(
+                "the file is {} bytes; notes may be at most {MAX_FILE_BYTES} bytes",
+                file.bytes.len()
+            ),
+        )]);
+    }
+    let text = match std::str::from_utf8(&file.bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            // Everything before `valid_up_to` is valid UTF-8 by definition.
+            let valid = std::str::from_utf8(&file.bytes[..error.valid_up_to()]).unwrap_or_default();
+            let (line, column) = line_and_column(valid, valid.len());
+            return Err(vec![locate(
+                &file.path,
+                Located::new(line, column, "the file is not valid UTF-8 text"),
+            )]);
+        }
+    };
+    match parse_document(&file.path, text) {
+        Ok(document) => Ok((document, hash(&file.bytes), text.to_owned())),
+        Err(located) => Err(located.into_iter().map(|l| locate(&file.path, l)).collect()),
+    }
+}
+
+/// Plans the import of `files` into a store that holds `known`, parsing and rendering on up to
+/// `threads` threads.
 ///
 /// `progress` advances once per file parsed and once per document rendered.
 pub fn plan(
@@ -175,11 +207,11 @@ pub fn plan(
     known: &[KnownDocument],
     redirects: Vec<(String, String)>,
     skip_invalid: bool,
+    threads: usize,
     progress: &ProgressBar,
 ) -> Result<ImportPlan, Vec<Problem>> {
     let mut problems: Vec<Problem> = Vec::new();
-    // Each parsed note with its file's hash and its text.
-    let mut parsed: Vec<(ParsedDocument, String, String)> = Vec::new();
+    // Paths first, in order (each is checked against those before it), then each file alone.
     let mut seen_paths = HashSet::new();
     // Paths must be writable back on every system, beside the notes already stored.
     let mut clashes = Clashes::default();
@@ -187,61 +219,44 @@ pub fn plan(
     for path in &stored_paths {
         clashes.add(path);
     }
-
-    for file in files {
-        progress.inc(1);
-        if !seen_paths.insert(file.path.clone()) {
-            problems.push(Problem::in_file(
-                &file.path,
-                "the same path appears twice in this import",
-            ));
-            continue;
-        }
-        if let Some(reason) = unportable(&file.path) {
-            problems.push(Problem::in_file(
-                &file.path,
-                format!("{reason}; rename it so that every system can write it back"),
-            ));
-            continue;
-        }
-        if !stored_paths.contains(file.path.as_str())
-            && let Some(other) = clashes.add(&file.path)
-        {
-            problems.push(Problem::in_file(
-                &file.path,
-                format!(
-                    "its path clashes with `{other}`: a system that ignores case, or that needs a folder where a file is, could not write both back"
-                ),
-            ));
-            continue;
-        }
-        if file.bytes.len() > MAX_FILE_BYTES {
-            problems.push(Problem::in_file(
-                &file.path,
-                format!(
-                    "the file is {} bytes; notes may be at most {MAX_FILE_BYTES} bytes",
-                    file.bytes.len()
-                ),
-            ));
-            continue;
-        }
-        let text = match std::str::from_utf8(&file.bytes) {
-            Ok(text) => text,
-            Err(error) => {
-                // Everything before `valid_up_to` is valid UTF-8 by definition.
-                let valid =
-                    std::str::from_utf8(&file.bytes[..error.valid_up_to()]).unwrap_or_default();
-                let (line, column) = line_and_column(valid, valid.len());
-                problems.push(locate(
+    let checked: Vec<Result<SourceFile, Problem>> = files
+        .into_iter()
+        .map(|file| {
+            if !seen_paths.insert(file.path.clone()) {
+                return Err(Problem::in_file(
                     &file.path,
-                    Located::new(line, column, "the file is not valid UTF-8 text"),
+                    "the same path appears twice in this import",
                 ));
-                continue;
             }
-        };
-        match parse_document(&file.path, text) {
-            Ok(document) => parsed.push((document, hash(&file.bytes), text.to_owned())),
-            Err(located) => problems.extend(located.into_iter().map(|l| locate(&file.path, l))),
+            if let Some(reason) = unportable(&file.path) {
+                return Err(Problem::in_file(
+                    &file.path,
+                    format!("{reason}; rename it so that every system can write it back"),
+                ));
+            }
+            if !stored_paths.contains(file.path.as_str())
+                && let Some(other) = clashes.add(&file.path)
+            {
+                return Err(Problem::in_file(
+                    &file.path,
+                    format!(
+                        "its path clashes with `{other}`: a system that ignores case, or that needs a folder where a file is, could not write both back"
+                    ),
+                ));
+            }
+            Ok(file)
+        })
+        .collect();
+    // Each parsed note with its file's hash and its text.
+    let mut parsed: Vec<(ParsedDocument, String, String)> = Vec::new();
+    let read = map_in_parallel(checked, threads, |file| {
+        progress.inc(1);
+        file.map_err(|problem| vec![problem]).and_then(read_note)
+    });
+    for outcome in read {
+        match outcome {
+            Ok(note) => parsed.push(note),
+            Err(found) => problems.extend(found),
         }
     }
 
@@ -294,25 +309,35 @@ pub fn plan(
     .with_redirects(redirects);
     let mut plan = ImportPlan::default();
     let mut unrendered = Vec::new();
-    for (document, content_hash, source) in parsed {
+    let built = map_in_parallel(parsed, threads, |(document, content_hash, source)| {
         progress.inc(1);
         let known = known_by_id.get(document.id.as_str());
         if known.is_some_and(|existing| existing.content_hash == content_hash) {
-            report.unchanged.push(document.id);
-            continue;
+            return Built::Unchanged(document.id);
         }
-        let id = document.id.clone();
+        let existed = known.is_some();
         match build_record(document, content_hash, &resolver) {
-            Ok(record) => {
-                plan.upserts.push(PlannedNote { record, source });
-                if known.is_some() {
+            Ok(record) => Built::Note {
+                note: Box::new(PlannedNote { record, source }),
+                existed,
+            },
+            Err(problem) => Built::Refused(problem),
+        }
+    });
+    for outcome in built {
+        match outcome {
+            Built::Unchanged(id) => report.unchanged.push(id),
+            Built::Note { note, existed } => {
+                let id = note.record.id.clone();
+                plan.upserts.push(*note);
+                if existed {
                     report.updated.push(id);
                 } else {
                     report.created.push(id.clone());
                     plan.created.push(id);
                 }
             }
-            Err(problem) => unrendered.push(problem),
+            Built::Refused(problem) => unrendered.push(problem),
         }
     }
     if !unrendered.is_empty() {
@@ -324,6 +349,19 @@ pub fn plan(
     plan.report = report;
     plan.resolver = resolver;
     Ok(plan)
+}
+
+/// What became of one parsed note when the import was planned.
+enum Built {
+    /// Its file is the one stored already.
+    Unchanged(String),
+    /// Rendered, to be written; `existed` if it replaces a stored note.
+    Note {
+        note: Box<PlannedNote>,
+        existed: bool,
+    },
+    /// Its body cannot be rendered.
+    Refused(Problem),
 }
 
 /// Renders again the bodies of existing notes (their links may now point at notes that exist).
@@ -475,7 +513,7 @@ mod tests {
                 bytes: vec![b'a', b'\n', 0xff, 0xfe],
             },
         ];
-        let problems = plan(files, &[], Vec::new(), false, &ProgressBar::hidden()).unwrap_err();
+        let problems = plan(files, &[], Vec::new(), false, 2, &ProgressBar::hidden()).unwrap_err();
         let files: Vec<_> = problems.iter().map(|p| p.file.as_str()).collect();
         assert_eq!(files, ["bad-yaml.md", "bad-date.md", "binary.md"]);
         assert_eq!((problems[2].line, problems[2].column), (2, 1));
@@ -487,7 +525,7 @@ mod tests {
             file("good.md", "# Good\n"),
             file("bad.md", "---\ndraft: perhaps\n---\n"),
         ];
-        let plan = plan(files, &[], Vec::new(), true, &ProgressBar::hidden()).unwrap();
+        let plan = plan(files, &[], Vec::new(), true, 2, &ProgressBar::hidden()).unwrap();
         assert_eq!(plan.report.created, ["good"]);
         assert_eq!(plan.report.skipped[0].file, "bad.md");
     }
@@ -498,7 +536,7 @@ mod tests {
             file("a/x.md", "---\nid: same\n---\n"),
             file("b/y.md", "---\nid: same\n---\n"),
         ];
-        let problems = plan(files, &[], Vec::new(), false, &ProgressBar::hidden()).unwrap_err();
+        let problems = plan(files, &[], Vec::new(), false, 2, &ProgressBar::hidden()).unwrap_err();
         assert_eq!(problems[0].file, "b/y.md");
         assert_eq!(
             problems[0].message,
@@ -520,6 +558,7 @@ mod tests {
             &known,
             Vec::new(),
             false,
+            2,
             &ProgressBar::hidden(),
         )
         .unwrap();
@@ -535,6 +574,7 @@ mod tests {
             &[],
             Vec::new(),
             false,
+            2,
             &ProgressBar::hidden(),
         )
         .unwrap_err();

@@ -49,7 +49,11 @@ impl Service {
         let redirects = self.store().redirects().await?;
         progress.set_length(2 * files.len() as u64);
         let plan = self
-            .cpu(move || plan(files, &known, redirects, skip_invalid, &progress))
+            .state
+            .cpu
+            .run_wide(move |threads| {
+                plan(files, &known, redirects, skip_invalid, threads, &progress)
+            })
             .await?
             .map_err(|found| {
                 let mut all = problems.clone();
@@ -78,8 +82,7 @@ impl Service {
             .collect();
         let records: Vec<_> = plan.upserts.iter().map(|n| n.record.clone()).collect();
         let mut tx = self.store().begin().await?;
-        tx.put_notes(&records).await?;
-        tx.add_revisions(&revisions).await?;
+        tx.put_notes(&records, &revisions).await?;
         tx.store_html(&rerendered).await?;
         tx.commit().await?;
         self.changed();

@@ -64,6 +64,35 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// Whether the database could not be reached or was too busy to answer, rather than having
+    /// refused or failed a statement: no connection free within `--database-timeout`, a closed
+    /// pool, a broken connection, a PostgreSQL server shutting down or refusing connections, a
+    /// SQLite file locked past its busy timeout. A client should try again (503), and a load
+    /// balancer route elsewhere; anything else is the server's fault (500).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Open(_) => true,
+            StoreError::Database(error) => match error {
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+                sqlx::Error::Database(error) => error.code().is_some_and(|code| {
+                    // PostgreSQL: connection exceptions (08...), operator intervention such as
+                    // a shutdown (57P...), too many connections (53300). SQLite: busy, locked.
+                    code.starts_with("08")
+                        || code.starts_with("57P")
+                        || code == "53300"
+                        || (error
+                            .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+                            .is_some()
+                            && matches!(code.as_ref(), "5" | "6" | "517" | "262"))
+                }),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+}
+
 /// Reading the knowledge base, and beginning a write.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -190,9 +219,14 @@ pub trait Store: Send + Sync + 'static {
 #[async_trait::async_trait]
 pub trait Transaction: Send {
     /// Writes imported notes with their tags, edges and collections, replacing the notes they
-    /// were (by id) and any note at the same path (a file whose id changed). A written id
-    /// leaves the trash and stops redirecting.
-    async fn put_notes(&mut self, notes: &[NoteRecord]) -> Result<(), StoreError>;
+    /// were (by id) and any note at the same path (a file whose id changed), and records
+    /// `revisions` (one per note, in the same order) as each note's next revision, which the
+    /// note moves to; returns the numbers. A written id leaves the trash and stops redirecting.
+    async fn put_notes(
+        &mut self,
+        notes: &[NoteRecord],
+        revisions: &[NewRevision],
+    ) -> Result<Vec<i64>, StoreError>;
 
     /// Holds note `id` for this transaction if it is at `revision`.
     async fn hold(&mut self, id: &str, revision: i64) -> Result<Held, StoreError>;

@@ -1,7 +1,10 @@
 //! The greeting, the probes, and the API's answers to requests it does not serve.
 
 use crate::helpers::TestApp;
-use app::contract::{ENDPOINTS, Endpoint, ErrorCode, Health, Hello, Method, Ready};
+use app::contract::{
+    CreateDocument, CreateNote, ENDPOINTS, Endpoint, ErrorCode, Health, Hello, Method, NoteDraft,
+    Ready,
+};
 
 #[tokio::test]
 async fn hello_greets_the_client_as_the_contract_says() {
@@ -46,6 +49,40 @@ async fn ready_answers_503_with_the_envelope_when_the_database_is_gone() {
     assert!(envelope.error.message.contains("database"));
     // Liveness does not depend on the database: the process itself is fine.
     assert_eq!(app.get("/api/health").await.status(), 200);
+}
+
+#[tokio::test]
+async fn reads_and_writes_answer_503_not_500_when_the_database_is_gone() {
+    // A load balancer retries a 503 elsewhere; a 500 says this request was the problem.
+    let app = TestApp::spawn().await;
+    app.store.close().await;
+
+    for response in [
+        app.get("/api/documents").await,
+        app.get("/api/search?q=tcp").await,
+        app.get("/notes/client-server-architecture").await,
+        app.send::<CreateDocument>(&CreateNote {
+            draft: NoteDraft {
+                id: "fresh".into(),
+                title: "Fresh".into(),
+                body: "# Fresh\n".into(),
+                ..NoteDraft::default()
+            },
+            author: "Ada".into(),
+            summary: String::new(),
+        })
+        .await,
+    ] {
+        let url = response.url().clone();
+        assert_eq!(response.status(), 503, "{url}");
+    }
+    let envelope = TestApp::expect_error(app.get("/api/tags").await, 503).await;
+    assert_eq!(envelope.error.code, ErrorCode::Unavailable);
+    assert!(
+        envelope.error.message.contains("try again"),
+        "{}",
+        envelope.error.message
+    );
 }
 
 #[tokio::test]

@@ -71,9 +71,8 @@ fn revision(id: &str, source: &str) -> NewRevision {
 /// Writes `notes` as an import does, each as its revision 1.
 async fn put(store: &dyn Store, notes: &[NoteRecord]) {
     let mut tx = store.begin().await.unwrap();
-    tx.put_notes(notes).await.unwrap();
     let revisions: Vec<NewRevision> = notes.iter().map(|n| revision(&n.id, &n.body)).collect();
-    tx.add_revisions(&revisions).await.unwrap();
+    tx.put_notes(notes, &revisions).await.unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -138,7 +137,9 @@ async fn a_transaction_not_committed_writes_nothing_and_a_commit_moves_the_revis
     let before = store.revision().await.unwrap();
     {
         let mut tx = store.begin().await.unwrap();
-        tx.put_notes(&[note("a", "a.md", "x")]).await.unwrap();
+        tx.put_notes(&[note("a", "a.md", "x")], &[revision("a", "x")])
+            .await
+            .unwrap();
         // Dropped here, uncommitted.
     }
     assert_eq!(store.count_documents().await.unwrap(), 0);
@@ -312,6 +313,24 @@ async fn revisions_are_numbered_per_note_and_a_first_revision_is_never_written_t
     assert_eq!(first.source, "x");
     assert_eq!(store.revision_of("a", 0).await.unwrap().unwrap().number, 2);
     assert_eq!(store.stored_note("a").await.unwrap().unwrap().revision, 2);
+
+    // Imported again, beside a new note: each moves to its next number.
+    let mut tx = store.begin().await.unwrap();
+    let numbers = tx
+        .put_notes(
+            &[note("a", "a.md", "three"), note("b", "b.md", "one")],
+            &[revision("a", "three"), revision("b", "one")],
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(numbers, [3, 1]);
+    assert_eq!(store.stored_note("a").await.unwrap().unwrap().revision, 3);
+    assert_eq!(store.stored_note("b").await.unwrap().unwrap().revision, 1);
+    assert_eq!(
+        store.revision_of("a", 0).await.unwrap().unwrap().source,
+        "three"
+    );
 }
 
 fn search(words: &[&str], prefix_last: bool) -> SearchRequest {
@@ -385,6 +404,45 @@ async fn search_ranks_title_matches_first_and_reads_prefixes_phrases_and_filters
         swapped.iter().any(|(term, _)| term == "proxy"),
         "{swapped:?}"
     );
+}
+
+#[tokio::test]
+async fn the_vocabulary_counts_the_notes_holding_each_word_and_forgets_words_no_note_holds() {
+    let (store, _db) = fresh().await;
+    put(
+        store.as_ref(),
+        &[
+            note("first", "first.md", "Zeppelins and hovercraft."),
+            note("second", "second.md", "Zeppelins only."),
+        ],
+    )
+    .await;
+    let notes_holding = async |near: &str, word: &str| {
+        let candidates = store.vocabulary_near(near).await.unwrap();
+        candidates
+            .into_iter()
+            .find(|(term, _)| term == word)
+            .map(|(_, notes)| notes)
+    };
+    assert_eq!(notes_holding("zeppelin", "zeppelins").await, Some(2));
+
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.hold("first", 1).await.unwrap(), Held::Yes);
+    tx.update_note(&note("first", "first.md", "Hovercraft."))
+        .await
+        .unwrap()
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(notes_holding("zeppelin", "zeppelins").await, Some(1));
+
+    let mut tx = store.begin().await.unwrap();
+    tx.trash_note("second", "test", "2026-01-01T00:00:00Z")
+        .await
+        .unwrap()
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(notes_holding("zeppelin", "zeppelins").await, None);
+    assert_eq!(notes_holding("hovercraf", "hovercraft").await, Some(1));
 }
 
 #[tokio::test]

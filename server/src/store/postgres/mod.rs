@@ -20,6 +20,8 @@ pub type PostgresStore = SqlStore<Postgres>;
 impl Dialect for Postgres {
     const KIND: &'static str = "postgres";
     const BEGIN: &'static str = "BEGIN";
+    const LOCK_ROWS: &'static str = " FOR UPDATE";
+    const MAX_BIND_VALUES: usize = 65_535;
 
     fn in_list<'v>(values: &[&'v str]) -> (&'static str, Value<'v>, &'static str) {
         (" = ANY(", Value::List(values.to_vec()), ")")

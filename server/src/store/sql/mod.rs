@@ -76,6 +76,13 @@ pub trait Dialect: Database {
     /// How a write transaction begins.
     const BEGIN: &'static str;
 
+    /// What ends a `SELECT` so that the rows it reads stay this transaction's to change until
+    /// it ends: other writers wait, then read them as changed.
+    const LOCK_ROWS: &'static str;
+
+    /// How many values one statement may bind.
+    const MAX_BIND_VALUES: usize;
+
     /// A membership test of a list bound as one value: the text before and after its
     /// placeholder, and the value (JSON for SQLite, an array for PostgreSQL).
     fn in_list<'v>(values: &[&'v str]) -> (&'static str, Value<'v>, &'static str);

@@ -80,18 +80,6 @@ impl<'v, D: Dialect> Tuple<'_, 'v, D> {
         self.sql.push_bind(value);
         self
     }
-
-    /// The next column: `before`, a bound value, `after` (a subquery on that value).
-    pub(in crate::store) fn push_bind_within(
-        &mut self,
-        before: &str,
-        value: impl Into<Value<'v>>,
-        after: &str,
-    ) -> &mut Self {
-        self.separate();
-        self.sql.push(before).push_bind(value).push(after);
-        self
-    }
 }
 }
 

@@ -30,6 +30,9 @@ pub type SqliteStore = SqlStore<Sqlite>;
 impl Dialect for Sqlite {
     const KIND: &'static str = "sqlite";
     const BEGIN: &'static str = "BEGIN IMMEDIATE";
+    // A write transaction holds the database's one write lock from its start.
+    const LOCK_ROWS: &'static str = "";
+    const MAX_BIND_VALUES: usize = 32_766;
 
     fn in_list<'v>(values: &[&'v str]) -> (&'static str, Value<'v>, &'static str) {
         let json = serde_json::to_string(values).expect("strings serialize");
