@@ -1,13 +1,18 @@
 //! `cargo xtask bench`: Lore's performance numbers, measured in one run on this machine and
 //! reported as ratios where a ratio is what matters (README.md quotes them).
 //!
-//! 1. Import: a generated corpus of 10,000 notes in chapters of ten (front matter with tags and
-//!    relationships, headings, a table, a code block, links between notes) into a fresh SQLite database with
-//!    `lore import`, in notes per second, with the process's peak memory.
+//! Each measurement runs on both engines (SQLite, and PostgreSQL at `LORE_BENCH_POSTGRES`,
+//! default `postgres://postgres@127.0.0.1:5432`, in databases made and dropped here) where the
+//! database takes part:
+//!
+//! 1. Import: a generated corpus of 10,000 notes shaped like a real team's (see `corpus.rs`)
+//!    into a fresh database with `lore import`, in notes per second, with peak memory.
 //! 2. Reading: `GET /api/documents/{id}` against `GET /api/hello` on the same server with the
 //!    same load generator (wrk, same threads, connections and duration), as a ratio; and the
 //!    server-rendered page of the same note against the API's JSON of it.
 //! 3. Search: latency of `GET /api/search` over the same corpus (median and 95th percentile).
+//!    Saves: `PUT /api/documents/{id}` latency on a base of 1,000 notes and of 10,000
+//!    (`server/benches/saves.rs`).
 //! 4. The client bundles: the gzip size of the release wasm and js of the hydrating build that
 //!    `lore serve` ships and of the client-only build `trunk serve` makes, both built here.
 //! 5. First paint: a note page's first and largest contentful paint in headless Chromium,
@@ -16,17 +21,16 @@
 //!    diffs, nesting bombs, cache-missing renders and tarballs of zeros run
 //!    (`server/benches/hostile.rs`).
 
+use crate::corpus;
 use crate::tools::debian_packages;
 use crate::{
     Rendering, Result, build_release_client, cargo, fetch_crates, step, tools, workspace_root,
 };
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 const NOTES: usize = 10_000;
-const FOLDERS: usize = 20;
 /// The note every reading measurement asks for: mid-corpus, with a reading path.
 const NOTE: &str = "note-05005";
 
@@ -42,8 +46,9 @@ pub fn run() -> Result {
     let scratch = std::env::temp_dir().join(format!("lore-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
     let corpus = scratch.join("corpus");
-    generate_corpus(&corpus).map_err(|e| format!("cannot write the corpus: {e}"))?;
-    let database = format!("sqlite:{}", scratch.join("bench.db").display());
+    let small_corpus = scratch.join("corpus-1000");
+    corpus::generate(&corpus, NOTES).map_err(|e| format!("cannot write the corpus: {e}"))?;
+    corpus::generate(&small_corpus, 1_000).map_err(|e| format!("cannot write the corpus: {e}"))?;
 
     // Everything is built before anything is measured, so no compiler shares the machine with
     // a measurement. The client-only build first, so the hydrating one in dist/ stays built.
@@ -52,53 +57,43 @@ pub fn run() -> Result {
     fetch_crates()?;
     build_release_client(&client_only, Rendering::ClientOnly)?;
     build_release_client(&hydrating, Rendering::Hydrating)?;
-    step(
-        "building the first-paint benchmark (release)",
-        first_paint_bench().arg("--no-run"),
-    )?;
-    step(
-        "building the hostile-requests benchmark (release)",
-        hostile_bench().arg("--no-run"),
-    )?;
-
-    println!("\nxtask: importing {NOTES} generated notes");
-    let import = Command::new(&lore)
-        .args(["--database-url", &database, "import"])
-        .arg(&corpus)
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run lore import: {e}"))?;
-    let import_line = String::from_utf8_lossy(&import.stdout)
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    if !import.status.success() {
-        return Err(format!("lore import failed: {import_line}"));
+    for (name, bench) in [
+        ("first-paint", "first_paint"),
+        ("hostile-requests", "hostile"),
+        ("saves", "saves"),
+    ] {
+        step(
+            &format!("building the {name} benchmark (release)"),
+            server_bench(bench).arg("--no-run"),
+        )?;
     }
 
-    let port = free_port()?;
-    let mut server = Command::new(&lore)
-        .args([
-            "--database-url",
+    let mut engines = Vec::new();
+    for engine in [Engine::Sqlite, Engine::Postgres] {
+        let database = engine.fresh_database(&scratch, "10000")?;
+        let small = engine.fresh_database(&scratch, "1000")?;
+        let measured = measure_engine(
+            &lore,
+            engine,
             &database,
-            "serve",
-            "--no-demo",
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-            "--dist",
-        ])
-        .arg(&hydrating)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start lore serve: {e}"))?;
-    let result = measure_reads(port, &scratch).and_then(|reads| Ok((reads, measure_search(port)?)));
-    let _ = server.kill();
-    let _ = server.wait();
-    let (reads, (median, p95, searches)) = result?;
+            &small,
+            &corpus,
+            &small_corpus,
+            &hydrating,
+            &scratch,
+        );
+        if engine == Engine::Sqlite {
+            // The first-paint run reads the SQLite base; keep it until then.
+            engines.push((engine, measured, Some(database)));
+        } else {
+            engine.drop_database(&database);
+            engines.push((engine, measured, None));
+        }
+        engine.drop_database(&small);
+    }
+    let sqlite_database = engines[0].2.clone().unwrap_or_default();
 
-    let first_paint = measure_first_paint(&database, &hydrating, &client_only)?;
+    let first_paint = measure_first_paint(&sqlite_database, &hydrating, &client_only)?;
     let hostile = measure_hostile()?;
     // After both were served, so both have their brotli copies.
     let bundles = format!(
@@ -109,29 +104,192 @@ pub fn run() -> Result {
     let _ = std::fs::remove_dir_all(&scratch);
 
     println!("\nxtask: results");
-    println!("  import:  {import_line}");
-    println!(
-        "  reading: GET /api/hello {hello:.0} req/s, GET /api/documents/{{id}} {document:.0} req/s, ratio {:.2}",
-        reads.document / reads.hello,
-        hello = reads.hello,
-        document = reads.document,
-    );
-    println!(
-        "  pages:   GET /notes/{{id}} {page:.0} req/s, ratio to the API's JSON of the note {:.2}; \
-         rendered on every request (cache missed on purpose) {rendered:.0} req/s",
-        reads.page / reads.document,
-        page = reads.page,
-        rendered = reads.page_rendered,
-    );
-    println!(
-        "  search:  {searches} queries one after another: median {median:.2} ms, p95 {p95:.2} ms (round trip on loopback)"
-    );
+    for (engine, measured, _) in engines {
+        let EngineNumbers {
+            import,
+            reads,
+            search,
+            saves,
+        } = measured?;
+        let name = engine.name();
+        println!("  {name} import:  {import}");
+        println!(
+            "  {name} reading: GET /api/hello {hello:.0} req/s, GET /api/documents/{{id}} {document:.0} req/s, ratio {:.2}",
+            reads.document / reads.hello,
+            hello = reads.hello,
+            document = reads.document,
+        );
+        println!(
+            "  {name} pages:   GET /notes/{{id}} {page:.0} req/s, ratio to the API's JSON of the note {:.2}; \
+             rendered on every request (cache missed on purpose) {rendered:.0} req/s",
+            reads.page / reads.document,
+            page = reads.page,
+            rendered = reads.page_rendered,
+        );
+        println!(
+            "  {name} search:  {} queries one after another: median {:.2} ms, p95 {:.2} ms (round trip on loopback); slowest query {}",
+            search.count, search.median, search.p95, search.slowest
+        );
+        println!("  {name} {saves}");
+    }
     println!("  bundles: {bundles}");
     println!("  paint:   {first_paint}");
     for line in hostile {
         println!("  hostile: {line}");
     }
     Ok(())
+}
+
+/// The database engines the benchmark compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server the benchmark makes its databases on, without a database name.
+fn postgres_server() -> String {
+    std::env::var("LORE_BENCH_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
+}
+
+impl Engine {
+    fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "SQLite",
+            Engine::Postgres => "PostgreSQL",
+        }
+    }
+
+    /// A new, empty database's URL: a file in `scratch`, or a database made on the server.
+    fn fresh_database(self, scratch: &Path, label: &str) -> Result<String> {
+        match self {
+            Engine::Sqlite => Ok(format!(
+                "sqlite:{}",
+                scratch.join(format!("bench-{label}.db")).display()
+            )),
+            Engine::Postgres => {
+                let name = format!("lore_bench_{}_{label}", std::process::id());
+                psql(&format!("DROP DATABASE IF EXISTS {name}"))?;
+                psql(&format!("CREATE DATABASE {name}"))?;
+                Ok(format!("{}/{name}", postgres_server()))
+            }
+        }
+    }
+
+    /// Removes a database `fresh_database` made on the server (files go with the scratch folder).
+    fn drop_database(self, url: &str) {
+        if self == Engine::Postgres
+            && let Some(name) = url.rsplit('/').next()
+        {
+            let _ = psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+/// Runs one statement on the PostgreSQL server with `psql`.
+fn psql(statement: &str) -> Result {
+    let out = Command::new("psql")
+        .arg(format!("{}/postgres", postgres_server()))
+        .args(["-v", "ON_ERROR_STOP=1", "-q", "-c", statement])
+        .output()
+        .map_err(|e| format!("cannot run psql: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "psql {statement:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+/// What one engine measured.
+struct EngineNumbers {
+    /// `lore import`'s summary line for the 10,000 notes.
+    import: String,
+    reads: Reads,
+    search: SearchNumbers,
+    /// The save benchmark's line.
+    saves: String,
+}
+
+/// Imports both corpora into `engine`'s two databases, serves the larger one and measures
+/// reads and search, then saves on both.
+#[allow(clippy::too_many_arguments)]
+fn measure_engine(
+    lore: &Path,
+    engine: Engine,
+    database: &str,
+    small: &str,
+    corpus: &Path,
+    small_corpus: &Path,
+    hydrating: &Path,
+    scratch: &Path,
+) -> Result<EngineNumbers> {
+    println!(
+        "\nxtask: importing {NOTES} generated notes into {}",
+        engine.name()
+    );
+    let import = import_into(lore, database, corpus)?;
+    import_into(lore, small, small_corpus)?;
+    let port = free_port()?;
+    let mut server = Command::new(lore)
+        .args([
+            "--database-url",
+            database,
+            "serve",
+            "--no-demo",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--dist",
+        ])
+        .arg(hydrating)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start lore serve: {e}"))?;
+    let result = measure_reads(port, scratch).and_then(|reads| Ok((reads, measure_search(port)?)));
+    let _ = server.kill();
+    let _ = server.wait();
+    let (reads, search) = result?;
+    let saves = measure_saves(small, database)?;
+    Ok(EngineNumbers {
+        import,
+        reads,
+        search,
+        saves,
+    })
+}
+
+/// `lore import` of `corpus` into `database`; returns its summary line.
+fn import_into(lore: &Path, database: &str, corpus: &Path) -> Result<String> {
+    let import = Command::new(lore)
+        .args(["--database-url", database, "import"])
+        .arg(corpus)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run lore import: {e}"))?;
+    let line = String::from_utf8_lossy(&import.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    if import.status.success() {
+        Ok(line)
+    } else {
+        Err(format!("lore import failed: {line}"))
+    }
+}
+
+/// `server/benches/saves.rs` over the 1,000- and the 10,000-note base of one engine.
+fn measure_saves(small: &str, large: &str) -> Result<String> {
+    let mut lines = bench_lines(
+        server_bench("saves").env("LORE_BENCH_SAVES", format!("{small}|{large}")),
+        "saves",
+        &["saves on"],
+    )?;
+    Ok(lines.remove(0))
 }
 
 /// Requests per second, each measured with the same wrk settings against the same server.
@@ -196,99 +354,132 @@ fn measure_reads(port: u16, scratch: &Path) -> Result<Reads> {
 /// line it prints.
 fn measure_first_paint(database: &str, hydrating: &Path, client_only: &Path) -> Result<String> {
     println!("\nxtask: first paint in headless Chromium (server-rendered and client-only)");
-    let out = cargo()
-        .args(["bench", "--package", "server", "--bench", "first_paint"])
-        .current_dir(workspace_root())
-        .env("PATH", tools::path_with_local_bins())
-        .env("LORE_BENCH_DATABASE", database)
-        .env("LORE_BENCH_HYDRATING", hydrating)
-        .env("LORE_BENCH_CLIENT_ONLY", client_only)
-        .env("LORE_BENCH_PAGE", format!("/notes/{NOTE}"))
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run cargo bench: {e}"))?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() {
-        return Err(format!("the first-paint benchmark failed:\n{text}"));
-    }
-    text.lines()
-        .find(|line| line.starts_with("first paint"))
-        .map(str::to_owned)
-        .ok_or_else(|| format!("the first-paint benchmark printed no result:\n{text}"))
+    let mut lines = bench_lines(
+        server_bench("first_paint")
+            .env("PATH", tools::path_with_local_bins())
+            .env("LORE_BENCH_DATABASE", database)
+            .env("LORE_BENCH_HYDRATING", hydrating)
+            .env("LORE_BENCH_CLIENT_ONLY", client_only)
+            .env("LORE_BENCH_PAGE", format!("/notes/{NOTE}")),
+        "first-paint",
+        &["first paint"],
+    )?;
+    Ok(lines.remove(0))
 }
 
 /// `server/benches/hostile.rs`: peak memory under archive bombs, and health latency while
 /// hostile requests run; returns the lines it prints.
 fn measure_hostile() -> Result<Vec<String>> {
     println!("\nxtask: the server under hostile requests");
-    let out = hostile_bench()
+    bench_lines(
+        &mut server_bench("hostile"),
+        "hostile-requests",
+        &["archive bomb", "health under load"],
+    )
+}
+
+/// Runs a benchmark `command` and returns its result lines: one starting with each of
+/// `results`, in that order.
+fn bench_lines(command: &mut Command, name: &str, results: &[&str]) -> Result<Vec<String>> {
+    let out = command
         .current_dir(workspace_root())
         .stderr(Stdio::inherit())
         .output()
-        .map_err(|e| format!("cannot run cargo bench: {e}"))?;
+        .map_err(|e| format!("cannot run the {name} benchmark: {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
-        return Err(format!("the hostile-requests benchmark failed:\n{text}"));
+        return Err(format!("the {name} benchmark failed:\n{text}"));
     }
-    let lines: Vec<String> = text
-        .lines()
-        .filter(|line| line.starts_with("archive bomb") || line.starts_with("health under load"))
-        .map(str::to_owned)
-        .collect();
-    if lines.len() != 2 {
-        return Err(format!(
-            "the hostile-requests benchmark printed no result:\n{text}"
-        ));
-    }
-    Ok(lines)
+    results
+        .iter()
+        .map(|start| {
+            text.lines()
+                .find(|line| line.starts_with(start))
+                .map(str::to_owned)
+                .ok_or_else(|| format!("the {name} benchmark printed no {start:?} line:\n{text}"))
+        })
+        .collect()
 }
 
-fn hostile_bench() -> Command {
+/// `cargo bench` of one of `server/benches/`.
+fn server_bench(name: &str) -> Command {
     let mut command = cargo();
-    command.args(["bench", "--package", "server", "--bench", "hostile"]);
+    command.args(["bench", "--package", "server", "--bench", name]);
     command
 }
 
-fn first_paint_bench() -> Command {
-    let mut command = cargo();
-    command.args(["bench", "--package", "server", "--bench", "first_paint"]);
-    command
-}
-
-/// Latency of `GET /api/search` for a mix of queries (words, prefixes as typed, a phrase, a
-/// filter, a misspelling that takes the "did you mean" path), each asked 20 times in turn:
-/// returns the median and 95th percentile in milliseconds, and the number of queries.
-fn measure_search(port: u16) -> Result<(f64, f64, usize)> {
+/// Latency of `GET /api/search` for a mix of queries over the corpus's vocabulary (a word in
+/// most notes, words in a third and a fifth of them, one in a handful, prefixes as typed, a
+/// phrase, filters by tag and collection, accents, a misspelling that takes the "did you mean"
+/// path), each asked 20 times in turn. Each must find something, so none measures an empty answer.
+fn measure_search(port: u16) -> Result<SearchNumbers> {
+    let vocabulary = corpus::Vocabulary::new();
     let queries = [
-        "q=generated",
-        "q=gen",
-        "q=topic%207",
-        "q=overview%20details",
-        "q=expl",
-        "q=%22generated%20note%22",
-        "q=note&tag=bench",
-        "q=exponential",
-        "q=genrated%20nota%20",
-        "q=value&collection=topic-03",
+        "q=server".to_owned(),
+        "q=latency".to_owned(),
+        "q=replication".to_owned(),
+        format!("q={}", vocabulary.at(3_000)),
+        "q=repl".to_owned(),
+        "q=cache%20timeout".to_owned(),
+        "q=%22connection%20pool%22".to_owned(),
+        "q=query&tag=postgres".to_owned(),
+        "q=index&collection=area-03".to_owned(),
+        "q=caf%C3%A9".to_owned(),
+        "q=laod%20balancre%20".to_owned(),
     ];
+    for query in &queries {
+        let answer = http_get(port, &format!("/api/search?{query}"))?;
+        if answer.contains(r#""hits":[]"#) {
+            return Err(format!("the benchmark's search {query:?} found nothing"));
+        }
+    }
     let mut times = Vec::new();
+    let mut per_query = vec![Vec::new(); queries.len()];
     for round in 0..21 {
-        for query in queries {
+        for (query, its_times) in queries.iter().zip(&mut per_query) {
             let started = std::time::Instant::now();
             http_get(port, &format!("/api/search?{query}"))?;
             // The first round warms the page cache and the connection path; it is not counted.
             if round > 0 {
-                times.push(started.elapsed().as_secs_f64() * 1000.0);
+                let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+                times.push(elapsed);
+                its_times.push(elapsed);
             }
         }
     }
-    times.sort_by(f64::total_cmp);
-    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
-    Ok((at(0.5), at(0.95), times.len()))
+    let slowest = queries
+        .iter()
+        .zip(per_query)
+        .map(|(query, mut its_times)| (query, percentile(&mut its_times, 0.5)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(query, median)| format!("{query}, median {median:.2} ms"))
+        .unwrap_or_default();
+    Ok(SearchNumbers {
+        median: percentile(&mut times, 0.5),
+        p95: percentile(&mut times, 0.95),
+        count: times.len(),
+        slowest,
+    })
 }
 
-/// A plain HTTP/1.1 GET on loopback, failing unless the answer is 200.
-fn http_get(port: u16, path: &str) -> Result {
+/// Search latencies, in milliseconds.
+struct SearchNumbers {
+    median: f64,
+    p95: f64,
+    /// How many searches were timed.
+    count: usize,
+    /// The query whose median was highest, and that median.
+    slowest: String,
+}
+
+/// The value below which `share` of `values` lie.
+fn percentile(values: &mut [f64], share: f64) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[((values.len() as f64 * share) as usize).min(values.len() - 1)]
+}
+
+/// A plain HTTP/1.1 GET on loopback, failing unless the answer is 200; returns the answer.
+fn http_get(port: u16, path: &str) -> Result<String> {
     use std::io::{Read, Write};
     let mut stream =
         std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("connect: {e}"))?;
@@ -299,12 +490,13 @@ fn http_get(port: u16, path: &str) -> Result {
     .map_err(|e| e.to_string())?;
     let mut answer = Vec::new();
     stream.read_to_end(&mut answer).map_err(|e| e.to_string())?;
-    if answer.starts_with(b"HTTP/1.1 200") {
-        Ok(())
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    if answer.starts_with("HTTP/1.1 200") {
+        Ok(answer)
     } else {
         Err(format!(
             "GET {path}: {}",
-            String::from_utf8_lossy(&answer[..answer.len().min(200)])
+            answer.chars().take(200).collect::<String>()
         ))
     }
 }
@@ -371,43 +563,4 @@ fn bundle_sizes(dist: &Path) -> Result<String> {
         ));
     }
     Ok(parts.join(" + "))
-}
-
-/// Writes the corpus: `NOTES` notes in `FOLDERS` folders, each linking to its neighbours.
-fn generate_corpus(root: &Path) -> std::io::Result<()> {
-    for n in 0..NOTES {
-        let folder = root.join(format!("topic-{:02}", n % FOLDERS));
-        std::fs::create_dir_all(&folder)?;
-        std::fs::write(folder.join(format!("note-{n:05}.md")), note(n))?;
-    }
-    Ok(())
-}
-
-/// Note `n`. Notes come in chapters of ten, like the sections of a course: each note's
-/// prerequisites are the note before it and its chapter's first, so reading paths are up to
-/// nine notes long, as in real bases (a chain through all 10,000 notes would only measure the
-/// size of a 10,000-entry reading path).
-fn note(n: usize) -> String {
-    let chapter_start = n - n % 10;
-    let previous = n.saturating_sub(1).max(chapter_start);
-    let earlier = chapter_start;
-    let next = (n + 1) % NOTES;
-    let mut text = String::new();
-    let _ = write!(
-        text,
-        "---\nid: note-{n:05}\ntitle: Generated note {n}\ndescription: A note about topic {topic} for the import benchmark\n\
-author: Bench\ncreated_at: 2026-01-{day:02}\nversion: 1.{minor}\ntags: [topic-{topic}, bench, group-{group}]\n\
-relationships:\n  prerequisites: [note-{previous:05}, note-{earlier:05}]\n  successors: [note-{next:05}]\n  related:\n  - ../topic-{other:02}/note-{related:05}.md\n---\n\n\
-# Generated note {n}\n\n## Overview\n\nThis note explains **topic {topic}** and links to [the next one](note-{next:05}.md) \
-and to [an earlier one](../topic-{eprev:02}/note-{earlier:05}.md).\n\n## Details\n\n| key | value |\n|---|---|\n| n | {n} |\n| group | {group} |\n\n\
-```rust\nfn note_{n}() -> usize {{\n    {n}\n}}\n```\n\n- [x] generated\n- [ ] read\n",
-        topic = n % FOLDERS,
-        day = n % 28 + 1,
-        minor = n % 10,
-        group = n % 50,
-        other = (n + 3) % FOLDERS,
-        related = (n + 3) % NOTES,
-        eprev = earlier % FOLDERS,
-    );
-    text
 }

@@ -9,11 +9,14 @@
 //!   --chrome`), and the end-to-end test against the release build in headless Chromium.
 //! - `cargo xtask setup [--browser]`: only the installs.
 //! - `cargo xtask bench`: the performance numbers quoted in README.md.
+//! - `cargo xtask corpus DIR [NOTES]`: write the benchmark's corpus (10,000 notes unless told),
+//!   to try Lore or a change on notes shaped like a team's.
 //!
 //! Every install is guarded by a version check, so the second run skips them. Versions are pinned
 //! here, except wasm-bindgen's, which is read from Cargo.lock (the CLI must match the library).
 
 mod bench;
+mod corpus;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +30,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("setup") => tools::install(args.iter().any(|a| a == "--browser")),
         Some("bench") => bench::run(),
+        Some("corpus") => write_corpus(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -45,7 +49,24 @@ const USAGE: &str = "usage:
   cargo xtask run [-- ARGS]   install what is missing, build the client, run `lore serve ARGS`
   cargo xtask test            install what is missing, run every check and test
   cargo xtask setup [--browser]  only install (with --browser: what the tests need too)
-  cargo xtask bench           measure import, reads, pages, search, bundle sizes and first paint";
+  cargo xtask bench           measure import, reads, pages, search, bundle sizes and first paint
+  cargo xtask corpus DIR [N]  write the benchmark's corpus of N notes (default 10000) into DIR";
+
+fn write_corpus(args: &[String]) -> Result {
+    let Some(root) = args.first() else {
+        return Err(format!("which folder?\n{USAGE}"));
+    };
+    let notes = match args.get(1) {
+        Some(count) => count
+            .parse()
+            .map_err(|_| format!("NOTES must be a whole number, not {count:?}"))?,
+        None => 10_000,
+    };
+    corpus::generate(Path::new(root), notes)
+        .map_err(|e| format!("cannot write the corpus into {root}: {e}"))?;
+    println!("{notes} notes written under {root}");
+    Ok(())
+}
 
 /// Errors are sentences for the person at the terminal.
 type Result<T = ()> = std::result::Result<T, String>;

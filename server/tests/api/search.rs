@@ -29,9 +29,19 @@ async fn corpus() -> TestApp {
             "misc/xss.md",
             "---\ntitle: Hostile note\n---\n# Hostile\n\nThe word zebra next to <script>alert(1)</script> markup.\n",
         ),
+        (
+            "misc/offsite.md",
+            "---\ntitle: Offsite\n---\n# Offsite\n\nWe planned the migration at the Café Zürich.\n",
+        ),
     ] {
         files.push((path.to_owned(), text.as_bytes().to_vec()));
     }
+    // A long note whose only match is far from its start.
+    let long = format!(
+        "---\ntitle: Meeting minutes\n---\n# Minutes\n\n{}\n\nAction: feed the quokka.\n",
+        "Nothing of note was said. ".repeat(400)
+    );
+    files.push(("misc/minutes.md".to_owned(), long.into_bytes()));
     let parts: Vec<(&str, &[u8])> = files
         .iter()
         .map(|(p, b)| (p.as_str(), b.as_slice()))
@@ -154,6 +164,28 @@ async fn a_misspelled_query_finds_the_note_and_says_what_it_searched_for() {
 
     assert_eq!(results.did_you_mean.as_deref(), Some("load balancer"));
     assert_eq!(results.hits[0].document.id, "load-balancer");
+}
+
+#[tokio::test]
+async fn snippets_mark_the_words_as_written_when_searched_without_accents() {
+    let app = corpus().await;
+
+    let results = search(&app, "cafe zurich").await;
+
+    assert_eq!(results.hits[0].document.id, "offsite");
+    let snippet = &results.hits[0].snippet;
+    assert!(snippet.contains("<mark>Café</mark>"), "{snippet}");
+    assert!(snippet.contains("<mark>Zürich</mark>"), "{snippet}");
+}
+
+#[tokio::test]
+async fn a_snippet_shows_a_match_ten_thousand_characters_into_a_note() {
+    let app = corpus().await;
+
+    let results = search(&app, "quokka").await;
+
+    let snippet = &results.hits[0].snippet;
+    assert!(snippet.contains("<mark>quokka</mark>"), "{snippet}");
 }
 
 #[tokio::test]

@@ -22,6 +22,15 @@ impl Dialect for Postgres {
     const BEGIN: &'static str = "BEGIN";
     const LOCK_ROWS: &'static str = " FOR UPDATE";
     const MAX_BIND_VALUES: usize = 65_535;
+    // A GIN index takes a large write into a pending list that every search then reads
+    // through (6 ms a query after an import of 10,000 notes, against 0.7 ms) until autovacuum
+    // merges it; and the planner, without statistics for the new rows, reads the search index
+    // in key order instead of through its GIN indexes.
+    const AFTER_LARGE_WRITE: &'static [&'static str] = &[
+        "SELECT gin_clean_pending_list('search_index_meta'), \
+         gin_clean_pending_list('search_index_words')",
+        "ANALYZE documents, search_index, document_tags, edges, revisions, vocabulary",
+    ];
 
     fn in_list<'v>(values: &[&'v str]) -> (&'static str, Value<'v>, &'static str) {
         (" = ANY(", Value::List(values.to_vec()), ")")

@@ -1,18 +1,20 @@
-//! Full-text search with PostgreSQL: the weighted `tsvector` of migration 0001 (title A, tags
-//! B, description C, body D, folded like SQLite's tokenizer), queried with a `tsquery` built
-//! here from the parsed terms of a [`SearchRequest`], and spelling suggestions from the
-//! `vocabulary` table by trigram similarity (pg_trgm).
+//! Full-text search with PostgreSQL: the weighted `tsvector`s of `search_index` (migration
+//! 0003: `meta`, the title A, tags B and description C; `words`, those and the body D; folded
+//! like SQLite's tokenizer), queried with a `tsquery` built here from the parsed terms of a
+//! [`SearchRequest`], and spelling suggestions from the `vocabulary` table by trigram
+//! similarity (pg_trgm).
 //!
 //! Each word is written as a quoted lexeme (`'load'`), a phrase as lexemes joined by `<->`, the
 //! last word with `:*` while the reader is still typing it; every term is required (`&`). Words
 //! hold only letters and digits (see `documents::search::terms`), so nothing a reader typed can
-//! be read as `tsquery` syntax. The same query restricted to one weight (`'load':A`) finds the
-//! notes with every term in the title, which is how the ranking's tiers are made: title, tags,
-//! description, anywhere, as on SQLite; `ts_rank` orders each tier.
+//! be read as `tsquery` syntax. The same query restricted to one weight (`'load':A`) of `meta`
+//! finds the notes with every term in the title, which is how the ranking's tiers are asked
+//! (title, tags, description, anywhere; see `store::sql::search`); `ts_rank` scores notes.
 
-use super::super::sql::EngineSearch;
-use super::super::{MATCH_END, MATCH_START, SearchRequest, SearchRow, SearchTerm, StoreError};
+use super::super::sql::{EngineSearch, Tier};
+use super::super::{MATCH_END, MATCH_START, SearchRequest, SearchTerm, StoreError};
 use super::PostgresStore;
+use std::fmt::Write as _;
 
 /// The `tsquery` text for `terms`, each lexeme restricted to `weight` when there is one
 /// (`A` title, `B` tags, `C` description), or `None` when there are no terms.
@@ -46,71 +48,215 @@ fn ts_query(terms: &[SearchTerm], prefix_last: bool, weight: Option<char>) -> Op
     Some(parts.join(" & "))
 }
 
+/// The weight a tier's words carry in `search_index.meta`, or `None` for anywhere (`words`).
+fn tier_weight(tier: Tier) -> Option<char> {
+    match tier {
+        Tier::Title => Some('A'),
+        Tier::Tags => Some('B'),
+        Tier::Description => Some('C'),
+        Tier::Anywhere => None,
+    }
+}
+
+/// The same terms with every phrase taken apart into its words: what the index answers
+/// exactly, without reading any note's positions.
+fn words_only(terms: &[SearchTerm]) -> Vec<SearchTerm> {
+    terms
+        .iter()
+        .flat_map(|term| match term {
+            SearchTerm::Word(word) => vec![SearchTerm::Word(word.clone())],
+            SearchTerm::Phrase(words) => words.iter().cloned().map(SearchTerm::Word).collect(),
+        })
+        .collect()
+}
+
+/// How many characters of a body a snippet is chosen from, and how many of them come before
+/// the first match: a snippet is 24 words at most, some 200 characters.
+const SNIPPET_WINDOW: usize = 1_200;
+const SNIPPET_LEAD: usize = 400;
+
+/// The query of a tsquery text as the index holds its words: unaccented.
+const TSQUERY: &str = "to_tsquery('simple', lore_fold_query($1))";
+
+/// `WHERE` conditions on `s.seq` for the request's filters, their values bound from `$2`.
+fn filters(request: &SearchRequest) -> (String, Vec<&str>) {
+    let mut sql = String::new();
+    let mut values = Vec::new();
+    if let Some(collection) = &request.collection {
+        values.push(collection.as_str());
+        let _ = write!(
+            sql,
+            " AND s.seq IN (SELECT seq FROM documents WHERE collection_id = ${})",
+            values.len() + 1
+        );
+    }
+    if let Some(tag) = &request.tag {
+        values.push(tag.as_str());
+        // The tagged notes' ids as one array, then their keys through the primary key: joined,
+        // the planner reads every note's row to map ids to keys (22 ms against 12).
+        let _ = write!(
+            sql,
+            " AND s.seq IN (SELECT d.seq FROM documents d WHERE d.id = ANY(ARRAY(\
+             SELECT t.document_id FROM document_tags t WHERE t.tag = ${})))",
+            values.len() + 1
+        );
+    }
+    (sql, values)
+}
+
+impl PostgresStore {
+    /// The newest `cap` notes whose `column` matches `query` (a tsquery text) and the filters,
+    /// with keys below `before` if given, newest first. The matches are gathered from the GIN
+    /// index before they are ordered (`MATERIALIZED`): walked newest first instead, each note
+    /// checked would have its word list read, which for a rare word is every note.
+    async fn newest_matching(
+        &self,
+        column: &str,
+        query: &str,
+        request: &SearchRequest,
+        before: Option<i64>,
+        cap: usize,
+    ) -> Result<Vec<i64>, StoreError> {
+        let (mut conditions, values) = filters(request);
+        let mut next = values.len() + 2;
+        // Only when there is a bound: `seq < 9223372036854775807` reads to the planner as a
+        // range worth walking the primary key for.
+        if before.is_some() {
+            let _ = write!(conditions, " AND s.seq < ${next}");
+            next += 1;
+        }
+        let sql = format!(
+            "WITH matching AS MATERIALIZED (SELECT s.seq FROM search_index s \
+                 WHERE s.{column} @@ {TSQUERY}{conditions}) \
+             SELECT seq FROM matching ORDER BY seq DESC LIMIT ${next}"
+        );
+        let mut statement = sqlx::query_as(&sql).bind(query);
+        for value in values {
+            statement = statement.bind(value);
+        }
+        if let Some(before) = before {
+            statement = statement.bind(before);
+        }
+        let rows: Vec<(i64,)> = statement.bind(cap as i64).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|(seq,)| seq).collect())
+    }
+}
+
 #[async_trait::async_trait]
 impl EngineSearch for PostgresStore {
-    async fn search_notes(&self, request: &SearchRequest) -> Result<Vec<SearchRow>, StoreError> {
-        let query = |weight| ts_query(&request.terms, request.prefix_last, weight);
-        let (Some(any), Some(title), Some(tags), Some(description)) = (
-            query(None),
-            query(Some('A')),
-            query(Some('B')),
-            query(Some('C')),
-        ) else {
+    /// Title, tags and description are asked of the small `meta` vectors. Anywhere is asked of
+    /// `words`; a phrase there needs each candidate's word positions, which the index does not
+    /// hold, so notes with all the words are taken newest first a batch at a time and only
+    /// those are checked for the phrase, until `cap` are found.
+    async fn tier_matches(
+        &self,
+        request: &SearchRequest,
+        tier: Tier,
+        cap: usize,
+    ) -> Result<Vec<i64>, StoreError> {
+        let weight = tier_weight(tier);
+        let Some(query) = ts_query(&request.terms, request.prefix_last, weight) else {
             return Ok(Vec::new());
         };
-        // When most notes match, every word is common and `ts_rank` tells them apart on almost
-        // nothing: each tier is then read newest first, stopping at a page, as on SQLite.
-        let matching = (
-            "SELECT 1 FROM documents WHERE search @@ to_tsquery('simple', lore_fold_query(",
-            "))",
-        );
-        let by_recency = self.most_notes_match(matching, &any).await?;
-        let order = if by_recency {
-            "tier, d.seq DESC"
-        } else {
-            "tier, ts_rank('{0.1, 0.3, 0.5, 1.0}', d.search, q.any) DESC, d.seq DESC"
+        let has_phrase = request
+            .terms
+            .iter()
+            .any(|term| matches!(term, SearchTerm::Phrase(_)));
+        if weight.is_some() {
+            return self
+                .newest_matching("meta", &query, request, None, cap)
+                .await;
+        }
+        if !has_phrase {
+            return self
+                .newest_matching("words", &query, request, None, cap)
+                .await;
+        }
+        let Some(all_words) = ts_query(&words_only(&request.terms), request.prefix_last, None)
+        else {
+            return Ok(Vec::new());
         };
-        // The unaccented, folded form of each lexeme, as the index holds it.
-        let sql = format!(
-            "WITH q AS (SELECT to_tsquery('simple', lore_fold_query($1)) AS any, \
-                 to_tsquery('simple', lore_fold_query($2)) AS title, \
-                 to_tsquery('simple', lore_fold_query($3)) AS tags, \
-                 to_tsquery('simple', lore_fold_query($4)) AS description), \
-             ranked AS MATERIALIZED ( \
-                 SELECT d.seq, \
-                     CASE WHEN d.search @@ q.title THEN 0 WHEN d.search @@ q.tags THEN 1 \
-                          WHEN d.search @@ q.description THEN 2 ELSE 3 END AS tier \
-                 FROM documents d, q \
-                 WHERE d.search @@ q.any \
-                 AND ($5::text IS NULL OR d.collection_id = $5) \
-                 AND ($6::text IS NULL OR d.id IN (SELECT document_id FROM document_tags WHERE tag = $6)) \
-                 ORDER BY {order} LIMIT $7 \
-             ) \
-             SELECT d.id, \
-                 ts_headline('simple', d.body, q.any, \
-                     'StartSel=' || $8 || ', StopSel=' || $9 || ', MaxWords=24, MinWords=8, MaxFragments=1, FragmentDelimiter=…') \
-                     AS snippet \
-             FROM ranked JOIN documents d ON d.seq = ranked.seq, q \
-             ORDER BY ranked.tier, {}",
-            if by_recency {
-                "d.seq DESC"
-            } else {
-                "ts_rank('{0.1, 0.3, 0.5, 1.0}', d.search, q.any) DESC, d.seq DESC"
-            }
-        );
-        let hits: Vec<(String, String)> = sqlx::query_as(&sql)
-            .bind(&any)
-            .bind(&title)
-            .bind(&tags)
-            .bind(&description)
-            .bind(&request.collection)
-            .bind(&request.tag)
-            .bind(request.limit as i64)
-            .bind(MATCH_START.to_string())
-            .bind(MATCH_END.to_string())
+        let mut found = Vec::new();
+        let mut before = None;
+        loop {
+            let batch = self
+                .newest_matching("words", &all_words, request, before, cap)
+                .await?;
+            let Some(&oldest) = batch.last() else { break };
+            let with_phrase: Vec<(i64,)> = sqlx::query_as(&format!(
+                "SELECT seq FROM search_index WHERE seq = ANY($2) AND words @@ {TSQUERY} \
+                 ORDER BY seq DESC"
+            ))
+            .bind(&query)
+            .bind(&batch)
             .fetch_all(&self.pool)
             .await?;
-        self.search_rows(hits).await
+            found.extend(with_phrase.into_iter().map(|(seq,)| seq));
+            if found.len() >= cap || batch.len() < cap {
+                break;
+            }
+            before = Some(oldest);
+        }
+        found.truncate(cap);
+        Ok(found)
+    }
+
+    /// `ts_rank` over the whole word list, the title's words weighing most.
+    async fn relevance(
+        &self,
+        request: &SearchRequest,
+        notes: &[i64],
+    ) -> Result<Vec<(i64, f64)>, StoreError> {
+        let Some(query) = ts_query(&request.terms, request.prefix_last, None) else {
+            return Ok(Vec::new());
+        };
+        let rows: Vec<(i64, f32)> = sqlx::query_as(&format!(
+            "SELECT seq, ts_rank('{{0.1, 0.3, 0.5, 1.0}}', words, {TSQUERY}) \
+             FROM search_index WHERE seq = ANY($2)"
+        ))
+        .bind(&query)
+        .bind(notes)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(seq, rank)| (seq, f64::from(rank)))
+            .collect())
+    }
+
+    /// `ts_headline` around the first place the query's first word is written in the body,
+    /// reading words as the index does (`lore_headline`: accents removed, lower case) so that
+    /// `cafe` marks "Café". It parses all the text it is given, 2 ms for a long note, so it is
+    /// given a window of the body: from a little before that place (found by a plain
+    /// case-insensitive search, which misses only spellings with other accents; then the
+    /// window is the note's start).
+    async fn snippets(
+        &self,
+        request: &SearchRequest,
+        notes: &[i64],
+    ) -> Result<Vec<(i64, String, String)>, StoreError> {
+        let Some(query) = ts_query(&request.terms, request.prefix_last, None) else {
+            return Ok(Vec::new());
+        };
+        let first_word = match &request.terms[0] {
+            SearchTerm::Word(word) => word,
+            SearchTerm::Phrase(words) => words.first().map_or("", String::as_str),
+        };
+        Ok(sqlx::query_as(&format!(
+            "SELECT seq, id, ts_headline('lore_headline', \
+                 substr(body, greatest(1, strpos(lower(body), $5) - {SNIPPET_LEAD}), \
+                        {SNIPPET_WINDOW}), \
+                 {TSQUERY}, 'StartSel=' || $3 || ', StopSel=' || $4 || \
+                 ', MaxWords=24, MinWords=8, MaxFragments=1, FragmentDelimiter=…') \
+             FROM documents WHERE seq = ANY($2)"
+        ))
+        .bind(&query)
+        .bind(notes)
+        .bind(MATCH_START.to_string())
+        .bind(MATCH_END.to_string())
+        .bind(first_word)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// Words of the index near `word`: those sharing enough trigrams with it (pg_trgm), and,

@@ -5,10 +5,12 @@
 //! case, how a unique key's violation is told apart, how a write transaction begins. Every
 //! statement here is built with [`Sql`], which writes each engine's placeholders,
 //! so one text serves both. Full-text search is the one thing each engine does its own way
-//! ([`EngineSearch`], in `sqlite/` and `postgres/`), with its own index and query language.
+//! ([`EngineSearch`], in `sqlite/` and `postgres/`), with its own index and query language;
+//! how its answers are ranked is written once.
 //!
 //! - this file: the dialect, [`SqlStore`], and every read;
-//! - [`write`]: the transaction and its writes.
+//! - [`write`]: the transaction and its writes;
+//! - [`search`]: the ranking in tiers both engines share.
 
 /// An `impl` block generic over a [`Dialect`] `D`, with the bounds every use of one needs: which
 /// Rust values an engine binds and reads, and that its connections run statements. (Rust does
@@ -49,6 +51,7 @@ macro_rules! over_dialect {
     };
 }
 
+mod search;
 mod statement;
 mod write;
 
@@ -64,6 +67,7 @@ use app::contract::{
 use sqlx::{Database, FromRow, Pool};
 use std::collections::HashMap;
 
+pub use search::{EngineSearch, Tier};
 pub(super) use statement::Sql;
 pub use statement::Value;
 pub use write::SqlTransaction;
@@ -82,6 +86,10 @@ pub trait Dialect: Database {
 
     /// How many values one statement may bind.
     const MAX_BIND_VALUES: usize;
+
+    /// Statements run once a transaction that wrote at least [`write::LARGE_WRITE_NOTES`] notes has
+    /// committed, so that the searches after an import do not pay for tidying what it left.
+    const AFTER_LARGE_WRITE: &'static [&'static str];
 
     /// A membership test of a list bound as one value: the text before and after its
     /// placeholder, and the value (JSON for SQLite, an array for PostgreSQL).
@@ -109,16 +117,6 @@ pub trait Dialect: Database {
     fn taken_by(error: &sqlx::Error) -> Option<Taken>;
 }
 
-/// Full-text search, which each engine does its own way.
-#[async_trait::async_trait]
-pub trait EngineSearch {
-    /// Notes matching `request`, best first.
-    async fn search_notes(&self, request: &SearchRequest) -> Result<Vec<SearchRow>, StoreError>;
-
-    /// Indexed words near `word`, with how many notes hold each.
-    async fn vocabulary_near_word(&self, word: &str) -> Result<Vec<(String, i64)>, StoreError>;
-}
-
 /// A database of either engine behind a connection pool.
 #[derive(Debug)]
 pub struct SqlStore<D: Database> {
@@ -137,9 +135,6 @@ impl<D: Database> Clone for SqlStore<D> {
 pub(super) fn json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
-
-/// Bases smaller than this are always ranked by relevance: scoring every match is cheap there.
-const FAST_RANKING_MIN_NOTES: i64 = 1000;
 
 /// A note as a listing shows it, less its tags (read after, for the few shown).
 #[derive(FromRow)]
@@ -277,38 +272,6 @@ impl<D: Dialect> SqlStore<D> {
             .collect())
     }
 
-    /// Whether more than half of a base of [`FAST_RANKING_MIN_NOTES`] or more match `query`,
-    /// which `matching` (the engine's `SELECT 1 ... WHERE <match of ?>`) is written around.
-    ///
-    /// Then every word of the query is in more than half of the notes, and a relevance score
-    /// tells them apart on almost nothing (FTS5 clamps such words' inverse document frequency to
-    /// a near-zero constant; `ts_rank` counts nearly the same in each), while scoring thousands
-    /// of matches costs milliseconds: the engines then rank by tier and recency instead.
-    pub(super) async fn most_notes_match(
-        &self,
-        matching: (&str, &str),
-        query: &str,
-    ) -> Result<bool, StoreError> {
-        let (notes,): (i64,) = Sql::<D>::new("SELECT COUNT(*) FROM documents")
-            .fetch_one(&self.pool)
-            .await?;
-        if notes < FAST_RANKING_MIN_NOTES {
-            return Ok(false);
-        }
-        let half = notes / 2;
-        // Counting stops at half + 1: enough to know, without walking every match.
-        let mut count = Sql::<D>::new("SELECT COUNT(*) FROM (");
-        count
-            .push(matching.0)
-            .push_bind(query)
-            .push(matching.1)
-            .push(" LIMIT ")
-            .push_bind(half + 1)
-            .push(") m");
-        let (matches,): (i64,) = count.fetch_one(&self.pool).await?;
-        Ok(matches > half)
-    }
-
     /// Notes whose source rows match what `query` appended after `WHERE`.
     async fn sources_where<'a>(
         &self,
@@ -359,6 +322,8 @@ where [SqlStore<D>: EngineSearch, SqlTransaction<D>: Transaction,]
     async fn begin(&self) -> Result<Box<dyn Transaction>, StoreError> {
         Ok(Box::new(SqlTransaction::<D> {
             tx: self.pool.begin_with(D::BEGIN).await?,
+            pool: self.pool.clone(),
+            notes_written: 0,
         }))
     }
 
@@ -704,7 +669,8 @@ where [SqlStore<D>: EngineSearch, SqlTransaction<D>: Transaction,]
     }
 
     async fn search(&self, request: &SearchRequest) -> Result<Vec<SearchRow>, StoreError> {
-        self.search_notes(request).await
+        let hits = search::ranked(self, request).await?;
+        self.search_rows(hits).await
     }
 
     async fn vocabulary_near(&self, word: &str) -> Result<Vec<(String, i64)>, StoreError> {

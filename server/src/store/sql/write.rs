@@ -33,9 +33,17 @@ fn rows_per_statement<D: Dialect>(columns: usize) -> usize {
     D::MAX_BIND_VALUES / columns
 }
 
+/// A transaction writing at least this many notes is a large write (an import): see
+/// [`Dialect::AFTER_LARGE_WRITE`].
+pub const LARGE_WRITE_NOTES: usize = 500;
+
 /// A write transaction on either engine.
 pub struct SqlTransaction<D: Database> {
     pub(super) tx: sqlx::Transaction<'static, D>,
+    /// For the statements run after a large write, once the transaction has ended.
+    pub(super) pool: sqlx::Pool<D>,
+    /// How many notes [`Transaction::put_notes`] has written.
+    pub(super) notes_written: usize,
 }
 
 over_dialect! {
@@ -300,6 +308,7 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         notes: &[NoteRecord],
         revisions: &[NewRevision],
     ) -> Result<Vec<i64>, StoreError> {
+        self.notes_written += notes.len();
         let ids: Vec<&str> = notes.iter().map(|n| n.id.as_str()).collect();
         let paths: Vec<&str> = notes.iter().map(|n| n.source_path.as_str()).collect();
         // A file whose id changed replaces the note it used to be.
@@ -552,6 +561,14 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         ))
         .await?;
         self.tx.commit().await?;
+        if self.notes_written >= LARGE_WRITE_NOTES {
+            for statement in D::AFTER_LARGE_WRITE {
+                // The write has committed: tidying that fails costs speed, not data.
+                if let Err(error) = Sql::<D>::new(*statement).execute(&self.pool).await {
+                    tracing::warn!(%error, statement, "tidying after a large write failed");
+                }
+            }
+        }
         Ok(())
     }
 }

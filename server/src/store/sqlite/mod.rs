@@ -33,6 +33,8 @@ impl Dialect for Sqlite {
     // A write transaction holds the database's one write lock from its start.
     const LOCK_ROWS: &'static str = "";
     const MAX_BIND_VALUES: usize = 32_766;
+    // FTS5 merges its index as it goes, and the planner needs no statistics for these queries.
+    const AFTER_LARGE_WRITE: &'static [&'static str] = &[];
 
     fn in_list<'v>(values: &[&'v str]) -> (&'static str, Value<'v>, &'static str) {
         let json = serde_json::to_string(values).expect("strings serialize");

@@ -1,0 +1,229 @@
+//! How search ranks, written once for both engines; each engine answers the few questions it
+//! asks in its own index and query language ([`EngineSearch`]: FTS5 on SQLite, `tsvector` on
+//! PostgreSQL).
+//!
+//! Notes come in tiers: every word of the query in the title, then in the tags, then in the
+//! description, then anywhere. A relevance score (bm25, `ts_rank`) cannot promise that order by
+//! itself: a word in half the notes has an inverse document frequency near zero, and column
+//! weights then multiply nothing.
+//!
+//! Within a tier, notes are ordered by relevance when the tier holds at most
+//! [`SCORED_PER_TIER`] of them, and newest first (the order notes entered the base) when it holds
+//! more. Scoring costs time for every note scored, a few microseconds each on SQLite and ten
+//! times that on PostgreSQL, which reads each note's whole word list; and a query whose words are
+//! in hundreds of notes tells them apart on little. So no search scores more than
+//! [`SCORED_PER_TIER`] notes per tier, and a tier that reaches a full page is the last one read:
+//! a common word found in a hundred titles never ranks the thousands of bodies that hold it too.
+
+use super::super::{SearchRequest, StoreError};
+
+/// The most notes of one tier that are ordered by relevance; a tier with more is read newest
+/// first, and only as far as the page needs.
+pub const SCORED_PER_TIER: usize = 200;
+
+/// Where every word of a query must be for a note to be in the tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    /// In the title.
+    Title,
+    /// In the tags.
+    Tags,
+    /// In the description.
+    Description,
+    /// Anywhere, the body included.
+    Anywhere,
+}
+
+impl Tier {
+    /// Best first.
+    pub const ALL: [Tier; 4] = [Tier::Title, Tier::Tags, Tier::Description, Tier::Anywhere];
+}
+
+/// What the ranking asks of an engine. Notes are named by their key in the engine's index (the
+/// order they entered the base: SQLite's rowid, PostgreSQL's `seq`), which is also what
+/// "newest" means.
+#[async_trait::async_trait]
+pub trait EngineSearch: Sync {
+    /// The newest `cap` notes of `tier` that match `request` (its filters included), newest
+    /// first.
+    async fn tier_matches(
+        &self,
+        request: &SearchRequest,
+        tier: Tier,
+        cap: usize,
+    ) -> Result<Vec<i64>, StoreError>;
+
+    /// How relevant each of `notes` is to `request`, higher is better.
+    async fn relevance(
+        &self,
+        request: &SearchRequest,
+        notes: &[i64],
+    ) -> Result<Vec<(i64, f64)>, StoreError>;
+
+    /// Each of `notes` as its id and a snippet of its body around the matches.
+    async fn snippets(
+        &self,
+        request: &SearchRequest,
+        notes: &[i64],
+    ) -> Result<Vec<(i64, String, String)>, StoreError>;
+
+    /// Indexed words near `word`, with how many notes hold each.
+    async fn vocabulary_near_word(&self, word: &str) -> Result<Vec<(String, i64)>, StoreError>;
+}
+
+/// The notes matching `request`, best first, as `(id, snippet)`.
+pub async fn ranked(
+    engine: &impl EngineSearch,
+    request: &SearchRequest,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let limit = request.limit as usize;
+    let mut chosen: Vec<i64> = Vec::new();
+    for tier in Tier::ALL {
+        if chosen.len() >= limit {
+            break;
+        }
+        // A note of an earlier tier may match this one too: ask for as many more as were
+        // chosen, so what is left still says whether the tier is small enough to score.
+        let cap = SCORED_PER_TIER + 1 + chosen.len();
+        let mut found = engine.tier_matches(request, tier, cap).await?;
+        found.retain(|note| !chosen.contains(note));
+        if found.len() <= SCORED_PER_TIER {
+            let scores: std::collections::HashMap<i64, f64> = engine
+                .relevance(request, &found)
+                .await?
+                .into_iter()
+                .collect();
+            // Equal scores: newest first, as `found` was.
+            found.sort_by(|a, b| {
+                let score = |note| scores.get(note).copied().unwrap_or(f64::MIN);
+                score(b).total_cmp(&score(a))
+            });
+        }
+        let room = limit - chosen.len();
+        chosen.extend(found.into_iter().take(room));
+    }
+    if chosen.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut snippets: std::collections::HashMap<i64, (String, String)> = engine
+        .snippets(request, &chosen)
+        .await?
+        .into_iter()
+        .map(|(note, id, snippet)| (note, (id, snippet)))
+        .collect();
+    Ok(chosen
+        .iter()
+        .filter_map(|note| snippets.remove(note))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// An engine over notes given as (key, tiers it is in, score), noting the tiers asked for.
+    struct Notes(Vec<(i64, Vec<Tier>, f64)>, std::sync::Mutex<Vec<Tier>>);
+
+    #[async_trait::async_trait]
+    impl EngineSearch for Notes {
+        async fn tier_matches(
+            &self,
+            _: &SearchRequest,
+            tier: Tier,
+            cap: usize,
+        ) -> Result<Vec<i64>, StoreError> {
+            self.1.lock().unwrap().push(tier);
+            let mut found: Vec<i64> = self
+                .0
+                .iter()
+                .filter(|(_, tiers, _)| tiers.contains(&tier) || tier == Tier::Anywhere)
+                .map(|(key, _, _)| *key)
+                .collect();
+            found.sort_by(|a, b| b.cmp(a));
+            found.truncate(cap);
+            Ok(found)
+        }
+
+        async fn relevance(
+            &self,
+            _: &SearchRequest,
+            notes: &[i64],
+        ) -> Result<Vec<(i64, f64)>, StoreError> {
+            assert!(notes.len() <= SCORED_PER_TIER, "scored {}", notes.len());
+            let scores: HashMap<i64, f64> = self.0.iter().map(|(k, _, s)| (*k, *s)).collect();
+            Ok(notes.iter().map(|n| (*n, scores[n])).collect())
+        }
+
+        async fn snippets(
+            &self,
+            _: &SearchRequest,
+            notes: &[i64],
+        ) -> Result<Vec<(i64, String, String)>, StoreError> {
+            Ok(notes
+                .iter()
+                .map(|n| (*n, format!("n{n}"), String::new()))
+                .collect())
+        }
+
+        async fn vocabulary_near_word(&self, _: &str) -> Result<Vec<(String, i64)>, StoreError> {
+            Ok(Vec::new())
+        }
+    }
+
+    fn request(limit: u64) -> SearchRequest {
+        SearchRequest {
+            terms: Vec::new(),
+            prefix_last: false,
+            tag: None,
+            collection: None,
+            limit,
+        }
+    }
+
+    /// The ids found, and the tiers read.
+    async fn ids(notes: Vec<(i64, Vec<Tier>, f64)>, limit: u64) -> (Vec<String>, Vec<Tier>) {
+        let engine = Notes(notes, Default::default());
+        let found = ranked(&engine, &request(limit))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        (found, engine.1.into_inner().unwrap())
+    }
+
+    #[tokio::test]
+    async fn tiers_come_first_then_relevance_then_the_newest() {
+        let notes = vec![
+            (1, vec![], 9.0),
+            (2, vec![Tier::Tags], 1.0),
+            (3, vec![Tier::Title, Tier::Tags], 0.5),
+            (4, vec![Tier::Title], 0.9),
+            (5, vec![], 9.0),
+            (6, vec![Tier::Description], 0.1),
+        ];
+        assert_eq!(ids(notes, 10).await.0, ["n4", "n3", "n2", "n6", "n5", "n1"]);
+    }
+
+    #[tokio::test]
+    async fn a_tier_too_large_to_score_is_read_newest_first_and_only_as_far_as_the_page() {
+        let mut notes: Vec<(i64, Vec<Tier>, f64)> = (1..=1_000)
+            .map(|n| (n, Vec::new(), (n % 7) as f64))
+            .collect();
+        notes.push((1_001, vec![Tier::Title], 0.0));
+        notes.push((1_002, vec![Tier::Title], 5.0));
+        assert_eq!(
+            ids(notes, 5).await.0,
+            ["n1002", "n1001", "n1000", "n999", "n998"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_full_page_from_the_first_tiers_reads_no_further() {
+        let notes = (1..=20).map(|n| (n, vec![Tier::Title], n as f64)).collect();
+        let (found, read) = ids(notes, 3).await;
+        assert_eq!(found, ["n20", "n19", "n18"]);
+        assert_eq!(read, [Tier::Title]);
+    }
+}
