@@ -78,30 +78,36 @@ const SNIPPET_LEAD: usize = 400;
 /// The query of a tsquery text as the index holds its words: unaccented.
 const TSQUERY: &str = "to_tsquery('simple', lore_fold_query($1))";
 
-/// `WHERE` conditions on `s.seq` for the request's filters, their values bound from `$2`.
-fn filters(request: &SearchRequest) -> (String, Vec<&str>) {
-    let mut sql = String::new();
+/// The request's filters as sets of keys: `WITH` clauses (each ending in a comma) and the
+/// conditions on `matching.seq` that read them, their values bound from `$2`. Each set is
+/// gathered once from its own index and intersected with the matches: checked note by note
+/// instead, every note with the tag would have its word list read (20 ms for 700 notes).
+fn filters(request: &SearchRequest) -> (String, String, Vec<&str>) {
+    let mut sets = String::new();
+    let mut conditions = String::new();
     let mut values = Vec::new();
     if let Some(collection) = &request.collection {
         values.push(collection.as_str());
         let _ = write!(
-            sql,
-            " AND s.seq IN (SELECT seq FROM documents WHERE collection_id = ${})",
+            sets,
+            "collected AS MATERIALIZED (SELECT seq FROM documents WHERE collection_id = ${}), ",
             values.len() + 1
         );
+        conditions.push_str(" AND seq IN (SELECT seq FROM collected)");
     }
     if let Some(tag) = &request.tag {
         values.push(tag.as_str());
         // The tagged notes' ids as one array, then their keys through the primary key: joined,
-        // the planner reads every note's row to map ids to keys (22 ms against 12).
+        // the planner reads every note's row to map ids to keys.
         let _ = write!(
-            sql,
-            " AND s.seq IN (SELECT d.seq FROM documents d WHERE d.id = ANY(ARRAY(\
-             SELECT t.document_id FROM document_tags t WHERE t.tag = ${})))",
+            sets,
+            "tagged AS MATERIALIZED (SELECT d.seq FROM documents d WHERE d.id = ANY(ARRAY(\
+             SELECT t.document_id FROM document_tags t WHERE t.tag = ${}))), ",
             values.len() + 1
         );
+        conditions.push_str(" AND seq IN (SELECT seq FROM tagged)");
     }
-    (sql, values)
+    (sets, conditions, values)
 }
 
 impl PostgresStore {
@@ -117,18 +123,19 @@ impl PostgresStore {
         before: Option<i64>,
         cap: usize,
     ) -> Result<Vec<i64>, StoreError> {
-        let (mut conditions, values) = filters(request);
+        let (sets, conditions, values) = filters(request);
         let mut next = values.len() + 2;
         // Only when there is a bound: `seq < 9223372036854775807` reads to the planner as a
         // range worth walking the primary key for.
+        let mut bound = String::new();
         if before.is_some() {
-            let _ = write!(conditions, " AND s.seq < ${next}");
+            bound = format!(" AND s.seq < ${next}");
             next += 1;
         }
         let sql = format!(
-            "WITH matching AS MATERIALIZED (SELECT s.seq FROM search_index s \
-                 WHERE s.{column} @@ {TSQUERY}{conditions}) \
-             SELECT seq FROM matching ORDER BY seq DESC LIMIT ${next}"
+            "WITH {sets}matching AS MATERIALIZED (SELECT s.seq FROM search_index s \
+                 WHERE s.{column} @@ {TSQUERY}{bound}) \
+             SELECT seq FROM matching WHERE TRUE{conditions} ORDER BY seq DESC LIMIT ${next}"
         );
         let mut statement = sqlx::query_as(&sql).bind(query);
         for value in values {
