@@ -97,6 +97,9 @@ async fn run_import(database: &Database, args: ImportArgs) -> anyhow::Result<()>
             for problem in &report.skipped {
                 eprintln!("skipped {problem}");
             }
+            for problem in &report.ambiguous {
+                eprintln!("ambiguous {problem}");
+            }
             let elapsed = started.elapsed();
             let files = report.created.len() + report.updated.len() + report.unchanged.len();
             println!(

@@ -208,7 +208,7 @@ async fn a_reader_opens_a_note_and_follows_a_relationship_to_another() {
     let browser = driver.browser().await;
 
     open(&browser, &app.url("/notes/load-balancer")).await;
-    wait_for_text(&browser, ".markdown h1", "Load Balancer").await;
+    wait_for_text(&browser, ".document-header h1", "Load Balancer").await;
     wait_for_title(&browser, "Load Balancer · Lore").await;
     // WebDriver reads text as displayed, and section titles are styled in capitals.
     let relations = text_of(&browser, ".relations").await.to_lowercase();
@@ -221,7 +221,7 @@ async fn a_reader_opens_a_note_and_follows_a_relationship_to_another() {
         .await
         .unwrap();
 
-    wait_for_text(&browser, ".markdown h1", "Proxy").await;
+    wait_for_text(&browser, ".document-header h1", "Proxy").await;
     assert_eq!(browser.current_url().await.unwrap().path(), "/notes/proxy");
     wait_for_title(&browser, "Proxy · Lore").await;
     let wanted = browser
@@ -295,7 +295,7 @@ async fn searching_as_you_type_finds_a_note_even_misspelled_and_opens_it() {
         .send_keys(&key(fantoccini::key::Key::Enter))
         .await
         .unwrap();
-    wait_for_text(&browser, ".markdown h1", "Load Balancer").await;
+    wait_for_text(&browser, ".document-header h1", "Load Balancer").await;
     close_with_a_clean_console(browser, &[]).await;
 }
 
@@ -372,7 +372,7 @@ async fn a_writer_creates_a_note_edits_it_and_reads_what_changed_in_its_history(
     fill(&browser, "input[name='author']", "Ada").await;
     click(&browser, "button[type='submit']").await;
 
-    wait_for_text(&browser, ".markdown h1", "Connection pooling").await;
+    wait_for_text(&browser, ".document-header h1", "Connection pooling").await;
     assert_eq!(
         browser.current_url().await.unwrap().path(),
         "/notes/connection-pooling"
@@ -477,10 +477,13 @@ async fn without_javascript_a_reader_reads_follows_links_and_searches() {
         .goto(&app.url("/notes/load-balancer"))
         .await
         .unwrap();
-    assert_eq!(text_of(&browser, ".markdown h1").await, "Load Balancer");
+    assert_eq!(
+        text_of(&browser, ".document-header h1").await,
+        "Load Balancer"
+    );
     assert_eq!(browser.title().await.unwrap(), "Load Balancer · Lore");
     click(&browser, ".relations a[href='/notes/proxy']").await;
-    wait_for_text(&browser, ".markdown h1", "Proxy").await;
+    wait_for_text(&browser, ".document-header h1", "Proxy").await;
 
     let search = browser.find(Locator::Css(".search-input")).await.unwrap();
     search.send_keys("balancer\n").await.unwrap();
@@ -497,7 +500,7 @@ async fn a_server_rendered_note_hydrates_without_asking_for_its_data_again() {
     let browser = driver.browser().await;
 
     open(&browser, &app.url("/notes/load-balancer")).await;
-    wait_for_text(&browser, ".markdown h1", "Load Balancer").await;
+    wait_for_text(&browser, ".document-header h1", "Load Balancer").await;
     // Hydrated: the header's search box answers as you type, which only the wasm does.
     let search = browser.find(Locator::Css(".search-input")).await.unwrap();
     search.send_keys("prox").await.unwrap();
@@ -517,7 +520,7 @@ async fn a_server_rendered_note_hydrates_without_asking_for_its_data_again() {
         .await
         .unwrap();
     click(&browser, ".relations a[href='/notes/proxy']").await;
-    wait_for_text(&browser, ".markdown h1", "Proxy").await;
+    wait_for_text(&browser, ".document-header h1", "Proxy").await;
     let same = browser
         .execute("return window.stillTheSamePage === true;", vec![])
         .await
@@ -631,4 +634,87 @@ async fn had_a_script_got_into_a_page_its_policy_would_have_stopped_it() {
     open(&browser, &format!("{proxy}/notes/load-balancer")).await;
     assert_nothing_smuggled_ran(&browser, "the injected page").await;
     close_with_a_clean_console(browser, &["Content Security Policy"]).await;
+}
+
+/// The width of the first element matching `css`, in CSS pixels.
+async fn width_of(browser: &Client, css: &str) -> f64 {
+    browser
+        .execute(
+            "return document.querySelector(arguments[0]).getBoundingClientRect().width",
+            vec![json!(css)],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap_or_else(|| panic!("nothing matches {css}"))
+}
+
+/// Where screenshots of the note shapes go, for a person to look at: `target/screenshots/`.
+fn screenshot_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test]
+#[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
+async fn a_note_without_headings_reads_as_wide_as_one_with_them_title_first() {
+    let app = serving_the_release_build().await;
+    // A note of each shape: contents and relations (load-balancer), neither (a bare note).
+    app.import_ok(&[(
+        "bare.md",
+        "Just a paragraph of text, with no headings and no links. "
+            .repeat(20)
+            .as_bytes(),
+    )])
+    .await;
+    let driver = Chromedriver::start().await;
+    let browser = driver.browser().await;
+    let mut widths = Vec::new();
+    for (window, phone) in [(1200, false), (390, true)] {
+        browser.set_window_size(window, 900).await.unwrap();
+        for note in ["load-balancer", "proxy", "bare"] {
+            open(&browser, &app.url(&format!("/notes/{note}"))).await;
+            let png = browser.screenshot().await.unwrap();
+            std::fs::write(screenshot_dir().join(format!("{note}-{window}px.png")), png).unwrap();
+            let body = width_of(&browser, ".markdown").await;
+            let page = width_of(&browser, ".document").await;
+            // The title is the first thing of the note.
+            let first: String = browser
+                .execute(
+                    "return document.querySelector('.document').firstElementChild.firstElementChild.tagName",
+                    vec![],
+                )
+                .await
+                .unwrap()
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            assert_eq!(first, "H1", "{note} at {window} px");
+            if phone {
+                assert!(
+                    body >= page * 0.95,
+                    "{note} at {window} px: {body} of {page}"
+                );
+            }
+            widths.push((note, window, body));
+        }
+    }
+    let at = |name: &str, window: u32| {
+        widths
+            .iter()
+            .find(|(n, w, _)| *n == name && *w == window)
+            .map(|(_, _, body)| *body)
+            .unwrap()
+    };
+    for bare in ["proxy", "bare"] {
+        assert!(
+            at(bare, 1200) >= at("load-balancer", 1200),
+            "{bare}'s body is {} px wide, load-balancer's {}: {widths:?}",
+            at(bare, 1200),
+            at("load-balancer", 1200)
+        );
+    }
+    assert!(at("bare", 1200) >= 600.0, "{widths:?}");
+    close_with_a_clean_console(browser, &[]).await;
 }

@@ -130,6 +130,7 @@ pub fn run() -> Result {
             "  {name} search:  {} queries one after another: median {:.2} ms, p95 {:.2} ms (round trip on loopback); slowest query {}",
             search.count, search.median, search.p95, search.slowest
         );
+        println!("  {name} search by class (p50/p95 ms): {}", search.classes);
         println!("  {name} {saves}");
     }
     println!("  bundles: {bundles}");
@@ -408,58 +409,143 @@ fn server_bench(name: &str) -> Command {
     command
 }
 
-/// Latency of `GET /api/search` for a mix of queries over the corpus's vocabulary (a word in
-/// most notes, words in a third and a fifth of them, one in a handful, prefixes as typed, a
-/// phrase, filters by tag and collection, accents, a misspelling that takes the "did you mean"
-/// path), each asked 20 times in turn. Each must find something, so none measures an empty answer.
+/// Latency of `GET /api/search` for a fixed list of queries in classes, as readers type them:
+/// one letter, words in most notes, in some, in a handful, prefixes as typed, several words, a
+/// phrase, filters by tag and collection, accents, misspellings that take the "did you mean"
+/// path, and a note's exact title. Each is asked 20 times in turn, and must find something, so
+/// none measures an empty answer.
 fn measure_search(port: u16) -> Result<SearchNumbers> {
     let vocabulary = corpus::Vocabulary::new();
-    let queries = [
-        "q=server".to_owned(),
-        "q=latency".to_owned(),
-        "q=replication".to_owned(),
-        format!("q={}", vocabulary.at(3_000)),
-        "q=repl".to_owned(),
-        "q=cache%20timeout".to_owned(),
-        "q=%22connection%20pool%22".to_owned(),
-        "q=query&tag=postgres".to_owned(),
-        "q=index&collection=area-03".to_owned(),
-        "q=caf%C3%A9".to_owned(),
-        "q=laod%20balancre%20".to_owned(),
+    let word = |rank: usize| vocabulary.at(rank).to_owned();
+    let classes: Vec<(&str, Vec<String>)> = vec![
+        ("one letter", vec!["q=s".into(), "q=a".into()]),
+        (
+            "common word",
+            vec![
+                format!("q={}", word(0)),
+                format!("q={}", word(6)),
+                "q=server".into(),
+            ],
+        ),
+        (
+            "some notes",
+            vec![
+                format!("q={}", word(400)),
+                "q=latency".into(),
+                "q=replication".into(),
+            ],
+        ),
+        (
+            "rare word",
+            vec![format!("q={}", word(3_000)), format!("q={}", word(12_000))],
+        ),
+        (
+            "prefix",
+            vec!["q=repl".into(), "q=la".into(), "q=load%20bal".into()],
+        ),
+        (
+            "two words",
+            vec![
+                "q=cache%20timeout".into(),
+                format!("q={}%20{}", word(2), word(40)),
+            ],
+        ),
+        ("phrase", vec!["q=%22connection%20pool%22".into()]),
+        (
+            "filtered",
+            vec![
+                "q=query&tag=postgres".into(),
+                "q=index&collection=area-03".into(),
+            ],
+        ),
+        ("accents", vec!["q=caf%C3%A9".into()]),
+        (
+            "typo",
+            vec!["q=laod%20balancre%20".into(), "q=replicaton%20".into()],
+        ),
+        (
+            "exact title",
+            vec![format!(
+                "q={}",
+                percent_encoded(&title_of(4_242, &vocabulary))
+            )],
+        ),
     ];
-    for query in &queries {
+    for query in classes.iter().flat_map(|(_, queries)| queries) {
         let answer = http_get(port, &format!("/api/search?{query}"))?;
         if answer.contains(r#""hits":[]"#) {
             return Err(format!("the benchmark's search {query:?} found nothing"));
         }
     }
-    let mut times = Vec::new();
-    let mut per_query = vec![Vec::new(); queries.len()];
+    let mut all = Vec::new();
+    let mut per_class = vec![Vec::new(); classes.len()];
+    let mut per_query: Vec<(String, Vec<f64>)> = Vec::new();
     for round in 0..21 {
-        for (query, its_times) in queries.iter().zip(&mut per_query) {
-            let started = std::time::Instant::now();
-            http_get(port, &format!("/api/search?{query}"))?;
-            // The first round warms the page cache and the connection path; it is not counted.
-            if round > 0 {
+        for ((_, queries), class_times) in classes.iter().zip(&mut per_class) {
+            for query in queries {
+                let started = std::time::Instant::now();
+                http_get(port, &format!("/api/search?{query}"))?;
+                // The first round warms the page cache and the connection path; not counted.
+                if round == 0 {
+                    per_query.push((query.clone(), Vec::new()));
+                    continue;
+                }
                 let elapsed = started.elapsed().as_secs_f64() * 1000.0;
-                times.push(elapsed);
-                its_times.push(elapsed);
+                all.push(elapsed);
+                class_times.push(elapsed);
+                if let Some((_, times)) = per_query.iter_mut().find(|(q, _)| q == query) {
+                    times.push(elapsed);
+                }
             }
         }
     }
-    let slowest = queries
-        .iter()
-        .zip(per_query)
-        .map(|(query, mut its_times)| (query, percentile(&mut its_times, 0.5)))
+    let slowest = per_query
+        .into_iter()
+        .map(|(query, mut times)| (query, percentile(&mut times, 0.5)))
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(query, median)| format!("{query}, median {median:.2} ms"))
         .unwrap_or_default();
+    let classes = classes
+        .iter()
+        .zip(per_class)
+        .map(|((name, _), mut times)| {
+            format!(
+                "{name} {:.1}/{:.1}",
+                percentile(&mut times, 0.5),
+                percentile(&mut times, 0.95)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     Ok(SearchNumbers {
-        median: percentile(&mut times, 0.5),
-        p95: percentile(&mut times, 0.95),
-        count: times.len(),
+        median: percentile(&mut all, 0.5),
+        p95: percentile(&mut all, 0.95),
+        count: all.len(),
         slowest,
+        classes,
     })
+}
+
+/// The title of note `n` of the benchmark's corpus.
+fn title_of(n: usize, vocabulary: &corpus::Vocabulary) -> String {
+    let note = corpus::note(n, NOTES, vocabulary);
+    note.lines()
+        .find_map(|line| line.strip_prefix("title: "))
+        .map(|title| title.trim_matches('"').to_owned())
+        .unwrap_or_default()
+}
+
+/// `text` for a URL's query: every byte but letters and digits as `%XX`.
+fn percent_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// Search latencies, in milliseconds.
@@ -470,6 +556,8 @@ struct SearchNumbers {
     count: usize,
     /// The query whose median was highest, and that median.
     slowest: String,
+    /// Each class of query with its median and p95, `name p50/p95`.
+    classes: String,
 }
 
 /// The value below which `share` of `values` lie.

@@ -299,7 +299,7 @@ pub fn note(n: usize, notes: usize, vocabulary: &Vocabulary) -> String {
     let previous = n.saturating_sub(1).max(chapter_start);
     let next = (n + 1) % notes;
     let related = random.between(0, notes - 1);
-    let title = sentence(&mut random, vocabulary, 2, 6, true);
+    let title = sentence(&mut random, vocabulary, 1, 4, true);
     let description = sentence(&mut random, vocabulary, 6, 16, false);
     let mut tags: Vec<&str> = (0..random.between(1, 5))
         .map(|_| TAGS[zipf_index(&mut random, TAGS.len())])

@@ -249,6 +249,11 @@ pub struct ImportReport {
     pub skipped: Vec<Problem>,
     /// Ids referenced by relationships or links that no document has.
     pub wanted: Vec<String>,
+    /// References that name no note's id but a file name several notes share
+    /// (`linux/top.md`, `osx/top.md` and a link to `top`): left unresolved rather than guessed,
+    /// each located in the file that makes it, with the candidates in its message.
+    #[serde(default)]
+    pub ambiguous: Vec<Problem>,
 }
 
 /// One thing wrong with an input file, located as `file:line:column`.

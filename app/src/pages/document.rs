@@ -42,12 +42,26 @@ fn DocumentBody(doc: DocumentView) -> impl IntoView {
             );
         }
     });
-    // Most notes open with their title as `# Title`; then the body's heading is the title.
+    // Most notes open with their title as `# Title`: the page shows it once, first, above
+    // what is known about the note (the body's own heading is hidden by the stylesheet).
     let body_has_title = doc
         .headings
         .first()
         .is_some_and(|h| h.level == 1 && h.text == summary.title);
     let toc: Vec<_> = doc.headings.into_iter().filter(|h| h.level > 1).collect();
+    let has_relations = !(doc.cycles.is_empty()
+        && doc.reading_path.is_empty()
+        && doc.prerequisites.is_empty()
+        && doc.successors.is_empty()
+        && doc.related.is_empty()
+        && doc.backlinks.is_empty());
+    // Columns only for what the note has: without contents or relations the body takes
+    // their room, rather than a narrow column beside an empty one.
+    let layout = format!(
+        "document-layout{}{}",
+        if toc.is_empty() { "" } else { " with-contents" },
+        if has_relations { " with-relations" } else { "" }
+    );
     let raw_href = format!("/api/documents/{}/raw", summary.id);
     view! {
         <PageMeta
@@ -55,14 +69,15 @@ fn DocumentBody(doc: DocumentView) -> impl IntoView {
             description=summary.description.clone().unwrap_or_else(|| format!("{}: a note in Lore.", summary.title))
             article=true
         />
-        <article class="document">
+        <article class=if body_has_title { "document body-has-title" } else { "document" }>
             <header class="document-header">
-                {summary.collection.map(|c| {
-                    view! { <p class="breadcrumb"><A href=format!("/collections/{}", c.id)>{c.title}</A></p> }
-                })}
-                {(!body_has_title).then(|| view! { <h1>{summary.title.clone()}</h1> })}
+                <h1>{summary.title.clone()}</h1>
                 {summary.description.map(|d| view! { <p class="description">{d}</p> })}
                 <dl class="meta">
+                    {summary.collection.map(|c| view! {
+                        <dt>"Collection"</dt>
+                        <dd><A href=format!("/collections/{}", c.id)>{c.title}</A></dd>
+                    })}
                     {doc.author.map(|a| view! { <dt>"Author"</dt><dd>{a}</dd> })}
                     {doc.created_at.map(|d| view! { <dt>"Created"</dt><dd>{d}</dd> })}
                     {summary.updated_at.map(|d| view! { <dt>"Updated"</dt><dd>{d}</dd> })}
@@ -76,7 +91,7 @@ fn DocumentBody(doc: DocumentView) -> impl IntoView {
                     <DeleteButton id=summary.id.clone() />
                 </div>
             </header>
-            <div class="document-layout">
+            <div class=layout>
                 {(!toc.is_empty()).then(|| view! {
                     <nav class="toc" aria-label="Contents">
                         <h2>"Contents"</h2>
@@ -90,6 +105,7 @@ fn DocumentBody(doc: DocumentView) -> impl IntoView {
                     </nav>
                 })}
                 <div class="markdown" inner_html=doc.html></div>
+                {has_relations.then(|| view! {
                 <aside class="relations" aria-label="Related notes">
                     {(!doc.cycles.is_empty()).then(|| view! {
                         <p class="cycle-warning" role="note">
@@ -103,6 +119,7 @@ fn DocumentBody(doc: DocumentView) -> impl IntoView {
                     <RelatedList title="Related" notes=doc.related />
                     <RelatedList title="Linked from" notes=doc.backlinks />
                 </aside>
+                })}
             </div>
         </article>
     }

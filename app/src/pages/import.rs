@@ -148,6 +148,10 @@ fn ReportView(report: ImportReport) -> impl IntoView {
                 <h2>"Skipped"</h2>
                 <ProblemList problems=report.skipped />
             })}
+            {(!report.ambiguous.is_empty()).then(|| view! {
+                <h2>"Links that could mean several notes"</h2>
+                <ProblemList problems=report.ambiguous />
+            })}
             {(!report.wanted.is_empty()).then(|| view! {
                 <p class="wanted-note">
                     "Referenced but not written yet: "

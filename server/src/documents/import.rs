@@ -8,6 +8,7 @@
 
 use super::SourceFile;
 use super::front_matter::{Located, line_and_column};
+use super::ids;
 use super::parse::{ParsedDocument, id_from_path, parse_document, slugify};
 use super::paths::{Clashes, unportable};
 use super::render::{NoteLink, RENDER_VERSION, RenderError, render};
@@ -260,33 +261,19 @@ pub fn plan(
         }
     }
 
-    // Ids must be unique within the batch and must not belong to another file already stored.
+    // Ids: written ones kept, derived ones qualified by folders where a file name repeats.
     let known_by_id: HashMap<&str, &KnownDocument> =
         known.iter().map(|k| (k.id.as_str(), k)).collect();
-    let mut claimed: HashMap<String, String> = HashMap::new();
-    parsed.retain(|(document, _, _)| {
-        let clash = claimed.get(&document.id).cloned().or_else(|| {
-            known_by_id
-                .get(document.id.as_str())
-                .filter(|k| k.source_path != document.source_path)
-                .map(|k| k.source_path.clone())
-        });
-        match clash {
-            Some(other) => {
-                let (line, column) = document.id_at;
-                let message = format!("duplicate id `{}`: `{other}` already has it", document.id);
-                problems.push(locate(
-                    &document.source_path,
-                    Located::new(line, column, message),
-                ));
-                false
-            }
-            None => {
-                claimed.insert(document.id.clone(), document.source_path.clone());
-                true
-            }
-        }
-    });
+    let clashes = ids::assign(
+        &mut parsed.iter_mut().map(|(d, _, _)| d).collect::<Vec<_>>(),
+        known,
+    );
+    let refused: HashSet<String> = clashes.iter().map(|c| c.path.clone()).collect();
+    parsed.retain(|(document, _, _)| !refused.contains(&document.source_path));
+    problems.extend(clashes.into_iter().map(|clash| {
+        let (line, column) = clash.at;
+        locate(&clash.path, Located::new(line, column, clash.message))
+    }));
 
     let mut report = ImportReport::default();
     if !problems.is_empty() {
@@ -346,6 +333,7 @@ pub fn plan(
         }
         report.skipped.extend(unrendered);
     }
+    report.ambiguous = ambiguous(&plan.upserts, known, &resolver);
     plan.report = report;
     plan.resolver = resolver;
     Ok(plan)
@@ -375,6 +363,7 @@ pub fn rerender(bodies: &[StoredBody], resolver: &Resolver) -> Vec<Rerendered> {
                     id: b.id.clone(),
                     body: b.body.clone(),
                     html: rendered.html,
+                    plain_text: rendered.plain,
                     render_version: RENDER_VERSION,
                 }),
                 Err(error) => {
@@ -432,6 +421,7 @@ pub fn build_record(
         edges,
         body: document.body,
         html: rendered.html,
+        plain_text: rendered.plain,
         headings: rendered.headings,
         content_hash,
         render_version: RENDER_VERSION,
@@ -457,6 +447,50 @@ pub fn wanted(records: &[NoteRecord], resolver: &Resolver) -> Vec<String> {
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect()
+}
+
+/// The references of `upserts` that name no note but a file name several notes share, beside
+/// the `known` notes: one problem per note and name, listing the notes it could mean.
+fn ambiguous(
+    upserts: &[PlannedNote],
+    known: &[KnownDocument],
+    resolver: &Resolver,
+) -> Vec<Problem> {
+    let mut paths: HashMap<&str, &str> = known
+        .iter()
+        .map(|k| (k.id.as_str(), k.source_path.as_str()))
+        .collect();
+    paths.extend(
+        upserts
+            .iter()
+            .map(|n| (n.record.id.as_str(), n.record.source_path.as_str())),
+    );
+    let shared = ids::shared_names(paths.iter().map(|(id, path)| (*id, *path)));
+    let mut found = Vec::new();
+    for note in upserts {
+        let names: BTreeSet<&str> = note
+            .record
+            .edges
+            .iter()
+            .map(|e| e.target_id.as_str())
+            .filter(|target| !resolver.exists(target) && shared.contains_key(*target))
+            .collect();
+        for name in names {
+            let candidates: Vec<String> = shared[name]
+                .iter()
+                .map(|id| format!("`{id}` ({})", paths[id.as_str()]))
+                .collect();
+            found.push(Problem::in_file(
+                &note.record.source_path,
+                format!(
+                    "`{name}` is the file name of {} notes and the id of none: {}; link to the one you mean by its id or its path",
+                    candidates.len(),
+                    candidates.join(", ")
+                ),
+            ));
+        }
+    }
+    found
 }
 
 /// SHA-256 of a file, hex.

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod edit;
 pub mod export;
 pub mod front_matter;
+pub mod ids;
 pub mod import;
 pub mod parse;
 pub mod paths;

@@ -14,6 +14,9 @@ pub struct ParsedDocument {
     pub id: String,
     /// `(line, column)` of the `id` value, or `(1, 1)` when the id was derived.
     pub id_at: (usize, usize),
+    /// Whether the front matter names the id. A derived id may be qualified by the file's
+    /// folders on import, when another note has the same file name.
+    pub id_written: bool,
     /// The file's path inside the imported tree, `/`-separated (also where export writes it).
     pub source_path: String,
     /// Title: front matter, else the first `# ` heading, else the file name.
@@ -266,10 +269,11 @@ pub fn parse_document(path: &str, text: &str) -> Result<ParsedDocument, Vec<Loca
     if !problems.is_empty() {
         return Err(problems);
     }
-    let id_at = fm.find(ID_KEYS).map_or((1, 1), |(_, _, at)| at);
+    let written_at = fm.find(ID_KEYS).map(|(_, _, at)| at);
     Ok(ParsedDocument {
         id,
-        id_at,
+        id_at: written_at.unwrap_or((1, 1)),
+        id_written: written_at.is_some(),
         source_path: path.to_owned(),
         title,
         description,

@@ -22,7 +22,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// The renderer's version, stored with each document's HTML. Raise it whenever a change here
 /// changes the HTML produced, so stored documents are rendered again (see
 /// [`rerender_stale`](super::import::rerender_stale)).
-pub const RENDER_VERSION: i64 = 1;
+///
+/// 2: notes also keep their plain text, which search indexes and cuts snippets from.
+pub const RENDER_VERSION: i64 = 2;
 
 /// How deeply a note's structure may nest: quotes, lists and HTML elements inside one another.
 /// The HTML parser that sanitizing runs on looks through every open element for each new one,
@@ -76,6 +78,8 @@ pub struct Rendered {
     pub headings: Vec<Heading>,
     /// Ids of the notes the body links to, in order of first appearance.
     pub links: Vec<String>,
+    /// The text as a reader sees it (see [`plain_text`]).
+    pub plain: String,
 }
 
 /// What a link inside a note points to, once resolved.
@@ -137,6 +141,7 @@ pub fn render(
         }
     }
 
+    let plain = plain_text(root);
     let mut html = String::new();
     let mut plugins = Plugins::default();
     let highlighter = Highlighter {
@@ -157,7 +162,44 @@ pub fn render(
         html,
         headings,
         links,
+        plain,
     })
+}
+
+/// The text of a note as a reader sees it on its page, for search to index and cut snippets
+/// from: words, link labels, image descriptions and code, each block on its own line; no
+/// Markdown syntax, URLs, raw HTML or task boxes. A snippet of the Markdown would show
+/// `[reverse proxy](proxy.md)` where the page shows "reverse proxy".
+fn plain_text<'a>(root: &'a comrak::nodes::AstNode<'a>) -> String {
+    use comrak::arena_tree::NodeEdge;
+    let mut text = String::new();
+    for edge in root.traverse() {
+        match edge {
+            NodeEdge::Start(node) => match &node.data().value {
+                NodeValue::Text(t) => text.push_str(t),
+                NodeValue::Code(code) => text.push_str(&code.literal),
+                NodeValue::CodeBlock(block) => text.push_str(&block.literal),
+                NodeValue::SoftBreak | NodeValue::LineBreak => text.push(' '),
+                // Cells of a row on one line, apart.
+                NodeValue::TableCell if !text.is_empty() && !text.ends_with('\n') => {
+                    text.push(' ');
+                }
+                _ => {}
+            },
+            NodeEdge::End(node) => {
+                let value = &node.data().value;
+                if value.block()
+                    && !matches!(value, NodeValue::TableCell)
+                    && !text.is_empty()
+                    && !text.ends_with('\n')
+                {
+                    text.push('\n');
+                }
+            }
+        }
+    }
+    text.truncate(text.trim_end().len());
+    text
 }
 
 /// The destinations of `body`'s links that point into the knowledge base, as [`render`] hands
@@ -400,6 +442,17 @@ mod tests {
 
     fn render_plain(body: &str) -> Rendered {
         render(body, &resolve_known).unwrap()
+    }
+
+    #[test]
+    fn the_plain_text_is_what_a_reader_sees_without_syntax_or_urls() {
+        let rendered = render_plain(
+            "# Load Balancer\n\nA [reverse proxy](proxy.md) in *front*.\n\n- [ ] check `health`\n- [x] done\n\n| a | b |\n|---|---|\n| c | d |\n\n```rust\nfn main() {}\n```\n\n<div>raw</div>\n\n![diagram](x.png)\n",
+        );
+        assert_eq!(
+            rendered.plain,
+            "Load Balancer\nA reverse proxy in front.\ncheck health\ndone\na b\nc d\nfn main() {}\ndiagram"
+        );
     }
 
     #[test]

@@ -41,6 +41,8 @@ pub struct NoteRecord {
     pub layout_json: String,
     /// Rendered, sanitized HTML.
     pub html: String,
+    /// The text a reader sees, which search indexes and cuts snippets from.
+    pub plain_text: String,
     /// Its table of contents.
     pub headings: Vec<Heading>,
     /// SHA-256 of its file, hex.
@@ -103,6 +105,8 @@ pub struct Rerendered {
     pub body: String,
     /// The HTML.
     pub html: String,
+    /// The text a reader sees, rendered with it.
+    pub plain_text: String,
     /// Which renderer made it.
     pub render_version: i64,
 }
@@ -215,6 +219,24 @@ pub struct SearchRequest {
     pub collection: Option<String>,
     /// At most this many.
     pub limit: u64,
+}
+
+impl SearchRequest {
+    /// The query as a note's id (its words joined by `-`) and as a title in lower case (its
+    /// words joined by spaces), or `None` when it has no words. A note with either is what the
+    /// reader is looking for.
+    pub fn as_title(&self) -> Option<(String, String)> {
+        let words: Vec<&str> = self
+            .terms
+            .iter()
+            .flat_map(|term| match term {
+                SearchTerm::Word(word) => std::slice::from_ref(word),
+                SearchTerm::Phrase(words) => words.as_slice(),
+            })
+            .map(String::as_str)
+            .collect();
+        (!words.is_empty()).then(|| (words.join("-"), words.join(" ")))
+    }
 }
 
 /// A word, or a phrase of words: letters and digits only, lower case.

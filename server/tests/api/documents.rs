@@ -290,8 +290,25 @@ async fn script_and_handler_payloads_in_a_note_are_inert_in_its_html() {
 #[tokio::test]
 async fn html_from_an_older_renderer_is_rendered_again_at_start_up() {
     let app = with_demo_notes().await;
-    app.execute("UPDATE documents SET html = 'stale', render_version = 0 WHERE id = 'tcp'")
-        .await;
+    // As a base made before notes kept their plain text: the migration gave them their Markdown.
+    app.execute(
+        "UPDATE documents SET html = 'stale', plain_text = 'zanzibar ' || body, \
+         render_version = 0 WHERE id = 'tcp'",
+    )
+    .await;
+    let search = |q: &'static str| {
+        let app = &app;
+        async move {
+            let found: app::contract::SearchResults =
+                app.get_json(&format!("/api/search?q={q}")).await;
+            found
+                .hits
+                .into_iter()
+                .map(|hit| hit.document.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(search("zanzibar").await, ["tcp"]);
 
     let rendered = app.service().rerender_stale().await.unwrap();
 
@@ -303,6 +320,9 @@ async fn html_from_an_older_renderer_is_rendered_again_at_start_up() {
         tcp.html
     );
     assert_eq!(app.service().rerender_stale().await.unwrap(), 0);
+    // Search reads the text rendered again.
+    assert!(search("zanzibar").await.is_empty());
+    assert!(search("tcp").await.contains(&"tcp".to_owned()));
 }
 
 #[tokio::test]

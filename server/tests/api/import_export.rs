@@ -109,8 +109,16 @@ async fn an_import_with_any_invalid_file_writes_nothing_and_locates_every_proble
             "notes/bad-yaml.md:4:1",
             "notes/bad-date.md:3:13",
             "latin1.md:1:4",
-            "notes/dup.md:2:5"
+            "good.md:1:1"
         ]
+    );
+    // A written id wins over one made from a file name.
+    assert!(
+        envelope.error.problems[3]
+            .message
+            .starts_with("duplicate id `good`: `notes/dup.md` already has it"),
+        "{}",
+        envelope.error.problems[3].message
     );
     assert!(
         envelope.error.problems[1]
@@ -298,4 +306,139 @@ async fn import_export_import_gives_identical_documents_and_files() {
         let after: DocumentView = copy.get_json(&path).await;
         assert_eq!(before, after, "{} changed in the round trip", summary.id);
     }
+}
+
+/// A folder tree as real ones are: the same file name in several folders, a `README.md` in
+/// each, and notes linking to them by path and by the bare name.
+const REPEATED_NAMES: &[(&str, &[u8])] = &[
+    ("linux/top.md", b"# top on Linux\n"),
+    ("osx/top.md", b"# top on macOS\n"),
+    ("windows/top.md", b"# Task Manager\n"),
+    ("linux/README.md", b"# Linux\n\nSee [top](top.md).\n"),
+    ("osx/README.md", b"# macOS\n"),
+    (
+        "tools.md",
+        b"---\nrelated: [top]\n---\n# Tools\n\n[on macOS](osx/top.md) and [any](top).\n",
+    ),
+];
+
+#[tokio::test]
+async fn repeated_file_names_import_with_ids_qualified_by_their_folders() {
+    let app = TestApp::spawn().await;
+
+    let report = app.import_ok(REPEATED_NAMES).await;
+
+    let mut created = report.created.clone();
+    created.sort();
+    assert_eq!(
+        created,
+        [
+            "linux",
+            "linux-top",
+            "osx",
+            "osx-top",
+            "tools",
+            "windows-top"
+        ]
+    );
+    let osx_top: DocumentView = app.get_json("/api/documents/osx-top").await;
+    assert_eq!(osx_top.summary.title, "top on macOS");
+    assert_eq!(osx_top.source_path, "osx/top.md");
+    // Links by path reach the file they name.
+    let linux: DocumentView = app.get_json("/api/documents/linux").await;
+    assert!(
+        linux.html.contains("href=\"/notes/linux-top\""),
+        "{}",
+        linux.html
+    );
+    let tools: DocumentView = app.get_json("/api/documents/tools").await;
+    assert!(
+        tools.html.contains("href=\"/notes/osx-top\""),
+        "{}",
+        tools.html
+    );
+    // The bare name could be any of three: reported, never guessed.
+    assert_eq!(report.ambiguous.len(), 1, "{:?}", report.ambiguous);
+    let problem = &report.ambiguous[0];
+    assert_eq!(problem.file, "tools.md");
+    for candidate in [
+        "`linux-top` (linux/top.md)",
+        "`osx-top` (osx/top.md)",
+        "`windows-top` (windows/top.md)",
+    ] {
+        assert!(problem.message.contains(candidate), "{}", problem.message);
+    }
+    assert!(tools.related.is_empty() || tools.related.iter().all(|r| r.id == "top"));
+    assert!(
+        !tools.html.contains("href=\"/notes/linux-top\""),
+        "{}",
+        tools.html
+    );
+}
+
+#[tokio::test]
+async fn the_same_tree_imported_twice_keeps_every_id() {
+    let app = TestApp::spawn().await;
+    let first = app.import_ok(REPEATED_NAMES).await;
+
+    let again = app.import_ok(REPEATED_NAMES).await;
+
+    assert!(
+        again.created.is_empty() && again.updated.is_empty(),
+        "{again:?}"
+    );
+    let mut unchanged = again.unchanged.clone();
+    unchanged.sort();
+    let mut created = first.created.clone();
+    created.sort();
+    assert_eq!(unchanged, created);
+}
+
+#[tokio::test]
+async fn a_note_keeps_its_short_id_when_a_file_of_the_same_name_arrives_later() {
+    let app = TestApp::spawn().await;
+    app.import_ok(&[
+        ("linux/top.md", b"# top on Linux\n"),
+        ("tools.md", b"# Tools\n\nUse [top](top).\n"),
+    ])
+    .await;
+
+    let report = app
+        .import_ok(&[
+            ("osx/top.md", b"# top on macOS\n"),
+            ("linux/top.md", b"# top on Linux, revised\n"),
+        ])
+        .await;
+
+    assert_eq!(report.created, ["osx-top"]);
+    assert_eq!(report.updated, ["top"]);
+    assert!(report.ambiguous.is_empty(), "{:?}", report.ambiguous);
+    let top: DocumentView = app.get_json("/api/documents/top").await;
+    assert_eq!(top.source_path, "linux/top.md");
+    let tools: DocumentView = app.get_json("/api/documents/tools").await;
+    assert!(tools.html.contains("href=\"/notes/top\""), "{}", tools.html);
+    let osx: DocumentView = app.get_json("/api/documents/osx-top").await;
+    assert_eq!(osx.summary.title, "top on macOS");
+}
+
+#[tokio::test]
+async fn two_files_writing_the_same_id_are_refused_with_both_named() {
+    let app = TestApp::spawn().await;
+
+    let response = app
+        .import(
+            &[
+                ("a/x.md", b"---\nid: same\n---\nA\n"),
+                ("b/x.md", b"---\nid: same\n---\nB\n"),
+            ],
+            false,
+        )
+        .await;
+
+    let envelope = TestApp::expect_error(response, 422).await;
+    assert_eq!(envelope.error.problems.len(), 1);
+    assert_eq!(
+        envelope.error.problems[0].to_string(),
+        "b/x.md:2:5: duplicate id `same`: `a/x.md` already has it"
+    );
 }

@@ -29,6 +29,29 @@ async fn corpus() -> TestApp {
             "misc/xss.md",
             "---\ntitle: Hostile note\n---\n# Hostile\n\nThe word zebra next to <script>alert(1)</script> markup.\n",
         ),
+        // Titles that compete with the query as it is typed: the note that is the query must
+        // come first, though the others say its word more often.
+        (
+            "tools/tar.md",
+            "---\ntitle: tar\n---\nArchive files with tar.\n",
+        ),
+        (
+            "tools/tar-archives.md",
+            "---\ntitle: Tar archives\n---\nWhat tar writes.\n",
+        ),
+        (
+            "build/make-target.md",
+            "---\ntitle: Make targets, each target a target file\n---\nA target names a target: targets everywhere.\n",
+        ),
+        ("git/git-rebase.md", "# git rebase\n\nReplay commits.\n"),
+        (
+            "git/git-rebase-patch.md",
+            "# git rebase patch: rebase with git rebase\n\nRebase, rebase, rebase: git rebase -i.\n",
+        ),
+        (
+            "ops/rollout.md",
+            "---\ntitle: Rollout\n---\n# Rollout plan\n\n- [ ] drain the **canary** behind the [reverse proxy](../proxy.md) first\n- [x] read [the runbook](https://zanzibar.example/runbook)\n",
+        ),
         (
             "misc/offsite.md",
             "---\ntitle: Offsite\n---\n# Offsite\n\nWe planned the migration at the Café Zürich.\n",
@@ -89,6 +112,46 @@ async fn expected_notes_come_first_for_a_list_of_queries() {
             "{query:?} gave {found:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_note_whose_title_is_the_query_comes_first_then_whole_words_then_prefixes() {
+    let app = corpus().await;
+
+    let found = top(&app, "tar").await;
+    assert_eq!(
+        found[..3],
+        ["tar", "tar-archives", "make-target"],
+        "{found:?}"
+    );
+    for query in ["git rebase", "git rebase ", "Git Rebase"] {
+        let found = top(&app, query).await;
+        assert_eq!(
+            found[..2],
+            ["git-rebase", "git-rebase-patch"],
+            "{query:?}: {found:?}"
+        );
+    }
+    // The id is the query's words joined by `-`.
+    assert_eq!(top(&app, "load-balancer").await[0], "load-balancer");
+}
+
+#[tokio::test]
+async fn snippets_show_the_text_as_the_page_does_not_its_markdown() {
+    let app = corpus().await;
+
+    let results = search(&app, "canary").await;
+
+    assert_eq!(results.hits[0].document.id, "rollout");
+    let snippet = &results.hits[0].snippet;
+    assert!(snippet.contains("<mark>canary</mark>"), "{snippet}");
+    assert!(snippet.contains("the reverse proxy first"), "{snippet}");
+    for syntax in ["**", "](", "- [", "proxy.md", "# "] {
+        assert!(!snippet.contains(syntax), "{syntax:?} in {snippet}");
+    }
+    // A link's address is not text a reader sees: its words find nothing.
+    assert!(top(&app, "zanzibar").await.is_empty());
+    assert_eq!(top(&app, "runbook").await, ["rollout"]);
 }
 
 #[tokio::test]
@@ -154,6 +217,11 @@ async fn results_can_be_filtered_by_tag_and_collection() {
             .all(|h| h.document.collection.as_ref().unwrap().id == "networking")
     );
     assert!(!in_collection.hits.is_empty());
+    // The note that is the query is filtered like any other.
+    let elsewhere: SearchResults = app
+        .get_json("/api/search?q=tar&collection=networking")
+        .await;
+    assert!(elsewhere.hits.iter().all(|h| h.document.id != "tar"));
 }
 
 #[tokio::test]

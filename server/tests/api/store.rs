@@ -44,6 +44,7 @@ fn note(id: &str, path: &str, body: &str) -> NoteRecord {
         layout_json: r#"{"syntax":"none","front_matter":[],"collection_block":null,"preamble":""}"#
             .into(),
         html: format!("<p>{body}</p>"),
+        plain_text: body.into(),
         headings: Vec::new(),
         content_hash: format!("hash-{id}"),
         render_version: 1,
@@ -284,6 +285,7 @@ async fn new_html_is_kept_only_for_a_note_that_still_has_the_body_it_came_from()
         id: "a".into(),
         body: "an older body".into(),
         html: "<p>stale</p>".into(),
+        plain_text: "stale".into(),
         render_version: 2,
     }])
     .await

@@ -14,7 +14,6 @@
 use super::super::sql::{EngineSearch, Tier};
 use super::super::{MATCH_END, MATCH_START, SearchRequest, SearchTerm, StoreError};
 use super::PostgresStore;
-use std::fmt::Write as _;
 
 /// The `tsquery` text for `terms`, each lexeme restricted to `weight` when there is one
 /// (`A` title, `B` tags, `C` description), or `None` when there are no terms.
@@ -54,7 +53,7 @@ fn tier_weight(tier: Tier) -> Option<char> {
         Tier::Title => Some('A'),
         Tier::Tags => Some('B'),
         Tier::Description => Some('C'),
-        Tier::Anywhere => None,
+        Tier::Anywhere | Tier::Exact => None,
     }
 }
 
@@ -78,73 +77,71 @@ const SNIPPET_LEAD: usize = 400;
 /// The query of a tsquery text as the index holds its words: unaccented.
 const TSQUERY: &str = "to_tsquery('simple', lore_fold_query($1))";
 
-/// The request's filters as sets of keys: `WITH` clauses (each ending in a comma) and the
-/// conditions on `matching.seq` that read them, their values bound from `$2`. Each set is
-/// gathered once from its own index and intersected with the matches: checked note by note
-/// instead, every note with the tag would have its word list read (20 ms for 700 notes).
-fn filters(request: &SearchRequest) -> (String, String, Vec<&str>) {
-    let mut sets = String::new();
-    let mut conditions = String::new();
-    let mut values = Vec::new();
-    if let Some(collection) = &request.collection {
-        values.push(collection.as_str());
-        let _ = write!(
-            sets,
-            "collected AS MATERIALIZED (SELECT seq FROM documents WHERE collection_id = ${}), ",
-            values.len() + 1
-        );
-        conditions.push_str(" AND seq IN (SELECT seq FROM collected)");
-    }
-    if let Some(tag) = &request.tag {
-        values.push(tag.as_str());
-        // The tagged notes' ids as one array, then their keys through the primary key: joined,
-        // the planner reads every note's row to map ids to keys.
-        let _ = write!(
-            sets,
-            "tagged AS MATERIALIZED (SELECT d.seq FROM documents d WHERE d.id = ANY(ARRAY(\
-             SELECT t.document_id FROM document_tags t WHERE t.tag = ${}))), ",
-            values.len() + 1
-        );
-        conditions.push_str(" AND seq IN (SELECT seq FROM tagged)");
-    }
-    (sets, conditions, values)
+/// `WHERE seq IN` the keys bound at `$n`, when the search is filtered: matched notes are
+/// gathered from the index first, then intersected with the filter's keys by a hash.
+fn within_clause(within: Option<&[i64]>, n: usize) -> String {
+    within.map_or_else(String::new, |_| {
+        format!(" WHERE seq IN (SELECT unnest(${n}::bigint[]))")
+    })
 }
 
 impl PostgresStore {
-    /// The newest `cap` notes whose `column` matches `query` (a tsquery text) and the filters,
-    /// with keys below `before` if given, newest first. The matches are gathered from the GIN
-    /// index before they are ordered (`MATERIALIZED`): walked newest first instead, each note
-    /// checked would have its word list read, which for a rare word is every note.
+    /// The newest `cap` notes whose title or id is the query (see [`Tier::Exact`]), of those
+    /// `within` if given, found by the primary key and the index on the title in lower case.
+    async fn titled(
+        &self,
+        request: &SearchRequest,
+        within: Option<&[i64]>,
+        cap: usize,
+    ) -> Result<Vec<i64>, StoreError> {
+        let Some((id, title)) = request.as_title() else {
+            return Ok(Vec::new());
+        };
+        let sql = format!(
+            "WITH matching AS MATERIALIZED (SELECT seq FROM documents \
+                 WHERE id = $1 OR lower(title) = $2) \
+             SELECT seq FROM matching{} ORDER BY seq DESC LIMIT $3",
+            within_clause(within, 4)
+        );
+        let mut statement = sqlx::query_as(&sql).bind(id).bind(title).bind(cap as i64);
+        if let Some(within) = within {
+            statement = statement.bind(within);
+        }
+        let rows: Vec<(i64,)> = statement.fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|(seq,)| seq).collect())
+    }
+
+    /// The newest `cap` notes whose `column` matches `query` (a tsquery text), of those
+    /// `within` if given, with keys below `before` if given, newest first. The matches are
+    /// gathered from the GIN index before they are ordered (`MATERIALIZED`): walked newest
+    /// first instead, each note checked would have its word list read, which for a rare word
+    /// is every note.
     async fn newest_matching(
         &self,
         column: &str,
         query: &str,
-        request: &SearchRequest,
+        within: Option<&[i64]>,
         before: Option<i64>,
         cap: usize,
     ) -> Result<Vec<i64>, StoreError> {
-        let (sets, conditions, values) = filters(request);
-        let mut next = values.len() + 2;
+        let filter = within_clause(within, 3);
+        let next = if within.is_some() { 4 } else { 3 };
         // Only when there is a bound: `seq < 9223372036854775807` reads to the planner as a
         // range worth walking the primary key for.
-        let mut bound = String::new();
-        if before.is_some() {
-            bound = format!(" AND s.seq < ${next}");
-            next += 1;
-        }
+        let bound = before.map_or_else(String::new, |_| format!(" AND s.seq < ${next}"));
         let sql = format!(
-            "WITH {sets}matching AS MATERIALIZED (SELECT s.seq FROM search_index s \
+            "WITH matching AS MATERIALIZED (SELECT s.seq FROM search_index s \
                  WHERE s.{column} @@ {TSQUERY}{bound}) \
-             SELECT seq FROM matching WHERE TRUE{conditions} ORDER BY seq DESC LIMIT ${next}"
+             SELECT seq FROM matching{filter} ORDER BY seq DESC LIMIT $2"
         );
-        let mut statement = sqlx::query_as(&sql).bind(query);
-        for value in values {
-            statement = statement.bind(value);
+        let mut statement = sqlx::query_as(&sql).bind(query).bind(cap as i64);
+        if let Some(within) = within {
+            statement = statement.bind(within);
         }
         if let Some(before) = before {
             statement = statement.bind(before);
         }
-        let rows: Vec<(i64,)> = statement.bind(cap as i64).fetch_all(&self.pool).await?;
+        let rows: Vec<(i64,)> = statement.fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(|(seq,)| seq).collect())
     }
 }
@@ -159,8 +156,12 @@ impl EngineSearch for PostgresStore {
         &self,
         request: &SearchRequest,
         tier: Tier,
+        within: Option<&[i64]>,
         cap: usize,
     ) -> Result<Vec<i64>, StoreError> {
+        if tier == Tier::Exact {
+            return self.titled(request, within, cap).await;
+        }
         let weight = tier_weight(tier);
         let Some(query) = ts_query(&request.terms, request.prefix_last, weight) else {
             return Ok(Vec::new());
@@ -171,12 +172,12 @@ impl EngineSearch for PostgresStore {
             .any(|term| matches!(term, SearchTerm::Phrase(_)));
         if weight.is_some() {
             return self
-                .newest_matching("meta", &query, request, None, cap)
+                .newest_matching("meta", &query, within, None, cap)
                 .await;
         }
         if !has_phrase {
             return self
-                .newest_matching("words", &query, request, None, cap)
+                .newest_matching("words", &query, within, None, cap)
                 .await;
         }
         let Some(all_words) = ts_query(&words_only(&request.terms), request.prefix_last, None)
@@ -187,7 +188,7 @@ impl EngineSearch for PostgresStore {
         let mut before = None;
         loop {
             let batch = self
-                .newest_matching("words", &all_words, request, before, cap)
+                .newest_matching("words", &all_words, within, before, cap)
                 .await?;
             let Some(&oldest) = batch.last() else { break };
             let with_phrase: Vec<(i64,)> = sqlx::query_as(&format!(
@@ -206,6 +207,35 @@ impl EngineSearch for PostgresStore {
         }
         found.truncate(cap);
         Ok(found)
+    }
+
+    /// The notes with the tag and in the collection asked for: the tag's notes' ids as one
+    /// array, then their keys through the primary key (joined, the planner reads every note's
+    /// row to map ids to keys).
+    async fn filtered(&self, request: &SearchRequest) -> Result<Option<Vec<i64>>, StoreError> {
+        if request.tag.is_none() && request.collection.is_none() {
+            return Ok(None);
+        }
+        // Written for the filters given, so that each is read from its index.
+        let mut sql = String::from("SELECT seq FROM documents WHERE TRUE");
+        let mut values = Vec::new();
+        if let Some(collection) = &request.collection {
+            values.push(collection);
+            sql.push_str(&format!(" AND collection_id = ${}", values.len()));
+        }
+        if let Some(tag) = &request.tag {
+            values.push(tag);
+            sql.push_str(&format!(
+                " AND id = ANY(ARRAY(SELECT document_id FROM document_tags WHERE tag = ${}))",
+                values.len()
+            ));
+        }
+        let mut query = sqlx::query_as(&sql);
+        for value in values {
+            query = query.bind(value);
+        }
+        let rows: Vec<(i64,)> = query.fetch_all(&self.pool).await?;
+        Ok(Some(rows.into_iter().map(|(seq,)| seq).collect()))
     }
 
     /// `ts_rank` over the whole word list, the title's words weighing most.
@@ -251,7 +281,7 @@ impl EngineSearch for PostgresStore {
         };
         Ok(sqlx::query_as(&format!(
             "SELECT seq, id, ts_headline('lore_headline', \
-                 substr(body, greatest(1, strpos(lower(body), $5) - {SNIPPET_LEAD}), \
+                 substr(plain_text, greatest(1, strpos(lower(plain_text), $5) - {SNIPPET_LEAD}), \
                         {SNIPPET_WINDOW}), \
                  {TSQUERY}, 'StartSel=' || $3 || ', StopSel=' || $4 || \
                  ', MaxWords=24, MinWords=8, MaxFragments=1, FragmentDelimiter=…') \

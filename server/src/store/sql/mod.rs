@@ -193,6 +193,7 @@ struct DumpedRow {
     body: String,
     layout: String,
     html: String,
+    plain_text: String,
     headings: String,
     content_hash: String,
     render_version: i64,
@@ -688,7 +689,7 @@ where [SqlStore<D>: EngineSearch, SqlTransaction<D>: Transaction,]
         let notes: Vec<DumpedRow> = Sql::<D>::new(format!(
             "SELECT d.id, d.source_path, d.title, d.description, d.author, d.created_at, d.updated_at, \
                  d.version, d.draft, d.collection_id, c.title AS collection_title, \
-                 c.front_matter AS collection_front_matter, d.body, d.layout, d.html, d.headings, \
+                 c.front_matter AS collection_front_matter, d.body, d.layout, d.html, d.plain_text, d.headings, \
                  d.content_hash, d.render_version, d.revision \
              FROM documents d LEFT JOIN collections c ON c.id = d.collection_id ORDER BY {}",
             D::binary("d.id")
@@ -741,6 +742,7 @@ where [SqlStore<D>: EngineSearch, SqlTransaction<D>: Transaction,]
                 body: row.body,
                 layout_json: row.layout,
                 html: row.html,
+                plain_text: row.plain_text,
                 content_hash: row.content_hash,
                 render_version: row.render_version,
             });

@@ -2,10 +2,13 @@
 //! asks in its own index and query language ([`EngineSearch`]: FTS5 on SQLite, `tsvector` on
 //! PostgreSQL).
 //!
-//! Notes come in tiers: every word of the query in the title, then in the tags, then in the
-//! description, then anywhere. A relevance score (bm25, `ts_rank`) cannot promise that order by
-//! itself: a word in half the notes has an inverse document frequency near zero, and column
-//! weights then multiply nothing.
+//! Notes come in tiers: the note whose title or id is the query; then every word of the query
+//! in the title as a whole word, then as the start of a word while the reader is typing it
+//! (`tar` finds the note "tar", then "tar archives", then "make target"); then every word in
+//! the tags, then in the description, then anywhere. A relevance score (bm25, `ts_rank`) cannot
+//! promise that order by itself: a word in half the notes has an inverse document frequency
+//! near zero, column weights then multiply nothing, and a long title that repeats a word
+//! outscores the short one that is the word.
 //!
 //! Within a tier, notes are ordered by relevance when the tier holds at most
 //! [`SCORED_PER_TIER`] of them, and newest first (the order notes entered the base) when it holds
@@ -24,6 +27,8 @@ pub const SCORED_PER_TIER: usize = 200;
 /// Where every word of a query must be for a note to be in the tier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tier {
+    /// The title is the query (compared in lower case), or the id is its words joined by `-`.
+    Exact,
     /// In the title.
     Title,
     /// In the tags.
@@ -34,9 +39,21 @@ pub enum Tier {
     Anywhere,
 }
 
-impl Tier {
-    /// Best first.
-    pub const ALL: [Tier; 4] = [Tier::Title, Tier::Tags, Tier::Description, Tier::Anywhere];
+/// The tiers in order, best first, each with the request it is asked with: the title's is asked
+/// first with whole words only, then (while the reader is typing the last word) as typed.
+fn tiers(request: &SearchRequest) -> Vec<(Tier, SearchRequest)> {
+    let whole_words = SearchRequest {
+        prefix_last: false,
+        ..request.clone()
+    };
+    let mut tiers = vec![(Tier::Exact, request.clone()), (Tier::Title, whole_words)];
+    if request.prefix_last {
+        tiers.push((Tier::Title, request.clone()));
+    }
+    tiers.extend(
+        [Tier::Tags, Tier::Description, Tier::Anywhere].map(|tier| (tier, request.clone())),
+    );
+    tiers
 }
 
 /// What the ranking asks of an engine. Notes are named by their key in the engine's index (the
@@ -44,12 +61,17 @@ impl Tier {
 /// "newest" means.
 #[async_trait::async_trait]
 pub trait EngineSearch: Sync {
-    /// The newest `cap` notes of `tier` that match `request` (its filters included), newest
-    /// first.
+    /// The notes that pass `request`'s filters (its tag, its collection), or `None` when it
+    /// has none. Gathered once a search, not once a tier.
+    async fn filtered(&self, request: &SearchRequest) -> Result<Option<Vec<i64>>, StoreError>;
+
+    /// The newest `cap` notes of `tier` that match `request`, of those `within` when given,
+    /// newest first.
     async fn tier_matches(
         &self,
         request: &SearchRequest,
         tier: Tier,
+        within: Option<&[i64]>,
         cap: usize,
     ) -> Result<Vec<i64>, StoreError>;
 
@@ -77,15 +99,21 @@ pub async fn ranked(
     request: &SearchRequest,
 ) -> Result<Vec<(String, String)>, StoreError> {
     let limit = request.limit as usize;
+    let within = engine.filtered(request).await?;
+    if within.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(Vec::new());
+    }
     let mut chosen: Vec<i64> = Vec::new();
-    for tier in Tier::ALL {
+    for (tier, asked) in tiers(request) {
         if chosen.len() >= limit {
             break;
         }
         // A note of an earlier tier may match this one too: ask for as many more as were
         // chosen, so what is left still says whether the tier is small enough to score.
         let cap = SCORED_PER_TIER + 1 + chosen.len();
-        let mut found = engine.tier_matches(request, tier, cap).await?;
+        let mut found = engine
+            .tier_matches(&asked, tier, within.as_deref(), cap)
+            .await?;
         found.retain(|note| !chosen.contains(note));
         if found.len() <= SCORED_PER_TIER {
             let scores: std::collections::HashMap<i64, f64> = engine
@@ -122,22 +150,35 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    /// An engine over notes given as (key, tiers it is in, score), noting the tiers asked for.
-    struct Notes(Vec<(i64, Vec<Tier>, f64)>, std::sync::Mutex<Vec<Tier>>);
+    /// An engine over notes given as (key, tiers it is in, score), noting the tiers asked for;
+    /// the notes of the third field have the query's last word in their title only as the
+    /// start of a longer word.
+    struct Notes(
+        Vec<(i64, Vec<Tier>, f64)>,
+        std::sync::Mutex<Vec<Tier>>,
+        Vec<i64>,
+    );
 
     #[async_trait::async_trait]
     impl EngineSearch for Notes {
+        async fn filtered(&self, _: &SearchRequest) -> Result<Option<Vec<i64>>, StoreError> {
+            Ok(None)
+        }
+
         async fn tier_matches(
             &self,
-            _: &SearchRequest,
+            request: &SearchRequest,
             tier: Tier,
+            _: Option<&[i64]>,
             cap: usize,
         ) -> Result<Vec<i64>, StoreError> {
             self.1.lock().unwrap().push(tier);
+            let whole_words_only = tier == Tier::Title && !request.prefix_last;
             let mut found: Vec<i64> = self
                 .0
                 .iter()
                 .filter(|(_, tiers, _)| tiers.contains(&tier) || tier == Tier::Anywhere)
+                .filter(|(key, _, _)| !(whole_words_only && self.2.contains(key)))
                 .map(|(key, _, _)| *key)
                 .collect();
             found.sort_by(|a, b| b.cmp(a));
@@ -171,10 +212,10 @@ mod tests {
         }
     }
 
-    fn request(limit: u64) -> SearchRequest {
+    fn request(limit: u64, prefix_last: bool) -> SearchRequest {
         SearchRequest {
             terms: Vec::new(),
-            prefix_last: false,
+            prefix_last,
             tag: None,
             collection: None,
             limit,
@@ -183,8 +224,19 @@ mod tests {
 
     /// The ids found, and the tiers read.
     async fn ids(notes: Vec<(i64, Vec<Tier>, f64)>, limit: u64) -> (Vec<String>, Vec<Tier>) {
-        let engine = Notes(notes, Default::default());
-        let found = ranked(&engine, &request(limit))
+        typed(notes, Vec::new(), limit).await
+    }
+
+    /// The ids found and the tiers read while the last word is being typed, `prefixed` having
+    /// it in their titles only as the start of a word.
+    async fn typed(
+        notes: Vec<(i64, Vec<Tier>, f64)>,
+        prefixed: Vec<i64>,
+        limit: u64,
+    ) -> (Vec<String>, Vec<Tier>) {
+        let prefix_last = !prefixed.is_empty();
+        let engine = Notes(notes, Default::default(), prefixed);
+        let found = ranked(&engine, &request(limit, prefix_last))
             .await
             .unwrap()
             .into_iter()
@@ -224,6 +276,30 @@ mod tests {
         let notes = (1..=20).map(|n| (n, vec![Tier::Title], n as f64)).collect();
         let (found, read) = ids(notes, 3).await;
         assert_eq!(found, ["n20", "n19", "n18"]);
-        assert_eq!(read, [Tier::Title]);
+        assert_eq!(read, [Tier::Exact, Tier::Title]);
+    }
+
+    #[tokio::test]
+    async fn the_note_that_is_the_query_comes_first_then_whole_words_then_prefixes() {
+        // `tar`: "Make target" (prefix, scores highest), "tar" (exact), "Tar archives".
+        let notes = vec![
+            (1, vec![Tier::Title], 9.0),
+            (2, vec![Tier::Exact, Tier::Title], 0.1),
+            (3, vec![Tier::Title], 0.5),
+            (4, vec![Tier::Tags], 5.0),
+        ];
+        let (found, read) = typed(notes, vec![1], 10).await;
+        assert_eq!(found, ["n2", "n3", "n1", "n4"]);
+        assert_eq!(
+            read,
+            [
+                Tier::Exact,
+                Tier::Title,
+                Tier::Title,
+                Tier::Tags,
+                Tier::Description,
+                Tier::Anywhere
+            ]
+        );
     }
 }

@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 /// The columns an imported note is written with, in the order its values are bound.
 const DOCUMENT_COLUMNS: &str = "id, source_path, title, description, author, created_at, \
     updated_at, version, sort_date, draft, collection_id, body, layout, html, headings, \
-    content_hash, imported_at, render_version, search_tags, revision";
+    content_hash, imported_at, render_version, search_tags, revision, plain_text";
 
 /// How many rows of `columns` values one multi-row statement writes: as many as the engine
 /// binds in one statement (SQLite 32,766 values, PostgreSQL 65,535). One round trip per
@@ -153,7 +153,8 @@ impl<D: Dialect> SqlTransaction<D> {
                     .push_bind(now.as_str())
                     .push_bind(note.render_version)
                     .push_bind(search_tags.as_str())
-                    .push_bind(revision.unwrap_or_default());
+                    .push_bind(revision.unwrap_or_default())
+                    .push_bind(note.plain_text.as_str());
             });
             query.push(
                 " ON CONFLICT (id) DO UPDATE SET source_path = excluded.source_path, title = excluded.title, \
@@ -162,7 +163,8 @@ impl<D: Dialect> SqlTransaction<D> {
                  draft = excluded.draft, collection_id = excluded.collection_id, body = excluded.body, \
                  layout = excluded.layout, html = excluded.html, headings = excluded.headings, \
                  content_hash = excluded.content_hash, imported_at = excluded.imported_at, \
-                 render_version = excluded.render_version, search_tags = excluded.search_tags",
+                 render_version = excluded.render_version, search_tags = excluded.search_tags, \
+                 plain_text = excluded.plain_text",
             );
             if revisions.is_some() {
                 query.push(", revision = excluded.revision");
@@ -462,6 +464,8 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
             let mut query = Sql::<D>::new("UPDATE documents SET html = ");
             query
                 .push_bind(note.html.as_str())
+                .push(", plain_text = ")
+                .push_bind(note.plain_text.as_str())
                 .push(", render_version = ")
                 .push_bind(note.render_version)
                 .push(" WHERE id = ")

@@ -36,8 +36,13 @@ fn tier_query(query: &str, tier: Tier) -> String {
         Tier::Title => format!("title : ({query})"),
         Tier::Tags => format!("search_tags : ({query})"),
         Tier::Description => format!("description : ({query})"),
-        Tier::Anywhere => query.to_owned(),
+        Tier::Anywhere | Tier::Exact => query.to_owned(),
     }
+}
+
+/// `notes` as a JSON list, for `json_each`.
+fn key_list(notes: &[i64]) -> String {
+    serde_json::to_string(notes).expect("numbers serialize")
 }
 
 /// `notes` as a JSON list, and the range they span: FTS5 narrows its walk of a match to a rowid
@@ -45,37 +50,84 @@ fn tier_query(query: &str, tier: Tier) -> String {
 /// the list a filter rather than a plan of its own).
 fn rowid_list(notes: &[i64]) -> (String, i64, i64) {
     (
-        serde_json::to_string(notes).expect("numbers serialize"),
+        key_list(notes),
         notes.iter().min().copied().unwrap_or(0),
         notes.iter().max().copied().unwrap_or(-1),
     )
 }
 
+impl SqliteStore {
+    /// The newest `cap` notes whose title or id is the query (see [`Tier::Exact`]), of those
+    /// `within` if given, found by the primary key and the index on the title in lower case.
+    async fn titled(
+        &self,
+        request: &SearchRequest,
+        within: Option<&[i64]>,
+        cap: usize,
+    ) -> Result<Vec<i64>, StoreError> {
+        let Some((id, title)) = request.as_title() else {
+            return Ok(Vec::new());
+        };
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT rowid FROM documents WHERE (id = ?1 OR lower(title) = ?2) \
+             AND (?3 IS NULL OR +rowid IN (SELECT value FROM json_each(?3))) \
+             ORDER BY rowid DESC LIMIT ?4",
+        )
+        .bind(id)
+        .bind(title)
+        .bind(within.map(key_list))
+        .bind(cap as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(rowid,)| rowid).collect())
+    }
+}
+
 #[async_trait::async_trait]
 impl EngineSearch for SqliteStore {
-    /// Walks the tier's match in rowid order from the newest, stopping at `cap`; the filters
-    /// are sets of rowids built once from their indexes.
+    /// The rowids with the tag and in the collection asked for, from their indexes.
+    async fn filtered(&self, request: &SearchRequest) -> Result<Option<Vec<i64>>, StoreError> {
+        if request.tag.is_none() && request.collection.is_none() {
+            return Ok(None);
+        }
+        // Written for the filters given, so that each is read from its index.
+        let mut sql = String::from("SELECT rowid FROM documents WHERE TRUE");
+        if request.collection.is_some() {
+            sql.push_str(" AND collection_id = ?");
+        }
+        if request.tag.is_some() {
+            sql.push_str(" AND id IN (SELECT document_id FROM document_tags WHERE tag = ?)");
+        }
+        let mut query = sqlx::query_as(&sql);
+        for value in [&request.collection, &request.tag].into_iter().flatten() {
+            query = query.bind(value);
+        }
+        let rows: Vec<(i64,)> = query.fetch_all(&self.pool).await?;
+        Ok(Some(rows.into_iter().map(|(rowid,)| rowid).collect()))
+    }
+
+    /// Walks the tier's match in rowid order from the newest, stopping at `cap`; a filter is
+    /// a set of rowids, read as a list (`+rowid` keeps it from becoming the plan).
     async fn tier_matches(
         &self,
         request: &SearchRequest,
         tier: Tier,
+        within: Option<&[i64]>,
         cap: usize,
     ) -> Result<Vec<i64>, StoreError> {
+        if tier == Tier::Exact {
+            return self.titled(request, within, cap).await;
+        }
         let Some(query) = fts_query(&request.terms, request.prefix_last) else {
             return Ok(Vec::new());
         };
         let rows: Vec<(i64,)> = sqlx::query_as(
-            "WITH collected AS MATERIALIZED (SELECT rowid FROM documents WHERE collection_id = ?2), \
-             tagged AS MATERIALIZED (SELECT d.rowid FROM document_tags t \
-                                     JOIN documents d ON d.id = t.document_id WHERE t.tag = ?3) \
-             SELECT f.rowid FROM documents_fts f WHERE documents_fts MATCH ?1 \
-             AND (?2 IS NULL OR +f.rowid IN collected) \
-             AND (?3 IS NULL OR +f.rowid IN tagged) \
-             ORDER BY f.rowid DESC LIMIT ?4",
+            "SELECT f.rowid FROM documents_fts f WHERE documents_fts MATCH ?1 \
+             AND (?2 IS NULL OR +f.rowid IN (SELECT value FROM json_each(?2))) \
+             ORDER BY f.rowid DESC LIMIT ?3",
         )
         .bind(tier_query(&query, tier))
-        .bind(&request.collection)
-        .bind(&request.tag)
+        .bind(within.map(key_list))
         .bind(cap as i64)
         .fetch_all(&self.pool)
         .await?;
