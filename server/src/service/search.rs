@@ -26,7 +26,11 @@ impl Service {
             collection: query.collection.clone(),
             limit,
         };
-        let prefix_last = !query.q.ends_with(char::is_whitespace);
+        // A word still being typed matches as a prefix once it has two characters: one letter
+        // is the start of a tenth of the vocabulary (FTS5 indexes prefixes of two to four), and
+        // no reader means all of those; alone it is searched as a word.
+        let prefix_last = !query.q.ends_with(char::is_whitespace)
+            && matches!(typed.last(), Some(SearchTerm::Word(word)) if word.chars().count() >= 2);
         let mut results = SearchResults {
             hits: self.hits(&request(typed.clone(), prefix_last)).await?,
             did_you_mean: None,

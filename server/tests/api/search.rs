@@ -176,6 +176,9 @@ async fn the_last_word_matches_as_a_prefix_while_typing() {
         top(&app, "termin").await.first().map(String::as_str),
         Some("tls")
     );
+    // One letter is not yet a prefix: `t` finds no note by its `tcp` or `tls`.
+    let one_letter = top(&app, "t").await;
+    assert!(!one_letter.contains(&"tcp".to_owned()), "{one_letter:?}");
 }
 
 #[tokio::test]
@@ -366,4 +369,28 @@ async fn a_word_in_most_notes_of_a_large_base_still_ranks_titles_first_then_newe
     let common: SearchResults = app.get_json("/api/search?q=widget&tag=misc&limit=2").await;
     let ids: Vec<_> = common.hits.iter().map(|h| h.document.id.as_str()).collect();
     assert_eq!(ids, ["note-1199", "note-1198"]);
+}
+
+#[tokio::test]
+async fn a_word_written_after_the_first_misspelling_is_suggested_too() {
+    let app = corpus().await;
+    assert_eq!(
+        search(&app, "laod balancer ").await.did_you_mean.as_deref(),
+        Some("load balancer")
+    );
+
+    app.import_ok(&[("ops/axolotl.md", b"# Axolotl\n\nThe axolotl pager rota.\n")])
+        .await;
+
+    // SQLite suggests from a copy of its vocabulary, read again once the base has changed: at
+    // once or a moment later, but it does come.
+    let mut suggested = None;
+    for _ in 0..50 {
+        suggested = search(&app, "axolotk ").await.did_you_mean;
+        if suggested.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(suggested.as_deref(), Some("axolotl"));
 }

@@ -79,6 +79,6 @@ impl PostgresStore {
             .await
             .map_err(StoreError::Open)?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self::over(pool))
     }
 }

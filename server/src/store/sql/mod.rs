@@ -67,7 +67,7 @@ use app::contract::{
 use sqlx::{Database, FromRow, Pool};
 use std::collections::HashMap;
 
-pub use search::{EngineSearch, Tier};
+pub use search::{EngineSearch, Tier, VocabularyCache, VocabularySnapshot};
 pub(super) use statement::Sql;
 pub use statement::Value;
 pub use write::SqlTransaction;
@@ -121,12 +121,25 @@ pub trait Dialect: Database {
 #[derive(Debug)]
 pub struct SqlStore<D: Database> {
     pub(super) pool: Pool<D>,
+    /// The index's vocabulary as last read, for an engine that has no table of it (SQLite).
+    pub(super) vocabulary: std::sync::Arc<VocabularyCache>,
+}
+
+impl<D: Database> SqlStore<D> {
+    /// A store over `pool`, whose schema is up to date.
+    pub(super) fn over(pool: Pool<D>) -> Self {
+        Self {
+            pool,
+            vocabulary: Default::default(),
+        }
+    }
 }
 
 impl<D: Database> Clone for SqlStore<D> {
     fn clone(&self) -> Self {
         Self {
             pool: self.pool.clone(),
+            vocabulary: self.vocabulary.clone(),
         }
     }
 }

@@ -93,6 +93,111 @@ pub trait EngineSearch: Sync {
     async fn vocabulary_near_word(&self, word: &str) -> Result<Vec<(String, i64)>, StoreError>;
 }
 
+/// The terms of an index with how many notes hold each, sorted, as read at a revision of the
+/// knowledge base.
+#[derive(Debug)]
+pub struct VocabularySnapshot {
+    /// The base's revision when it was read (read before the terms, so never newer than them).
+    pub revision: i64,
+    terms: Vec<(String, i64)>,
+}
+
+impl VocabularySnapshot {
+    /// A snapshot of `terms` (in any order) at `revision`.
+    pub fn new(revision: i64, mut terms: Vec<(String, i64)>) -> Self {
+        terms.sort_unstable();
+        Self { revision, terms }
+    }
+
+    /// The terms one character shorter to one longer than `word` that start with its first or
+    /// second character: where a word one edit away from it is, unless the edit is a letter
+    /// before it or a change of its first.
+    pub fn near(&self, word: &str) -> Vec<(String, i64)> {
+        let length = word.chars().count();
+        let mut starts: Vec<char> = word.chars().take(2).collect();
+        starts.dedup();
+        let mut near = Vec::new();
+        for start in starts {
+            let mut buffer = [0; 4];
+            let prefix: &str = start.encode_utf8(&mut buffer);
+            let from = self
+                .terms
+                .partition_point(|(term, _)| term.as_str() < prefix);
+            near.extend(
+                self.terms[from..]
+                    .iter()
+                    .take_while(|(term, _)| term.starts_with(prefix))
+                    .filter(|(term, _)| term.chars().count().abs_diff(length) <= 1)
+                    .cloned(),
+            );
+        }
+        near
+    }
+}
+
+/// The last [`VocabularySnapshot`] read, for an engine whose vocabulary is slow to read by range
+/// (SQLite's fts5vocab counts each term's notes as it reads it: 10-20 ms for the terms of one
+/// letter at 10,000 notes, several times per misspelled query). Read whole once, then again in
+/// the background when the base has changed; meanwhile suggestions come from the last one. A
+/// suggestion is a hint whose search runs on the index itself, so one a write behind is harmless.
+#[derive(Debug, Default)]
+pub struct VocabularyCache {
+    state: std::sync::Mutex<CacheState>,
+}
+
+#[derive(Debug, Default)]
+struct CacheState {
+    snapshot: Option<std::sync::Arc<VocabularySnapshot>>,
+    refreshing: bool,
+}
+
+impl VocabularyCache {
+    /// The last snapshot, and whether the caller should read a new one: it is older than
+    /// `revision` and no one else is reading one. The caller then calls [`Self::keep`] or
+    /// [`Self::failed`].
+    pub fn current(&self, revision: i64) -> (Option<std::sync::Arc<VocabularySnapshot>>, bool) {
+        let mut state = self
+            .state
+            .lock()
+            .expect("the vocabulary cache's lock is never poisoned");
+        let stale = state
+            .snapshot
+            .as_ref()
+            .is_none_or(|snapshot| snapshot.revision < revision);
+        let refresh = stale && !state.refreshing;
+        if refresh {
+            state.refreshing = true;
+        }
+        (state.snapshot.clone(), refresh)
+    }
+
+    /// Keeps `snapshot` unless a newer one is kept already.
+    pub fn keep(&self, snapshot: VocabularySnapshot) -> std::sync::Arc<VocabularySnapshot> {
+        let mut state = self
+            .state
+            .lock()
+            .expect("the vocabulary cache's lock is never poisoned");
+        state.refreshing = false;
+        let snapshot = std::sync::Arc::new(snapshot);
+        if state
+            .snapshot
+            .as_ref()
+            .is_none_or(|kept| kept.revision <= snapshot.revision)
+        {
+            state.snapshot = Some(snapshot.clone());
+        }
+        snapshot
+    }
+
+    /// Says that reading a snapshot failed, so the next caller tries again.
+    pub fn failed(&self) {
+        self.state
+            .lock()
+            .expect("the vocabulary cache's lock is never poisoned")
+            .refreshing = false;
+    }
+}
+
 /// The notes matching `request`, best first, as `(id, snippet)`.
 pub async fn ranked(
     engine: &impl EngineSearch,
@@ -243,6 +348,41 @@ mod tests {
             .map(|(id, _)| id)
             .collect();
         (found, engine.1.into_inner().unwrap())
+    }
+
+    #[test]
+    fn a_vocabulary_snapshot_finds_terms_by_first_or_second_letter_and_length() {
+        let terms = [
+            "load", "loads", "lad", "aload", "oad", "loadings", "lo", "balance", "ól",
+        ];
+        let snapshot =
+            VocabularySnapshot::new(1, terms.iter().map(|t| (t.to_string(), 1)).collect());
+        let mut near: Vec<String> = snapshot.near("laod").into_iter().map(|(t, _)| t).collect();
+        near.sort();
+        assert_eq!(near, ["aload", "lad", "load", "loads"]);
+        assert!(snapshot.near("óx").iter().any(|(term, _)| term == "ól"));
+    }
+
+    #[test]
+    fn the_vocabulary_is_read_again_once_when_the_base_has_changed() {
+        let cache = VocabularyCache::default();
+        let (none, refresh) = cache.current(3);
+        assert!(none.is_none() && refresh);
+        // Someone is reading it: others do not, and have none to use yet.
+        assert!(!cache.current(3).1);
+        cache.keep(VocabularySnapshot::new(3, vec![("load".into(), 2)]));
+        let (kept, refresh) = cache.current(3);
+        assert_eq!(kept.unwrap().revision, 3);
+        assert!(!refresh);
+        // The base moved on: the old snapshot serves while one caller reads anew.
+        let (kept, refresh) = cache.current(4);
+        assert!(kept.is_some() && refresh);
+        assert!(!cache.current(4).1);
+        cache.failed();
+        assert!(
+            cache.current(4).1,
+            "after a failure the next caller tries again"
+        );
     }
 
     #[tokio::test]

@@ -122,7 +122,7 @@ impl SqliteStore {
             }
         };
         migrate(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self::over(pool))
     }
 }
 
