@@ -220,7 +220,8 @@ pub async fn ranked(
             .tier_matches(&asked, tier, within.as_deref(), cap)
             .await?;
         found.retain(|note| !chosen.contains(note));
-        if found.len() <= SCORED_PER_TIER {
+        // An empty tier, or one of a single note, has nothing to order.
+        if (2..=SCORED_PER_TIER).contains(&found.len()) {
             let scores: std::collections::HashMap<i64, f64> = engine
                 .relevance(request, &found)
                 .await?
