@@ -1,5 +1,5 @@
-//! Full-text search with SQLite's FTS5: an index over title, tags, description and body, kept
-//! by triggers (migration 0003), queried with a MATCH expression built here from the parsed
+//! Full-text search with SQLite's FTS5: an index over title, tags, description and the body's
+//! plain text, kept by triggers (migrations 0003 and 0006), queried with a MATCH expression built here from the parsed
 //! terms of a [`SearchRequest`].
 //!
 //! FTS5 has its own query language (`AND`, `NEAR(`, `*`, `-`, column filters); each word is
@@ -82,6 +82,24 @@ impl SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(|(rowid,)| rowid).collect())
+    }
+
+    /// Reads the index's whole vocabulary as at `revision` and keeps it (some 40,000 terms
+    /// and 100 ms at 10,000 notes).
+    async fn read_vocabulary(&self, revision: i64) -> Result<Arc<VocabularySnapshot>, StoreError> {
+        let read: Result<Vec<(String, i64)>, sqlx::Error> =
+            sqlx::query_as("SELECT term, doc FROM documents_vocabulary")
+                .fetch_all(&self.pool)
+                .await;
+        match read {
+            Ok(terms) => Ok(self
+                .vocabulary
+                .keep(VocabularySnapshot::new(revision, terms))),
+            Err(error) => {
+                self.vocabulary.failed();
+                Err(error.into())
+            }
+        }
     }
 }
 
@@ -202,58 +220,9 @@ impl EngineSearch for SqliteStore {
                 }
                 Ok(kept.near(word))
             }
-            (None, true) => Ok(self.read_vocabulary(revision).await?.near(word)),
-            // Another request is reading the first one: ask the index meanwhile.
-            (None, false) => self.vocabulary_by_range(word).await,
+            // None read yet (another request may be reading it too: both keep the same).
+            (None, _) => Ok(self.read_vocabulary(revision).await?.near(word)),
         }
-    }
-}
-
-impl SqliteStore {
-    /// Reads the index's whole vocabulary as at `revision` and keeps it (some 40,000 terms
-    /// and 100 ms at 10,000 notes).
-    async fn read_vocabulary(&self, revision: i64) -> Result<Arc<VocabularySnapshot>, StoreError> {
-        let read: Result<Vec<(String, i64)>, sqlx::Error> =
-            sqlx::query_as("SELECT term, doc FROM documents_vocabulary")
-                .fetch_all(&self.pool)
-                .await;
-        match read {
-            Ok(terms) => Ok(self
-                .vocabulary
-                .keep(VocabularySnapshot::new(revision, terms))),
-            Err(error) => {
-                self.vocabulary.failed();
-                Err(error.into())
-            }
-        }
-    }
-
-    /// The indexed terms one character shorter to one longer than `word` that start with its
-    /// first or second character, read as two ranges of the sorted vocabulary (fts5vocab), not
-    /// a scan of it: [`VocabularySnapshot::near`] asked of the index itself.
-    async fn vocabulary_by_range(&self, word: &str) -> Result<Vec<(String, i64)>, StoreError> {
-        let length = word.chars().count() as i64;
-        let mut starts: Vec<char> = word.chars().take(2).collect();
-        starts.dedup();
-        let mut terms = Vec::new();
-        for start in starts {
-            // [start, the next character): fts5vocab answers a range from its sorted index.
-            let from = start.to_string();
-            let to = char::from_u32(start as u32 + 1)
-                .map_or_else(|| char::MAX.to_string().repeat(2), |next| next.to_string());
-            let rows: Vec<(String, i64)> = sqlx::query_as(
-                "SELECT term, doc FROM documents_vocabulary \
-                 WHERE term >= ?1 AND term < ?2 AND length(term) BETWEEN ?3 AND ?4",
-            )
-            .bind(from)
-            .bind(to)
-            .bind(length - 1)
-            .bind(length + 1)
-            .fetch_all(&self.pool)
-            .await?;
-            terms.extend(rows);
-        }
-        Ok(terms)
     }
 }
 
