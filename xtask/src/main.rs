@@ -9,6 +9,9 @@
 //!   --chrome`), and the end-to-end test against the release build in headless Chromium.
 //! - `cargo xtask setup [--browser]`: only the installs.
 //! - `cargo xtask bench`: the performance numbers quoted in README.md.
+//! - `cargo xtask bench-search PORT`: only the search part of the bench, against a Lore already
+//!   serving the corpus on loopback port PORT (any engine, any size): a minute, not the bench's
+//!   hour, to see what a change to search did.
 //! - `cargo xtask corpus DIR [NOTES]`: write the benchmark's corpus (10,000 notes unless told),
 //!   to try Lore or a change on notes shaped like a team's.
 //!
@@ -30,6 +33,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("setup") => tools::install(args.iter().any(|a| a == "--browser")),
         Some("bench") => bench::run(),
+        Some("bench-search") => bench::search_only(&args[1..]),
         Some("corpus") => write_corpus(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
@@ -50,6 +54,7 @@ const USAGE: &str = "usage:
   cargo xtask test            install what is missing, run every check and test
   cargo xtask setup [--browser]  only install (with --browser: what the tests need too)
   cargo xtask bench           measure import, reads, pages, search, bundle sizes and first paint
+  cargo xtask bench-search PORT  time the bench's searches against a Lore serving its corpus
   cargo xtask corpus DIR [N]  write the benchmark's corpus of N notes (default 10000) into DIR";
 
 fn write_corpus(args: &[String]) -> Result {

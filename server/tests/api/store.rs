@@ -461,6 +461,66 @@ async fn the_vocabulary_counts_the_notes_holding_each_word_and_forgets_words_no_
 }
 
 #[tokio::test]
+async fn an_import_sized_write_is_counted_and_searchable_once_committed_and_again_when_rewritten() {
+    let (store, _db) = fresh().await;
+    // Enough notes at once for the engine's bulk-write settings and tidying to run.
+    let notes: Vec<NoteRecord> = (0..600)
+        .map(|n| {
+            let rare = if n % 100 == 7 { " quixotic" } else { "" };
+            note(
+                &format!("n{n}"),
+                &format!("bulk/{}/n{n}.md", n % 10),
+                &format!("Common words{rare} in note {n}."),
+            )
+        })
+        .collect();
+    put(store.as_ref(), &notes).await;
+    // SQLite may answer from the vocabulary as it was a moment ago: counts must settle.
+    let settles_to = async |word: &str, expected: i64| {
+        let mut counted = None;
+        for _ in 0..100 {
+            counted = store
+                .vocabulary_near(word)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|(term, _)| term == word)
+                .map(|(_, notes)| notes);
+            if counted == Some(expected) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+        panic!("{word}: {counted:?}, not {expected}");
+    };
+    settles_to("common", 600).await;
+    settles_to("quixotic", 6).await;
+    let found = store.search(&search(&["quixotic"], false)).await.unwrap();
+    assert_eq!(found.len(), 6, "{found:?}");
+
+    // The same notes written again, the rare word moved: counts follow, nothing doubles.
+    let rewritten: Vec<NoteRecord> = notes
+        .iter()
+        .enumerate()
+        .map(|(n, old)| {
+            let rare = if n % 200 == 3 { " quixotic" } else { "" };
+            NoteRecord {
+                body: format!("Common words{rare} in note {n}."),
+                plain_text: format!("Common words{rare} in note {n}."),
+                ..old.clone()
+            }
+        })
+        .collect();
+    put(store.as_ref(), &rewritten).await;
+    settles_to("quixotic", 3).await;
+    settles_to("common", 600).await;
+    let found = store.search(&search(&["quixotic"], false)).await.unwrap();
+    let mut ids: Vec<&str> = found.iter().map(|hit| hit.document.id.as_str()).collect();
+    ids.sort();
+    assert_eq!(ids, ["n203", "n3", "n403"]);
+}
+
+#[tokio::test]
 async fn a_whole_base_dumped_loads_into_an_empty_one_as_it_was() {
     let (store, _db) = fresh().await;
     let mut a = note("a", "a.md", "x");

@@ -22,6 +22,14 @@ impl Dialect for Postgres {
     const BEGIN: &'static str = "BEGIN";
     const LOCK_ROWS: &'static str = " FOR UPDATE";
     const MAX_BIND_VALUES: usize = 65_535;
+    // A GIN index takes new entries into a pending list and merges the list into its tree
+    // whenever it outgrows `gin_pending_list_limit` (4 MB): during a 10,000-note import, dozens
+    // of merges, each rewriting the posting lists of the common words. One merge at the end
+    // (`gin_clean_pending_list`, after) does the same work once: for 3,000 notes' words,
+    // 0.48 s instead of 1.39 s.
+    const BEFORE_LARGE_WRITE: &'static [&'static str] =
+        &["SET LOCAL gin_pending_list_limit = '256MB'"];
+
     // A GIN index takes a large write into a pending list that every search then reads
     // through (6 ms a query after an import of 10,000 notes, against 0.7 ms) until autovacuum
     // merges it; and the planner, without statistics for the new rows, reads the search index

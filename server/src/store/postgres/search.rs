@@ -1,8 +1,7 @@
 //! Full-text search with PostgreSQL: the weighted `tsvector`s of `search_index` (migration
 //! 0003: `meta`, the title A, tags B and description C; `words`, those and the body D; folded
 //! like SQLite's tokenizer), queried with a `tsquery` built here from the parsed terms of a
-//! [`SearchRequest`], and spelling suggestions from the `vocabulary` table by trigram
-//! similarity (pg_trgm).
+//! [`SearchRequest`]; the words for spelling suggestions from the `vocabulary` table.
 //!
 //! Each word is written as a quoted lexeme (`'load'`), a phrase as lexemes joined by `<->`, the
 //! last word with `:*` while the reader is still typing it; every term is required (`&`). Words
@@ -296,26 +295,11 @@ impl EngineSearch for PostgresStore {
         .await?)
     }
 
-    /// Words of the index near `word`: those sharing enough trigrams with it (pg_trgm), and,
-    /// since a swap of two letters shares almost none, those starting with its first or second
-    /// letter; in both cases one character shorter to one longer.
-    async fn vocabulary_near_word(&self, word: &str) -> Result<Vec<(String, i64)>, StoreError> {
-        let length = word.chars().count() as i32;
-        let mut starts = word.chars().take(2).map(String::from);
-        let first = starts.next().unwrap_or_default();
-        let second = starts.next().unwrap_or_else(|| first.clone());
-        Ok(sqlx::query_as(
-            "SELECT term, documents FROM vocabulary \
-             WHERE length(term) BETWEEN $2 AND $3 \
-             AND (term % $1 OR term LIKE $4 || '%' OR term LIKE $5 || '%')",
-        )
-        .bind(word)
-        .bind(length - 1)
-        .bind(length + 1)
-        .bind(first)
-        .bind(second)
-        .fetch_all(&self.pool)
-        .await?)
+    /// The `vocabulary` table, kept by statement triggers on `search_index`.
+    async fn vocabulary(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(sqlx::query_as("SELECT term, documents FROM vocabulary")
+            .fetch_all(&self.pool)
+            .await?)
     }
 }
 

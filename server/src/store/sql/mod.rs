@@ -67,7 +67,7 @@ use app::contract::{
 use sqlx::{Database, FromRow, Pool};
 use std::collections::HashMap;
 
-pub use search::{EngineSearch, Tier, VocabularyCache, VocabularySnapshot};
+pub use search::{EngineSearch, Tier, VocabularyCache};
 pub(super) use statement::Sql;
 pub use statement::Value;
 pub use write::SqlTransaction;
@@ -86,6 +86,10 @@ pub trait Dialect: Database {
 
     /// How many values one statement may bind.
     const MAX_BIND_VALUES: usize;
+
+    /// Statements run in a transaction before it writes at least [`write::LARGE_WRITE_NOTES`]
+    /// notes at once: settings for a bulk write, which last until the transaction ends.
+    const BEFORE_LARGE_WRITE: &'static [&'static str];
 
     /// Statements run once a transaction that wrote at least [`write::LARGE_WRITE_NOTES`] notes has
     /// committed, so that the searches after an import do not pay for tidying what it left.
@@ -121,7 +125,7 @@ pub trait Dialect: Database {
 #[derive(Debug)]
 pub struct SqlStore<D: Database> {
     pub(super) pool: Pool<D>,
-    /// The index's vocabulary as last read, for an engine that has no table of it (SQLite).
+    /// The index's vocabulary as last read, for spelling suggestions.
     pub(super) vocabulary: std::sync::Arc<VocabularyCache>,
 }
 
@@ -688,7 +692,8 @@ where [SqlStore<D>: EngineSearch, SqlTransaction<D>: Transaction,]
     }
 
     async fn vocabulary_near(&self, word: &str) -> Result<Vec<(String, i64)>, StoreError> {
-        self.vocabulary_near_word(word).await
+        let revision = self.revision().await?;
+        search::vocabulary_near(self, &self.vocabulary, revision, word).await
     }
 
     async fn without_history(&self) -> Result<Vec<SourceDocument>, StoreError> {

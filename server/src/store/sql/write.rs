@@ -310,6 +310,11 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         notes: &[NoteRecord],
         revisions: &[NewRevision],
     ) -> Result<Vec<i64>, StoreError> {
+        if notes.len() >= LARGE_WRITE_NOTES {
+            for statement in D::BEFORE_LARGE_WRITE {
+                self.run(Sql::new(*statement)).await?;
+            }
+        }
         self.notes_written += notes.len();
         let ids: Vec<&str> = notes.iter().map(|n| n.id.as_str()).collect();
         let paths: Vec<&str> = notes.iter().map(|n| n.source_path.as_str()).collect();

@@ -34,6 +34,7 @@ impl Dialect for Sqlite {
     const LOCK_ROWS: &'static str = "";
     const MAX_BIND_VALUES: usize = 32_766;
     // FTS5 merges its index as it goes, and the planner needs no statistics for these queries.
+    const BEFORE_LARGE_WRITE: &'static [&'static str] = &[];
     const AFTER_LARGE_WRITE: &'static [&'static str] = &[];
 
     fn in_list<'v>(values: &[&'v str]) -> (&'static str, Value<'v>, &'static str) {

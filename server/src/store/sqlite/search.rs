@@ -1,17 +1,16 @@
 //! Full-text search with SQLite's FTS5: an index over title, tags, description and the body's
-//! plain text, kept by triggers (migrations 0003 and 0006), queried with a MATCH expression built here from the parsed
-//! terms of a [`SearchRequest`].
+//! plain text, kept by triggers (migrations 0003 and 0006), queried with a MATCH expression
+//! built here from the parsed terms of a [`SearchRequest`]; the words for spelling
+//! suggestions from fts5vocab.
 //!
 //! FTS5 has its own query language (`AND`, `NEAR(`, `*`, `-`, column filters); each word is
 //! written as a quoted string, so nothing in it is syntax, a phrase as one quoted string, and
 //! the last word with `*` while the reader is still typing it. Words are all required (FTS5's
 //! implicit AND). A tier is the same expression behind a column filter (`title : (...)`).
 
-use super::super::Store;
-use super::super::sql::{EngineSearch, Tier, VocabularySnapshot};
+use super::super::sql::{EngineSearch, Tier};
 use super::super::{MATCH_END, MATCH_START, SearchRequest, SearchTerm, StoreError};
 use super::SqliteStore;
-use std::sync::Arc;
 
 /// The FTS5 query for `terms`, or `None` when there are none.
 fn fts_query(terms: &[SearchTerm], prefix_last: bool) -> Option<String> {
@@ -82,24 +81,6 @@ impl SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(|(rowid,)| rowid).collect())
-    }
-
-    /// Reads the index's whole vocabulary as at `revision` and keeps it (some 40,000 terms
-    /// and 100 ms at 10,000 notes).
-    async fn read_vocabulary(&self, revision: i64) -> Result<Arc<VocabularySnapshot>, StoreError> {
-        let read: Result<Vec<(String, i64)>, sqlx::Error> =
-            sqlx::query_as("SELECT term, doc FROM documents_vocabulary")
-                .fetch_all(&self.pool)
-                .await;
-        match read {
-            Ok(terms) => Ok(self
-                .vocabulary
-                .keep(VocabularySnapshot::new(revision, terms))),
-            Err(error) => {
-                self.vocabulary.failed();
-                Err(error.into())
-            }
-        }
     }
 }
 
@@ -203,26 +184,12 @@ impl EngineSearch for SqliteStore {
         .await?)
     }
 
-    /// From the vocabulary read whole and kept in memory
-    /// ([`VocabularyCache`](super::super::sql::VocabularyCache)): read at once
-    /// the first time, in the background when the base has changed since.
-    async fn vocabulary_near_word(&self, word: &str) -> Result<Vec<(String, i64)>, StoreError> {
-        let revision = self.revision().await?;
-        match self.vocabulary.current(revision) {
-            (Some(kept), refresh) => {
-                if refresh {
-                    let store = self.clone();
-                    tokio::spawn(async move {
-                        if let Err(error) = store.read_vocabulary(revision).await {
-                            tracing::warn!(%error, "could not read the search vocabulary again");
-                        }
-                    });
-                }
-                Ok(kept.near(word))
-            }
-            // None read yet (another request may be reading it too: both keep the same).
-            (None, _) => Ok(self.read_vocabulary(revision).await?.near(word)),
-        }
+    /// From fts5vocab, which counts each term's notes as it reads it: some 40,000 terms and
+    /// 100 ms at 10,000 notes.
+    async fn vocabulary(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(sqlx::query_as("SELECT term, doc FROM documents_vocabulary")
+            .fetch_all(&self.pool)
+            .await?)
     }
 }
 
