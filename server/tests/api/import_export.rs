@@ -442,3 +442,63 @@ async fn two_files_writing_the_same_id_are_refused_with_both_named() {
         "b/x.md:2:5: duplicate id `same`: `a/x.md` already has it"
     );
 }
+
+/// `count` short notes in ten folders, each linking to the next, the last of them nested past
+/// the renderer's limit when `deep_last`.
+fn many_notes(count: usize, deep_last: bool) -> Vec<(String, Vec<u8>)> {
+    (0..count)
+        .map(|n| {
+            let path = format!("area-{}/note-{n}.md", n % 10);
+            let mut text = format!(
+                "---\ntitle: Note {n}\ntags: [bulk, area-{}]\n---\n# Note {n}\n\nSee [the next](../area-{}/note-{}.md).\n",
+                n % 10,
+                (n + 1) % 10,
+                n + 1
+            );
+            if deep_last && n == count - 1 {
+                text.push_str(&format!("\n{} too deep\n", ">".repeat(150)));
+            }
+            (path, text.into_bytes())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_note_that_cannot_render_at_the_end_of_a_large_import_leaves_nothing_written() {
+    // Thousands of notes: written in several statements per table, each a bulk write. One
+    // note found unrenderable, the last, refuses them all; skipped, the rest go in whole.
+    let app = TestApp::spawn().await;
+    let files = many_notes(4_500, true);
+    let borrowed: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(path, bytes)| (path.as_str(), bytes.as_slice()))
+        .collect();
+
+    let refused = TestApp::expect_error(app.import(&borrowed, false).await, 422).await;
+    let located: Vec<String> = refused
+        .error
+        .problems
+        .iter()
+        .map(|p| format!("{}:{}", p.file, p.line))
+        .collect();
+    assert_eq!(located, ["area-9/note-4499.md:9"]);
+    let list: Page<DocumentSummary> = app.get_json("/api/documents").await;
+    assert_eq!(list.total, 0, "a refused import must write nothing");
+
+    let response = app.import(&borrowed, true).await;
+    assert_eq!(response.status(), 200);
+    let report: app::contract::ImportReport = response.json().await.unwrap();
+    assert_eq!(report.created.len(), 4_499);
+    assert_eq!(report.skipped.len(), 1);
+    let list: Page<DocumentSummary> = app.get_json("/api/documents").await;
+    assert_eq!(list.total, 4_499);
+    // Links between the notes resolve, and the notes are searchable.
+    let first: DocumentView = app.get_json("/api/documents/note-0").await;
+    assert!(
+        first.html.contains(r#"href="/notes/note-1""#),
+        "{}",
+        first.html
+    );
+    let hits: app::contract::SearchResults = app.get_json("/api/search?q=note%204000").await;
+    assert!(hits.hits.iter().any(|hit| hit.document.id == "note-4000"));
+}
