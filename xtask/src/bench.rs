@@ -126,11 +126,7 @@ pub fn run() -> Result {
             page = reads.page,
             rendered = reads.page_rendered,
         );
-        println!(
-            "  {name} search:  {} queries one after another: median {:.2} ms, p95 {:.2} ms (round trip on loopback); slowest query {}",
-            search.count, search.median, search.p95, search.slowest
-        );
-        println!("  {name} search by class (p50/p95 ms): {}", search.classes);
+        search.print(name);
         println!("  {name} {saves}");
     }
     println!("  bundles: {bundles}");
@@ -409,11 +405,6 @@ fn server_bench(name: &str) -> Command {
     command
 }
 
-/// Latency of `GET /api/search` for a fixed list of queries in classes, as readers type them:
-/// one letter, words in most notes, in some, in a handful, prefixes as typed, several words, a
-/// phrase, filters by tag and collection, accents, misspellings that take the "did you mean"
-/// path, and a note's exact title. Each is asked 20 times in turn, and must find something, so
-/// none measures an empty answer.
 /// `cargo xtask bench-search PORT`: the bench's searches timed against the Lore serving the
 /// bench's corpus on `PORT`, with the same report.
 pub fn search_only(args: &[String]) -> Result {
@@ -421,14 +412,15 @@ pub fn search_only(args: &[String]) -> Result {
         .first()
         .and_then(|port| port.parse().ok())
         .ok_or("usage: cargo xtask bench-search PORT (a Lore serving the corpus on loopback)")?;
-    let search = measure_search(port)?;
-    println!(
-        "search: median {:.2} ms, p95 {:.2} ms over {} searches\n  slowest: {}\n  per class p50/p95 ms: {}",
-        search.median, search.p95, search.count, search.slowest, search.classes
-    );
+    measure_search(port)?.print(&format!("port {port}"));
     Ok(())
 }
 
+/// Latency of `GET /api/search` for a fixed list of queries in classes, as readers type them:
+/// one letter, words in most notes, in some, in a handful, prefixes as typed, several words, a
+/// phrase, filters by tag and collection, accents, misspellings that take the "did you mean"
+/// path, and a note's exact title. Each is asked 20 times in turn, and must find something, so
+/// none measures an empty answer.
 fn measure_search(port: u16) -> Result<SearchNumbers> {
     let vocabulary = corpus::Vocabulary::new();
     let word = |rank: usize| vocabulary.at(rank).to_owned();
@@ -575,6 +567,17 @@ struct SearchNumbers {
     slowest: String,
     /// Each class of query with its median and p95, `name p50/p95`.
     classes: String,
+}
+
+impl SearchNumbers {
+    /// The report's two lines for the searches on `name` (an engine, or a server's port).
+    fn print(&self, name: &str) {
+        println!(
+            "  {name} search:  {} queries one after another: median {:.2} ms, p95 {:.2} ms (round trip on loopback); slowest query {}",
+            self.count, self.median, self.p95, self.slowest
+        );
+        println!("  {name} search by class (p50/p95 ms): {}", self.classes);
+    }
 }
 
 /// The value below which `share` of `values` lie.

@@ -10,8 +10,8 @@
 //! - `cargo xtask setup [--browser]`: only the installs.
 //! - `cargo xtask bench`: the performance numbers quoted in README.md.
 //! - `cargo xtask bench-search PORT`: only the search part of the bench, against a Lore already
-//!   serving the corpus on loopback port PORT (any engine, any size): a minute, not the bench's
-//!   hour, to see what a change to search did.
+//!   serving the corpus on loopback port PORT (any engine, any size): a minute, not the whole
+//!   bench's twenty, to see what a change to search did.
 //! - `cargo xtask corpus DIR [NOTES]`: write the benchmark's corpus (10,000 notes unless told),
 //!   to try Lore or a change on notes shaped like a team's.
 //!

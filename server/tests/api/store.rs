@@ -408,6 +408,32 @@ async fn search_ranks_title_matches_first_and_reads_prefixes_phrases_and_filters
     );
 }
 
+/// How many notes hold `word`, as the vocabulary near `near` says.
+async fn notes_holding(store: &dyn Store, near: &str, word: &str) -> Option<i64> {
+    store
+        .vocabulary_near(near)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(term, _)| term == word)
+        .map(|(_, notes)| notes)
+}
+
+/// Waits until the vocabulary near `near` says `expected` notes hold `word`. After a write, an
+/// engine may answer from the vocabulary as it was for a moment (both read it again in the
+/// background): the count must come right within a few seconds.
+async fn vocabulary_settles_to(store: &dyn Store, near: &str, word: &str, expected: Option<i64>) {
+    let mut counted = None;
+    for _ in 0..100 {
+        counted = notes_holding(store, near, word).await;
+        if counted == expected {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    panic!("{word}: {counted:?}, not {expected:?}");
+}
+
 #[tokio::test]
 async fn the_vocabulary_counts_the_notes_holding_each_word_and_forgets_words_no_note_holds() {
     let (store, _db) = fresh().await;
@@ -419,27 +445,13 @@ async fn the_vocabulary_counts_the_notes_holding_each_word_and_forgets_words_no_
         ],
     )
     .await;
-    let notes_holding = async |near: &str, word: &str| {
-        let candidates = store.vocabulary_near(near).await.unwrap();
-        candidates
-            .into_iter()
-            .find(|(term, _)| term == word)
-            .map(|(_, notes)| notes)
-    };
-    // After a write, an engine may answer from the vocabulary as it was for a moment (SQLite
-    // reads it again in the background): the count must come right within a few seconds.
     let settles_to = async |near: &str, word: &str, expected: Option<i64>| {
-        let mut counted = None;
-        for _ in 0..100 {
-            counted = notes_holding(near, word).await;
-            if counted == expected {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(30)).await;
-        }
-        panic!("{word}: {counted:?}, not {expected:?}");
+        vocabulary_settles_to(store.as_ref(), near, word, expected).await
     };
-    assert_eq!(notes_holding("zeppelin", "zeppelins").await, Some(2));
+    assert_eq!(
+        notes_holding(store.as_ref(), "zeppelin", "zeppelins").await,
+        Some(2)
+    );
 
     let mut tx = store.begin().await.unwrap();
     assert_eq!(tx.hold("first", 1).await.unwrap(), Held::Yes);
@@ -475,23 +487,8 @@ async fn an_import_sized_write_is_counted_and_searchable_once_committed_and_agai
         })
         .collect();
     put(store.as_ref(), &notes).await;
-    // SQLite may answer from the vocabulary as it was a moment ago: counts must settle.
     let settles_to = async |word: &str, expected: i64| {
-        let mut counted = None;
-        for _ in 0..100 {
-            counted = store
-                .vocabulary_near(word)
-                .await
-                .unwrap()
-                .into_iter()
-                .find(|(term, _)| term == word)
-                .map(|(_, notes)| notes);
-            if counted == Some(expected) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(30)).await;
-        }
-        panic!("{word}: {counted:?}, not {expected}");
+        vocabulary_settles_to(store.as_ref(), word, word, Some(expected)).await
     };
     settles_to("common", 600).await;
     settles_to("quixotic", 6).await;
