@@ -12,6 +12,10 @@ use crate::contract::{
     NoteAction, Page, Preview, ReadyResponse, RestoreRevision, RevisionSummary, Saved, SearchQuery,
     SearchResults, TagCount, UpdateNote, WantedPage,
 };
+use crate::contract::{
+    CreatedToken, Credentials, FirstAdmin, NewToken, NewUser, SessionInfo, TokenSummary,
+    UserChange, UserSummary,
+};
 use std::sync::Arc;
 
 /// Everything the UI asks of the server, one method per endpoint it uses.
@@ -63,6 +67,28 @@ pub trait LoreApi: Send + Sync {
     async fn restore_revision(&self, request: RestoreRevision) -> Result<Saved, ClientError>;
     /// Markdown rendered by the server's renderer (`POST /api/preview`).
     async fn preview(&self, body: String) -> Result<Preview, ClientError>;
+    /// Who the browser acts as (`GET /api/session`).
+    async fn session(&self) -> Result<SessionInfo, ClientError>;
+    /// Signs in, the server setting the session cookie (`POST /api/session`).
+    async fn sign_in(&self, credentials: Credentials) -> Result<SessionInfo, ClientError>;
+    /// Signs out (`DELETE /api/session`).
+    async fn sign_out(&self) -> Result<SessionInfo, ClientError>;
+    /// Makes the first admin with the set-up link's code, and signs in (`POST /api/setup`).
+    async fn set_up(&self, first: FirstAdmin) -> Result<SessionInfo, ClientError>;
+    /// Every account (`GET /api/users`, admins only).
+    async fn users(&self) -> Result<Vec<UserSummary>, ClientError>;
+    /// A new account (`POST /api/users`).
+    async fn create_user(&self, user: NewUser) -> Result<UserSummary, ClientError>;
+    /// A new role or password for an account (`PUT /api/users/{name}`).
+    async fn update_user(&self, change: UserChange) -> Result<UserSummary, ClientError>;
+    /// Removes an account (`DELETE /api/users/{name}`).
+    async fn remove_user(&self, name: String) -> Result<UserSummary, ClientError>;
+    /// The signed-in user's API tokens (`GET /api/tokens`).
+    async fn tokens(&self) -> Result<Vec<TokenSummary>, ClientError>;
+    /// A new API token, its secret shown once (`POST /api/tokens`).
+    async fn create_token(&self, token: NewToken) -> Result<CreatedToken, ClientError>;
+    /// Revokes a token (`DELETE /api/tokens/{id}`).
+    async fn revoke_token(&self, id: i64) -> Result<TokenSummary, ClientError>;
 }
 
 /// A cheaply clonable handle to whichever [`LoreApi`] this side of the wire uses; provided as
@@ -184,6 +210,11 @@ mod http {
         RevisionSummary, Saved, Search, SearchQuery, SearchResults, TagCount, UpdateDocument,
         UpdateNote, WantedPage, request_url,
     };
+    use crate::contract::{
+        CreateToken, CreateUser, CreatedToken, Credentials, FirstAdmin, GetSession, ListTokens,
+        ListUsers, NewToken, NewUser, RemoveUser, RevokeToken, SessionInfo, SetUp, SignIn, SignOut,
+        TokenId, TokenSummary, UpdateUser, UserChange, UserName, UserSummary,
+    };
     use gloo_net::http::{Request, RequestBuilder};
 
     /// Talks to the Lore API on the origin that served the page.
@@ -283,6 +314,50 @@ mod http {
 
         async fn preview(&self, body: String) -> Result<Preview, ClientError> {
             fetch::<PreviewMarkdown>(&PreviewRequest { body }).await
+        }
+
+        async fn session(&self) -> Result<SessionInfo, ClientError> {
+            fetch::<GetSession>(&()).await
+        }
+
+        async fn sign_in(&self, credentials: Credentials) -> Result<SessionInfo, ClientError> {
+            fetch::<SignIn>(&credentials).await
+        }
+
+        async fn sign_out(&self) -> Result<SessionInfo, ClientError> {
+            fetch::<SignOut>(&()).await
+        }
+
+        async fn set_up(&self, first: FirstAdmin) -> Result<SessionInfo, ClientError> {
+            fetch::<SetUp>(&first).await
+        }
+
+        async fn users(&self) -> Result<Vec<UserSummary>, ClientError> {
+            fetch::<ListUsers>(&()).await
+        }
+
+        async fn create_user(&self, user: NewUser) -> Result<UserSummary, ClientError> {
+            fetch::<CreateUser>(&user).await
+        }
+
+        async fn update_user(&self, change: UserChange) -> Result<UserSummary, ClientError> {
+            fetch::<UpdateUser>(&change).await
+        }
+
+        async fn remove_user(&self, name: String) -> Result<UserSummary, ClientError> {
+            fetch::<RemoveUser>(&UserName { name }).await
+        }
+
+        async fn tokens(&self) -> Result<Vec<TokenSummary>, ClientError> {
+            fetch::<ListTokens>(&()).await
+        }
+
+        async fn create_token(&self, token: NewToken) -> Result<CreatedToken, ClientError> {
+            fetch::<CreateToken>(&token).await
+        }
+
+        async fn revoke_token(&self, id: i64) -> Result<TokenSummary, ClientError> {
+            fetch::<RevokeToken>(&TokenId { id }).await
         }
     }
 

@@ -1,11 +1,13 @@
-//! The root component: provides the data interface and owns the router.
+//! The root component: provides the data interface and the session, and owns the router.
 
 use crate::api::Api;
-use crate::components::{SearchBox, ThemeToggle, tab_title};
+use crate::components::{AccountMenu, SearchBox, ThemeToggle, tab_title};
 use crate::pages::{
-    CollectionPage, DocumentPage, EditorPage, GraphPage, HistoryPage, HomePage, ImportPage,
-    NotFoundPage, SearchPage, TagPage, TrashPage, WantedListPage, WantedPage,
+    AccountPage, CollectionPage, DocumentPage, EditorPage, GraphPage, HistoryPage, HomePage,
+    ImportPage, NotFoundPage, SearchPage, SetUpPage, SignInPage, TagPage, TrashPage, UsersPage,
+    WantedListPage, WantedPage,
 };
+use crate::session::Session;
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
@@ -15,8 +17,12 @@ use leptos_router::{SsrMode, path};
 /// implementation on the server or in tests.
 #[component]
 pub fn App(api: Api) -> impl IntoView {
-    provide_context(api);
+    provide_context(api.clone());
     provide_meta_context();
+    // Unknown on the server and while hydrating (the page is the same for every visitor); the
+    // browser asks who it is once it has taken over, and the header and pages fill in.
+    let session = Session::provide(api);
+    Effect::new(move |_| session.refresh());
     // Says on `<html data-interactive>` that the wasm has taken over the page: effects run only
     // in the browser, once hydration (deferred until the browser is idle) is done. Style and
     // the end-to-end tests can tell a page that reads from one that also responds.
@@ -35,11 +41,18 @@ pub fn App(api: Api) -> impl IntoView {
                 <nav class="site-nav" aria-label="Main">
                     <A href="/graph">"Graph"</A>
                     <A href="/wanted">"Wanted"</A>
-                    <A href="/import">"Import"</A>
-                    <A href="/trash">"Trash"</A>
-                    <A href="/new" attr:class="new-note">"New note"</A>
+                    // Only for those who may write: the server refuses the others anyway.
+                    <Show when=move || session.can_write()>
+                        <A href="/import">"Import"</A>
+                        <A href="/trash">"Trash"</A>
+                        <A href="/new" attr:class="new-note">"New note"</A>
+                    </Show>
+                    <Show when=move || session.is_admin()>
+                        <A href="/admin/users">"Users"</A>
+                    </Show>
                 </nav>
                 <ThemeToggle />
+                <AccountMenu />
             </header>
             <main class="content">
                 <Routes fallback=NotFoundPage>
@@ -56,6 +69,10 @@ pub fn App(api: Api) -> impl IntoView {
                     <Route path=path!("/graph") view=GraphPage ssr=SsrMode::Async />
                     <Route path=path!("/import") view=ImportPage ssr=SsrMode::Async />
                     <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
+                    <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/setup") view=SetUpPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -7,9 +7,15 @@
 //! - The Leptos UI ([`App`], [`pages`], [`components`]) and [`api`], the single typed data
 //!   interface the UI reads through. Components never call `fetch` themselves; they ask [`api::Api`],
 //!   which the browser implements over HTTP and the server can implement over the store.
+//!   [`session`] holds who the browser acts as, learnt only once the page is shown: pages
+//!   rendered on the server are shared by every visitor.
 //!
 //! The crate compiles for wasm32 and for the host. Server-only crates (tokio, sqlx, axum) never
 //! appear here: the browser build would drag them into wasm and fail.
+
+// Leptos' views are types nested as deep as the page: the account pages' tables nest past the
+// default limit when the hydrating build lays out their async blocks.
+#![recursion_limit = "256"]
 
 pub mod api;
 mod app;
@@ -19,6 +25,7 @@ pub mod graph_layout;
 pub mod local_storage;
 pub mod pages;
 pub mod response;
+pub mod session;
 
 pub use app::App;
 #[cfg(feature = "ssr")]

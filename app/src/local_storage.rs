@@ -1,5 +1,5 @@
-//! The browser's local storage, for what a reader's browser keeps between visits: the theme,
-//! the name they sign their edits with, and unsaved changes to notes.
+//! The browser's local storage, for what a reader's browser keeps between visits: the theme and
+//! unsaved changes to notes.
 //!
 //! Only ever called from effects and event handlers, which run in the browser alone, so the
 //! components that use it still render on the server. A browser that refuses storage (private
@@ -40,12 +40,4 @@ pub fn set_json<T: Serialize>(key: &str, value: &T) {
     if let Ok(text) = serde_json::to_string(value) {
         set(key, &text);
     }
-}
-
-/// Where the name a reader signs their edits with is kept.
-pub const AUTHOR_KEY: &str = "lore-author";
-
-/// The name this browser signs edits with (empty when none was given).
-pub fn author() -> String {
-    get(AUTHOR_KEY).unwrap_or_default()
 }

@@ -5,7 +5,7 @@
 use app::api::ClientError;
 use app::contract::{
     DocumentId, DocumentQuery, ENDPOINTS, Endpoint, ErrorCode, ErrorEnvelope, GetDocument, Hello,
-    HelloResponse, ListDocuments, Method, request_url,
+    HelloResponse, ListDocuments, Method, Permission, request_url,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -99,6 +99,7 @@ struct SearchRequest {
 impl Endpoint for Search {
     const METHOD: Method = Method::Get;
     const PATH: &'static str = "/api/search";
+    const PERMISSION: Permission = Permission::Read;
     type Request = SearchRequest;
     type Response = ();
 }
@@ -106,6 +107,7 @@ struct Create;
 impl Endpoint for Create {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/api/things";
+    const PERMISSION: Permission = Permission::Write;
     type Request = SearchRequest;
     type Response = ();
 }

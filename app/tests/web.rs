@@ -15,6 +15,10 @@ use app::contract::{
     RestoreRevision, RevisionSummary, Saved, SearchHit, SearchQuery, SearchResults, TagCount,
     UpdateNote, WantedPage,
 };
+use app::contract::{
+    CreatedToken, Credentials, FirstAdmin, NewToken, NewUser, Role, SessionInfo, TokenSummary,
+    UserChange, UserSummary,
+};
 use app::pages::HomePage;
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
@@ -30,19 +34,53 @@ wasm_bindgen_test_configure!(run_in_browser);
 /// The one fake of the data interface every test mounts: a small knowledge base (`http` and
 /// `tcp`, with one relationship to each and one to a wanted `quic`) whose answers a test
 /// configures where it needs to: greetings scripted one by one, greetings held back until a
-/// gate opens, searches counted. Writes answer as the server would refuse them (a blank title,
-/// a save that lost the race), which is what the editor tests need.
-#[derive(Default)]
+/// gate opens, searches counted, who the browser is signed in as. Writes answer as the server
+/// would refuse them (a blank title, a save that lost the race, or one whose session ended),
+/// which is what the editor tests need; API tokens are kept, as made. One account exists: `ada`, password [`ADA_PASSWORD`].
 struct FakeApi {
     greetings: Mutex<VecDeque<Result<HelloResponse, ClientError>>>,
     /// While this is false, `hello` waits.
     gate: Option<Arc<AtomicBool>>,
     searches: Arc<AtomicUsize>,
+    /// What `session` answers: an editor unless a test says otherwise. Signing in and out
+    /// change it, as on the server.
+    session: Mutex<SessionInfo>,
+    /// Saves are refused with 401, as when the session ended while the writer typed.
+    session_ended: bool,
+    /// The signed-in user's API tokens; creating one adds to them.
+    tokens: Mutex<Vec<TokenSummary>>,
 }
 
+/// The password of the fake's one account, `ada`.
+const ADA_PASSWORD: &str = "correct horse battery staple";
+
 impl FakeApi {
+    /// Signed in as ada, an editor.
     fn new() -> Self {
-        Self::default()
+        Self {
+            greetings: Mutex::default(),
+            gate: None,
+            searches: Arc::default(),
+            session: Mutex::new(session_as(Some(Role::Editor))),
+            session_ended: false,
+            tokens: Mutex::default(),
+        }
+    }
+
+    /// Signed in as ada with `role`, or (`None`) an anonymous visitor.
+    fn signed_in_as(self, role: Option<Role>) -> Self {
+        Self {
+            session: Mutex::new(session_as(role)),
+            ..self
+        }
+    }
+
+    /// Refuses every save with 401: the session has ended.
+    fn with_session_ended(self) -> Self {
+        Self {
+            session_ended: true,
+            ..self
+        }
     }
 
     /// Answers each `hello` with the next of `greetings`, in order.
@@ -188,6 +226,9 @@ impl LoreApi for FakeApi {
 
     /// Every new note is refused for its title, as the server does a blank one.
     async fn create(&self, _: CreateNote) -> Result<Saved, ClientError> {
+        if self.session_ended {
+            return Err(unauthenticated());
+        }
         let mut envelope = ErrorEnvelope::new(ErrorCode::InvalidInput, "1 problem");
         envelope.error.problems = vec![Problem::in_field("title", "A note needs a title.")];
         Err(ClientError::Api {
@@ -198,6 +239,9 @@ impl LoreApi for FakeApi {
 
     /// Every save loses the race: someone saved revision 4 first.
     async fn update(&self, note: UpdateNote) -> Result<Saved, ClientError> {
+        if self.session_ended {
+            return Err(unauthenticated());
+        }
         let mut theirs = self.editable(note.id).await?;
         theirs.revision = 4;
         theirs.draft.body = "their words\n".into();
@@ -238,6 +282,101 @@ impl LoreApi for FakeApi {
             html: format!("<p class=\"previewed\">{}</p>", body.replace('<', "&lt;")),
             headings: Vec::new(),
         })
+    }
+
+    async fn session(&self) -> Result<SessionInfo, ClientError> {
+        Ok(self.session.lock().unwrap().clone())
+    }
+
+    /// Ada with her password signs in as an editor; anything else is refused as the server
+    /// does, with one answer for a wrong name and a wrong password.
+    async fn sign_in(&self, credentials: Credentials) -> Result<SessionInfo, ClientError> {
+        if credentials.name != "ada" || credentials.password != ADA_PASSWORD {
+            return Err(ClientError::Api {
+                status: 401,
+                envelope: ErrorEnvelope::new(ErrorCode::Unauthenticated, "Wrong name or password."),
+            });
+        }
+        let info = session_as(Some(Role::Editor));
+        *self.session.lock().unwrap() = info.clone();
+        Ok(info)
+    }
+
+    async fn sign_out(&self) -> Result<SessionInfo, ClientError> {
+        let info = session_as(None);
+        *self.session.lock().unwrap() = info.clone();
+        Ok(info)
+    }
+
+    async fn set_up(&self, _: FirstAdmin) -> Result<SessionInfo, ClientError> {
+        Err(not_scripted())
+    }
+
+    async fn users(&self) -> Result<Vec<UserSummary>, ClientError> {
+        Ok(self.session.lock().unwrap().user.iter().cloned().collect())
+    }
+
+    async fn create_user(&self, _: NewUser) -> Result<UserSummary, ClientError> {
+        Err(not_scripted())
+    }
+
+    async fn update_user(&self, _: UserChange) -> Result<UserSummary, ClientError> {
+        Err(not_scripted())
+    }
+
+    async fn remove_user(&self, _: String) -> Result<UserSummary, ClientError> {
+        Err(not_scripted())
+    }
+
+    async fn tokens(&self) -> Result<Vec<TokenSummary>, ClientError> {
+        Ok(self.tokens.lock().unwrap().clone())
+    }
+
+    /// Every token's secret is `lore_s3cret`.
+    async fn create_token(&self, token: NewToken) -> Result<CreatedToken, ClientError> {
+        let mut tokens = self.tokens.lock().unwrap();
+        let summary = TokenSummary {
+            id: tokens.len() as i64 + 1,
+            name: token.name,
+            hint: "lore_s3…cret".into(),
+            scope: token.scope,
+            created_at: "2026-11-26T10:00:00Z".into(),
+            expires_at: None,
+            last_used_at: None,
+        };
+        tokens.push(summary.clone());
+        Ok(CreatedToken {
+            token: summary,
+            secret: "lore_s3cret".into(),
+        })
+    }
+
+    async fn revoke_token(&self, _: i64) -> Result<TokenSummary, ClientError> {
+        Err(not_scripted())
+    }
+}
+
+/// What the server says of a browser signed in as ada with `role`, or of an anonymous one, on a
+/// public base.
+fn session_as(role: Option<Role>) -> SessionInfo {
+    SessionInfo {
+        user: role.map(|role| UserSummary {
+            name: "ada".into(),
+            role,
+            created_at: "2026-11-01T09:00:00Z".into(),
+        }),
+        public_read: true,
+        needs_setup: false,
+    }
+}
+
+fn unauthenticated() -> ClientError {
+    ClientError::Api {
+        status: 401,
+        envelope: ErrorEnvelope::new(
+            ErrorCode::Unauthenticated,
+            "Sign in to do this: your session has ended.",
+        ),
     }
 }
 
@@ -675,4 +814,206 @@ async fn a_refused_new_note_shows_the_problem_next_to_its_field() {
             .is_none()
     );
     app::local_storage::remove(&app::pages::draft_key(None));
+}
+
+/// Waits until the account menu says the browser has learnt its session (`data-session`).
+async fn session_known(root: &HtmlElement, state: &str) {
+    text_of(root, &format!(".account-menu[data-session='{state}']")).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_reader_or_an_anonymous_visitor_sees_no_controls_for_changing_notes_but_an_editor_does() {
+    for (role, state) in [(None, "anonymous"), (Some(Role::Reader), "reader")] {
+        let page = mount_app_at("/notes/http", FakeApi::new().signed_in_as(role).api());
+        session_known(&page, state).await;
+        text_of(&page, ".markdown h1").await;
+        // Whatever the session shows is drawn in the same pass as `data-session`; a moment more
+        // so that an absence below is not just an update still on its way.
+        TimeoutFuture::new(50).await;
+
+        for selector in [
+            ".document-actions .edit-link",
+            ".document-actions button.danger",
+            ".site-nav a[href='/new']",
+            ".site-nav a[href='/import']",
+            ".site-nav a[href='/admin/users']",
+        ] {
+            assert!(
+                page.query_selector(selector).unwrap().is_none(),
+                "a {state} visitor is offered {selector}"
+            );
+        }
+        assert!(
+            text_of(&page, ".document-actions")
+                .await
+                .contains("History"),
+            "reading the history needs no account"
+        );
+    }
+    let anonymous = mount_app_at("/notes/http", FakeApi::new().signed_in_as(None).api());
+    let sign_in = text_of(&anonymous, ".account-menu a.sign-in-link").await;
+    assert_eq!(sign_in, "Sign in");
+    let link = anonymous
+        .query_selector(".account-menu a.sign-in-link")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("/sign-in?next=%2Fnotes%2Fhttp"),
+        "signing in comes back to the note"
+    );
+    drop(anonymous);
+
+    let page = mount_app_at(
+        "/notes/http",
+        FakeApi::new().signed_in_as(Some(Role::Editor)).api(),
+    );
+    session_known(&page, "editor").await;
+    assert_eq!(text_of(&page, ".document-actions .edit-link").await, "Edit");
+    assert_eq!(text_of(&page, ".site-nav a[href='/new']").await, "New note");
+    assert_eq!(text_of(&page, ".account-menu .account-name").await, "ada");
+    assert_eq!(
+        text_of(&page, ".account-menu button.sign-out").await,
+        "Sign out"
+    );
+    assert!(
+        page.query_selector(".site-nav a[href='/admin/users']")
+            .unwrap()
+            .is_none(),
+        "managing users is for admins"
+    );
+}
+
+/// Waits for the button matching `selector` to be enabled (the sign-in form's is disabled
+/// until the page is interactive), then clicks it.
+async fn click_when_enabled(root: &HtmlElement, selector: &str) {
+    for _ in 0..500 {
+        if let Some(button) = root.query_selector(selector).unwrap()
+            && !button.has_attribute("disabled")
+        {
+            button.unchecked_into::<HtmlElement>().click();
+            return;
+        }
+        TimeoutFuture::new(10).await;
+    }
+    panic!("{selector:?} never became clickable: {}", root.inner_html());
+}
+
+/// Fills the sign-in form with `name` and `password` and sends it.
+async fn sign_in_with(page: &HtmlElement, name: &str, password: &str) {
+    field(page, "name").await.set_value(name);
+    field(page, "password").await.set_value(password);
+    click_when_enabled(page, ".auth-form button[type='submit']").await;
+}
+
+#[wasm_bindgen_test]
+async fn the_sign_in_page_shows_the_servers_message_for_a_wrong_password() {
+    let page = mount_app_at(
+        "/sign-in?next=%2Fnotes%2Ftcp",
+        FakeApi::new().signed_in_as(None).api(),
+    );
+
+    sign_in_with(&page, "ada", "not her password").await;
+
+    assert_eq!(
+        text_of(&page, ".auth-form .form-error[role='alert']").await,
+        "Wrong name or password."
+    );
+    assert_eq!(
+        field(&page, "password").await.value(),
+        "",
+        "the wrong password is cleared for the next try"
+    );
+    assert_eq!(field(&page, "name").await.value(), "ada");
+    assert_eq!(window().location().pathname().unwrap(), "/sign-in");
+}
+
+#[wasm_bindgen_test]
+async fn signing_in_leads_back_to_the_page_the_visitor_was_sent_from() {
+    let page = mount_app_at(
+        "/sign-in?next=%2Fnotes%2Ftcp",
+        FakeApi::new().signed_in_as(None).api(),
+    );
+    session_known(&page, "anonymous").await;
+
+    sign_in_with(&page, "ada", ADA_PASSWORD).await;
+
+    assert_eq!(text_of(&page, ".account-menu .account-name").await, "ada");
+    for _ in 0..300 {
+        if window().location().pathname().unwrap() == "/notes/tcp" {
+            break;
+        }
+        TimeoutFuture::new(10).await;
+    }
+    assert_eq!(window().location().pathname().unwrap(), "/notes/tcp");
+    assert_eq!(text_of(&page, ".markdown h1").await, "TCP");
+}
+
+#[wasm_bindgen_test]
+async fn a_save_refused_because_the_session_ended_keeps_the_text_and_says_how_to_sign_in_again() {
+    let key = app::pages::draft_key(Some("tcp"));
+    app::local_storage::remove(&key);
+    let page = mount_app_at("/notes/tcp/edit", FakeApi::new().with_session_ended().api());
+    let body = field(&page, "body").await;
+    body.set_value("words worth keeping\n");
+    body.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+
+    click_when_enabled(&page, ".editor button[type='submit']").await;
+
+    let message = text_of(&page, ".session-ended[role='alert']").await;
+    assert_eq!(
+        message,
+        "Your session has ended. Sign in again in another tab, then save again: your text is kept here."
+    );
+    let link = page
+        .query_selector(".session-ended a")
+        .unwrap()
+        .expect("a link to sign in");
+    assert_eq!(link.get_attribute("href").as_deref(), Some("/sign-in"));
+    assert_eq!(link.get_attribute("target").as_deref(), Some("_blank"));
+    assert_eq!(field(&page, "body").await.value(), "words worth keeping\n");
+    let kept: app::pages::StoredDraft =
+        app::local_storage::get_json(&key).expect("the text is still in local storage");
+    assert_eq!(kept.draft.body, "words worth keeping\n");
+    app::local_storage::remove(&key);
+}
+
+#[wasm_bindgen_test]
+async fn a_new_api_token_shows_its_secret_once_and_joins_the_list() {
+    let page = mount_app_at("/account", FakeApi::new().api());
+    assert_eq!(
+        text_of(&page, ".account-page .empty").await,
+        "You have no API tokens."
+    );
+
+    field(&page, "name").await.set_value("backup script");
+    click_when_enabled(&page, ".token-form button[type='submit']").await;
+
+    assert_eq!(text_of(&page, ".token-secret").await, "lore_s3cret");
+    assert!(
+        text_of(&page, ".token-created")
+            .await
+            .contains("it will not be shown again")
+    );
+    assert!(
+        text_of(&page, ".tokens-table tbody")
+            .await
+            .contains("backup script")
+    );
+    assert!(
+        page.query_selector(".token-secret").unwrap().is_some(),
+        "the list reloading does not take the secret away before it is copied"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_users_page_tells_an_editor_it_is_for_admins() {
+    let page = mount_app_at("/admin/users", FakeApi::new().api());
+
+    assert_eq!(
+        text_of(&page, ".users-page .not-allowed").await,
+        "Only admins manage users."
+    );
+    assert!(page.query_selector(".users-table").unwrap().is_none());
 }

@@ -30,24 +30,24 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let address = server_runtime.block_on(async {
+    let (address, client) = server_runtime.block_on(async {
         let store = SqliteStore::connect(&url).await.expect("a fresh database");
-        let app = routes::router(AppState::new(Arc::new(store), Duration::ZERO), None);
-        serve_locally(app).await
+        let state = AppState::new(Arc::new(store), Duration::ZERO);
+        let client = serving::writing_client(&state).await;
+        (serve_locally(routes::router(state, None)).await, client)
     });
     let client_runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    client_runtime.block_on(measure(&address));
+    client_runtime.block_on(measure(&client, &address));
 }
 
-async fn measure(address: &str) {
-    let client = reqwest::Client::new();
+async fn measure(client: &reqwest::Client, address: &str) {
     for seed in [1, 2] {
         import(
-            &client,
+            client,
             address,
             "big.md",
             bombs::long_file(seed, 50_000).into_bytes(),
@@ -59,7 +59,7 @@ async fn measure(address: &str) {
     let before = peak_memory_mib();
     let bomb = bombs::overlapping_zip(2_000, 1024 * 1024);
     for _ in 0..3 {
-        import(&client, address, "bomb.zip", bomb.clone(), 413).await;
+        import(client, address, "bomb.zip", bomb.clone(), 413).await;
     }
     let after = peak_memory_mib();
     println!(
@@ -67,7 +67,7 @@ async fn measure(address: &str) {
         bomb.len() as f64 / 1000.0
     );
 
-    let idle = health_latency(&client, address).await;
+    let idle = health_latency(client, address).await;
     let stop = Arc::new(AtomicBool::new(false));
     let answered = Arc::new(AtomicUsize::new(0));
     let zeros = bombs::tarball_of_zeros(256 * 1024 * 1024);
@@ -126,7 +126,7 @@ async fn measure(address: &str) {
         }));
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let busy = health_latency(&client, address).await;
+    let busy = health_latency(client, address).await;
     stop.store(true, Ordering::Relaxed);
     for task in load {
         task.await.unwrap();

@@ -9,7 +9,7 @@ mod serving;
 
 use app::contract::{EditableNote, UpdateNote};
 use server::{AppState, routes};
-use serving::serve_locally;
+use serving::{serve_locally, writing_client};
 use std::time::{Duration, Instant};
 
 /// Saves measured on each base, after a few not counted.
@@ -28,9 +28,10 @@ async fn main() {
             .await
             .expect("the benchmark's database");
         kind = store.kind().to_owned();
-        let app = routes::router(AppState::new(store, Duration::from_millis(250)), None);
-        let address = serve_locally(app).await;
-        let (median, p95) = save_latency(&address, note).await;
+        let state = AppState::new(store, Duration::from_millis(250));
+        let client = writing_client(&state).await;
+        let address = serve_locally(routes::router(state, None)).await;
+        let (median, p95) = save_latency(&client, &address, note).await;
         lines.push((notes, median, p95));
     }
     println!(
@@ -45,8 +46,7 @@ async fn main() {
 
 /// Median and 95th percentile in milliseconds of `PUT /api/documents/{note}`, each on the
 /// revision the editor just read, each changing one line of the body.
-async fn save_latency(address: &str, note: &str) -> (f64, f64) {
-    let client = reqwest::Client::new();
+async fn save_latency(client: &reqwest::Client, address: &str, note: &str) -> (f64, f64) {
     let mut times = Vec::new();
     for round in 0..WARM_UP + SAVES {
         let editable: EditableNote = client
@@ -63,7 +63,6 @@ async fn save_latency(address: &str, note: &str) -> (f64, f64) {
             id: note.to_owned(),
             base_revision: editable.revision,
             draft,
-            author: "Bench".into(),
             summary: String::new(),
         };
         let started = Instant::now();

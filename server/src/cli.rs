@@ -1,7 +1,9 @@
 //! What each `lore` subcommand does, given parsed [`config`](crate::config): each is an adapter
 //! over the [service](crate::service), like the HTTP handlers.
 
-use crate::config::{Cli, Command, CopyArgs, ExportArgs, ImportArgs, ServeArgs};
+use crate::config::{
+    Cli, Command, CopyArgs, ExportArgs, ImportArgs, ServeArgs, TokenCommand, UserCommand,
+};
 use crate::documents::{export, sources};
 use crate::error::ApiError;
 use crate::service::{Actor, Service};
@@ -9,6 +11,7 @@ use crate::startup::{serve, shutdown_signal};
 use crate::store::{DatabaseSettings, Store};
 use crate::{AppState, routes, store};
 use anyhow::Context;
+use app::contract::{Credentials, NewToken, NewUser, UserChange};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::time::Duration;
 
@@ -23,6 +26,138 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => run_import(&database, args).await,
         Command::Export(args) => run_export(&database, args).await,
         Command::Copy(args) => run_copy(&database.settings, args).await,
+        Command::User(command) => run_user(&database, command).await,
+        Command::Token(command) => run_token(&database, command).await,
+    }
+}
+
+async fn run_user(database: &Database, command: UserCommand) -> anyhow::Result<()> {
+    let service = service_over(database).await?;
+    match command {
+        UserCommand::Add { name, role } => {
+            let password = read_password(&name)?;
+            let user = service
+                .add_user(&NewUser {
+                    credentials: Credentials { name, password },
+                    role,
+                })
+                .await
+                .map_err(explain)?;
+            println!("added {} ({})", user.name, user.role);
+        }
+        UserCommand::List => {
+            for user in service.users().await? {
+                println!("{}\t{}\t{}", user.name, user.role, user.created_at);
+            }
+        }
+        UserCommand::Passwd { name } => {
+            let password = read_password(&name)?;
+            service
+                .change_user(&UserChange {
+                    name: name.clone(),
+                    role: None,
+                    password: Some(password),
+                })
+                .await
+                .map_err(explain)?;
+            println!("set the password of {name}; their sessions have ended");
+        }
+        UserCommand::Role { name, role } => {
+            let user = service
+                .change_user(&UserChange {
+                    name,
+                    role: Some(role),
+                    password: None,
+                })
+                .await
+                .map_err(explain)?;
+            println!("{} is now {}", user.name, user.role);
+        }
+        UserCommand::Remove { name } => {
+            let user = service.remove_user(&name).await.map_err(explain)?;
+            println!("removed {}; their revisions keep their name", user.name);
+        }
+    }
+    Ok(())
+}
+
+async fn run_token(database: &Database, command: TokenCommand) -> anyhow::Result<()> {
+    let service = service_over(database).await?;
+    match command {
+        TokenCommand::Create {
+            user,
+            name,
+            scope,
+            expires_in_days,
+        } => {
+            let created = service
+                .create_token_of(
+                    &user,
+                    &NewToken {
+                        name,
+                        scope,
+                        expires_in_days,
+                    },
+                )
+                .await
+                .map_err(explain)?;
+            eprintln!(
+                "token {} for {user} ({}); send it as `Authorization: Bearer <token>`. It is shown only now:",
+                created.token.id,
+                created.token.scope.as_str()
+            );
+            println!("{}", created.secret);
+        }
+        TokenCommand::List { user } => {
+            for token in service.tokens_of(&user).await.map_err(explain)? {
+                println!(
+                    "{}\t{}\t{}\t{}\texpires {}\tlast used {}",
+                    token.id,
+                    token.hint,
+                    token.scope.as_str(),
+                    token.name,
+                    token.expires_at.as_deref().unwrap_or("never"),
+                    token.last_used_at.as_deref().unwrap_or("never")
+                );
+            }
+        }
+        TokenCommand::Revoke { user, id } => {
+            let token = service.revoke_token_of(&user, id).await.map_err(explain)?;
+            println!("revoked token {} ({})", token.id, token.hint);
+        }
+    }
+    Ok(())
+}
+
+/// An error of a command in words, with each problem on its own line.
+fn explain(error: ApiError) -> anyhow::Error {
+    let problems = match &error {
+        ApiError::InvalidAccount(problems) => problems
+            .iter()
+            .map(|p| format!("\n  {}: {}", p.field.as_deref().unwrap_or("-"), p.message))
+            .collect(),
+        _ => String::new(),
+    };
+    anyhow::anyhow!("{error}{problems}")
+}
+
+/// A new password for `name`: asked twice at a terminal, else one line of standard input.
+fn read_password(name: &str) -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let password = rpassword::prompt_password(format!("Password for {name}: "))?;
+        let again = rpassword::prompt_password("The same password again: ")?;
+        anyhow::ensure!(
+            password == again,
+            "the two passwords differ; nothing was changed"
+        );
+        Ok(password)
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
+        Ok(line.trim_end_matches(['\n', '\r']).to_owned())
     }
 }
 
@@ -59,12 +194,13 @@ impl Database {
     }
 }
 
-/// The workflows over `database`, for the person at the terminal.
+/// The workflows over `database`, for the person at the terminal: they hold the database
+/// itself, so they act as the operator.
 async fn service_over(database: &Database) -> anyhow::Result<Service> {
     let store = database.open().await?;
     // A command runs alone against its own process's view: nothing to revalidate.
     let state = AppState::new(store, Duration::ZERO);
-    Ok(Service::new(state, Actor::Anonymous))
+    Ok(Service::new(state, Actor::Operator))
 }
 
 async fn run_import(database: &Database, args: ImportArgs) -> anyhow::Result<()> {
@@ -150,9 +286,10 @@ async fn run_serve(database: &Database, args: ServeArgs) -> anyhow::Result<()> {
         .transpose()
         .map_err(|e| anyhow::anyhow!("--dist (LORE_DIST): {e}"))?;
     let store = database.open().await?;
-    let state =
-        AppState::new(store, args.cache_revalidate).with_limits(args.limits(), args.cpu_jobs());
-    let service = Service::new(state.clone(), Actor::Anonymous);
+    let state = AppState::new(store, args.cache_revalidate)
+        .with_limits(args.limits(), args.cpu_jobs())
+        .with_access(args.access());
+    let service = Service::new(state.clone(), Actor::Operator);
     if !args.no_demo
         && service
             .load_demo_if_empty()
@@ -191,6 +328,13 @@ async fn run_serve(database: &Database, args: ServeArgs) -> anyhow::Result<()> {
     }
     // Printed, not only logged: this is the line a person starting Lore looks for.
     println!("Lore is listening on http://{address}");
+    if let Some(code) = service.setup_code().await? {
+        // The one secret Lore ever prints: whoever holds it makes the first admin, once, within
+        // a day. It is the way in for the person who just started the server.
+        println!(
+            "No account yet: make the first admin at http://{address}/setup?code={code} (once, within 24 hours), or with `lore user add NAME --role admin`."
+        );
+    }
     serve(
         listener,
         app,

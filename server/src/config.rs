@@ -64,6 +64,88 @@ pub enum Command {
     /// Copy a whole knowledge base into another, empty database (SQLite to PostgreSQL, say),
     /// and check the copy against the original.
     Copy(CopyArgs),
+    /// Manage accounts: add, list, passwd, role, remove.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens: create, list, revoke.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// `lore user ...`. Passwords are read from a prompt, or from standard input when it is not a
+/// terminal (one line), never from the command line, where other users of the machine and the
+/// shell's history would see them.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add an account.
+    Add {
+        /// Its name: lowercase letters, digits, `.`, `_`, `-`.
+        name: String,
+        /// What it may do: reader, editor or admin.
+        #[arg(long, default_value = "editor", value_parser = parse_role)]
+        role: app::contract::Role,
+    },
+    /// List every account.
+    List,
+    /// Set an account's password (its sessions end).
+    Passwd {
+        /// The account.
+        name: String,
+    },
+    /// Change an account's role.
+    Role {
+        /// The account.
+        name: String,
+        /// reader, editor or admin.
+        #[arg(value_parser = parse_role)]
+        role: app::contract::Role,
+    },
+    /// Remove an account with its sessions and tokens; its revisions keep its name.
+    Remove {
+        /// The account.
+        name: String,
+    },
+}
+
+/// `lore token ...`.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make an API token for an account; its secret is printed once.
+    Create {
+        /// The account it acts as.
+        user: String,
+        /// What it is for.
+        #[arg(long, default_value = "command line")]
+        name: String,
+        /// read (GET only) or write.
+        #[arg(long, default_value = "read", value_parser = parse_scope)]
+        scope: app::contract::TokenScope,
+        /// Days until it stops working (default: never).
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
+    /// List an account's tokens.
+    List {
+        /// The account.
+        user: String,
+    },
+    /// Revoke one of an account's tokens.
+    Revoke {
+        /// The account.
+        user: String,
+        /// The token's number, from `lore token list`.
+        id: i64,
+    },
+}
+
+fn parse_role(text: &str) -> Result<app::contract::Role, String> {
+    app::contract::Role::named(text)
+        .ok_or_else(|| format!("`{text}` is not a role: use reader, editor or admin"))
+}
+
+fn parse_scope(text: &str) -> Result<app::contract::TokenScope, String> {
+    app::contract::TokenScope::named(text)
+        .ok_or_else(|| format!("`{text}` is not a scope: use read or write"))
 }
 
 /// Settings of `lore copy`.
@@ -158,6 +240,16 @@ pub struct ServeArgs {
     /// itself is at most 64 MiB).
     #[arg(long, env = "LORE_IMPORT_MAX_BYTES", default_value = "128MiB", value_parser = parse_bytes)]
     pub import_max_bytes: u64,
+
+    /// Whether visitors who are not signed in may read (`--public-read=false`: every page and
+    /// API call then needs a signed-in user or an API token).
+    #[arg(long, env = "LORE_PUBLIC_READ", default_value_t = true, action = clap::ArgAction::Set)]
+    pub public_read: bool,
+
+    /// Addresses of proxies (nginx, a load balancer) whose `X-Forwarded-For` and
+    /// `X-Forwarded-Proto` are believed; repeat or separate with commas.
+    #[arg(long, env = "LORE_TRUSTED_PROXY", value_delimiter = ',')]
+    pub trusted_proxy: Vec<std::net::IpAddr>,
 }
 
 /// `512`, `64KiB`, `128MiB`, `1GiB` (also `KB`, `MB`, `GB` as powers of 1,000).
@@ -190,6 +282,14 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
 }
 
 impl ServeArgs {
+    /// Who may read, and which proxies to believe.
+    pub fn access(&self) -> crate::access::AccessPolicy {
+        crate::access::AccessPolicy {
+            public_read: self.public_read,
+            trusted_proxies: self.trusted_proxy.clone().into(),
+        }
+    }
+
     /// The limits these settings give a request.
     pub fn limits(&self) -> crate::Limits {
         crate::Limits {
@@ -261,6 +361,19 @@ mod tests {
             Command::Serve(args) => Ok(args),
             other => panic!("parsed as {other:?}"),
         }
+    }
+
+    #[test]
+    fn reading_is_public_unless_switched_off() {
+        assert!(serve(&[]).unwrap().access().public_read);
+        let private = serve(&[
+            "--public-read=false",
+            "--trusted-proxy",
+            "10.0.0.1,10.0.0.2",
+        ])
+        .unwrap();
+        assert!(!private.access().public_read);
+        assert_eq!(private.trusted_proxy.len(), 2);
     }
 
     #[test]

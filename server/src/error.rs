@@ -9,7 +9,7 @@ use crate::cpu::CpuError;
 use crate::store::StoreError;
 use app::contract::{EditableNote, ErrorCode, ErrorEnvelope, Problem};
 use axum::Json;
-use axum::http::{Method, StatusCode, Uri};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 /// Everything that can go wrong while answering an API request.
@@ -55,6 +55,22 @@ pub enum ApiError {
     /// Imported files have problems; nothing was written.
     #[error("{} problem(s) in the imported files; nothing was imported.", .0.len())]
     InvalidImport(Vec<Problem>),
+    /// The request needs a signed-in user or a token and had none that is valid; the message
+    /// says which (never signed in, or the session ended).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The caller is known but may not do this; the message says what it would take.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many failed sign-ins for this name or from this address.
+    #[error("Too many failed sign-ins; try again in {} second(s).", .retry_after.as_secs())]
+    TooManyAttempts {
+        /// When the next attempt may succeed (sent as `Retry-After`).
+        retry_after: std::time::Duration,
+    },
+    /// An account request has problems, each naming its field; nothing was changed.
+    #[error("Nothing was changed: {} problem(s).", .0.len())]
+    InvalidAccount(Vec<Problem>),
     /// A note from the editor has problems, each naming its field; nothing was saved.
     #[error("The note was not saved: {} problem(s).", .0.len())]
     InvalidNote(Vec<Problem>),
@@ -105,7 +121,12 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => {
                 (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge)
             }
-            ApiError::InvalidImport(_) | ApiError::InvalidNote(_) => {
+            ApiError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+            ApiError::TooManyAttempts { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyRequests)
+            }
+            ApiError::InvalidImport(_) | ApiError::InvalidNote(_) | ApiError::InvalidAccount(_) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidInput)
             }
             ApiError::Conflict { .. } => (StatusCode::CONFLICT, ErrorCode::Conflict),
@@ -130,8 +151,18 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let retry_after = match &self {
+            ApiError::TooManyAttempts { retry_after } => Some(retry_after.as_secs().max(1)),
+            _ => None,
+        };
         let (status, envelope) = self.into_envelope();
-        (status, Json(envelope)).into_response()
+        let mut response = (status, Json(envelope)).into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
@@ -155,7 +186,9 @@ impl ApiError {
         }
         let mut envelope = ErrorEnvelope::new(code, self.to_string());
         match self {
-            ApiError::InvalidImport(problems) | ApiError::InvalidNote(problems) => {
+            ApiError::InvalidImport(problems)
+            | ApiError::InvalidNote(problems)
+            | ApiError::InvalidAccount(problems) => {
                 envelope.error.problems = problems;
             }
             ApiError::Conflict {

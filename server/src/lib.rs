@@ -5,6 +5,9 @@
 //! - [`routes`]: the one route table; [`api`] holds the handlers it points to.
 //! - [`service`]: every workflow, once, for an acting party; handlers, pages and the command
 //!   line are adapters over it.
+//! - [`access`]: who a request acts as (session cookie or API token) and whether the endpoint
+//!   table lets them; CSRF and the private base's sign-in redirect.
+//! - [`secrets`]: argon2id password hashes, a bounded number at a time; random tokens.
 //! - [`error`]: the one error type, turned into the contract's JSON envelope.
 //! - [`store`]: the database tier: storage primitives, two engines (SQLite, PostgreSQL).
 //! - [`store_api`]: the UI's data interface answered by the service, for pages the server
@@ -20,6 +23,7 @@
 // Leptos' views are deeply nested types; rendering them on the server needs the headroom.
 #![recursion_limit = "256"]
 
+pub mod access;
 pub mod api;
 pub mod cache;
 pub mod cli;
@@ -30,6 +34,7 @@ pub mod documents;
 pub mod error;
 pub mod pages;
 pub mod routes;
+pub mod secrets;
 pub mod security;
 pub mod service;
 pub mod startup;
@@ -54,6 +59,10 @@ pub struct AppState {
     /// Turns for uploaded imports: each holds up to `--import-max-bytes` of notes in memory
     /// while it is planned, so only as many run at once as there are CPU jobs.
     pub imports: Arc<tokio::sync::Semaphore>,
+    /// Who may read, and which proxies to believe.
+    pub access: access::AccessPolicy,
+    /// Password hashing, a bounded number at a time.
+    pub passwords: secrets::Passwords,
 }
 
 /// Bounds on what one request may make the server do: settings of `lore serve`.
@@ -90,7 +99,15 @@ impl AppState {
             cpu: cpu::CpuPool::per_core(),
             limits: Limits::default(),
             imports: Arc::new(tokio::sync::Semaphore::new(cpu::CpuPool::per_core().jobs())),
+            access: access::AccessPolicy::default(),
+            passwords: secrets::Passwords::new(cpu::CpuPool::per_core().jobs()),
         }
+    }
+
+    /// The same state with another access policy.
+    pub fn with_access(mut self, access: access::AccessPolicy) -> Self {
+        self.access = access;
+        self
     }
 
     /// The same state with other limits, and `cpu_jobs` CPU jobs at a time.

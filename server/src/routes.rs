@@ -6,17 +6,19 @@
 //! - everything else: pages, rendered on the server from `app`'s components
 //!   ([`pages`](crate::pages)), and the built client's assets under `/pkg`.
 //!
-//! Cross-cutting layers (request ids, tracing, security headers, compression) wrap both.
+//! Cross-cutting layers (request ids, tracing, security headers, who is acting, compression)
+//! wrap both; each API endpoint's permission is checked by [`access::authorize`] after routing.
 
-use crate::api::{documents, editing, meta, search, transfer};
+use crate::api::{accounts, documents, editing, meta, search, transfer};
 use crate::client_files::ClientBundle;
 use crate::error::{ApiError, method_not_allowed, no_such_endpoint};
-use crate::{AppState, pages, security};
+use crate::{AppState, access, pages, security};
 use app::contract::{
-    CreateDocument, DeleteDocument, EditDocument, Endpoint, ExportArchive, GetDiff, GetDocument,
-    GetDocumentRaw, GetGraph, GetRevision, Health, Hello, ImportFiles, ListCollections,
-    ListDocuments, ListRevisions, ListTags, ListTrash, ListWanted, Method, PreviewMarkdown, Ready,
-    RestoreDocument, RestoreToRevision, Search, UpdateDocument,
+    CreateDocument, CreateToken, CreateUser, DeleteDocument, EditDocument, Endpoint, ExportArchive,
+    GetDiff, GetDocument, GetDocumentRaw, GetGraph, GetRevision, GetSession, Health, Hello,
+    ImportFiles, ListCollections, ListDocuments, ListRevisions, ListTags, ListTokens, ListTrash,
+    ListUsers, ListWanted, Method, PreviewMarkdown, Ready, RemoveUser, RestoreDocument,
+    RestoreToRevision, RevokeToken, Search, SetUp, SignIn, SignOut, UpdateDocument, UpdateUser,
 };
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -114,6 +116,37 @@ pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
             endpoint::<ExportArchive, _, _>(transfer::export_archive),
         )
         .route(Search::PATH, endpoint::<Search, _, _>(search::search))
+        .route(
+            GetSession::PATH,
+            endpoint::<GetSession, _, _>(accounts::get_session)
+                .merge(endpoint::<SignIn, _, _>(accounts::sign_in))
+                .merge(endpoint::<SignOut, _, _>(accounts::sign_out)),
+        )
+        .route(SetUp::PATH, endpoint::<SetUp, _, _>(accounts::set_up))
+        .route(
+            ListUsers::PATH,
+            endpoint::<ListUsers, _, _>(accounts::list_users)
+                .merge(endpoint::<CreateUser, _, _>(accounts::create_user)),
+        )
+        .route(
+            UpdateUser::PATH,
+            endpoint::<UpdateUser, _, _>(accounts::update_user)
+                .merge(endpoint::<RemoveUser, _, _>(accounts::remove_user)),
+        )
+        .route(
+            ListTokens::PATH,
+            endpoint::<ListTokens, _, _>(accounts::list_tokens)
+                .merge(endpoint::<CreateToken, _, _>(accounts::create_token)),
+        )
+        .route(
+            RevokeToken::PATH,
+            endpoint::<RevokeToken, _, _>(accounts::revoke_token),
+        )
+        // After routing, so it knows the endpoint; before any handler, so none runs unchecked.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::authorize,
+        ))
         .route("/api", any(no_such_endpoint))
         .route("/api/", any(no_such_endpoint))
         .route("/api/{*rest}", any(no_such_endpoint))
@@ -121,12 +154,16 @@ pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
         .with_state(state.clone());
 
     let limits = state.limits;
+    let identify = axum::middleware::from_fn_with_state(state.clone(), access::identify);
     api.fallback_service(pages::router(state, client)).layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
             .layer(TraceLayer::new_for_http().make_span_with(request_span))
             .layer(PropagateRequestIdLayer::x_request_id())
             .layer(axum::middleware::from_fn(security::headers))
+            // Inside the request span (its logs name the route) and the deadline; outside the
+            // page cache, so nobody reaches a cached page without being let in first.
+            .layer(identify)
             .layer(axum::middleware::from_fn_with_state(
                 limits.request_timeout,
                 within_deadline,

@@ -18,6 +18,10 @@ use app::contract::{
     NoteAction, Page, Preview, ReadyResponse, RestoreRevision, RevisionSummary, Saved, SearchQuery,
     SearchResults, TagCount, UpdateNote, WantedPage,
 };
+use app::contract::{
+    CreatedToken, Credentials, FirstAdmin, NewToken, NewUser, SessionInfo, TokenSummary,
+    UserChange, UserSummary,
+};
 
 /// [`LoreApi`] over this server's service, for one acting party.
 #[derive(Clone)]
@@ -140,5 +144,64 @@ impl LoreApi for StoreApi {
 
     async fn preview(&self, body: String) -> Result<Preview, ClientError> {
         answer(self.service.preview(body).await)
+    }
+
+    // A page is rendered once for everyone who may read it and kept in the shared cache, so
+    // nothing about the person asking may go into it: who is signed in, their tokens and the
+    // list of users are read by the browser after hydration, never here.
+
+    async fn session(&self) -> Result<SessionInfo, ClientError> {
+        Err(per_person())
+    }
+
+    async fn sign_in(&self, _: Credentials) -> Result<SessionInfo, ClientError> {
+        Err(read_only())
+    }
+
+    async fn sign_out(&self) -> Result<SessionInfo, ClientError> {
+        Err(read_only())
+    }
+
+    async fn set_up(&self, _: FirstAdmin) -> Result<SessionInfo, ClientError> {
+        Err(read_only())
+    }
+
+    async fn users(&self) -> Result<Vec<UserSummary>, ClientError> {
+        Err(per_person())
+    }
+
+    async fn create_user(&self, _: NewUser) -> Result<UserSummary, ClientError> {
+        Err(read_only())
+    }
+
+    async fn update_user(&self, _: UserChange) -> Result<UserSummary, ClientError> {
+        Err(read_only())
+    }
+
+    async fn remove_user(&self, _: String) -> Result<UserSummary, ClientError> {
+        Err(read_only())
+    }
+
+    async fn tokens(&self) -> Result<Vec<TokenSummary>, ClientError> {
+        Err(per_person())
+    }
+
+    async fn create_token(&self, _: NewToken) -> Result<CreatedToken, ClientError> {
+        Err(read_only())
+    }
+
+    async fn revoke_token(&self, _: i64) -> Result<TokenSummary, ClientError> {
+        Err(read_only())
+    }
+}
+
+/// What a page rendered on the server answers when asked for something per person.
+fn per_person() -> ClientError {
+    ClientError::Api {
+        status: 405,
+        envelope: ErrorEnvelope::new(
+            ErrorCode::MethodNotAllowed,
+            "Pages rendered on the server are the same for everyone; what is yours is read by the browser.",
+        ),
     }
 }

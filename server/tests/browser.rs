@@ -17,7 +17,7 @@ mod helpers;
 use chromedriver::Chromedriver;
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, Locator};
-use helpers::{Options, TestApp};
+use helpers::{ADMIN, Options, PASSWORD, TestApp};
 use serde_json::json;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -240,6 +240,7 @@ async fn an_import_with_errors_lists_every_problem_and_imports_nothing() {
     let app = serving_the_release_build().await;
     let driver = Chromedriver::start().await;
     let browser = driver.browser().await;
+    sign_in(&browser, &app, ADMIN).await;
     let folder = tempfile::tempdir().unwrap();
     let good = folder.path().join("fine.md");
     let bad = folder.path().join("dated.md");
@@ -299,28 +300,35 @@ async fn searching_as_you_type_finds_a_note_even_misspelled_and_opens_it() {
     close_with_a_clean_console(browser, &[]).await;
 }
 
-/// Replaces the text of the field `css` with `text`, typing it as a person would.
-async fn fill(browser: &Client, css: &str, text: &str) {
-    let field = browser
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css} never appeared: {e}"));
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
+/// Signs `name` in on the sign-in page, as a person would, and waits for the header to name
+/// them.
+async fn sign_in(browser: &Client, app: &TestApp, name: &str) {
+    open(browser, &app.url("/sign-in")).await;
+    fill(browser, ".sign-in-page input[name='name']", name).await;
+    fill(browser, ".sign-in-page input[name='password']", PASSWORD).await;
+    click(browser, ".sign-in-page button[type='submit']").await;
+    wait_for_text(browser, ".account-menu .account-name", name).await;
 }
 
-async fn click(browser: &Client, css: &str) {
+/// Waits up to 30 s for `css` to appear, and returns it.
+async fn element(browser: &Client, css: &str) -> fantoccini::elements::Element {
     browser
         .wait()
         .at_most(Duration::from_secs(30))
         .for_element(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
-        .click()
-        .await
-        .unwrap();
+}
+
+/// Replaces the text of the field `css` with `text`, typing it as a person would.
+async fn fill(browser: &Client, css: &str, text: &str) {
+    let field = element(browser, css).await;
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn click(browser: &Client, css: &str) {
+    element(browser, css).await.click().await.unwrap();
 }
 
 /// Waits up to 30 s for `css` to contain `expected`; returns its whole text.
@@ -344,6 +352,7 @@ async fn a_writer_creates_a_note_edits_it_and_reads_what_changed_in_its_history(
     let app = serving_the_release_build().await;
     let driver = Chromedriver::start().await;
     let browser = driver.browser().await;
+    sign_in(&browser, &app, ADMIN).await;
 
     open(&browser, &app.url("/new")).await;
     fill(&browser, "input[name='title']", "Connection pooling").await;
@@ -369,7 +378,6 @@ async fn a_writer_creates_a_note_edits_it_and_reads_what_changed_in_its_history(
     // The chip shows the note's title ("Proxy") when picked from the suggestions, its id
     // ("proxy") when typed in full: either way it is the proxy note.
     wait_for_text_containing(&browser, "[data-picker='related'] .chips", "roxy").await;
-    fill(&browser, "input[name='author']", "Ada").await;
     click(&browser, "button[type='submit']").await;
 
     wait_for_text(&browser, ".document-header h1", "Connection pooling").await;
@@ -380,12 +388,7 @@ async fn a_writer_creates_a_note_edits_it_and_reads_what_changed_in_its_history(
     wait_for_text_containing(&browser, ".relations", "Proxy").await;
 
     click(&browser, ".document-actions a[href$='/edit']").await;
-    let body = browser
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css("textarea[name='body']"))
-        .await
-        .unwrap();
+    let body = element(&browser, "textarea[name='body']").await;
     body.send_keys("\nAnd close idle ones.\n").await.unwrap();
     fill(&browser, "input[name='summary']", "Idle connections").await;
     click(&browser, "button[type='submit']").await;
@@ -393,6 +396,8 @@ async fn a_writer_creates_a_note_edits_it_and_reads_what_changed_in_its_history(
 
     click(&browser, ".document-actions a[href$='/history']").await;
     wait_for_text_containing(&browser, ".revisions", "Idle connections").await;
+    // The history names the signed-in writer, not a name typed into a form.
+    wait_for_text_containing(&browser, ".revisions", ADMIN).await;
     wait_for_text_containing(&browser, ".diff-view", "+ And close idle ones.").await;
     close_with_a_clean_console(browser, &[]).await;
 }
@@ -404,14 +409,10 @@ async fn an_edit_survives_a_reload_and_a_save_after_someone_elses_is_merged_not_
     let app = serving_the_release_build().await;
     let driver = Chromedriver::start().await;
     let browser = driver.browser().await;
+    sign_in(&browser, &app, ADMIN).await;
 
     open(&browser, &app.url("/notes/proxy/edit")).await;
-    let body = browser
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css("textarea[name='body']"))
-        .await
-        .unwrap();
+    let body = element(&browser, "textarea[name='body']").await;
     body.send_keys("\nMy paragraph.\n").await.unwrap();
 
     // A reload keeps the unsaved change.
@@ -438,7 +439,6 @@ async fn an_edit_survives_a_reload_and_a_save_after_someone_elses_is_merged_not_
         id: "proxy".into(),
         base_revision: theirs.revision,
         draft: their_draft,
-        author: "Bob".into(),
         summary: "Their change".into(),
     })
     .await;
@@ -717,4 +717,127 @@ async fn a_note_without_headings_reads_as_wide_as_one_with_them_title_first() {
     }
     assert!(at("bare", 1200) >= 600.0, "{widths:?}");
     close_with_a_clean_console(browser, &[]).await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
+async fn the_first_admin_sets_lore_up_from_the_link_then_signs_out_and_in_again() {
+    let app = TestApp::spawn_with(Options {
+        client_dir: Some(&built_client()),
+        no_accounts: true,
+        ..Options::default()
+    })
+    .await;
+    let code = app.service().setup_code().await.unwrap().unwrap();
+    let driver = Chromedriver::start().await;
+    let browser = driver.browser().await;
+
+    open(&browser, &app.url(&format!("/setup?code={code}"))).await;
+    fill(&browser, ".setup-page input[name='name']", "root").await;
+    fill(&browser, ".setup-page input[name='password']", PASSWORD).await;
+    fill(
+        &browser,
+        ".setup-page input[name='password_again']",
+        PASSWORD,
+    )
+    .await;
+    click(&browser, ".setup-page button[type='submit']").await;
+    wait_for_text(&browser, ".account-menu .account-name", "root").await;
+    // An admin may write and manage users.
+    text_of(&browser, ".site-nav a[href='/new']").await;
+    text_of(&browser, ".site-nav a[href='/admin/users']").await;
+
+    click(&browser, ".account-menu .sign-out").await;
+    wait_for_text(&browser, ".account-menu .sign-in-link", "Sign in").await;
+    assert!(
+        browser
+            .find(Locator::Css(".site-nav a[href='/new']"))
+            .await
+            .is_err(),
+        "signed out, no writing controls"
+    );
+    sign_in(&browser, &app, "root").await;
+    close_with_a_clean_console(browser, &[]).await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
+async fn a_reader_sees_no_editing_controls_and_a_wrong_password_is_told() {
+    let app = serving_the_release_build().await;
+    app.add_user("rita", app::contract::Role::Reader).await;
+    let driver = Chromedriver::start().await;
+    let browser = driver.browser().await;
+
+    open(&browser, &app.url("/sign-in")).await;
+    fill(&browser, ".sign-in-page input[name='name']", "rita").await;
+    fill(
+        &browser,
+        ".sign-in-page input[name='password']",
+        "not her password",
+    )
+    .await;
+    click(&browser, ".sign-in-page button[type='submit']").await;
+    wait_for_text_containing(&browser, ".sign-in-page .form-error", "wrong").await;
+
+    sign_in(&browser, &app, "rita").await;
+    open(&browser, &app.url("/notes/proxy")).await;
+    wait_for_text(&browser, ".account-menu .account-name", "rita").await;
+    text_of(&browser, ".document-header h1").await;
+    for control in [
+        ".document-actions a[href$='/edit']",
+        ".site-nav a[href='/new']",
+        ".site-nav a[href='/import']",
+    ] {
+        assert!(
+            browser.find(Locator::Css(control)).await.is_err(),
+            "a reader sees {control}"
+        );
+    }
+    // Chromium logs every non-2xx response; the 401 is the wrong password.
+    close_with_a_clean_console(browser, &["status of 401 (Unauthorized)"]).await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
+async fn a_session_that_ends_mid_edit_says_so_and_keeps_the_text() {
+    let app = serving_the_release_build().await;
+    app.add_user("eddie", app::contract::Role::Editor).await;
+    let driver = Chromedriver::start().await;
+    let browser = driver.browser().await;
+    sign_in(&browser, &app, "eddie").await;
+
+    open(&browser, &app.url("/notes/proxy/edit")).await;
+    let body = element(&browser, "textarea[name='body']").await;
+    body.send_keys("\nWritten before the session ended.\n")
+        .await
+        .unwrap();
+    // Their sessions end (as when an admin sets a new password) while they write.
+    let eddie = app
+        .store
+        .accounts()
+        .password_of("eddie")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    app.store
+        .accounts()
+        .set_password(
+            eddie.id,
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+        )
+        .await
+        .unwrap();
+    click(&browser, "button[type='submit']").await;
+    wait_for_text_containing(&browser, ".session-ended", "Sign in again").await;
+    let kept = browser
+        .find(Locator::Css("textarea[name='body']"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(kept.contains("Written before the session ended."), "{kept}");
+    close_with_a_clean_console(browser, &["status of 401 (Unauthorized)"]).await;
 }

@@ -63,36 +63,72 @@ where
     T: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
     V: IntoView + 'static,
 {
-    // Taken now: inside the async block below the reactive owner may be gone.
-    let status = use_context::<ResponseStatus>();
+    let outcome = outcome(resource, failure, show);
     view! {
         <Suspense fallback=move || view! { <Loading label=loading /> }>
-            {move || {
-                let show = show.clone();
-                let status = status.clone();
-                Suspend::new(async move {
-                    match resource.await {
-                        Ok(data) => show(data).into_any(),
-                        Err(error) => {
-                            // The response says what the page shows: a note that does not
-                            // exist is a 404, a failed read a 5xx (which is also never cached).
-                            if let Some(status) = &status {
-                                status.set(error.status());
-                            }
-                            let description = error.to_string();
-                            view! {
-                                <PageMeta title=failure description />
-                                <ErrorNotice
-                                    title=failure
-                                    error
-                                    on_retry=move |_| resource.refetch()
-                                />
-                            }
-                                .into_any()
-                        }
-                    }
-                })
-            }}
+            {outcome}
         </Suspense>
+    }
+}
+
+/// [`loaded`] for data the page changes and asks for again (a list after an addition): while
+/// the new answer is on its way, the old one stays on screen (a `Transition`) instead of
+/// giving way to the loading line.
+pub fn reloaded<T, V>(
+    resource: Resource<Result<T, ClientError>>,
+    loading: &'static str,
+    failure: &'static str,
+    show: impl Fn(T) -> V + Clone + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let outcome = outcome(resource, failure, show);
+    view! {
+        <Transition fallback=move || view! { <Loading label=loading /> }>
+            {outcome}
+        </Transition>
+    }
+}
+
+/// What [`loaded`] and [`reloaded`] show once `resource` has answered: `show`'s view, or the
+/// error with a retry.
+fn outcome<T, V>(
+    resource: Resource<Result<T, ClientError>>,
+    failure: &'static str,
+    show: impl Fn(T) -> V + Clone + Send + Sync + 'static,
+) -> impl Fn() -> Suspend<AnyView> + Send + Sync + 'static
+where
+    T: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    // Taken now: inside the async block below the reactive owner may be gone.
+    let status = use_context::<ResponseStatus>();
+    move || {
+        let show = show.clone();
+        let status = status.clone();
+        Suspend::new(async move {
+            match resource.await {
+                Ok(data) => show(data).into_any(),
+                Err(error) => {
+                    // The response says what the page shows: a note that does not exist is
+                    // a 404, a failed read a 5xx (which is also never cached).
+                    if let Some(status) = &status {
+                        status.set(error.status());
+                    }
+                    let description = error.to_string();
+                    view! {
+                        <PageMeta title=failure description />
+                        <ErrorNotice
+                            title=failure
+                            error
+                            on_retry=move |_| resource.refetch()
+                        />
+                    }
+                    .into_any()
+                }
+            }
+        })
     }
 }

@@ -62,9 +62,6 @@ pub struct Reference {
 pub struct CreateNote {
     /// Its fields and body.
     pub draft: NoteDraft,
-    /// Who writes it, as recorded in its history.
-    #[serde(default)]
-    pub author: String,
     /// A line saying what changed; empty for none.
     #[serde(default)]
     pub summary: String,
@@ -79,9 +76,6 @@ pub struct UpdateNote {
     pub base_revision: u64,
     /// The new fields and body.
     pub draft: NoteDraft,
-    /// Who writes it.
-    #[serde(default)]
-    pub author: String,
     /// A line saying what changed.
     #[serde(default)]
     pub summary: String,
@@ -101,9 +95,6 @@ pub struct Saved {
 pub struct NoteAction {
     /// The note.
     pub id: String,
-    /// Who does it.
-    #[serde(default)]
-    pub author: String,
 }
 
 /// A note in the trash.
@@ -160,9 +151,6 @@ pub struct RestoreRevision {
     pub number: u64,
     /// The revision the person was looking at when they chose to restore.
     pub base_revision: u64,
-    /// Who restores it.
-    #[serde(default)]
-    pub author: String,
 }
 
 /// Query of `GET /api/documents/{id}/diff?from=&to=`.

@@ -42,6 +42,14 @@ pub struct ErrorBody {
 pub enum ErrorCode {
     /// 400: the request is malformed (bad JSON, bad query string).
     BadRequest,
+    /// 401: the endpoint needs a signed-in user or a token, and the request had none that is
+    /// valid (never signed in, the session ended, the token was revoked or expired).
+    Unauthenticated,
+    /// 403: the caller is known but may not do this (a reader writing, an editor managing
+    /// users, a read token writing, a request from another site).
+    Forbidden,
+    /// 429: too many failed sign-ins; `Retry-After` says when to try again.
+    TooManyRequests,
     /// 404: no such endpoint or resource.
     NotFound,
     /// 405: the path exists but not with this method.

@@ -6,11 +6,13 @@
 //! builds its requests from the same constants and decodes into the same types. Every failure
 //! comes back as one JSON shape, the [`ErrorEnvelope`].
 
+mod accounts;
 mod documents;
 mod editing;
 mod endpoints;
 mod error;
 
+pub use accounts::*;
 pub use documents::*;
 pub use editing::*;
 pub use endpoints::*;
@@ -57,6 +59,8 @@ pub trait Endpoint {
     const METHOD: Method;
     /// The absolute path, starting with `/api/`.
     const PATH: &'static str;
+    /// Who may call it.
+    const PERMISSION: Permission;
     /// What the client sends: `()` for none.
     type Request: Serialize + DeserializeOwned;
     /// What the server answers with on success (status 2xx).
@@ -72,6 +76,8 @@ pub struct EndpointInfo {
     pub method: Method,
     /// Its path.
     pub path: &'static str,
+    /// Who may call it.
+    pub permission: Permission,
 }
 
 /// Why a request could not be turned into a URL.

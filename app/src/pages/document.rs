@@ -4,7 +4,7 @@
 use crate::api::Api;
 use crate::components::{PageMeta, RelatedList, TagList, loaded, request};
 use crate::contract::{DocumentView, NoteAction};
-use crate::local_storage;
+use crate::session::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
@@ -63,6 +63,9 @@ fn DocumentBody(doc: DocumentView) -> impl IntoView {
         if has_relations { " with-relations" } else { "" }
     );
     let raw_href = format!("/api/documents/{}/raw", summary.id);
+    let session = use_session();
+    let edit_href = format!("/notes/{}/edit", summary.id);
+    let id = summary.id.clone();
     view! {
         <PageMeta
             title=summary.title.clone()
@@ -85,10 +88,15 @@ fn DocumentBody(doc: DocumentView) -> impl IntoView {
                 </dl>
                 <TagList tags=summary.tags />
                 <div class="document-actions">
-                    <A href=format!("/notes/{}/edit", summary.id)>"Edit"</A>
+                    // Shown once the browser knows the reader may write (see `session`).
+                    <Show when=move || session.can_write()>
+                        <A href=edit_href.clone() attr:class="edit-link">"Edit"</A>
+                    </Show>
                     <A href=format!("/notes/{}/history", summary.id)>"History"</A>
                     <a class="raw-link" href=raw_href rel="external">"View Markdown"</a>
-                    <DeleteButton id=summary.id.clone() />
+                    <Show when=move || session.can_write()>
+                        <DeleteButton id=id.clone() />
+                    </Show>
                 </div>
             </header>
             <div class=layout>
@@ -140,10 +148,7 @@ fn DeleteButton(id: String) -> impl IntoView {
         }
         let api = api.clone();
         let navigate = navigate.clone();
-        let action = NoteAction {
-            id: id.clone(),
-            author: local_storage::author(),
-        };
+        let action = NoteAction { id: id.clone() };
         spawn_local(async move {
             match api.delete(action).await {
                 Ok(_) => navigate("/trash", Default::default()),

@@ -6,7 +6,8 @@
 //! side so the writer merges instead of losing either. Until a save succeeds, every change is
 //! kept in the browser's local storage, with the revision it was based on, so a reload, a
 //! crash or a closed tab loses nothing (and a restored draft still cannot overwrite a newer
-//! save unseen).
+//! save unseen). A save refused because the session ended keeps the text too, and says how to
+//! sign in again without leaving the page.
 
 use crate::api::{Api, ClientError};
 use crate::components::{PageMeta, loaded, request};
@@ -14,6 +15,7 @@ use crate::contract::{
     CreateNote, EditableNote, NoteDraft, Problem, Related, SearchQuery, UpdateNote,
 };
 use crate::local_storage;
+use crate::session::{Session, use_session};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
@@ -62,12 +64,16 @@ enum Status {
     Idle,
     Saving,
     Failed(String),
+    /// The server answered 401: the session ended (signed out elsewhere, expired, password
+    /// changed) while the writer was typing.
+    SessionEnded,
 }
 
 /// The form itself, for an existing note or (`None`) a new one.
 #[component]
 pub fn Editor(note: Option<EditableNote>) -> impl IntoView {
     let api = expect_context::<Api>();
+    let session = use_session();
     let navigate = use_navigate();
     let original_id = note.as_ref().map(|n| n.draft.id.clone());
     let key = draft_key(original_id.as_deref());
@@ -78,7 +84,6 @@ pub fn Editor(note: Option<EditableNote>) -> impl IntoView {
     let (status, set_status) = signal(Status::Idle);
     let (conflict, set_conflict) = signal(None::<EditableNote>);
     let (restored, set_restored) = signal(false);
-    let (author, set_author) = signal(String::new());
     let (summary, set_summary) = signal(String::new());
     let titles: HashMap<String, Related> = note
         .iter()
@@ -102,9 +107,6 @@ pub fn Editor(note: Option<EditableNote>) -> impl IntoView {
                     set_draft.set(saved.draft);
                     set_base.set(saved.base_revision.or(base_revision));
                     set_restored.set(true);
-                }
-                if let Some(name) = Some(local_storage::author()).filter(|a| !a.is_empty()) {
-                    set_author.set(name);
                 }
                 return;
             }
@@ -175,7 +177,7 @@ pub fn Editor(note: Option<EditableNote>) -> impl IntoView {
             let key = key.clone();
             let navigate = navigate.clone();
             let draft = draft.get_untracked();
-            let author = author.get_untracked();
+            let session_had_ended = status.get_untracked() == Status::SessionEnded;
             let summary = summary.get_untracked();
             let request = (original_id.clone(), base.get_untracked());
             spawn_local(async move {
@@ -185,27 +187,25 @@ pub fn Editor(note: Option<EditableNote>) -> impl IntoView {
                             id,
                             base_revision,
                             draft,
-                            author,
                             summary,
                         })
                         .await
                     }
-                    _ => {
-                        api.create(CreateNote {
-                            draft,
-                            author,
-                            summary,
-                        })
-                        .await
-                    }
+                    _ => api.create(CreateNote { draft, summary }).await,
                 };
                 match result {
                     Ok(saved) => {
                         local_storage::remove(&key);
                         set_status.try_set(Status::Idle);
+                        // Signed in again in another tab: the header learns it too.
+                        if session_had_ended {
+                            session.refresh();
+                        }
                         navigate(&format!("/notes/{}", saved.id), Default::default());
                     }
-                    Err(error) => show_failure(&error, set_conflict, set_problems, set_status),
+                    Err(error) => {
+                        show_failure(&error, session, set_conflict, set_problems, set_status)
+                    }
                 }
             });
         }
@@ -296,9 +296,21 @@ pub fn Editor(note: Option<EditableNote>) -> impl IntoView {
                 </p>
             </Show>
             {move || match status.get() {
-                Status::Failed(message) => Some(view! { <p class="error-notice" role="alert">{message}</p> }),
+                Status::Failed(message) => Some(view! { <p class="error-notice" role="alert">{message}</p> }.into_any()),
+                Status::SessionEnded => Some(view! { <SessionEnded /> }.into_any()),
                 _ => None,
             }}
+            // Known to be unable to save (and not already told why by a refused save).
+            <Show when=move || {
+                status.get() != Status::SessionEnded
+                    && session.with(|info| info.is_some_and(|i| !i.can_write()))
+            }>
+                <p class="notice cannot-write" role="status">
+                    "Saving needs an editor's account. "
+                    <a href="/sign-in" target="_blank" rel="noopener">"Sign in as an editor in another tab"</a>
+                    ", then save: your text is kept here."
+                </p>
+            </Show>
             <ul class="problems">{general}</ul>
             {move || conflict.get().map(|theirs| view! {
                 <ConflictPanel theirs mine=draft set_draft set_base set_conflict save=Callback::new({
@@ -366,18 +378,7 @@ pub fn Editor(note: Option<EditableNote>) -> impl IntoView {
                 </section>
             </div>
             <div class="editor-fields">
-                <label>
-                    "Your name (kept in this browser)"
-                    <input name="author" type="text"
-                        prop:value=move || author.get()
-                        on:input=move |event| {
-                            let value = event_target_value(&event);
-                            local_storage::set(local_storage::AUTHOR_KEY, &value);
-                            set_author.set(value);
-                        } />
-                    {field("author")}
-                </label>
-                <label>
+                <label class="wide">
                     "What changed"
                     <input name="summary" type="text" placeholder="Fixed the example"
                         prop:value=move || summary.get()
@@ -397,13 +398,33 @@ fn split_tags(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// What the writer sees when a save has ended its session: the text stays where it is (and in
+/// local storage), and signing in happens in another tab so that nothing here is lost.
+#[component]
+fn SessionEnded() -> impl IntoView {
+    view! {
+        <p class="error-notice session-ended" role="alert">
+            "Your session has ended. "
+            <a href="/sign-in" target="_blank" rel="noopener">"Sign in again in another tab"</a>
+            ", then save again: your text is kept here."
+        </p>
+    }
+}
+
 fn show_failure(
     error: &ClientError,
+    session: Session,
     set_conflict: WriteSignal<Option<EditableNote>>,
     set_problems: WriteSignal<Vec<Problem>>,
     set_status: WriteSignal<Status>,
 ) {
     // Called once a request has come back: the editor may be gone by then.
+    if error.status() == 401 {
+        set_status.try_set(Status::SessionEnded);
+        // The header stops offering what the server now refuses.
+        session.refresh();
+        return;
+    }
     if let Some(current) = error.conflict() {
         set_conflict.try_set(Some(current.clone()));
         set_status.try_set(Status::Idle);

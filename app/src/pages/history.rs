@@ -4,7 +4,7 @@
 use crate::api::Api;
 use crate::components::{PageMeta, loaded, request};
 use crate::contract::{Change, DiffQuery, NoteAction, RestoreRevision, RevisionSummary};
-use crate::local_storage;
+use crate::session::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
@@ -35,6 +35,7 @@ fn Revisions(id: String, revisions: Vec<RevisionSummary>) -> impl IntoView {
     let latest = revisions.first().map_or(0, |r| r.number);
     let (chosen, set_chosen) = signal(latest);
     let (failure, set_failure) = signal(None::<String>);
+    let session = use_session();
     let diff = {
         let id = id.clone();
         request(
@@ -58,7 +59,6 @@ fn Revisions(id: String, revisions: Vec<RevisionSummary>) -> impl IntoView {
                 id: id.clone(),
                 number,
                 base_revision: latest,
-                author: local_storage::author(),
             };
             match api.restore_revision(request).await {
                 Ok(saved) => navigate(&format!("/notes/{}", saved.id), Default::default()),
@@ -85,9 +85,14 @@ fn Revisions(id: String, revisions: Vec<RevisionSummary>) -> impl IntoView {
                             </span>
                             <p class="revision-summary">{revision.summary}</p>
                             {(number != latest).then(|| view! {
-                                <button type="button" class="restore" on:click=move |_| restore(number)>
-                                    "Restore this version"
-                                </button>
+                                <Show when=move || session.can_write()>
+                                    <button type="button" class="restore" on:click={
+                                        let restore = restore.clone();
+                                        move |_| restore(number)
+                                    }>
+                                        "Restore this version"
+                                    </button>
+                                </Show>
                             })}
                         </li>
                     }
@@ -154,13 +159,11 @@ fn TrashEntry(id: String, title: String, deleted: String) -> impl IntoView {
     let api = expect_context::<Api>();
     let navigate = use_navigate();
     let (failure, set_failure) = signal(None::<crate::api::ClientError>);
+    let session = use_session();
     let restore = move |_| {
         let api = api.clone();
         let navigate = navigate.clone();
-        let action = NoteAction {
-            id: id.clone(),
-            author: local_storage::author(),
-        };
+        let action = NoteAction { id: id.clone() };
         spawn_local(async move {
             match api.undelete(action).await {
                 Ok(saved) => navigate(&format!("/notes/{}", saved.id), Default::default()),
@@ -174,7 +177,9 @@ fn TrashEntry(id: String, title: String, deleted: String) -> impl IntoView {
         <li>
             <strong>{title}</strong>
             <span class="revision-meta">{format!(" · {deleted}")}</span>
-            <button type="button" class="restore" on:click=restore>"Restore"</button>
+            <Show when=move || session.can_write()>
+                <button type="button" class="restore" on:click=restore.clone()>"Restore"</button>
+            </Show>
             {move || failure.get().map(|error| view! {
                 <p class="error-message" role="alert">{format!("The note was not restored: {error}")}</p>
             })}

@@ -1,5 +1,6 @@
 //! One component per route. The router in [`App`](crate::App) maps paths to these.
 
+mod account;
 mod document;
 mod editor;
 mod graph;
@@ -9,7 +10,11 @@ mod import;
 mod lists;
 mod not_found;
 mod search;
+mod setup;
+mod sign_in;
+mod users;
 
+pub use account::AccountPage;
 pub use document::DocumentPage;
 pub use editor::{Editor, EditorPage, StoredDraft, draft_key};
 pub use graph::GraphPage;
@@ -19,3 +24,6 @@ pub use import::ImportPage;
 pub use lists::{CollectionPage, TagPage, WantedListPage, WantedPage};
 pub use not_found::NotFoundPage;
 pub use search::SearchPage;
+pub use setup::SetUpPage;
+pub use sign_in::SignInPage;
+pub use users::UsersPage;

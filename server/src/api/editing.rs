@@ -7,8 +7,8 @@ use crate::documents::import::MAX_FILE_BYTES;
 use crate::error::ApiError;
 use app::contract::{
     CreateDocument, CreateNote, DeleteDocument, DocumentId, EditDocument, Endpoint, GetDiff,
-    GetRevision, ListRevisions, ListTrash, NoteAction, PreviewMarkdown, PreviewRequest,
-    RestoreDocument, RestoreRevision, RestoreToRevision, RevisionId, UpdateDocument, UpdateNote,
+    GetRevision, ListRevisions, ListTrash, PreviewMarkdown, PreviewRequest, RestoreDocument,
+    RestoreRevision, RestoreToRevision, RevisionId, UpdateDocument, UpdateNote,
 };
 use axum::Json;
 use axum::http::StatusCode;
@@ -39,20 +39,12 @@ pub async fn update_document(
     Ok(Json(service.update(&id, &request).await?))
 }
 
-/// `DELETE /api/documents/{id}?author=`.
+/// `DELETE /api/documents/{id}`.
 pub async fn delete_document(
     Acting(service): Acting,
     Path(DocumentId { id }): Path<DocumentId>,
-    Query(action): Query<Author>,
 ) -> Reply<DeleteDocument> {
-    Ok(Json(service.delete(&id, &action.author).await?))
-}
-
-/// The query of a delete: the note is in the path.
-#[derive(Debug, serde::Deserialize)]
-pub struct Author {
-    #[serde(default)]
-    author: String,
+    Ok(Json(service.delete(&id).await?))
 }
 
 /// `GET /api/trash`.
@@ -64,9 +56,8 @@ pub async fn list_trash(Acting(service): Acting) -> Reply<ListTrash> {
 pub async fn restore_document(
     Acting(service): Acting,
     Path(DocumentId { id }): Path<DocumentId>,
-    Body(action): Body<NoteAction>,
 ) -> Reply<RestoreDocument> {
-    Ok(Json(service.undelete(&id, &action).await?))
+    Ok(Json(service.undelete(&id).await?))
 }
 
 /// `GET /api/documents/{id}/revisions`: 404 for an id that never had a revision.

@@ -5,6 +5,7 @@
 //! answer malformed input with the error envelope), call one [`Service`] method for the acting
 //! party, and put its answer into a response.
 
+pub mod accounts;
 pub mod documents;
 pub mod editing;
 pub mod meta;
@@ -26,8 +27,7 @@ use serde::de::DeserializeOwned;
 /// endpoint's declared types, so a contract change fails to compile here.
 pub type Reply<E> = Result<Json<<E as Endpoint>::Response>, crate::error::ApiError>;
 
-/// The workflows, for whoever sent the request. Everyone is anonymous until the accounts issue
-/// reads a session or a token here.
+/// The workflows, for whoever sent the request (found by [`crate::access::identify`]).
 pub struct Acting(pub Service);
 
 impl FromRequestParts<AppState> for Acting {

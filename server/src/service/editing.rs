@@ -23,8 +23,8 @@ use crate::store::{
     Held, KnownDocument, NewRevision, NoteRecord, Rerendered, StoreError, StoredNote, Taken, now,
 };
 use app::contract::{
-    Change, CreateNote, DeletedNote, Diff, DiffLine, EditableNote, NoteAction, NoteDraft, Preview,
-    Problem, Reference, Related, RestoreRevision, Revision, RevisionSummary, Saved, UpdateNote,
+    Change, CreateNote, DeletedNote, Diff, DiffLine, EditableNote, NoteDraft, Preview, Problem,
+    Reference, Related, RestoreRevision, Revision, RevisionSummary, Saved, UpdateNote,
 };
 use std::collections::BTreeSet;
 
@@ -100,7 +100,7 @@ impl Service {
     /// Creates a note as revision 1.
     pub async fn create(&self, request: &CreateNote) -> Result<Saved, ApiError> {
         let draft = &request.draft;
-        let who = check(Some(draft), None, &request.author, &request.summary)?;
+        let who = check(Some(draft), None, self.actor().author(), &request.summary)?;
         let id = draft.id.trim();
         let path = free_path(&self.store().known_documents().await?, id);
         let layout = new_layout(draft, &who.author, &today());
@@ -114,7 +114,7 @@ impl Service {
     /// Saves a change to note `id` made on `request.base_revision`.
     pub async fn update(&self, id: &str, request: &UpdateNote) -> Result<Saved, ApiError> {
         // Who and why first: nothing else needs the database.
-        check(None, None, &request.author, &request.summary)?;
+        check(None, None, self.actor().author(), &request.summary)?;
         // Renamed while this writer was editing: the rename moved it past their revision, so
         // they get the conflict with its new version rather than a 404.
         let stored = self
@@ -132,7 +132,7 @@ impl Service {
         let who = check(
             Some(draft),
             Some(&before),
-            &request.author,
+            self.actor().author(),
             &request.summary,
         )?;
         if unchanged(draft, &before) {
@@ -161,7 +161,7 @@ impl Service {
         number: u64,
         request: &RestoreRevision,
     ) -> Result<Saved, ApiError> {
-        let who = check(None, None, &request.author, "")?;
+        let who = check(None, None, self.actor().author(), "")?;
         let revision = self
             .store()
             .revision_of(id, number)
@@ -198,8 +198,8 @@ impl Service {
 
     /// Moves a note to the trash; the notes linking to it show it as a wanted page until it is
     /// restored.
-    pub async fn delete(&self, id: &str, author: &str) -> Result<DeletedNote, ApiError> {
-        let who = check(None, None, author, "")?;
+    pub async fn delete(&self, id: &str) -> Result<DeletedNote, ApiError> {
+        let who = check(None, None, self.actor().author(), "")?;
         let mut linking = self.store().bodies_linking_to(&[id.to_owned()]).await?;
         linking.retain(|b| b.id != id);
         let bodies: Vec<(&str, &str, &[&str])> = linking
@@ -225,8 +225,8 @@ impl Service {
     }
 
     /// Brings a note back from the trash as it was when deleted.
-    pub async fn undelete(&self, id: &str, action: &NoteAction) -> Result<Saved, ApiError> {
-        let who = check(None, None, &action.author, "")?;
+    pub async fn undelete(&self, id: &str) -> Result<Saved, ApiError> {
+        let who = check(None, None, self.actor().author(), "")?;
         let trashed = self
             .store()
             .trashed(id)

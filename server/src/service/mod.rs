@@ -8,12 +8,14 @@
 //! one error type, [`ApiError`]. Beneath it, the store offers only storage primitives, so the
 //! two engines hold SQL, never a workflow.
 //!
+//! - [`accounts`]: signing in and out, the first admin, users, API tokens.
 //! - [`reading`]: notes, lists, the graph, exports.
 //! - [`search`]: parsing a query, asking the store, suggesting a spelling, safe snippets.
 //! - [`editing`]: create, save, rename, trash, restore, revisions and diffs, the preview.
 //! - [`importing`]: uploads and folders in, planned all or nothing; the demo; re-rendering.
 //! - [`copying`]: a whole base from one database to another (`lore copy`).
 
+pub mod accounts;
 pub mod copying;
 pub mod editing;
 pub mod importing;
@@ -23,20 +25,82 @@ pub mod search;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::store::Store;
+use app::contract::{Role, TokenScope};
 
-/// Who is acting. Lore has no accounts yet, so everyone is anonymous and may do everything;
-/// the accounts issue adds signed-in users and tokens, and what each may do is checked here.
+/// Who is acting: found once per request by [`crate::access`] (from the session cookie or the
+/// API token), which also decides, from the endpoint table, whether they may call what they
+/// called. The workflows read it to know whose tokens to list and whose name a revision
+/// carries.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Actor {
-    /// Someone not signed in.
+    /// Someone not signed in (or whose session ended).
     #[default]
     Anonymous,
+    /// A signed-in user, through a session or an API token.
+    User(SignedIn),
+    /// Whoever runs `lore` on the server's machine (`lore import`, `lore user add`): they hold
+    /// the database itself, so they may do everything.
+    Operator,
+}
+
+/// A user a request acts as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    /// Their account's key.
+    pub id: i64,
+    /// Their name, which their revisions carry.
+    pub name: String,
+    /// What they may do, as it is now in the database.
+    pub role: Role,
+    /// When their account was made (Unix seconds).
+    pub created_at: i64,
+    /// How the request proved it.
+    pub via: Via,
+}
+
+/// How a request proved who it acts as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// A session cookie (its hash, to end it; and when it expires, to slide it).
+    Session {
+        /// SHA-256 of the cookie's value.
+        token_hash: String,
+        /// When the session ends unless used (Unix seconds).
+        expires_at: i64,
+    },
+    /// An API token, capped by its scope.
+    Token {
+        /// The token's key.
+        id: i64,
+        /// What it may do of what its user may.
+        scope: TokenScope,
+    },
 }
 
 impl Actor {
-    /// Who sent a request: the one place that reads it, for the API and for pages alike.
-    pub fn of(_request: &axum::http::request::Parts) -> Self {
-        Actor::Anonymous
+    /// Who sent a request: what [`crate::access`] found, for the API and for pages alike.
+    pub fn of(request: &axum::http::request::Parts) -> Self {
+        request
+            .extensions
+            .get::<Actor>()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The signed-in user, if any.
+    pub fn user(&self) -> Option<&SignedIn> {
+        match self {
+            Actor::User(user) => Some(user),
+            _ => None,
+        }
+    }
+
+    /// The name a revision by this party carries.
+    pub fn author(&self) -> &str {
+        match self {
+            Actor::User(user) => &user.name,
+            Actor::Anonymous | Actor::Operator => "",
+        }
     }
 }
 

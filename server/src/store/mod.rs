@@ -14,6 +14,7 @@
 //! Both engines pass one conformance suite (`server/tests/store.rs`), and every HTTP test that
 //! touches data runs against both.
 
+pub mod accounts;
 mod postgres;
 pub mod records;
 mod sql;
@@ -98,6 +99,9 @@ impl StoreError {
 pub trait Store: Send + Sync + 'static {
     /// Which engine this is, as shown to operators: `sqlite` or `postgres`.
     fn kind(&self) -> &'static str;
+
+    /// Users, sessions and tokens, in the same database.
+    fn accounts(&self) -> &dyn accounts::Accounts;
 
     /// Succeeds when the database answers and its schema is in place; what `/api/ready` reports.
     async fn check_ready(&self) -> Result<(), StoreError>;

@@ -41,13 +41,12 @@ async fn lived_in(app: &TestApp) {
             id: "to-rename".into(),
             base_revision: current.revision,
             draft,
-            author: "Ada".into(),
             summary: "Renamed".into(),
         })
         .await;
     assert_eq!(response.status(), 200);
     app.service()
-        .delete("to-trash", "Ada")
+        .delete("to-trash")
         .await
         .expect("into the trash");
 }

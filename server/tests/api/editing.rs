@@ -1,7 +1,7 @@
 //! Writing over HTTP: create, save, rename, delete and restore; the history and its diffs;
 //! and saves that never overwrite one another.
 
-use crate::helpers::{Options, TestApp};
+use crate::helpers::{ADMIN, Options, TestApp};
 use app::contract::{
     Change, CreateDocument, CreateNote, DeleteDocument, DeletedNote, Diff, DiffQuery, DocumentId,
     DocumentView, EditDocument, EditableNote, ErrorCode, GetDiff, GetDocument, GetRevision,
@@ -23,7 +23,6 @@ async fn create(app: &TestApp, draft: NoteDraft) -> Saved {
     let response = app
         .send::<CreateDocument>(&CreateNote {
             draft,
-            author: "Ada".into(),
             summary: String::new(),
         })
         .await;
@@ -45,7 +44,6 @@ fn update(id: &str, base: &EditableNote, change: impl FnOnce(&mut NoteDraft)) ->
         id: id.into(),
         base_revision: base.revision,
         draft,
-        author: "Ada".into(),
         summary: "A change".into(),
     }
 }
@@ -77,7 +75,7 @@ async fn a_note_written_in_the_editor_is_read_exported_and_recorded_as_revision_
         .await
         .unwrap();
     assert!(
-        raw.starts_with("---\nid: caching\ntitle: Caching\ndescription: Why and where to cache\nauthor: Ada\ncreated_at: "),
+        raw.starts_with("---\nid: caching\ntitle: Caching\ndescription: Why and where to cache\nauthor: ada\ncreated_at: "),
         "{raw}"
     );
     assert!(
@@ -97,7 +95,7 @@ async fn a_note_written_in_the_editor_is_read_exported_and_recorded_as_revision_
             history[0].author.as_str(),
             history[0].summary.as_str()
         ),
-        (1, "Ada", "Created")
+        (1, ADMIN, "Created")
     );
 }
 
@@ -299,7 +297,6 @@ async fn an_invalid_draft_is_a_422_naming_each_field_and_nothing_is_written() {
     let response = app
         .send::<CreateDocument>(&CreateNote {
             draft: bad,
-            author: "x".repeat(200),
             summary: String::new(),
         })
         .await;
@@ -311,7 +308,7 @@ async fn an_invalid_draft_is_a_422_naming_each_field_and_nothing_is_written() {
         .iter()
         .map(|p| p.field.clone().unwrap())
         .collect();
-    assert_eq!(fields, ["id", "title", "tags", "author"]);
+    assert_eq!(fields, ["id", "title", "tags"]);
     assert!(envelope.error.problems[0].message.contains("not-an-id"));
     let list: serde_json::Value = app.get_json("/api/documents").await;
     assert_eq!(list["total"], 0);
@@ -324,22 +321,17 @@ async fn an_id_that_is_taken_or_in_the_trash_is_a_409_on_the_id_field() {
     let response = app
         .send::<CreateDocument>(&CreateNote {
             draft: draft("taken", "Again", ""),
-            author: String::new(),
             summary: String::new(),
         })
         .await;
     let envelope = TestApp::expect_error(response, 409).await;
     assert_eq!(envelope.error.problems[0].field.as_deref(), Some("id"));
 
-    app.send_ok::<DeleteDocument>(&NoteAction {
-        id: "taken".into(),
-        author: "Ada".into(),
-    })
-    .await;
+    app.send_ok::<DeleteDocument>(&NoteAction { id: "taken".into() })
+        .await;
     let response = app
         .send::<CreateDocument>(&CreateNote {
             draft: draft("taken", "Again", ""),
-            author: String::new(),
             summary: String::new(),
         })
         .await;
@@ -419,26 +411,23 @@ async fn a_deleted_note_goes_to_the_trash_and_comes_back_with_its_history() {
     ])
     .await;
     let deleted: DeletedNote = app
-        .send_ok::<DeleteDocument>(&NoteAction {
-            id: "dns".into(),
-            author: "Ada".into(),
-        })
+        .send_ok::<DeleteDocument>(&NoteAction { id: "dns".into() })
         .await;
     assert_eq!(deleted.title, "DNS");
     TestApp::expect_error(app.get("/api/documents/dns").await, 404).await;
     let trash = app.call::<ListTrash>().await;
     assert_eq!(trash[0].id, "dns");
-    assert_eq!(trash[0].deleted_by, "Ada");
+    assert_eq!(
+        trash[0].deleted_by, ADMIN,
+        "the signed-in user, not a name the client sent"
+    );
     let wanted = app.call::<ListWanted>().await;
     assert_eq!(wanted[0].id, "dns", "the link to it now wants it");
     let http: DocumentView = app.get_json("/api/documents/http").await;
     assert!(http.html.contains("/wanted/dns"), "{}", http.html);
 
     let restored = app
-        .send_ok::<RestoreDocument>(&NoteAction {
-            id: "dns".into(),
-            author: "Ada".into(),
-        })
+        .send_ok::<RestoreDocument>(&NoteAction { id: "dns".into() })
         .await;
     assert_eq!(restored.revision, 2);
     app.get_json::<DocumentView>("/api/documents/dns").await;
@@ -465,7 +454,6 @@ async fn restoring_an_old_revision_makes_a_new_one_and_loses_nothing() {
             id: "n".into(),
             number: 1,
             base_revision: 2,
-            author: "Ada".into(),
         })
         .await;
     assert_eq!(saved.revision, 3);
@@ -484,7 +472,6 @@ async fn restoring_an_old_revision_makes_a_new_one_and_loses_nothing() {
             id: "n".into(),
             number: 2,
             base_revision: 2,
-            author: String::new(),
         })
         .await;
     TestApp::expect_error(stale, 409).await;
@@ -517,20 +504,14 @@ async fn writes_to_notes_that_do_not_exist_or_malformed_writes_get_clear_errors(
     TestApp::expect_error(app.get("/api/documents/ghost/edit").await, 404).await;
     TestApp::expect_error(app.get("/api/documents/ghost/revisions").await, 404).await;
     TestApp::expect_error(
-        app.send::<DeleteDocument>(&NoteAction {
-            id: "ghost".into(),
-            author: String::new(),
-        })
-        .await,
+        app.send::<DeleteDocument>(&NoteAction { id: "ghost".into() })
+            .await,
         404,
     )
     .await;
     TestApp::expect_error(
-        app.send::<RestoreDocument>(&NoteAction {
-            id: "ghost".into(),
-            author: String::new(),
-        })
-        .await,
+        app.send::<RestoreDocument>(&NoteAction { id: "ghost".into() })
+            .await,
         404,
     )
     .await;
@@ -655,7 +636,6 @@ async fn restoring_a_revision_from_before_a_rename_keeps_the_current_id() {
             id: "reverse-proxy".into(),
             number: 1,
             base_revision: 2,
-            author: String::new(),
         })
         .await;
     assert_eq!(saved.id, "reverse-proxy");
@@ -683,17 +663,11 @@ async fn a_deleted_note_whose_file_path_was_taken_comes_back_beside_it() {
     let opened = editable(&app, "bar").await;
     app.send_ok::<UpdateDocument>(&update("bar", &opened, |d| d.id = "foo".into()))
         .await;
-    app.send_ok::<DeleteDocument>(&NoteAction {
-        id: "foo".into(),
-        author: String::new(),
-    })
-    .await;
+    app.send_ok::<DeleteDocument>(&NoteAction { id: "foo".into() })
+        .await;
     create(&app, draft("bar", "Bar again", "")).await;
     let restored = app
-        .send_ok::<RestoreDocument>(&NoteAction {
-            id: "foo".into(),
-            author: String::new(),
-        })
+        .send_ok::<RestoreDocument>(&NoteAction { id: "foo".into() })
         .await;
     assert_eq!(restored.id, "foo");
     let foo: DocumentView = app.get_json("/api/documents/foo").await;

@@ -1,9 +1,16 @@
 //! `TestApp`: the server as the binary starts it, on a free port, with a fresh database of its
 //! own on the engine of this run (SQLite, or PostgreSQL with `LORE_TEST_DATABASE=postgres`;
 //! see `support/databases.rs`), plus typed helpers to call it.
+//!
+//! Every base starts with one admin, [`ADMIN`], and `client` sends that admin's write token
+//! with every request, as a script would: tests of what notes do need not sign in first.
+//! Tests of who may do what use [`TestApp::anonymous`] and the parties of `accounts.rs`.
 
 use crate::databases::{Engine, FreshDatabase};
-use app::contract::{Endpoint, ErrorEnvelope, ImportReport, Method, request_url};
+use app::contract::{
+    Credentials, Endpoint, ErrorEnvelope, ImportReport, Method, NewToken, NewUser, Role,
+    TokenScope, request_url,
+};
 use axum::Router;
 use server::service::{Actor, Service};
 use server::startup::serve;
@@ -15,13 +22,22 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+/// The admin every test base has.
+pub const ADMIN: &str = "ada";
+
+/// The password of the accounts tests make.
+pub const PASSWORD: &str = "correct horse battery staple";
+
 /// A running server and what a test needs to talk to it and to stop it.
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`.
     pub address: String,
     /// The socket address it listens on.
     pub socket: std::net::SocketAddr,
+    /// Sends [`ADMIN`]'s write token with every request.
     pub client: reqwest::Client,
+    /// [`ADMIN`]'s write token.
+    pub token: String,
     /// The database, kept so a test can take it away.
     pub store: Arc<dyn Store>,
     /// What every handler of this server gets.
@@ -52,6 +68,10 @@ pub struct Options<'a> {
     pub limits: Option<(server::Limits, usize)>,
     /// Limits on connections (default: `lore serve`'s).
     pub connections: Option<server::startup::Connections>,
+    /// Who may read, which proxies to believe (default: `lore serve`'s).
+    pub access: Option<server::access::AccessPolicy>,
+    /// Start with no account at all (default: with [`ADMIN`]).
+    pub no_accounts: bool,
 }
 
 impl TestApp {
@@ -78,6 +98,14 @@ impl TestApp {
         if let Some((limits, cpu_jobs)) = options.limits {
             state = state.with_limits(limits, cpu_jobs);
         }
+        if let Some(access) = options.access {
+            state = state.with_access(access);
+        }
+        let token = if options.no_accounts {
+            String::new()
+        } else {
+            admin_token(&state).await
+        };
         let client = options
             .client_dir
             .map(|dir| server::client_files::ClientBundle::read(dir).expect("a built client"));
@@ -97,10 +125,21 @@ impl TestApp {
         let connections = options.connections.unwrap_or_default();
         let server = tokio::spawn(serve(listener, app, connections, shutdown, grace));
 
+        let mut headers = reqwest::header::HeaderMap::new();
+        if !token.is_empty() {
+            headers.insert(
+                reqwest::header::AUTHORIZATION,
+                format!("Bearer {token}").parse().unwrap(),
+            );
+        }
         Self {
             address,
             socket,
-            client: reqwest::Client::new(),
+            client: reqwest::Client::builder()
+                .default_headers(headers)
+                .build()
+                .unwrap(),
+            token,
             store,
             state,
             database_url: url,
@@ -110,9 +149,28 @@ impl TestApp {
         }
     }
 
-    /// The workflows of this server, as an anonymous visitor runs them.
+    /// The workflows of this server, as the operator runs them from the command line.
     pub fn service(&self) -> Service {
-        Service::new(self.state.clone(), Actor::Anonymous)
+        Service::new(self.state.clone(), Actor::Operator)
+    }
+
+    /// Makes account `name` with `role` and [`PASSWORD`].
+    pub async fn add_user(&self, name: &str, role: Role) {
+        self.service()
+            .add_user(&NewUser {
+                credentials: Credentials {
+                    name: name.to_owned(),
+                    password: PASSWORD.to_owned(),
+                },
+                role,
+            })
+            .await
+            .unwrap();
+    }
+
+    /// A client that sends no credentials.
+    pub fn anonymous(&self) -> reqwest::Client {
+        reqwest::Client::new()
     }
 
     /// Runs `sql` on this server's database, underneath Lore, as another program (or an
@@ -215,4 +273,31 @@ impl TestApp {
         let _ = self.stop.take().unwrap().send(());
         self.server
     }
+}
+
+/// Makes [`ADMIN`] (unless another server on the same database did) and a write token of theirs.
+async fn admin_token(state: &AppState) -> String {
+    let service = Service::new(state.clone(), Actor::Operator);
+    // Taken when this server shares another's database: that one made the admin.
+    let _ = service
+        .add_user(&NewUser {
+            credentials: Credentials {
+                name: ADMIN.to_owned(),
+                password: PASSWORD.to_owned(),
+            },
+            role: Role::Admin,
+        })
+        .await;
+    service
+        .create_token_of(
+            ADMIN,
+            &NewToken {
+                name: "tests".to_owned(),
+                scope: TokenScope::Write,
+                expires_in_days: None,
+            },
+        )
+        .await
+        .expect("a token for the admin")
+        .secret
 }

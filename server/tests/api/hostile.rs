@@ -92,7 +92,6 @@ async fn a_note_with_markup_in_every_field_is_inert_on_every_page_and_in_the_cac
                 body: "Body\n".into(),
                 ..NoteDraft::default()
             },
-            author: SCRIPT.into(),
             summary: SCRIPT.into(),
         })
         .await;
@@ -306,7 +305,6 @@ async fn a_note_with_tens_of_thousands_of_tags_is_refused_by_count() {
                 tags: (0..60_000).map(|i| format!("tag-{i}")).collect(),
                 ..NoteDraft::default()
             },
-            author: String::new(),
             summary: String::new(),
         })
         .await;
@@ -453,7 +451,13 @@ async fn a_request_body_trickled_in_is_cut_off_at_the_request_deadline() {
     .await;
     let mut stream = raw_connection(&app).await;
     stream
-        .write_all(b"POST /api/preview HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"body\": \"")
+        .write_all(
+            format!(
+                "POST /api/preview HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"body\": \"",
+                app.token
+            )
+            .as_bytes(),
+        )
         .unwrap();
     let answer = tokio::task::spawn_blocking(move || {
         // A byte now and then, each well within the idle timeout.
@@ -512,7 +516,6 @@ async fn a_note_whose_id_is_a_windows_device_name_gets_a_file_name_that_is_not()
                 body: "Body\n".into(),
                 ..NoteDraft::default()
             },
-            author: String::new(),
             summary: String::new(),
         })
         .await;
@@ -682,7 +685,6 @@ async fn the_editor_saves_every_note_import_accepted_after_a_change_to_its_body(
                 id: id.into(),
                 base_revision: current.revision,
                 draft,
-                author: "Ada".into(),
                 summary: String::new(),
             })
             .await;

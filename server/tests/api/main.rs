@@ -1,6 +1,7 @@
 //! HTTP integration tests: the real server, started on port 0 with its own temporary database,
 //! spoken to over real HTTP. One test binary for all of them, to link once.
 
+mod accounts;
 #[path = "../support/bombs.rs"]
 mod bombs;
 mod cache;

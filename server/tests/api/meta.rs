@@ -68,7 +68,6 @@ async fn reads_and_writes_answer_503_not_500_when_the_database_is_gone() {
                 body: "# Fresh\n".into(),
                 ..NoteDraft::default()
             },
-            author: "Ada".into(),
             summary: String::new(),
         })
         .await,

@@ -99,7 +99,6 @@ async fn rendering_a_page_never_writes() {
                 title: "New".into(),
                 ..NoteDraft::default()
             },
-            author: String::new(),
             summary: String::new(),
         })
         .await

@@ -18,3 +18,42 @@ pub async fn serve_locally(app: Router) -> String {
     ));
     address
 }
+
+/// A client that writes as an editor of `state`'s base, with an API token as a script would
+/// (the account `bench`, made unless an earlier run did).
+#[allow(dead_code)] // the benchmarks that only read do not write
+pub async fn writing_client(state: &server::AppState) -> reqwest::Client {
+    use app::contract::{Credentials, NewToken, NewUser, Role, TokenScope};
+    use server::service::{Actor, Service};
+    let service = Service::new(state.clone(), Actor::Operator);
+    let _ = service
+        .add_user(&NewUser {
+            credentials: Credentials {
+                name: "bench".to_owned(),
+                password: "a password for benchmarks".to_owned(),
+            },
+            role: Role::Editor,
+        })
+        .await;
+    let token = service
+        .create_token_of(
+            "bench",
+            &NewToken {
+                name: "bench".to_owned(),
+                scope: TokenScope::Write,
+                expires_in_days: Some(1),
+            },
+        )
+        .await
+        .expect("a token for the benchmark")
+        .secret;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("a header value"),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("a client")
+}

@@ -37,10 +37,12 @@ macro_rules! over_dialect {
             for<'q> &'q str: sqlx::Encode<'q, D> + sqlx::Type<D>,
             for<'q> Option<&'q str>: sqlx::Encode<'q, D> + sqlx::Type<D>,
             for<'q> i64: sqlx::Encode<'q, D> + sqlx::Type<D>,
+            for<'q> Option<i64>: sqlx::Encode<'q, D> + sqlx::Type<D>,
             for<'q> bool: sqlx::Encode<'q, D> + sqlx::Type<D>,
             for<'r> String: sqlx::Decode<'r, D> + sqlx::Type<D>,
             for<'r> Option<String>: sqlx::Decode<'r, D> + sqlx::Type<D>,
             for<'r> i64: sqlx::Decode<'r, D>,
+            for<'r> Option<i64>: sqlx::Decode<'r, D>,
             for<'r> bool: sqlx::Decode<'r, D>,
             for<'r> &'r str: sqlx::ColumnIndex<<D as sqlx::Database>::Row>,
             usize: sqlx::ColumnIndex<<D as sqlx::Database>::Row>,
@@ -51,6 +53,7 @@ macro_rules! over_dialect {
     };
 }
 
+mod accounts;
 mod search;
 mod statement;
 mod write;
@@ -311,10 +314,14 @@ fn strs(values: &[String]) -> Vec<&str> {
 over_dialect! {
 #[async_trait::async_trait]
 impl<D: Dialect> Store for SqlStore<D>
-where [SqlStore<D>: EngineSearch, SqlTransaction<D>: Transaction,]
+where [SqlStore<D>: EngineSearch + super::accounts::Accounts, SqlTransaction<D>: Transaction,]
 {
     fn kind(&self) -> &'static str {
         D::KIND
+    }
+
+    fn accounts(&self) -> &dyn super::accounts::Accounts {
+        self
     }
 
     async fn check_ready(&self) -> Result<(), StoreError> {

@@ -22,6 +22,8 @@ pub enum Value<'v> {
     MaybeText(Option<&'v str>),
     /// A number.
     Int(i64),
+    /// A number or NULL.
+    MaybeInt(Option<i64>),
     /// A truth value.
     Flag(bool),
     /// A list of texts, bound the engine's way (see [`Dialect::add_list`]).
@@ -43,6 +45,12 @@ impl<'v> From<Option<&'v str>> for Value<'v> {
 impl From<i64> for Value<'_> {
     fn from(value: i64) -> Self {
         Value::Int(value)
+    }
+}
+
+impl From<Option<i64>> for Value<'_> {
+    fn from(value: Option<i64>) -> Self {
+        Value::MaybeInt(value)
     }
 }
 
@@ -150,6 +158,7 @@ impl<'v, D: Dialect> Sql<'v, D> {
                 Value::Owned(text) => arguments.add(text.as_str()),
                 Value::MaybeText(text) => arguments.add(*text),
                 Value::Int(n) => arguments.add(*n),
+                Value::MaybeInt(n) => arguments.add(*n),
                 Value::Flag(flag) => arguments.add(*flag),
                 Value::List(list) => D::add_list(&mut arguments, list.as_slice()),
             };
