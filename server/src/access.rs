@@ -17,7 +17,7 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::service::accounts::{Found, NewSession, SESSION_LIFETIME, unix_now};
+use crate::service::accounts::{Found, NewSession, SESSION_LIFETIME};
 use crate::service::{Actor, Service, SignedIn, Via};
 use app::contract::{ENDPOINTS, Permission, TokenScope};
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
@@ -143,16 +143,11 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
     }
     let renew = match &actor {
         Actor::User(SignedIn {
-            via: Via::Session { expires_at, .. },
+            via: Via::Session { renewed: true, .. },
             ..
-        }) => {
-            // Just extended by `identify` (or just made): the browser's copy is renewed too.
-            let left = expires_at - unix_now();
-            (left > SESSION_LIFETIME.as_secs() as i64 - 60).then_some(cookie.clone())
-        }
+        }) => cookie.clone(),
         _ => None,
-    }
-    .flatten();
+    };
     request.extensions_mut().insert(client);
     request.extensions_mut().insert(actor);
     if ended {
@@ -428,6 +423,7 @@ mod tests {
         Via::Session {
             token_hash: String::new(),
             expires_at: 0,
+            renewed: false,
         }
     }
 

@@ -12,8 +12,16 @@
 //! Two kinds of response share it, so one revision check and one invalidation cover both: the
 //! JSON of `GET /api/documents/{id}` ([`ResponseCache::get_or_compute`]) and whole rendered pages
 //! ([`ResponseCache::find`] and [`ResponseCache::keep`], used by [`crate::pages`]).
+//!
+//! Beside them it remembers who a session or an API token belongs to
+//! ([`ResponseCache::credential`]), by the credential's hash: without it, every signed-in
+//! request would read its session from the database, and a signed-in reader would get a third
+//! of an anonymous one's speed. Ending a session or a token, or changing what its user may do,
+//! moves the revision (in the same transaction), so it is forgotten at once on the replica that
+//! made the change and within `revalidate` on the others, exactly like a note's change.
 
 use crate::error::ApiError;
+use crate::service::SignedIn;
 use crate::store::Store;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -32,6 +40,20 @@ use std::time::{Duration, Instant};
 const CAPACITY: usize = 4096;
 const CAPACITY_BYTES: usize = 64 * 1024 * 1024;
 
+/// How many credentials one replica remembers before it starts over (a few hundred bytes each).
+const CAPACITY_CREDENTIALS: usize = 65_536;
+
+/// Who a session or API token belongs to, as this replica last read it from the database.
+#[derive(Clone, Debug)]
+pub struct KnownCredential {
+    /// The user, with how they proved it (a session's expiry, a token's scope).
+    pub user: SignedIn,
+    /// When a token stops working, if ever (a session's expiry is in `user.via`).
+    pub token_expires_at: Option<i64>,
+    /// When this replica last wrote the token's last use.
+    pub touched: Instant,
+}
+
 /// Cached responses by key.
 pub struct ResponseCache {
     revalidate: Duration,
@@ -47,11 +69,14 @@ struct State {
     generation: u64,
     entries: HashMap<String, CachedResponse>,
     bytes: usize,
+    /// Credentials by hash.
+    credentials: HashMap<String, KnownCredential>,
 }
 
 impl State {
     fn clear(&mut self) {
         self.entries.clear();
+        self.credentials.clear();
         self.bytes = 0;
         self.generation += 1;
     }
@@ -150,6 +175,18 @@ impl ResponseCache {
         store: &dyn Store,
         key: &str,
     ) -> Result<Result<CachedResponse, Generation>, ApiError> {
+        self.revalidate(store).await?;
+        let state = self.lock();
+        Ok(state
+            .entries
+            .get(key)
+            .cloned()
+            .ok_or(Generation(state.generation)))
+    }
+
+    /// Drops everything if the database's revision moved since it was last asked, asking it
+    /// at most once per `revalidate`.
+    async fn revalidate(&self, store: &dyn Store) -> Result<(), ApiError> {
         let due = self
             .lock()
             .checked_at
@@ -163,12 +200,44 @@ impl ResponseCache {
             }
             state.checked_at = Some(Instant::now());
         }
+        Ok(())
+    }
+
+    /// Revalidates if due, then answers who the credential hashed as `hash` belongs to, or on
+    /// a miss the [`Generation`] to [remember](Self::remember) the answer under.
+    pub async fn credential(
+        &self,
+        store: &dyn Store,
+        hash: &str,
+    ) -> Result<Result<KnownCredential, Generation>, ApiError> {
+        self.revalidate(store).await?;
         let state = self.lock();
         Ok(state
-            .entries
-            .get(key)
+            .credentials
+            .get(hash)
             .cloned()
             .ok_or(Generation(state.generation)))
+    }
+
+    /// Remembers who a credential belongs to, unless the cache was dropped since the lookup
+    /// that missed (the credential may have ended meanwhile).
+    pub fn remember(&self, hash: &str, Generation(generation): Generation, known: KnownCredential) {
+        let mut state = self.lock();
+        if state.generation != generation {
+            return;
+        }
+        if state.credentials.len() >= CAPACITY_CREDENTIALS {
+            state.credentials.clear();
+        }
+        state.credentials.insert(hash.to_owned(), known);
+    }
+
+    /// Replaces what is remembered of a credential (a session extended, a token's use
+    /// written), if it is still remembered.
+    pub fn update_credential(&self, hash: &str, known: KnownCredential) {
+        if let Some(entry) = self.lock().credentials.get_mut(hash) {
+            *entry = known;
+        }
     }
 
     /// Remembers `entry` unless the cache was dropped since the lookup that missed.

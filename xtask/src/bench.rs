@@ -20,6 +20,8 @@
 //! 6. Hostile requests: peak memory through archive bombs, and `/api/health` latency while
 //!    diffs, nesting bombs, cache-missing renders and tarballs of zeros run
 //!    (`server/benches/hostile.rs`).
+//! 7. Accounts: a note read anonymously, signed in and with a token, and sign-in latency
+//!    (`server/benches/accounts.rs`).
 
 use crate::corpus;
 use crate::tools::debian_packages;
@@ -61,6 +63,7 @@ pub fn run() -> Result {
         ("first-paint", "first_paint"),
         ("hostile-requests", "hostile"),
         ("saves", "saves"),
+        ("accounts", "accounts"),
     ] {
         step(
             &format!("building the {name} benchmark (release)"),
@@ -95,6 +98,8 @@ pub fn run() -> Result {
 
     let first_paint = measure_first_paint(&sqlite_database, &hydrating, &client_only)?;
     let hostile = measure_hostile()?;
+    println!("\nxtask: what accounts cost a reader, and signing in");
+    let accounts = bench_lines(&mut server_bench("accounts"), "accounts", &["accounts:"])?;
     // After both were served, so both have their brotli copies.
     let bundles = format!(
         "hydrating {}; client-only {}",
@@ -133,6 +138,9 @@ pub fn run() -> Result {
     println!("  paint:   {first_paint}");
     for line in hostile {
         println!("  hostile: {line}");
+    }
+    for line in accounts {
+        println!("  {line}");
     }
     Ok(())
 }

@@ -138,6 +138,11 @@ pub fn Editor(note: Option<EditableNote>) -> impl IntoView {
             if let Some(handle) = pending.get_value() {
                 handle.clear();
             }
+            // Previewing is a writer's (the server refuses anyone else): nothing is asked until
+            // the session is known to be one, and this runs again when it is.
+            if !session.can_write() {
+                return;
+            }
             let api = api.clone();
             // The editor may be gone (saved, navigated away) by the time the timer fires or the
             // answer arrives: `try_` reads and writes then do nothing instead of panicking.

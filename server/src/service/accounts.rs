@@ -9,6 +9,7 @@
 //! removed or demoted, so a base is never left without one.
 
 use super::{Actor, Service, SignedIn, Via};
+use crate::cache::KnownCredential;
 use crate::error::ApiError;
 use crate::secrets::{
     MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordError, random_secret, secret_hash,
@@ -21,7 +22,7 @@ use app::contract::{
     TokenSummary, UserChange, UserSummary,
 };
 use std::net::IpAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long a session lasts without being used.
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(14 * 24 * 3600);
@@ -205,15 +206,35 @@ impl Service {
         bearer: Option<&str>,
     ) -> Result<Found, ApiError> {
         let now = unix_now();
+        let cache = &self.state.cache;
         if let Some(secret) = bearer {
-            let Some((user, token)) = self.accounts().token(&secret_hash(secret), now).await?
-            else {
+            let hash = secret_hash(secret);
+            let generation = match cache.credential(self.store(), &hash).await? {
+                Ok(known) if known.token_expires_at.is_none_or(|at| at > now) => {
+                    if known.touched.elapsed().as_secs() as i64 >= TOKEN_USE_GRANULARITY
+                        && let Via::Token { id, .. } = &known.user.via
+                    {
+                        self.accounts()
+                            .touch_token(*id, now, TOKEN_USE_GRANULARITY)
+                            .await?;
+                        let touched = KnownCredential {
+                            touched: Instant::now(),
+                            ..known.clone()
+                        };
+                        cache.update_credential(&hash, touched);
+                    }
+                    return Ok(Found::Actor(Actor::User(known.user)));
+                }
+                Ok(_) => return Ok(Found::BadToken),
+                Err(generation) => generation,
+            };
+            let Some((user, token)) = self.accounts().token(&hash, now).await? else {
                 return Ok(Found::BadToken);
             };
             self.accounts()
                 .touch_token(token.id, now, TOKEN_USE_GRANULARITY)
                 .await?;
-            return Ok(Found::Actor(Actor::User(SignedIn {
+            let user = SignedIn {
                 id: user.id,
                 name: user.name,
                 role: user.role,
@@ -222,31 +243,73 @@ impl Service {
                     id: token.id,
                     scope: token.scope,
                 },
-            })));
+            };
+            let known = KnownCredential {
+                user: user.clone(),
+                token_expires_at: token.expires_at,
+                touched: Instant::now(),
+            };
+            cache.remember(&hash, generation, known);
+            return Ok(Found::Actor(Actor::User(user)));
         }
         let Some(secret) = cookie else {
             return Ok(Found::Actor(Actor::Anonymous));
         };
         let token_hash = secret_hash(secret);
-        let Some((user, mut expires_at)) = self.accounts().session(&token_hash, now).await? else {
+        let (mut user, generation) = match cache.credential(self.store(), &token_hash).await? {
+            Ok(known) => (known.user, None),
+            Err(generation) => {
+                let Some((user, expires_at)) = self.accounts().session(&token_hash, now).await?
+                else {
+                    return Ok(Found::EndedSession);
+                };
+                let user = SignedIn {
+                    id: user.id,
+                    name: user.name,
+                    role: user.role,
+                    created_at: user.created_at,
+                    via: Via::Session {
+                        token_hash: token_hash.clone(),
+                        expires_at,
+                        renewed: false,
+                    },
+                };
+                (user, Some(generation))
+            }
+        };
+        let Via::Session {
+            expires_at,
+            renewed,
+            ..
+        } = &mut user.via
+        else {
             return Ok(Found::EndedSession);
         };
-        if expires_at - now < EXTEND_WHEN_LEFT.as_secs() as i64 {
-            expires_at = now + SESSION_LIFETIME.as_secs() as i64;
+        if *expires_at <= now {
+            return Ok(Found::EndedSession);
+        }
+        *renewed = false;
+        let extend = *expires_at - now < EXTEND_WHEN_LEFT.as_secs() as i64;
+        if extend {
+            *expires_at = now + SESSION_LIFETIME.as_secs() as i64;
             self.accounts()
-                .extend_session(&token_hash, expires_at)
+                .extend_session(&token_hash, *expires_at)
                 .await?;
         }
-        Ok(Found::Actor(Actor::User(SignedIn {
-            id: user.id,
-            name: user.name,
-            role: user.role,
-            created_at: user.created_at,
-            via: Via::Session {
-                token_hash,
-                expires_at,
-            },
-        })))
+        let known = KnownCredential {
+            user: user.clone(),
+            token_expires_at: None,
+            touched: Instant::now(),
+        };
+        match generation {
+            Some(generation) => cache.remember(&token_hash, generation, known),
+            None if extend => cache.update_credential(&token_hash, known),
+            None => {}
+        }
+        if extend && let Via::Session { renewed, .. } = &mut user.via {
+            *renewed = true;
+        }
+        Ok(Found::Actor(Actor::User(user)))
     }
 
     /// Signs in with a name and a password from `address`: a new session, or 401 (the same for
@@ -330,6 +393,7 @@ impl Service {
         }) = self.actor().user()
         {
             self.accounts().remove_session(token_hash).await?;
+            self.changed();
         }
         Ok(SessionInfo {
             user: None,
@@ -466,11 +530,13 @@ impl Service {
         if let Some(role) = change.role.filter(|role| *role != user.role) {
             self.keep_an_admin(&user).await?;
             self.accounts().set_role(user.id, role).await?;
+            self.changed();
             user.role = role;
         }
         if let Some(password) = &change.password {
             let hash = self.state.passwords.hash(password).await?;
             self.accounts().set_password(user.id, &hash).await?;
+            self.changed();
         }
         Ok(summary(user))
     }
@@ -480,6 +546,7 @@ impl Service {
         let user = self.user_named(name).await?;
         self.keep_an_admin(&user).await?;
         self.accounts().remove_user(user.id).await?;
+        self.changed();
         Ok(summary(user))
     }
 
@@ -505,9 +572,9 @@ impl Service {
         id: i64,
         whose: &str,
     ) -> Result<TokenSummary, ApiError> {
-        self.accounts()
-            .remove_token(user_id, id)
-            .await?
+        let removed = self.accounts().remove_token(user_id, id).await?;
+        self.changed();
+        removed
             .map(token_summary)
             .ok_or_else(|| ApiError::NotFound(format!("{whose} no token {id}.")))
     }

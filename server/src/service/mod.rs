@@ -67,6 +67,8 @@ pub enum Via {
         token_hash: String,
         /// When the session ends unless used (Unix seconds).
         expires_at: i64,
+        /// Whether this request moved the expiry (the browser's cookie is then renewed too).
+        renewed: bool,
     },
     /// An API token, capped by its scope.
     Token {

@@ -2,8 +2,10 @@
 //! codes, each one statement (or one short transaction) that the database decides.
 //!
 //! A name is taken when the unique key says so; a session or token is valid when the row that
-//! reads it says so, joined to its user's current role in the same statement, so a role change
-//! or a removal is seen by the very next request on every replica. Secrets are never stored:
+//! reads it says so, joined to its user's current role in the same statement. Whatever ends a
+//! session or a token or changes what it may do (signing out, a new password or role, removing
+//! a user or a token) also moves the base's revision in the same transaction, so every
+//! replica's cache of who a credential belongs to (`crate::cache`) forgets it. Secrets are never stored:
 //! sessions, tokens and set-up codes arrive here as hashes. Times are Unix seconds.
 
 use super::StoreError;

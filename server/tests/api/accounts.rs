@@ -740,3 +740,29 @@ async fn pages_are_the_same_for_every_reader_and_never_name_the_signed_in_user()
         assert_eq!(signed_in, anonymous, "{path} differs per user");
     }
 }
+
+#[tokio::test]
+async fn a_client_cannot_escape_the_address_limit_by_naming_another_address() {
+    // No trusted proxy: `X-Forwarded-For` is anyone's to write, so it is not believed.
+    let app = TestApp::spawn().await;
+    let attempt = |name: String, password: &'static str, claimed: String| {
+        app.anonymous()
+            .post(app.url("/api/session"))
+            .header("x-forwarded-for", claimed)
+            .json(&Credentials {
+                name,
+                password: password.to_owned(),
+            })
+            .send()
+    };
+    for n in 0..50 {
+        let refused = attempt(format!("guess{n}"), "wrong", format!("198.51.100.{n}"))
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 401, "attempt {n}");
+    }
+    let limited = attempt(ADMIN.to_owned(), PASSWORD, "198.51.100.200".to_owned())
+        .await
+        .unwrap();
+    assert_eq!(limited.status(), 429, "fifty failures from this address");
+}

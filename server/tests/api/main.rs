@@ -16,6 +16,7 @@ mod hostile;
 mod import_export;
 mod meta;
 mod pages;
+mod processes;
 mod search;
 mod shutdown;
 mod store;

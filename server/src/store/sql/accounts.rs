@@ -64,8 +64,22 @@ fn is_unique_violation(error: &StoreError) -> bool {
         if e.as_database_error().is_some_and(|d| d.is_unique_violation()))
 }
 
+/// Marks the base as changed for every replica's cache (see `crate::cache`): a replica that
+/// remembers who a session or token belongs to forgets it when this moves.
+const CHANGED: &str = "UPDATE lore_instance SET revision = revision + 1 WHERE id = 1";
+
 over_dialect! {
 impl<D: Dialect> SqlStore<D> {
+    /// Runs `query` and marks the base as changed, in one transaction; how many rows `query`
+    /// changed.
+    async fn changing(&self, query: Sql<'_, D>) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin_with(D::BEGIN).await?;
+        let changed = query.execute(&mut *tx).await?;
+        Sql::<D>::new(CHANGED).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(changed)
+    }
+
     /// The statement writing `record`, answering its row.
     fn insert_user<'v>(record: &NewUserRecord<'v>) -> Sql<'v, D> {
         let mut query =
@@ -170,6 +184,7 @@ impl<D: Dialect> Accounts for SqlStore<D>
         let mut sessions = Sql::<D>::new("DELETE FROM sessions WHERE user_id = ");
         sessions.push_bind(id);
         sessions.execute(&mut *tx).await?;
+        Sql::<D>::new(CHANGED).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(changed)
     }
@@ -177,14 +192,14 @@ impl<D: Dialect> Accounts for SqlStore<D>
     async fn set_role(&self, id: i64, role: Role) -> Result<bool, StoreError> {
         let mut query = Sql::<D>::new("UPDATE users SET role = ");
         query.push_bind(role.as_str()).push(" WHERE id = ").push_bind(id);
-        Ok(query.execute(&self.pool).await? == 1)
+        Ok(self.changing(query).await? == 1)
     }
 
     async fn remove_user(&self, id: i64) -> Result<bool, StoreError> {
         // Sessions and tokens go with it (ON DELETE CASCADE); revisions keep the name as text.
         let mut query = Sql::<D>::new("DELETE FROM users WHERE id = ");
         query.push_bind(id);
-        Ok(query.execute(&self.pool).await? == 1)
+        Ok(self.changing(query).await? == 1)
     }
 
     async fn add_session(
@@ -237,7 +252,7 @@ impl<D: Dialect> Accounts for SqlStore<D>
     async fn remove_session(&self, token_hash: &str) -> Result<(), StoreError> {
         let mut query = Sql::<D>::new("DELETE FROM sessions WHERE token_hash = ");
         query.push_bind(token_hash);
-        query.execute(&self.pool).await?;
+        self.changing(query).await?;
         Ok(())
     }
 
@@ -312,13 +327,16 @@ impl<D: Dialect> Accounts for SqlStore<D>
     }
 
     async fn remove_token(&self, user_id: i64, id: i64) -> Result<Option<TokenRecord>, StoreError> {
+        let mut tx = self.pool.begin_with(D::BEGIN).await?;
         let mut query = Sql::<D>::new("DELETE FROM api_tokens WHERE id = ");
         query
             .push_bind(id)
             .push(" AND user_id = ")
             .push_bind(user_id)
             .push(format!(" RETURNING {}", TOKEN.replace("t.", "")));
-        let row: Option<TokenRow> = query.fetch_optional(&self.pool).await?;
+        let row: Option<TokenRow> = query.fetch_optional(&mut *tx).await?;
+        Sql::<D>::new(CHANGED).execute(&mut *tx).await?;
+        tx.commit().await?;
         row.map(token).transpose()
     }
 
