@@ -61,6 +61,15 @@ pub fn PageMeta(
         site_origin(),
         use_location().pathname.get_untracked()
     );
+    // On the server a page is rendered once, and leptos_axum reads `<Title>` only after the
+    // render, when a route's params or query may already be disposed (seen under concurrent
+    // renders that miss the cache: a panic that dropped the connection). There the texts are
+    // taken now, while everything they read is alive; in the browser they stay reactive.
+    #[cfg(feature = "ssr")]
+    let (title, description) = (
+        TextProp::from(title.get()),
+        TextProp::from(description.get()),
+    );
     // An attribute: leptos escapes it, as it does all but `<title>`.
     let shown = {
         let title = title.clone();
