@@ -12,10 +12,7 @@ use crate::api::Api;
 use crate::contract::{SessionInfo, UserSummary};
 use leptos::prelude::*;
 
-/// The session as the UI knows it: `None` until the browser has asked. Every read is a `try_`
-/// read that takes a disposed signal as "unknown": a page rendered on the server can still be
-/// read by a closure after its owner is gone (seen under concurrent renders), and that must not
-/// take the server's worker down. `Copy`, so event handlers
+/// The session as the UI knows it: `None` until the browser has asked. `Copy`, so event handlers
 /// and effects take it freely; provided by [`App`](crate::App), read with [`use_session`].
 #[derive(Clone, Copy)]
 pub struct Session {
@@ -40,38 +37,37 @@ impl Session {
 
     /// What the server last said (tracked); `None` while unknown.
     pub fn get(&self) -> Option<SessionInfo> {
-        self.info.try_get().flatten()
+        self.info.get()
     }
 
     /// Applies `f` to what the server last said (tracked), without cloning it.
     pub fn with<U>(&self, f: impl FnOnce(Option<&SessionInfo>) -> U) -> U {
-        let mut f = Some(f);
-        self.info
-            .try_with(|info| f.take().map(|f| f(info.as_ref())))
-            .flatten()
-            .unwrap_or_else(|| f.take().map(|f| f(None)).expect("called once"))
+        self.info.with(|info| f(info.as_ref()))
     }
 
     /// The signed-in user (tracked); `None` while unknown or for an anonymous visitor.
     pub fn user(&self) -> Option<UserSummary> {
-        self.with(|info| info.and_then(|i| i.user.clone()))
+        self.info
+            .with(|info| info.as_ref().and_then(|i| i.user.clone()))
     }
 
     /// Whether the reader may change notes (tracked); `false` while unknown.
     pub fn can_write(&self) -> bool {
-        self.with(|info| info.is_some_and(SessionInfo::can_write))
+        self.info
+            .with(|info| info.as_ref().is_some_and(SessionInfo::can_write))
     }
 
     /// Whether the reader manages users (tracked); `false` while unknown.
     pub fn is_admin(&self) -> bool {
-        self.with(|info| info.is_some_and(SessionInfo::is_admin))
+        self.info
+            .with(|info| info.as_ref().is_some_and(SessionInfo::is_admin))
     }
 
     /// One word for the session's state (tracked): `unknown`, `anonymous`, or the user's role.
     /// The account menu carries it as `data-session`, so style and end-to-end tests can tell
     /// when the browser has learnt who it is.
     pub fn state_name(&self) -> &'static str {
-        self.with(|info| match info {
+        self.info.with(|info| match info {
             None => "unknown",
             Some(SessionInfo { user: None, .. }) => "anonymous",
             Some(SessionInfo {

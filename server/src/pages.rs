@@ -10,8 +10,9 @@
 //!
 //! Rendered pages are kept in the replica's response cache ([`crate::cache`]) until the
 //! database's revision moves: a page is a function of its address, the host it was asked under
-//! and the knowledge base, nothing per user (there are no cookies), so the thousandth reader of
-//! a note gets the first reader's HTML without a render.
+//! and the knowledge base, nothing per user (who is signed in, and what only they see, is filled
+//! in by the browser after hydration; [`crate::access`] decides who may read before the cache
+//! is asked), so the thousandth reader of a note gets the first reader's HTML without a render.
 
 use crate::AppState;
 use crate::cache::CachedResponse;

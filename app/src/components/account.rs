@@ -20,17 +20,12 @@ use leptos_router::hooks::{use_location, use_navigate};
 pub fn AccountMenu() -> impl IntoView {
     let session = use_session();
     let location = use_location();
-    let sign_in = move || {
-        sign_in_href(
-            &location.pathname.try_get().unwrap_or_default(),
-            &location.search.try_get().unwrap_or_default(),
-        )
-    };
+    let sign_in = move || sign_in_href(&location.pathname.get(), &location.search.get());
     // Rebuilt only when who is signed in changes, not on every refresh that says the same.
     let state = Memo::new(move |_| session.get().map(|info| info.user.map(|u| u.name)));
     view! {
         <div class="account-menu" data-session=move || session.state_name()>
-            {move || match state.try_get().flatten() {
+            {move || match state.get() {
                 None => ().into_any(),
                 Some(None) => view! { <A href=sign_in attr:class="sign-in-link">"Sign in"</A> }.into_any(),
                 Some(Some(name)) => view! {
@@ -111,12 +106,12 @@ pub fn SignedIn(
     // A memo, so a refresh that changes nothing relevant does not rebuild the children (and
     // lose what they show, such as a token's secret).
     let state = Memo::new(move |_| session.with(|info| gate(info, admin)));
-    move || match state.try_get().unwrap_or(Gate::Unknown) {
+    move || match state.get() {
         Gate::Unknown => view! { <Loading label="Checking who you are…" /> }.into_any(),
         Gate::SignedOut => {
             let href = sign_in_href(
-                &location.pathname.try_get_untracked().unwrap_or_default(),
-                &location.search.try_get_untracked().unwrap_or_default(),
+                &location.pathname.get_untracked(),
+                &location.search.get_untracked(),
             );
             view! {
                 <p class="notice sign-in-needed">

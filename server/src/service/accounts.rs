@@ -344,10 +344,9 @@ impl Service {
         } else {
             self.accounts().password_of(&name).await?
         };
-        let (user, stored) = match found {
-            Some((user, hash)) => (Some(user), Some(hash)),
-            None => (None, None),
-        };
+        let (user, stored) = found.unzip();
+        // A password longer than any account may have is still checked, cut to that length,
+        // so it takes the same time as any other and no more.
         let password = &credentials.password[..credentials
             .password
             .char_indices()
