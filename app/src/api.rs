@@ -13,8 +13,8 @@ use crate::contract::{
     SearchResults, TagCount, UpdateNote, WantedPage,
 };
 use crate::contract::{
-    CreatedToken, Credentials, FirstAdmin, NewToken, NewUser, SessionInfo, TokenSummary,
-    UserChange, UserSummary,
+    CreatedToken, Credentials, FirstAdmin, NewToken, NewUser, PasswordChange, SessionInfo,
+    TokenSummary, UserChange, UserSummary,
 };
 use std::sync::Arc;
 
@@ -73,6 +73,9 @@ pub trait LoreApi: Send + Sync {
     async fn sign_in(&self, credentials: Credentials) -> Result<SessionInfo, ClientError>;
     /// Signs out (`DELETE /api/session`).
     async fn sign_out(&self) -> Result<SessionInfo, ClientError>;
+    /// A new password for the signed-in user, who stays signed in with a new session while
+    /// every other session of theirs ends (`PUT /api/session/password`).
+    async fn change_password(&self, change: PasswordChange) -> Result<SessionInfo, ClientError>;
     /// Makes the first admin with the set-up link's code, and signs in (`POST /api/setup`).
     async fn set_up(&self, first: FirstAdmin) -> Result<SessionInfo, ClientError>;
     /// Every account (`GET /api/users`, admins only).
@@ -201,6 +204,12 @@ mod http {
 
     use super::{ClientError, LoreApi};
     use crate::contract::{
+        ChangePassword, CreateToken, CreateUser, CreatedToken, Credentials, FirstAdmin, GetSession,
+        ListTokens, ListUsers, NewToken, NewUser, PasswordChange, RemoveUser, RevokeToken,
+        SessionInfo, SetUp, SignIn, SignOut, TokenId, TokenSummary, UpdateUser, UserChange,
+        UserName, UserSummary,
+    };
+    use crate::contract::{
         CollectionSummary, CreateDocument, CreateNote, DeleteDocument, DeletedNote, Diff,
         DiffQuery, DocumentId, DocumentQuery, DocumentSummary, DocumentView, EditDocument,
         EditableNote, Endpoint, ErrorEnvelope, GetDiff, GetDocument, GetGraph, Graph, GraphQuery,
@@ -209,11 +218,6 @@ mod http {
         PreviewRequest, Ready, ReadyResponse, RestoreDocument, RestoreRevision, RestoreToRevision,
         RevisionSummary, Saved, Search, SearchQuery, SearchResults, TagCount, UpdateDocument,
         UpdateNote, WantedPage, request_url,
-    };
-    use crate::contract::{
-        CreateToken, CreateUser, CreatedToken, Credentials, FirstAdmin, GetSession, ListTokens,
-        ListUsers, NewToken, NewUser, RemoveUser, RevokeToken, SessionInfo, SetUp, SignIn, SignOut,
-        TokenId, TokenSummary, UpdateUser, UserChange, UserName, UserSummary,
     };
     use gloo_net::http::{Request, RequestBuilder};
 
@@ -326,6 +330,13 @@ mod http {
 
         async fn sign_out(&self) -> Result<SessionInfo, ClientError> {
             fetch::<SignOut>(&()).await
+        }
+
+        async fn change_password(
+            &self,
+            change: PasswordChange,
+        ) -> Result<SessionInfo, ClientError> {
+            fetch::<ChangePassword>(&change).await
         }
 
         async fn set_up(&self, first: FirstAdmin) -> Result<SessionInfo, ClientError> {

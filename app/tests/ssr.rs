@@ -10,9 +10,9 @@ use app::api::{Api, ClientError, LoreApi};
 use app::contract::{
     CollectionSummary, CreateNote, CreatedToken, Credentials, DeletedNote, Diff, DiffQuery,
     DocumentQuery, DocumentSummary, DocumentView, EditableNote, FirstAdmin, Graph, GraphQuery,
-    HelloResponse, NewToken, NewUser, NoteAction, Page, Preview, ReadyResponse, RestoreRevision,
-    RevisionSummary, Saved, SearchQuery, SearchResults, SessionInfo, TagCount, TokenSummary,
-    UpdateNote, UserChange, UserSummary, WantedPage,
+    HelloResponse, NewToken, NewUser, NoteAction, Page, PasswordChange, Preview, ReadyResponse,
+    RestoreRevision, RevisionSummary, Saved, SearchQuery, SearchResults, SessionInfo, TagCount,
+    TokenSummary, UpdateNote, UserChange, UserSummary, WantedPage,
 };
 use leptos::prelude::*;
 use leptos_router::location::RequestUrl;
@@ -119,6 +119,9 @@ impl LoreApi for NoCalls {
     }
     async fn revoke_token(&self, _: i64) -> Result<TokenSummary, ClientError> {
         never("revoke_token")
+    }
+    async fn change_password(&self, _: PasswordChange) -> Result<SessionInfo, ClientError> {
+        never("change_password")
     }
 }
 

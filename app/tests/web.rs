@@ -16,8 +16,8 @@ use app::contract::{
     UpdateNote, WantedPage,
 };
 use app::contract::{
-    CreatedToken, Credentials, FirstAdmin, NewToken, NewUser, Role, SessionInfo, TokenSummary,
-    UserChange, UserSummary,
+    CreatedToken, Credentials, FirstAdmin, NewToken, NewUser, PasswordChange, Role, SessionInfo,
+    TokenSummary, UserChange, UserSummary,
 };
 use app::pages::HomePage;
 use gloo_timers::future::TimeoutFuture;
@@ -352,6 +352,10 @@ impl LoreApi for FakeApi {
     }
 
     async fn revoke_token(&self, _: i64) -> Result<TokenSummary, ClientError> {
+        Err(not_scripted())
+    }
+
+    async fn change_password(&self, _: PasswordChange) -> Result<SessionInfo, ClientError> {
         Err(not_scripted())
     }
 }

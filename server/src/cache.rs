@@ -17,8 +17,12 @@
 //! ([`ResponseCache::credential`]), by the credential's hash: without it, every signed-in
 //! request would read its session from the database, and a signed-in reader would get a third
 //! of an anonymous one's speed. Ending a session or a token, or changing what its user may do,
-//! moves the revision (in the same transaction), so it is forgotten at once on the replica that
-//! made the change and within `revalidate` on the others, exactly like a note's change.
+//! moves the revision (in the same transaction). Unlike a note, a credential is not trusted on a
+//! revision checked up to `revalidate` ago: it is answered only after a revision check that
+//! *started after the request arrived*, so a revoked session fails on the very next request on
+//! every replica. Concurrent requests share one check (whoever arrives while a check runs waits
+//! for the next one), which keeps the cost to about one small query per batch of requests
+//! rather than one per request.
 
 use crate::error::ApiError;
 use crate::service::SignedIn;
@@ -58,12 +62,19 @@ pub struct KnownCredential {
 pub struct ResponseCache {
     revalidate: Duration,
     state: Mutex<State>,
+    /// Held while the revision is asked, so concurrent requests wait for one answer instead of
+    /// each asking.
+    asking: tokio::sync::Mutex<()>,
 }
 
 #[derive(Default)]
 struct State {
     revision: Option<i64>,
-    checked_at: Option<Instant>,
+    /// When the last revision check that answered started: what is cached reflects every
+    /// commit before this instant.
+    checked_from: Option<Instant>,
+    /// When the last revision check that failed started.
+    failed_from: Option<Instant>,
     /// Bumped whenever entries are dropped, so a response computed before the drop is not
     /// stored after it.
     generation: u64,
@@ -86,6 +97,12 @@ impl State {
 /// that a response computed from data older than a write is not kept after it.
 #[derive(Clone, Copy, Debug)]
 pub struct Generation(u64);
+
+impl Generation {
+    /// A generation the cache never reaches: the answer when the revision could not be
+    /// checked, so what is then read from the database is used once and not kept.
+    const UNCHECKED: Generation = Generation(u64::MAX);
+}
 
 /// A response as the cache keeps it: status, the headers its handler set, and the body.
 /// Headers added around the handler (request ids) are not part of it.
@@ -136,6 +153,7 @@ impl ResponseCache {
         Self {
             revalidate,
             state: Mutex::default(),
+            asking: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -143,7 +161,7 @@ impl ResponseCache {
     pub fn invalidate(&self) {
         let mut state = self.lock();
         state.clear();
-        state.checked_at = None;
+        state.checked_from = None;
     }
 
     /// The cached body for `key`, or `compute`'s result, serialized and remembered.
@@ -175,7 +193,10 @@ impl ResponseCache {
         store: &dyn Store,
         key: &str,
     ) -> Result<Result<CachedResponse, Generation>, ApiError> {
-        self.revalidate(store).await?;
+        let since = Instant::now().checked_sub(self.revalidate);
+        if !self.checked_since(store, since).await? {
+            return Ok(Err(Generation::UNCHECKED));
+        }
         let state = self.lock();
         Ok(state
             .entries
@@ -184,33 +205,62 @@ impl ResponseCache {
             .ok_or(Generation(state.generation)))
     }
 
-    /// Drops everything if the database's revision moved since it was last asked, asking it
-    /// at most once per `revalidate`.
-    async fn revalidate(&self, store: &dyn Store) -> Result<(), ApiError> {
-        let due = self
-            .lock()
-            .checked_at
-            .is_none_or(|at| at.elapsed() >= self.revalidate);
-        if due {
-            let revision = store.revision().await?;
-            let mut state = self.lock();
-            if state.revision != Some(revision) {
-                state.clear();
-                state.revision = Some(revision);
-            }
-            state.checked_at = Some(Instant::now());
+    /// Makes sure the cache reflects a revision check that started at `since` or later (`None`:
+    /// any check), asking the database if none did. One check runs at a time: a request that
+    /// arrives while one runs waits for it and, if it started too early, for the next, whose
+    /// answer serves everyone who waited.
+    ///
+    /// `Ok(false)`: a check that started late enough failed (the database is away), so this
+    /// request should read from the database itself, failing or succeeding on its own rather
+    /// than queueing behind one more check. The request whose check failed gets the error.
+    async fn checked_since(
+        &self,
+        store: &dyn Store,
+        since: Option<Instant>,
+    ) -> Result<bool, ApiError> {
+        let late_enough = |at: Option<Instant>| at.is_some_and(|at| since.is_none_or(|s| at >= s));
+        if late_enough(self.lock().checked_from) {
+            return Ok(true);
         }
-        Ok(())
+        let _turn = self.asking.lock().await;
+        {
+            let state = self.lock();
+            if late_enough(state.checked_from) {
+                return Ok(true);
+            }
+            if late_enough(state.failed_from) {
+                return Ok(false);
+            }
+        }
+        let started = Instant::now();
+        match store.revision().await {
+            Ok(revision) => {
+                let mut state = self.lock();
+                if state.revision != Some(revision) {
+                    state.clear();
+                    state.revision = Some(revision);
+                }
+                state.checked_from = Some(started);
+                Ok(true)
+            }
+            Err(error) => {
+                self.lock().failed_from = Some(started);
+                Err(error.into())
+            }
+        }
     }
 
-    /// Revalidates if due, then answers who the credential hashed as `hash` belongs to, or on
-    /// a miss the [`Generation`] to [remember](Self::remember) the answer under.
+    /// Answers who the credential hashed as `hash` belongs to, or on a miss the
+    /// [`Generation`] to [remember](Self::remember) the answer under, once a revision check
+    /// that started after this call has answered (see the module's documentation).
     pub async fn credential(
         &self,
         store: &dyn Store,
         hash: &str,
     ) -> Result<Result<KnownCredential, Generation>, ApiError> {
-        self.revalidate(store).await?;
+        if !self.checked_since(store, Some(Instant::now())).await? {
+            return Ok(Err(Generation::UNCHECKED));
+        }
         let state = self.lock();
         Ok(state
             .credentials

@@ -14,11 +14,12 @@ use crate::client_files::ClientBundle;
 use crate::error::{ApiError, method_not_allowed, no_such_endpoint};
 use crate::{AppState, access, pages, security};
 use app::contract::{
-    CreateDocument, CreateToken, CreateUser, DeleteDocument, EditDocument, Endpoint, ExportArchive,
-    GetDiff, GetDocument, GetDocumentRaw, GetGraph, GetRevision, GetSession, Health, Hello,
-    ImportFiles, ListCollections, ListDocuments, ListRevisions, ListTags, ListTokens, ListTrash,
-    ListUsers, ListWanted, Method, PreviewMarkdown, Ready, RemoveUser, RestoreDocument,
-    RestoreToRevision, RevokeToken, Search, SetUp, SignIn, SignOut, UpdateDocument, UpdateUser,
+    ChangePassword, CreateDocument, CreateToken, CreateUser, DeleteDocument, EditDocument,
+    Endpoint, ExportArchive, GetDiff, GetDocument, GetDocumentRaw, GetGraph, GetRevision,
+    GetSession, Health, Hello, ImportFiles, ListCollections, ListDocuments, ListRevisions,
+    ListTags, ListTokens, ListTrash, ListUsers, ListWanted, Method, PreviewMarkdown, Ready,
+    RemoveUser, RestoreDocument, RestoreToRevision, RevokeToken, Search, SetUp, SignIn, SignOut,
+    UpdateDocument, UpdateUser,
 };
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -121,6 +122,10 @@ pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
             endpoint::<GetSession, _, _>(accounts::get_session)
                 .merge(endpoint::<SignIn, _, _>(accounts::sign_in))
                 .merge(endpoint::<SignOut, _, _>(accounts::sign_out)),
+        )
+        .route(
+            ChangePassword::PATH,
+            endpoint::<ChangePassword, _, _>(accounts::change_password),
         )
         .route(SetUp::PATH, endpoint::<SetUp, _, _>(accounts::set_up))
         .route(

@@ -19,8 +19,8 @@ use app::contract::{
     SearchResults, TagCount, UpdateNote, WantedPage,
 };
 use app::contract::{
-    CreatedToken, Credentials, FirstAdmin, NewToken, NewUser, SessionInfo, TokenSummary,
-    UserChange, UserSummary,
+    CreatedToken, Credentials, FirstAdmin, NewToken, NewUser, PasswordChange, SessionInfo,
+    TokenSummary, UserChange, UserSummary,
 };
 
 /// [`LoreApi`] over this server's service, for one acting party.
@@ -159,6 +159,10 @@ impl LoreApi for StoreApi {
     }
 
     async fn sign_out(&self) -> Result<SessionInfo, ClientError> {
+        Err(read_only())
+    }
+
+    async fn change_password(&self, _: PasswordChange) -> Result<SessionInfo, ClientError> {
         Err(read_only())
     }
 

@@ -841,3 +841,131 @@ async fn a_session_that_ends_mid_edit_says_so_and_keeps_the_text() {
     assert!(kept.contains("Written before the session ended."), "{kept}");
     close_with_a_clean_console(browser, &["status of 401 (Unauthorized)"]).await;
 }
+
+/// Waits up to 30 s until nothing matches `css`.
+async fn wait_until_gone(browser: &Client, css: &str) {
+    for _ in 0..300 {
+        if browser.find(Locator::Css(css)).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css} is still there");
+}
+
+/// Waits up to 30 s for the account `name` to have `role` (`None`: to be gone), as the
+/// database says.
+async fn wait_for_account(app: &TestApp, name: &str, role: Option<app::contract::Role>) {
+    let mut last = None;
+    for _ in 0..300 {
+        let users = app.service().users().await.unwrap();
+        last = users.into_iter().find(|u| u.name == name).map(|u| u.role);
+        if last == role {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{name} is {last:?}, not {role:?}");
+}
+
+#[tokio::test]
+#[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
+async fn an_admin_adds_a_user_changes_their_role_and_removes_them() {
+    use app::contract::Role;
+    let app = serving_the_release_build().await;
+    let driver = Chromedriver::start().await;
+    let browser = driver.browser().await;
+    sign_in(&browser, &app, ADMIN).await;
+
+    open(&browser, &app.url("/admin/users")).await;
+    fill(&browser, ".new-user-form input[name='name']", "nora").await;
+    fill(&browser, ".new-user-form input[name='password']", PASSWORD).await;
+    element(&browser, ".new-user-form select[name='role']")
+        .await
+        .select_by_value("editor")
+        .await
+        .unwrap();
+    click(&browser, ".new-user-form button[type='submit']").await;
+    wait_for_text(
+        &browser,
+        ".new-user-form .form-message",
+        "Added nora, editor.",
+    )
+    .await;
+    wait_for_account(&app, "nora", Some(Role::Editor)).await;
+
+    element(&browser, "tr[data-user='nora'] select[name='role']")
+        .await
+        .select_by_value("reader")
+        .await
+        .unwrap();
+    wait_for_account(&app, "nora", Some(Role::Reader)).await;
+
+    click(&browser, "tr[data-user='nora'] button.remove").await;
+    click(&browser, "tr[data-user='nora'] button.confirm-remove").await;
+    wait_until_gone(&browser, "tr[data-user='nora']").await;
+    wait_for_account(&app, "nora", None).await;
+    close_with_a_clean_console(browser, &[]).await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
+async fn a_user_makes_a_token_a_script_uses_revokes_it_and_changes_their_password() {
+    const NEW_PASSWORD: &str = "a new and longer password";
+    let app = serving_the_release_build().await;
+    app.add_user("eddie", app::contract::Role::Editor).await;
+    let driver = Chromedriver::start().await;
+    let browser = driver.browser().await;
+    sign_in(&browser, &app, "eddie").await;
+
+    open(&browser, &app.url("/account")).await;
+    fill(&browser, ".token-form input[name='name']", "backup script").await;
+    element(&browser, ".token-form select[name='scope']")
+        .await
+        .select_by_value("write")
+        .await
+        .unwrap();
+    click(&browser, ".token-form button[type='submit']").await;
+    let secret = wait_for_text_containing(&browser, ".token-created .token-secret", "lore_").await;
+    wait_for_text_containing(&browser, ".tokens-table", "backup script").await;
+    let script = reqwest::Client::new();
+    let write = |id: &'static str| {
+        script
+            .post(app.url("/api/documents"))
+            .bearer_auth(secret.trim())
+            .json(&json!({"draft": {"id": id, "title": "From a script"}}))
+            .send()
+    };
+    assert_eq!(write("from-a-script").await.unwrap().status(), 201);
+
+    click(&browser, ".tokens-table button.revoke").await;
+    wait_until_gone(&browser, ".tokens-table").await;
+    assert_eq!(write("after-revoking").await.unwrap().status(), 401);
+
+    fill(
+        &browser,
+        ".password-form input[name='current_password']",
+        PASSWORD,
+    )
+    .await;
+    fill(
+        &browser,
+        ".password-form input[name='password']",
+        NEW_PASSWORD,
+    )
+    .await;
+    click(&browser, ".password-form button[type='submit']").await;
+    wait_for_text_containing(&browser, ".password-form .form-message", "changed").await;
+    // Still signed in, on the new session the answer set.
+    open(&browser, &app.url("/account")).await;
+    wait_for_text(&browser, ".account-menu .account-name", "eddie").await;
+    let sign_in_with = |password: &'static str| {
+        script
+            .post(app.url("/api/session"))
+            .json(&json!({"name": "eddie", "password": password}))
+            .send()
+    };
+    assert_eq!(sign_in_with(PASSWORD).await.unwrap().status(), 401);
+    assert_eq!(sign_in_with(NEW_PASSWORD).await.unwrap().status(), 200);
+    close_with_a_clean_console(browser, &[]).await;
+}

@@ -32,9 +32,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-const NOTES: usize = 10_000;
+pub(crate) const NOTES: usize = 10_000;
 /// The note every reading measurement asks for: mid-corpus, with a reading path.
-const NOTE: &str = "note-05005";
+pub(crate) const NOTE: &str = "note-05005";
 
 /// Runs every benchmark and prints a summary.
 pub fn run() -> Result {
@@ -268,7 +268,7 @@ fn measure_engine(
 }
 
 /// `lore import` of `corpus` into `database`; returns its summary line.
-fn import_into(lore: &Path, database: &str, corpus: &Path) -> Result<String> {
+pub(crate) fn import_into(lore: &Path, database: &str, corpus: &Path) -> Result<String> {
     let import = Command::new(lore)
         .args(["--database-url", database, "import"])
         .arg(corpus)
@@ -618,7 +618,7 @@ fn http_get(port: u16, path: &str) -> Result<String> {
 }
 
 /// `wrk -t2 -c32 -d DURATION [-s SCRIPT] URL`, returning requests per second.
-fn wrk(url: &str, duration: &str, script: Option<&Path>) -> Result<f64> {
+pub(crate) fn wrk(url: &str, duration: &str, script: Option<&Path>) -> Result<f64> {
     let mut command = Command::new("wrk");
     command.args(["-t2", "-c32", "-d", duration]);
     if let Some(script) = script {
@@ -638,7 +638,7 @@ fn wrk(url: &str, duration: &str, script: Option<&Path>) -> Result<f64> {
         .ok_or_else(|| format!("wrk printed no Requests/sec for {url}:\n{text}"))
 }
 
-fn free_port() -> Result<u16> {
+pub(crate) fn free_port() -> Result<u16> {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

@@ -9,6 +9,8 @@
 //!   --chrome`), and the end-to-end test against the release build in headless Chromium.
 //! - `cargo xtask setup [--browser]`: only the installs.
 //! - `cargo xtask bench`: the performance numbers quoted in README.md.
+//! - `cargo xtask bench-before REV`: anonymous reads served by REV's `lore` and by this tree's,
+//!   side by side in one run: what a change since REV costs a reader.
 //! - `cargo xtask bench-search PORT`: only the search part of the bench, against a Lore already
 //!   serving the corpus on loopback port PORT (any engine, any size): a minute, not the whole
 //!   bench's twenty, to see what a change to search did.
@@ -18,6 +20,7 @@
 //! Every install is guarded by a version check, so the second run skips them. Versions are pinned
 //! here, except wasm-bindgen's, which is read from Cargo.lock (the CLI must match the library).
 
+mod before;
 mod bench;
 mod corpus;
 mod tools;
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
         Some("setup") => tools::install(args.iter().any(|a| a == "--browser")),
         Some("bench") => bench::run(),
         Some("bench-search") => bench::search_only(&args[1..]),
+        Some("bench-before") => before::run(&args[1..]),
         Some("corpus") => write_corpus(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
@@ -54,6 +58,7 @@ const USAGE: &str = "usage:
   cargo xtask test            install what is missing, run every check and test
   cargo xtask setup [--browser]  only install (with --browser: what the tests need too)
   cargo xtask bench           measure import, reads, pages, search, bundle sizes and first paint
+  cargo xtask bench-before REV   anonymous reads of REV's lore and this tree's, side by side
   cargo xtask bench-search PORT  time the bench's searches against a Lore serving its corpus
   cargo xtask corpus DIR [N]  write the benchmark's corpus of N notes (default 10000) into DIR";
 

@@ -168,6 +168,23 @@ impl std::fmt::Debug for FirstAdmin {
     }
 }
 
+/// Body of `PUT /api/session/password`: the signed-in user's new password, proved by their
+/// current one (a session left open on a shared computer must not be enough to take the
+/// account).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChange {
+    /// The password they signed in with.
+    pub current_password: String,
+    /// The new one.
+    pub password: String,
+}
+
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordChange").finish_non_exhaustive()
+    }
+}
+
 /// Body of `POST /api/users`: a new account, made by an admin.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewUser {

@@ -12,8 +12,8 @@ use super::{
     SearchQuery, SearchResults, TagCount, UpdateNote, WantedPage,
 };
 use super::{
-    CreatedToken, Credentials, FirstAdmin, NewToken, NewUser, SessionInfo, TokenId, TokenSummary,
-    UserChange, UserName, UserSummary,
+    CreatedToken, Credentials, FirstAdmin, NewToken, NewUser, PasswordChange, SessionInfo, TokenId,
+    TokenSummary, UserChange, UserName, UserSummary,
 };
 use super::{Endpoint, EndpointInfo, Method, Permission};
 use serde::{Deserialize, Serialize};
@@ -120,6 +120,11 @@ endpoints! {
     SignIn: Post "/api/session", Anyone, Credentials => SessionInfo;
     /// `DELETE /api/session`: signs out; the session ends on every replica.
     SignOut: Delete "/api/session", Anyone, () => SessionInfo;
+    /// `PUT /api/session/password`: the signed-in user's new password. Ends every session of
+    /// theirs and answers with a new one for this browser. 422 when the current password is
+    /// wrong (counted like a failed sign-in, so 429 past the limit) or the new one too short;
+    /// 403 for an API token, which may not change its user's password.
+    ChangePassword: Put "/api/session/password", SignedIn, PasswordChange => SessionInfo;
     /// `POST /api/setup`: makes the first admin with the one-time code of the set-up link,
     /// and signs them in. 403 once the base has a user or when the code is not the link's.
     SetUp: Post "/api/setup", Anyone, FirstAdmin => SessionInfo;

@@ -1,12 +1,14 @@
-//! `/account`: the signed-in user's API tokens: the list, revoking one, and making one whose
-//! secret is shown once.
+//! `/account`: the signed-in user's password and API tokens: changing the password, the list of
+//! tokens, revoking one, and making one whose secret is shown once.
 //!
 //! Everything here belongs to one user, so none of it is rendered on the server (whose pages
 //! every visitor shares): [`SignedIn`] builds it in the browser once the session is known.
 
 use crate::api::Api;
-use crate::components::{FormError, PageMeta, SignedIn, input_value, reloaded, request};
-use crate::contract::{CreatedToken, NewToken, Role, TokenScope, TokenSummary};
+use crate::components::{
+    FormError, PageMeta, SignedIn, clear_input, input_value, reloaded, request,
+};
+use crate::contract::{CreatedToken, NewToken, PasswordChange, Role, TokenScope, TokenSummary};
 use crate::session::use_session;
 use leptos::html::{Input, Select};
 use leptos::prelude::*;
@@ -45,7 +47,7 @@ pub fn parse_days(text: &str) -> Result<Option<u32>, &'static str> {
 #[component]
 pub fn AccountPage() -> impl IntoView {
     view! {
-        <PageMeta title="Your account" description="Your Lore account and its API tokens." />
+        <PageMeta title="Your account" description="Your Lore account: password and API tokens." />
         <section class="account-page">
             <h1>"Your account"</h1>
             <SignedIn>
@@ -73,6 +75,8 @@ fn AccountDetails() -> impl IntoView {
                 {role_description(user.role)} "."
             </p>
         })}
+        <h2>"Password"</h2>
+        <PasswordForm />
         <h2>"API tokens"</h2>
         <p class="lede">
             "A token lets a script use Lore as you: it sends "
@@ -93,6 +97,68 @@ fn AccountDetails() -> impl IntoView {
         })}
         <h3>"New token"</h3>
         <NewTokenForm on_created />
+    }
+}
+
+/// A new password, with the current one as proof. The server ends every other session of the
+/// user and answers with a new one for this browser.
+#[component]
+fn PasswordForm() -> impl IntoView {
+    let api = expect_context::<Api>();
+    let session = use_session();
+    let current = NodeRef::<Input>::new();
+    let new = NodeRef::<Input>::new();
+    let (failure, set_failure) = signal(None::<String>);
+    let (changed, set_changed) = signal(false);
+    let (busy, set_busy) = signal(false);
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let change = PasswordChange {
+            current_password: input_value(current),
+            password: input_value(new),
+        };
+        set_busy.set(true);
+        set_failure.set(None);
+        set_changed.set(false);
+        let api = api.clone();
+        spawn_local(async move {
+            match api.change_password(change).await {
+                Ok(info) => {
+                    session.set(info);
+                    set_changed.try_set(true);
+                    clear_input(new);
+                }
+                Err(error) => {
+                    set_failure.try_set(Some(error.to_string()));
+                }
+            }
+            clear_input(current);
+            set_busy.try_set(false);
+        });
+    };
+    view! {
+        <form class="account-form password-form" on:submit=submit>
+            <label>
+                "Current password"
+                <input node_ref=current name="current_password" type="password"
+                    autocomplete="current-password" required />
+            </label>
+            <label>
+                "New password (at least 10 characters)"
+                <input node_ref=new name="password" type="password" autocomplete="new-password"
+                    minlength="10" required />
+            </label>
+            <FormError message=failure />
+            {move || changed.get().then(|| view! {
+                <p class="form-message" role="status">
+                    "Your password is changed. Every other session of yours has ended."
+                </p>
+            })}
+            <button type="submit" class="primary" disabled=busy>"Change password"</button>
+        </form>
     }
 }
 

@@ -8,7 +8,8 @@ use crate::access::{Client, clear_cookie, set_cookie};
 use crate::error::ApiError;
 use app::contract::{
     CreateToken, CreateUser, Credentials, Endpoint, FirstAdmin, GetSession, ListTokens, ListUsers,
-    NewToken, NewUser, RemoveUser, RevokeToken, TokenId, UpdateUser, UserChange, UserName,
+    NewToken, NewUser, PasswordChange, RemoveUser, RevokeToken, TokenId, UpdateUser, UserChange,
+    UserName,
 };
 use axum::Json;
 use axum::http::StatusCode;
@@ -36,6 +37,18 @@ pub async fn sign_out(Acting(service): Acting, client: Client) -> Result<Respons
     let info = service.sign_out().await?;
     let mut response = Json(info).into_response();
     clear_cookie(&mut response, client.https);
+    Ok(response)
+}
+
+/// `PUT /api/session/password`: the new session's cookie replaces the old one.
+pub async fn change_password(
+    Acting(service): Acting,
+    client: Client,
+    Body(change): Body<PasswordChange>,
+) -> Result<Response, ApiError> {
+    let (info, session) = service.change_own_password(&change, client.address).await?;
+    let mut response = Json(info).into_response();
+    set_cookie(&mut response, &session, client.https);
     Ok(response)
 }
 

@@ -18,8 +18,8 @@ use crate::store::accounts::{
     NewTokenRecord, NewUserRecord, SetupRefused, TokenRecord, UserRecord,
 };
 use app::contract::{
-    CreatedToken, Credentials, FirstAdmin, NewToken, NewUser, Problem, Role, SessionInfo,
-    TokenSummary, UserChange, UserSummary,
+    CreatedToken, Credentials, FirstAdmin, NewToken, NewUser, PasswordChange, Problem, Role,
+    SessionInfo, TokenSummary, UserChange, UserSummary,
 };
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -320,6 +320,24 @@ impl Service {
         address: Option<IpAddr>,
     ) -> Result<(SessionInfo, NewSession), ApiError> {
         let name = credentials.name.trim().to_lowercase();
+        match self
+            .check_password_of(&name, &credentials.password, address)
+            .await?
+        {
+            Some(user) => self.start_session(user).await,
+            None => Err(wrong_credentials()),
+        }
+    }
+
+    /// The account `name`, if `password` is its password; `None` (counted as a failure of
+    /// `name` and `address`) if not or if there is no such account, after the same work. 429
+    /// past the limit of failures, before any work.
+    async fn check_password_of(
+        &self,
+        name: &str,
+        password: &str,
+        address: Option<IpAddr>,
+    ) -> Result<Option<UserRecord>, ApiError> {
         let now = unix_now();
         let window = SIGN_IN_WINDOW.as_secs() as i64;
         let by_name = format!("name:{name}");
@@ -339,28 +357,61 @@ impl Service {
                 });
             }
         }
-        let found = if credentials.password.chars().count() > MAX_PASSWORD_CHARS {
+        let found = if password.chars().count() > MAX_PASSWORD_CHARS {
             None
         } else {
-            self.accounts().password_of(&name).await?
+            self.accounts().password_of(name).await?
         };
         let (user, stored) = found.unzip();
         // A password longer than any account may have is still checked, cut to that length,
         // so it takes the same time as any other and no more.
-        let password = &credentials.password[..credentials
-            .password
+        let password = &password[..password
             .char_indices()
             .nth(MAX_PASSWORD_CHARS)
-            .map_or(credentials.password.len(), |(i, _)| i)];
+            .map_or(password.len(), |(i, _)| i)];
         let matches = self.state.passwords.verify(password, stored).await?;
         let Some(user) = user.filter(|_| matches) else {
             self.accounts()
                 .add_failure(&subjects, now, now - window)
                 .await?;
-            return Err(wrong_credentials());
+            return Ok(None);
         };
         self.accounts().clear_failures(&by_name).await?;
-        self.start_session(user).await
+        Ok(Some(user))
+    }
+
+    /// A new password for the signed-in user, proved by their current one (checked and
+    /// counted like a sign-in). Every session of theirs ends, on every replica; this browser
+    /// gets a new one. A token may not do it: a script's credential must not be able to take
+    /// over the account it acts for.
+    pub async fn change_own_password(
+        &self,
+        change: &PasswordChange,
+        address: Option<IpAddr>,
+    ) -> Result<(SessionInfo, NewSession), ApiError> {
+        let user = self.signed_in()?;
+        if !matches!(user.via, Via::Session { .. }) {
+            return Err(ApiError::Forbidden(
+                "An API token cannot change a password: sign in to Lore in a browser to do it."
+                    .to_owned(),
+            ));
+        }
+        let mut problems = Vec::new();
+        check_password(&change.password, &mut problems);
+        refuse_problems(problems)?;
+        let Some(record) = self
+            .check_password_of(&user.name, &change.current_password, address)
+            .await?
+        else {
+            return Err(ApiError::InvalidAccount(vec![Problem::in_field(
+                "current_password",
+                "This is not your current password.",
+            )]));
+        };
+        let hash = self.state.passwords.hash(&change.password).await?;
+        self.accounts().set_password(record.id, &hash).await?;
+        self.changed();
+        self.start_session(record).await
     }
 
     /// A session for `user`, who just proved who they are.

@@ -61,8 +61,18 @@ async fn between_revalidations_a_write_through_this_replica_still_shows_at_once(
     assert_eq!(read(&cache, &app, &computed).await, "1");
 }
 
+/// The page's title as an anonymous reader gets it: a signed-in request checks the revision
+/// before it trusts its credential, and so would never see the cache's interval.
 async fn title_on_page(app: &TestApp) -> String {
-    let html = app.get("/notes/cached").await.text().await.unwrap();
+    let html = app
+        .anonymous()
+        .get(app.url("/notes/cached"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let start = html.find("<title>").expect("a title") + "<title>".len();
     html[start..start + html[start..].find("</title>").unwrap()].to_owned()
 }
@@ -104,5 +114,41 @@ async fn a_rendered_page_is_kept_until_a_write_this_replica_knows_of() {
         title_on_page(&patient).await,
         "Third · Lore",
         "its own write drops the page at once"
+    );
+}
+
+#[tokio::test]
+async fn a_remembered_credential_is_forgotten_on_the_first_lookup_after_a_write_elsewhere() {
+    use app::contract::{Role, TokenScope};
+    use server::cache::KnownCredential;
+    use server::service::{SignedIn, Via};
+    let app = TestApp::spawn().await;
+    // Reads may trust memory for an hour; credentials may not trust it at all.
+    let cache = ResponseCache::new(Duration::from_secs(3600));
+    let store = app.store.as_ref();
+    let known = KnownCredential {
+        user: SignedIn {
+            id: 1,
+            name: "eddie".to_owned(),
+            role: Role::Editor,
+            created_at: 0,
+            via: Via::Token {
+                id: 1,
+                scope: TokenScope::Write,
+            },
+        },
+        token_expires_at: None,
+        touched: std::time::Instant::now(),
+    };
+    let Err(generation) = cache.credential(store, "hash").await.unwrap() else {
+        panic!("nothing is remembered yet");
+    };
+    cache.remember("hash", generation, known);
+    assert!(cache.credential(store, "hash").await.unwrap().is_ok());
+
+    write_elsewhere(&app).await;
+    assert!(
+        cache.credential(store, "hash").await.unwrap().is_err(),
+        "the write may have ended the credential: it is read again"
     );
 }
