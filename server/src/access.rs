@@ -22,7 +22,7 @@ use crate::service::{Actor, Service, SignedIn, Via};
 use app::contract::{ENDPOINTS, Permission, TokenScope};
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::http::{Extensions, HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
@@ -61,14 +61,16 @@ pub struct Client {
     pub https: bool,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Client {
+/// Worked out by the handlers that need it (signing in, where the cookie is set) rather than
+/// for every request: most requests never ask.
+impl FromRequestParts<AppState> for Client {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts.extensions.get::<Client>().copied().unwrap_or(Client {
-            address: None,
-            https: false,
-        }))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(client_of(&parts.headers, &parts.extensions, &state.access))
     }
 }
 
@@ -82,14 +84,31 @@ struct SessionEnded;
 struct Unidentified(Arc<(axum::http::StatusCode, app::contract::ErrorEnvelope)>);
 
 /// Finds who `request` acts as; see the module's documentation.
-pub async fn identify(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let client = client_of(&request, &state.access);
+///
+/// A request with no credential at all (most readers of a public base) costs a look at two
+/// headers and nothing else: no state, no database, no extension.
+pub async fn identify(
+    State(state): State<Arc<AppState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let cookie = session_cookie(request.headers()).map(str::to_owned);
     let bearer = match bearer_token(request.headers()) {
         Ok(bearer) => bearer.map(str::to_owned),
         Err(error) => return error.into_response(),
     };
-    let service = Service::new(state.clone(), Actor::Anonymous);
+    if cookie.is_none() && bearer.is_none() {
+        if changes_state(request.method()) && !from_this_site(request.headers(), false) {
+            return another_site().into_response();
+        }
+        if !state.access.public_read
+            && let Some(redirect) = sign_in_first(&request)
+        {
+            return redirect;
+        }
+        return next.run(request).await;
+    }
+    let service = Service::new(AppState::clone(&state), Actor::Anonymous);
     let found = match service.identify(cookie.as_deref(), bearer.as_deref()).await {
         Ok(found) => found,
         Err(error) => {
@@ -121,25 +140,13 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
         })
     ) || (ended && bearer.is_none());
     if changes_state(request.method()) && !from_this_site(request.headers(), by_cookie) {
-        return ApiError::Forbidden(
-            "This request came from another site; Lore only takes changes from its own pages."
-                .to_owned(),
-        )
-        .into_response();
+        return another_site().into_response();
     }
-    let path = request.uri().path();
     if !state.access.public_read
         && actor == Actor::Anonymous
-        && !path.starts_with("/api/")
-        && !open_to_everyone(path)
+        && let Some(redirect) = sign_in_first(&request)
     {
-        let target = request
-            .uri()
-            .path_and_query()
-            .map_or("/", |p| p.as_str())
-            .to_owned();
-        let next = serde_urlencoded::to_string([("next", target)]).unwrap_or_default();
-        return Redirect::to(&format!("/sign-in?{next}")).into_response();
+        return redirect;
     }
     let renew = match &actor {
         Actor::User(SignedIn {
@@ -148,7 +155,7 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
         }) => cookie.clone(),
         _ => None,
     };
-    request.extensions_mut().insert(client);
+    let client = client_of(request.headers(), request.extensions(), &state.access);
     request.extensions_mut().insert(actor);
     if ended {
         request.extensions_mut().insert(SessionEnded);
@@ -169,8 +176,32 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
     response
 }
 
+/// The answer to a state-changing request another site's page sent.
+fn another_site() -> ApiError {
+    ApiError::Forbidden(
+        "This request came from another site; Lore only takes changes from its own pages."
+            .to_owned(),
+    )
+}
+
+/// On a private base, an anonymous visitor's page request is sent to the sign-in page, which
+/// brings them back; the API answers 401 instead (see [`authorize`]).
+fn sign_in_first(request: &Request) -> Option<Response> {
+    let path = request.uri().path();
+    if path.starts_with("/api/") || open_to_everyone(path) {
+        return None;
+    }
+    let target = request.uri().path_and_query().map_or("/", |p| p.as_str());
+    let next = serde_urlencoded::to_string([("next", target)]).unwrap_or_default();
+    Some(Redirect::to(&format!("/sign-in?{next}")).into_response())
+}
+
 /// Checks the matched endpoint's permission; see the module's documentation.
-pub async fn authorize(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn authorize(
+    State(policy): State<AccessPolicy>,
+    request: Request,
+    next: Next,
+) -> Response {
     let method = request.method().clone();
     let permission = request
         .extensions()
@@ -183,11 +214,8 @@ pub async fn authorize(State(state): State<AppState>, request: Request, next: Ne
         ))
         .into_response();
     };
-    let actor = request
-        .extensions()
-        .get::<Actor>()
-        .cloned()
-        .unwrap_or_default();
+    let anonymous = Actor::Anonymous;
+    let actor = request.extensions().get::<Actor>().unwrap_or(&anonymous);
     let ended = request.extensions().get::<SessionEnded>().is_some();
     if let Some(Unidentified(answer)) = request.extensions().get::<Unidentified>()
         && permission != Permission::Anyone
@@ -195,7 +223,7 @@ pub async fn authorize(State(state): State<AppState>, request: Request, next: Ne
         let (status, envelope) = answer.as_ref().clone();
         return (status, axum::Json(envelope)).into_response();
     }
-    match allowed(&actor, permission, &method, &state.access, ended) {
+    match allowed(actor, permission, &method, &policy, ended) {
         Ok(()) => next.run(request).await,
         Err(error) => error.into_response(),
     }
@@ -342,9 +370,8 @@ fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
 
 /// Who the client is: the peer, or, when the peer is a trusted proxy, the address it
 /// reports (the last one in `X-Forwarded-For` that is not itself a trusted proxy).
-fn client_of(request: &Request, policy: &AccessPolicy) -> Client {
-    let peer = request
-        .extensions()
+fn client_of(headers: &HeaderMap, extensions: &Extensions, policy: &AccessPolicy) -> Client {
+    let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip());
     let trusted = |ip: &IpAddr| policy.trusted_proxies.contains(ip);
@@ -354,7 +381,6 @@ fn client_of(request: &Request, policy: &AccessPolicy) -> Client {
             https: false,
         };
     }
-    let headers = request.headers();
     let forwarded = headers
         .get_all("x-forwarded-for")
         .iter()

@@ -149,7 +149,7 @@ pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
         )
         // After routing, so it knows the endpoint; before any handler, so none runs unchecked.
         .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            state.access.clone(),
             access::authorize,
         ))
         .route("/api", any(no_such_endpoint))
@@ -159,7 +159,8 @@ pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
         .with_state(state.clone());
 
     let limits = state.limits;
-    let identify = axum::middleware::from_fn_with_state(state.clone(), access::identify);
+    let identify =
+        axum::middleware::from_fn_with_state(std::sync::Arc::new(state.clone()), access::identify);
     api.fallback_service(pages::router(state, client)).layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -8,8 +8,11 @@
 //! alike; each side's median is reported, with this tree's as a ratio of REV's.
 //!
 //! REV is checked out with `git worktree` under `target/bench-before/` and built into the
-//! workspace's own target directory, so only the workspace's crates are compiled again. This
-//! tree's base has an account (as any base with accounts does); the readers are anonymous.
+//! workspace's own target directory, so only the workspace's crates are compiled again. Cargo
+//! names a workspace's artifacts by their path inside the workspace, so REV's `app` and this
+//! tree's share names there; each build therefore starts by cleaning the workspace's crates,
+//! or the second would link the first's. This tree's base has an account (as any base with
+//! accounts does); the readers are anonymous.
 
 use crate::bench::{NOTE, NOTES, free_port, import_into, wrk};
 use crate::tools::debian_packages;
@@ -19,7 +22,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 /// Rounds per side and request; the median of them is reported.
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 
 /// Runs the comparison against `args[0]`, a commit, tag or branch.
 pub fn run(args: &[String]) -> Result {
@@ -29,6 +32,7 @@ pub fn run(args: &[String]) -> Result {
     debian_packages(&[("wrk", "wrk")])?;
     let root = workspace_root();
     let before_binary = build_before(&root, rev)?;
+    clean_workspace_crates(&root.join("Cargo.toml"), &root)?;
     step(
         "building lore (release)",
         cargo().args(["build", "--release", "--package", "server", "--bin", "lore"]),
@@ -78,6 +82,7 @@ fn build_before(root: &Path, rev: &str) -> Result<PathBuf> {
                 .arg(rev),
         )?;
     }
+    clean_workspace_crates(&tree.join("Cargo.toml"), root)?;
     step(
         &format!("building lore at {rev} (release)"),
         cargo()
@@ -91,6 +96,26 @@ fn build_before(root: &Path, rev: &str) -> Result<PathBuf> {
     std::fs::copy(root.join("target/release/lore"), &binary)
         .map_err(|e| format!("cannot keep {rev}'s lore: {e}"))?;
     Ok(binary)
+}
+
+/// Removes the release artifacts of the workspace's own crates (see the module's documentation).
+fn clean_workspace_crates(manifest: &Path, root: &Path) -> Result {
+    step(
+        "cleaning the workspace's crates (release)",
+        cargo()
+            .args([
+                "clean",
+                "--release",
+                "--package",
+                "app",
+                "--package",
+                "server",
+            ])
+            .arg("--manifest-path")
+            .arg(manifest)
+            .arg("--target-dir")
+            .arg(root.join("target")),
+    )
 }
 
 /// An admin on `database`, made the way an operator would, so the base has accounts.
