@@ -97,28 +97,21 @@ pub async fn identify(
         Ok(bearer) => bearer.map(str::to_owned),
         Err(error) => return error.into_response(),
     };
-    if cookie.is_none() && bearer.is_none() {
-        if changes_state(request.method()) && !from_this_site(request.headers(), false) {
-            return another_site().into_response();
-        }
-        if !state.access.public_read
-            && let Some(redirect) = sign_in_first(&request)
-        {
-            return redirect;
-        }
-        return next.run(request).await;
-    }
-    let service = Service::new(AppState::clone(&state), Actor::Anonymous);
-    let found = match service.identify(cookie.as_deref(), bearer.as_deref()).await {
-        Ok(found) => found,
-        Err(error) => {
-            // The database cannot say who this is. Probes and other endpoints open to anyone
-            // still answer (a liveness probe must not fail with the database); every other
-            // endpoint answers with this error (see `authorize`).
-            request
-                .extensions_mut()
-                .insert(Unidentified(Arc::new(error.into_envelope())));
-            Found::Actor(Actor::Anonymous)
+    let found = if cookie.is_none() && bearer.is_none() {
+        Found::Actor(Actor::Anonymous)
+    } else {
+        let service = Service::new(AppState::clone(&state), Actor::Anonymous);
+        match service.identify(cookie.as_deref(), bearer.as_deref()).await {
+            Ok(found) => found,
+            Err(error) => {
+                // The database cannot say who this is. Probes and other endpoints open to anyone
+                // still answer (a liveness probe must not fail with the database); every other
+                // endpoint answers with this error (see `authorize`).
+                request
+                    .extensions_mut()
+                    .insert(Unidentified(Arc::new(error.into_envelope())));
+                Found::Actor(Actor::Anonymous)
+            }
         }
     };
     let (actor, ended) = match found {
@@ -147,6 +140,10 @@ pub async fn identify(
         && let Some(redirect) = sign_in_first(&request)
     {
         return redirect;
+    }
+    if actor == Actor::Anonymous && !ended {
+        // Nothing to record and no cookie to touch: the default is anonymous.
+        return next.run(request).await;
     }
     let renew = match &actor {
         Actor::User(SignedIn {
