@@ -15,11 +15,11 @@ use crate::error::{ApiError, method_not_allowed, no_such_endpoint};
 use crate::{AppState, access, pages, security};
 use app::contract::{
     ChangePassword, CreateDocument, CreateToken, CreateUser, DeleteDocument, EditDocument,
-    Endpoint, ExportArchive, GetDiff, GetDocument, GetDocumentRaw, GetGraph, GetRevision,
-    GetSession, Health, Hello, ImportFiles, ListCollections, ListDocuments, ListRevisions,
-    ListTags, ListTokens, ListTrash, ListUsers, ListWanted, Method, PreviewMarkdown, Ready,
-    RemoveUser, RestoreDocument, RestoreToRevision, RevokeToken, Search, SetUp, SignIn, SignOut,
-    UpdateDocument, UpdateUser,
+    Endpoint, ExportArchive, GetDiff, GetDocument, GetDocumentRaw, GetGraph, GetOpenApi,
+    GetRevision, GetSession, Health, Hello, ImportFiles, ListCollections, ListDocuments,
+    ListRevisions, ListTags, ListTokens, ListTrash, ListUsers, ListWanted, Method, PreviewMarkdown,
+    Ready, RemoveUser, RestoreDocument, RestoreToRevision, RevokeToken, Search, SetUp, SignIn,
+    SignOut, UpdateDocument, UpdateUser,
 };
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -42,6 +42,10 @@ pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
         .route(Hello::PATH, endpoint::<Hello, _, _>(meta::get_hello))
         .route(Health::PATH, endpoint::<Health, _, _>(meta::get_health))
         .route(Ready::PATH, endpoint::<Ready, _, _>(meta::get_ready))
+        .route(
+            GetOpenApi::PATH,
+            endpoint::<GetOpenApi, _, _>(meta::get_openapi),
+        )
         .route(
             ListDocuments::PATH,
             endpoint::<ListDocuments, _, _>(documents::list_documents).merge(endpoint::<

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a user may do, each role including the ones before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Reads every note, even on a private base.
@@ -53,6 +54,7 @@ impl std::fmt::Display for Role {
 /// What a caller needs for an endpoint: declared beside each endpoint in the contract's table,
 /// and enforced by the server in one place before any handler runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Permission {
     /// Anyone, signed in or not, even on a private base: probes, signing in, first set-up.
@@ -70,6 +72,7 @@ pub enum Permission {
 
 /// A token's scope: what it may do of what its user may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TokenScope {
     /// Only reading requests (`GET`).
@@ -97,6 +100,7 @@ impl TokenScope {
 
 /// A user as others see them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserSummary {
     /// Their sign-in name, also the name their revisions carry.
     pub name: String,
@@ -108,6 +112,7 @@ pub struct UserSummary {
 
 /// `GET /api/session`, and the answer to signing in or out: who the request acts as.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionInfo {
     /// The signed-in user, or `None` for an anonymous visitor.
     pub user: Option<UserSummary>,
@@ -132,6 +137,7 @@ impl SessionInfo {
 
 /// Body of `POST /api/session`: signing in.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Credentials {
     /// The user's name.
     pub name: String,
@@ -152,6 +158,7 @@ impl std::fmt::Debug for Credentials {
 /// Body of `POST /api/setup`: the first admin of a base with no users, made with the one-time
 /// code from the set-up link `lore serve` printed.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FirstAdmin {
     /// The code from the link.
     pub code: String,
@@ -172,6 +179,7 @@ impl std::fmt::Debug for FirstAdmin {
 /// current one (a session left open on a shared computer must not be enough to take the
 /// account).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PasswordChange {
     /// The password they signed in with.
     pub current_password: String,
@@ -187,6 +195,7 @@ impl std::fmt::Debug for PasswordChange {
 
 /// Body of `POST /api/users`: a new account, made by an admin.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewUser {
     /// Name and first password.
     #[serde(flatten)]
@@ -206,6 +215,7 @@ impl std::fmt::Debug for NewUser {
 
 /// Body of `PUT /api/users/{name}`: a change to an account, by an admin. Absent fields stay.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserChange {
     /// The user (fills `{name}`).
     pub name: String,
@@ -229,6 +239,7 @@ impl std::fmt::Debug for UserChange {
 
 /// Path of `DELETE /api/users/{name}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserName {
     /// The user.
     pub name: String,
@@ -236,6 +247,7 @@ pub struct UserName {
 
 /// An API token as its owner sees it after it was made: never its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenSummary {
     /// Its number, to revoke it by.
     pub id: i64,
@@ -255,6 +267,7 @@ pub struct TokenSummary {
 
 /// Body of `POST /api/tokens`: a new token for the signed-in user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewToken {
     /// What it is for (`backup script`).
     pub name: String,
@@ -267,6 +280,7 @@ pub struct NewToken {
 
 /// The answer to `POST /api/tokens`: the only time the secret is shown.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedToken {
     /// The token, as listed from now on.
     pub token: TokenSummary,
@@ -284,6 +298,7 @@ impl std::fmt::Debug for CreatedToken {
 
 /// Path of `DELETE /api/tokens/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenId {
     /// The token's number.
     pub id: i64,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// One entry of a list of documents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocumentSummary {
     /// The document's id (a slug), used in its URL.
     pub id: String,
@@ -24,6 +25,7 @@ pub struct DocumentSummary {
 
 /// A collection as other records point to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CollectionRef {
     /// The collection's id (a slug).
     pub id: String,
@@ -33,6 +35,7 @@ pub struct CollectionRef {
 
 /// A page of results and how many there are in all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     /// This page's items.
     pub items: Vec<T>,
@@ -46,6 +49,7 @@ pub struct Page<T> {
 
 /// How to order a document list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentSort {
     /// By title, A to Z.
@@ -57,6 +61,7 @@ pub enum DocumentSort {
 
 /// Query of `GET /api/documents`: filters, order and page.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocumentQuery {
     /// Only documents with this tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -77,6 +82,7 @@ pub struct DocumentQuery {
 
 /// Query naming one document by id (`GET /api/documents/{id}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocumentId {
     /// The document's id.
     pub id: String,
@@ -84,6 +90,7 @@ pub struct DocumentId {
 
 /// Everything the document page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocumentView {
     /// The list-level fields.
     #[serde(flatten)]
@@ -116,6 +123,7 @@ pub struct DocumentView {
 
 /// A heading of a document, for the table of contents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Heading {
     /// 1 to 6.
     pub level: u8,
@@ -127,6 +135,7 @@ pub struct Heading {
 
 /// Another document, as a relationship or a link points to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Related {
     /// The target's id (for a missing target, the id it would have).
     pub id: String,
@@ -138,6 +147,7 @@ pub struct Related {
 
 /// A tag and how many documents carry it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TagCount {
     /// The tag.
     pub tag: String,
@@ -147,6 +157,7 @@ pub struct TagCount {
 
 /// A collection and how many documents it holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CollectionSummary {
     /// Its id (a slug).
     pub id: String,
@@ -158,6 +169,7 @@ pub struct CollectionSummary {
 
 /// A page that is linked to but does not exist yet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WantedPage {
     /// The id it would have.
     pub id: String,
@@ -167,6 +179,7 @@ pub struct WantedPage {
 
 /// The whole base as a graph.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Graph {
     /// Every document (and every wanted page, with `exists: false`), or the most connected of
     /// them when a limit was asked for.
@@ -180,6 +193,7 @@ pub struct Graph {
 
 /// Query of `GET /api/graph`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GraphQuery {
     /// At most this many nodes: the most connected ones (every node when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -188,6 +202,7 @@ pub struct GraphQuery {
 
 /// A node of the [`Graph`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GraphNode {
     /// Document id.
     pub id: String,
@@ -201,6 +216,7 @@ pub struct GraphNode {
 
 /// A typed edge of the [`Graph`], from `source` to `target`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GraphEdge {
     /// The document the edge starts at.
     pub source: String,
@@ -212,6 +228,7 @@ pub struct GraphEdge {
 
 /// The kinds of edge between documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EdgeKind {
     /// `source` lists `target` under `prerequisites`.
@@ -238,6 +255,7 @@ impl EdgeKind {
 
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportReport {
     /// Documents that did not exist before.
     pub created: Vec<String>,
@@ -258,6 +276,7 @@ pub struct ImportReport {
 
 /// One thing wrong with an input file, located as `file:line:column`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     /// The file's path as given (inside an archive: the path within it).
     pub file: String,
@@ -310,6 +329,7 @@ impl std::fmt::Display for Problem {
 
 /// Query of `GET /api/search`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchQuery {
     /// What the reader typed: words (all required), `"phrases"`; the last word also matches as
     /// a prefix unless the query ends with a space.
@@ -327,6 +347,7 @@ pub struct SearchQuery {
 
 /// The answer to a search.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchResults {
     /// Best match first: title counts most, then tags, description, body.
     pub hits: Vec<SearchHit>,
@@ -337,6 +358,7 @@ pub struct SearchResults {
 
 /// One search result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchHit {
     /// The note.
     pub document: DocumentSummary,

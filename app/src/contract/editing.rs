@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 /// What the editor changes in a note: the front-matter fields people edit as a form, and the
 /// Markdown body. Every other front-matter key is kept as it was.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NoteDraft {
     /// The note's id (a slug). Changing it renames the note; its old id keeps working.
     pub id: String,
@@ -39,6 +40,7 @@ pub struct NoteDraft {
 
 /// A note as the editor opens it (`GET /api/documents/{id}/edit`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EditableNote {
     /// The fields to edit, as stored now.
     pub draft: NoteDraft,
@@ -50,6 +52,7 @@ pub struct EditableNote {
 
 /// A relationship entry as written, and the note it resolves to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reference {
     /// The entry as written in the front matter.
     pub written: String,
@@ -59,6 +62,7 @@ pub struct Reference {
 
 /// Body of `POST /api/documents`: a new note.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateNote {
     /// Its fields and body.
     pub draft: NoteDraft,
@@ -69,6 +73,7 @@ pub struct CreateNote {
 
 /// Body of `PUT /api/documents/{id}`: a changed note.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateNote {
     /// The note's id before this save (fills `{id}`).
     pub id: String,
@@ -83,6 +88,7 @@ pub struct UpdateNote {
 
 /// What a save made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Saved {
     /// The note's id (new, after a rename).
     pub id: String,
@@ -92,6 +98,7 @@ pub struct Saved {
 
 /// Query of `DELETE /api/documents/{id}` and body of `POST /api/trash/{id}/restore`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NoteAction {
     /// The note.
     pub id: String,
@@ -99,6 +106,7 @@ pub struct NoteAction {
 
 /// A note in the trash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeletedNote {
     /// Its id.
     pub id: String,
@@ -112,6 +120,7 @@ pub struct DeletedNote {
 
 /// One entry of a note's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RevisionSummary {
     /// 1 for the first version, then one more per save.
     pub number: u64,
@@ -125,6 +134,7 @@ pub struct RevisionSummary {
 
 /// Path of `GET /api/documents/{id}/revisions/{number}` and of its restore.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RevisionId {
     /// The note.
     pub id: String,
@@ -134,6 +144,7 @@ pub struct RevisionId {
 
 /// One revision in full (`GET /api/documents/{id}/revisions/{number}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Revision {
     /// When, who and why.
     #[serde(flatten)]
@@ -144,6 +155,7 @@ pub struct Revision {
 
 /// Body of `POST /api/documents/{id}/revisions/{number}/restore`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RestoreRevision {
     /// The note.
     pub id: String,
@@ -155,6 +167,7 @@ pub struct RestoreRevision {
 
 /// Query of `GET /api/documents/{id}/diff?from=&to=`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DiffQuery {
     /// The note.
     pub id: String,
@@ -167,6 +180,7 @@ pub struct DiffQuery {
 /// The changes between two revisions of a note's file, line by line, in hunks with three lines
 /// of context.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Diff {
     /// The older revision.
     pub from: u64,
@@ -181,6 +195,7 @@ pub struct Diff {
 
 /// One line of a [`Diff`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DiffLine {
     /// Kept, removed or added.
     pub change: Change,
@@ -190,6 +205,7 @@ pub struct DiffLine {
 
 /// What happened to a line between two revisions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
     /// In both.
@@ -202,6 +218,7 @@ pub enum Change {
 
 /// Body of `POST /api/preview`: Markdown to render as the note would be.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PreviewRequest {
     /// The Markdown body.
     pub body: String,
@@ -209,6 +226,7 @@ pub struct PreviewRequest {
 
 /// The body rendered by the server's renderer, exactly as the saved note will look.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Preview {
     /// Sanitized HTML.
     pub html: String,

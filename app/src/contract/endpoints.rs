@@ -50,6 +50,23 @@ macro_rules! endpoints {
                 permission: Permission::$permission,
             },)*
         ];
+
+        /// Every endpoint with its documentation and the schemas of what it exchanges, for the
+        /// OpenAPI description ([`super::openapi`]).
+        #[cfg(feature = "openapi")]
+        pub fn described_endpoints() -> Vec<super::openapi::Described> {
+            vec![$(
+                super::openapi::Described::of::<$request, $response>(
+                    EndpointInfo {
+                        name: stringify!($name),
+                        method: Method::$method,
+                        path: $path,
+                        permission: Permission::$permission,
+                    },
+                    &[$($doc),*],
+                ),
+            )*]
+        }
     };
 }
 
@@ -62,6 +79,9 @@ endpoints! {
     /// `GET /api/ready`: readiness. 200 when the database tier answers, 503 (with the error
     /// envelope) when it does not, so a load balancer stops routing to this replica meanwhile.
     Ready: Get "/api/ready", Anyone, () => ReadyResponse;
+    /// `GET /api/openapi.json`: this table as an OpenAPI 3.1 description: every endpoint, its
+    /// parameters, bodies, answers and failures, and how to authenticate.
+    GetOpenApi: Get "/api/openapi.json", Anyone, () => FileDownload;
     /// `GET /api/documents?tag=&collection=&sort=&offset=&limit=`: a page of documents.
     ListDocuments: Get "/api/documents", Read, DocumentQuery => Page<DocumentSummary>;
     /// `GET /api/documents/{id}`: one document, rendered, with its relationships, backlinks and
@@ -150,14 +170,17 @@ endpoints! {
 /// Marks an endpoint whose response body is a file (Markdown, a zip), not JSON: clients link
 /// to it rather than decode it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FileDownload;
 
 /// Marks an endpoint whose request is a `multipart/form-data` upload rather than JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FileUpload;
 
 /// The greeting the server sends to a client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HelloResponse {
     /// Always `Hello, client!`.
     pub text: String,
@@ -165,6 +188,7 @@ pub struct HelloResponse {
 
 /// The answer to a liveness probe.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HealthResponse {
     /// Always `ok`: if the process could not say it, there would be no response at all.
     pub status: String,
@@ -174,6 +198,7 @@ pub struct HealthResponse {
 
 /// The answer to a readiness probe when the database tier is reachable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReadyResponse {
     /// Always `ready`; the not-ready case is a 503 error envelope.
     pub status: String,

@@ -11,6 +11,8 @@ mod documents;
 mod editing;
 mod endpoints;
 mod error;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 
 pub use accounts::*;
 pub use documents::*;

@@ -15,6 +15,7 @@ mod helpers;
 mod hostile;
 mod import_export;
 mod meta;
+mod openapi;
 mod pages;
 mod processes;
 mod search;
