@@ -77,6 +77,7 @@ pub struct DocumentQuery {
     pub offset: Option<u64>,
     /// How many to return (1 to 200; 50 when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 200))]
     pub limit: Option<u64>,
 }
 
@@ -342,6 +343,7 @@ pub struct SearchQuery {
     pub collection: Option<String>,
     /// How many results (1 to 50; 10 when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 50))]
     pub limit: Option<u64>,
 }
 

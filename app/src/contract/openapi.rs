@@ -7,10 +7,10 @@
 //! an endpoint needs), the documentation comment (summary and description), the request (path
 //! and query parameters for `GET` and `DELETE`, a JSON body for `POST` and `PUT`) and the
 //! response. Most failures are derived from the same facts: every endpoint may answer the error
-//! envelope with 400 (a malformed request) and 503 (the database is away); one that needs a
-//! caller, 401 and 403; one that changes something, 403 (a request from another site); one with
-//! a path parameter, 404; one with a body, 413 and 422. The rest (201, 409, 429) are listed
-//! here by endpoint name.
+//! envelope with 400 (a malformed request), 401 (a token that is not valid) and 503 (the
+//! database is away); one that needs a caller, 403; one that changes something, 403 (a request
+//! from another site); one with a path parameter, 404; one with a body, 413 and 422. The rest
+//! (201, 409, 429) are listed here by endpoint name.
 
 use super::{EndpointInfo, ErrorEnvelope, Method, Permission};
 use utoipa::ToSchema;
@@ -297,23 +297,30 @@ fn operation(endpoint: &Described, envelope: &str) -> Operation {
             .build()
     };
     builder = builder.response("400", failure("The request is malformed."));
+    // Every endpoint refuses a bearer token that is not valid, even one open to anyone: a
+    // script with a revoked token is told, not served as anonymous.
+    builder = builder.response(
+        "401",
+        failure("Sign in, or send a valid API token (a token that is not valid is refused)."),
+    );
     if info.permission != Permission::Anyone {
+        let mut ways = vec![
+            SecurityRequirement::new("session", Vec::<String>::new()),
+            SecurityRequirement::new("token", Vec::<String>::new()),
+        ];
+        if info.permission == Permission::Read {
+            // A public base (the default) lets anyone read.
+            ways.push(SecurityRequirement::default());
+        }
         builder = builder
-            .response("401", failure("Sign in, or send a valid API token."))
             .response("403", failure("The caller may not do this."))
-            .securities(Some([
-                SecurityRequirement::new("session", Vec::<String>::new()),
-                SecurityRequirement::new("token", Vec::<String>::new()),
-            ]));
+            .securities(Some(ways));
     }
     if info.method != Method::Get && info.permission == Permission::Anyone {
         builder = builder.response(
             "403",
             failure("The request came from another site's page, or was refused."),
         );
-    }
-    if info.name == "SignIn" {
-        builder = builder.response("401", failure("The name or the password is wrong."));
     }
     if !in_path.is_empty() {
         builder = builder.response("404", failure("Nothing has this name."));

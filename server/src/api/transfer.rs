@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use app::contract::{ImportFiles, Problem};
 use axum::Json;
 use axum::extract::multipart::Field;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -44,8 +45,12 @@ enum Received {
 pub async fn import_files(
     State(state): State<AppState>,
     Acting(service): Acting,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Reply<ImportFiles> {
+    // A body that is not multipart at all (a missing or malformed boundary) gets the envelope
+    // too, not axum's plain-text rejection.
+    let mut multipart =
+        multipart.map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
     let _turn = state.imports.acquire().await.map_err(|_| ApiError::Busy)?;
     let limits = state.limits.unpack;
     let mut unpacked = Unpacked::new(limits);

@@ -502,3 +502,22 @@ async fn a_note_that_cannot_render_at_the_end_of_a_large_import_leaves_nothing_w
     let hits: app::contract::SearchResults = app.get_json("/api/search?q=note%204000").await;
     assert!(hits.hits.iter().any(|hit| hit.document.id == "note-4000"));
 }
+
+#[tokio::test]
+async fn an_upload_that_is_not_multipart_is_answered_with_the_error_envelope() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .post(app.url("/api/import"))
+        .header("content-type", "multipart/form-data")
+        .body("no boundary")
+        .send()
+        .await
+        .unwrap();
+    let envelope = TestApp::expect_error(response, 400).await;
+    assert!(
+        envelope.error.message.contains("boundary"),
+        "{}",
+        envelope.error.message
+    );
+}
