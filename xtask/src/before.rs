@@ -14,12 +14,11 @@
 //! or the second would link the first's. This tree's base has an account (as any base with
 //! accounts does); the readers are anonymous.
 
-use crate::bench::{NOTE, NOTES, free_port, import_into, wrk};
+use crate::bench::{NOTE, NOTES, free_port, import_into, serve, wrk};
 use crate::tools::debian_packages;
 use crate::{Result, cargo, corpus, step, workspace_root};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 /// Rounds per side and request; the median of them is reported.
 const ROUNDS: usize = 5;
@@ -154,31 +153,8 @@ struct Server {
 impl Server {
     fn start(lore: &Path, database: &str, dist: &Path) -> Result<Self> {
         let port = free_port()?;
-        let mut command = Command::new(lore);
-        command.args([
-            "--database-url",
-            database,
-            "serve",
-            "--no-demo",
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-        ]);
-        if dist.is_dir() {
-            command.arg("--dist").arg(dist);
-        }
-        let child = command
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", lore.display()))?;
-        let server = Self { child, port };
-        for _ in 0..200 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Ok(server);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Err(format!("{} never listened on {port}", lore.display()))
+        let child = serve(lore, database, port, dist.is_dir().then_some(dist))?;
+        Ok(Self { child, port })
     }
 
     fn url(&self, path: &str) -> String {

@@ -29,7 +29,7 @@ use crate::{
     Rendering, Result, build_release_client, cargo, fetch_crates, step, tools, workspace_root,
 };
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 pub(crate) const NOTES: usize = 10_000;
@@ -239,21 +239,7 @@ fn measure_engine(
     let import = import_into(lore, database, corpus)?;
     import_into(lore, small, small_corpus)?;
     let port = free_port()?;
-    let mut server = Command::new(lore)
-        .args([
-            "--database-url",
-            database,
-            "serve",
-            "--no-demo",
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-            "--dist",
-        ])
-        .arg(hydrating)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start lore serve: {e}"))?;
+    let mut server = serve(lore, database, port, Some(hydrating))?;
     let result = measure_reads(port, scratch).and_then(|reads| Ok((reads, measure_search(port)?)));
     let _ = server.kill();
     let _ = server.wait();
@@ -327,14 +313,39 @@ function request()
 end
 "#;
 
-fn measure_reads(port: u16, scratch: &Path) -> Result<Reads> {
-    let base = format!("http://127.0.0.1:{port}");
+/// `lore serve` of `database` on loopback `port`, shipping the client in `dist` if given,
+/// logging only warnings; returns once it listens.
+pub(crate) fn serve(lore: &Path, database: &str, port: u16, dist: Option<&Path>) -> Result<Child> {
+    let mut command = Command::new(lore);
+    command.args([
+        "--database-url",
+        database,
+        "serve",
+        "--no-demo",
+        "--addr",
+        &format!("127.0.0.1:{port}"),
+    ]);
+    if let Some(dist) = dist {
+        command.arg("--dist").arg(dist);
+    }
+    let mut child = command
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", lore.display()))?;
     for _ in 0..200 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
+            return Ok(child);
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
+    Err(format!("{} never listened on {port}", lore.display()))
+}
+
+fn measure_reads(port: u16, scratch: &Path) -> Result<Reads> {
+    let base = format!("http://127.0.0.1:{port}");
     let urls = [
         format!("{base}/api/hello"),
         format!("{base}/api/documents/{NOTE}"),
