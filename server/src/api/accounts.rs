@@ -6,10 +6,11 @@
 use super::{Acting, Body, Path, Reply};
 use crate::access::{Client, clear_cookie, set_cookie};
 use crate::error::ApiError;
+use crate::service::accounts::NewSession;
 use app::contract::{
     CreateToken, CreateUser, Credentials, Endpoint, FirstAdmin, GetSession, ListTokens, ListUsers,
-    NewToken, NewUser, PasswordChange, RemoveUser, RevokeToken, TokenId, UpdateUser, UserChange,
-    UserName,
+    NewToken, NewUser, PasswordChange, RemoveUser, RevokeToken, SessionInfo, TokenId, UpdateUser,
+    UserChange, UserName,
 };
 use axum::Json;
 use axum::http::StatusCode;
@@ -26,10 +27,8 @@ pub async fn sign_in(
     client: Client,
     Body(credentials): Body<Credentials>,
 ) -> Result<Response, ApiError> {
-    let (info, session) = service.sign_in(&credentials, client.address).await?;
-    let mut response = Json(info).into_response();
-    set_cookie(&mut response, &session, client.https);
-    Ok(response)
+    let started = service.sign_in(&credentials, client.address).await?;
+    Ok(with_session(StatusCode::OK, started, client))
 }
 
 /// `DELETE /api/session`: the cookie is cleared as the session ends.
@@ -46,10 +45,8 @@ pub async fn change_password(
     client: Client,
     Body(change): Body<PasswordChange>,
 ) -> Result<Response, ApiError> {
-    let (info, session) = service.change_own_password(&change, client.address).await?;
-    let mut response = Json(info).into_response();
-    set_cookie(&mut response, &session, client.https);
-    Ok(response)
+    let started = service.change_own_password(&change, client.address).await?;
+    Ok(with_session(StatusCode::OK, started, client))
 }
 
 /// `POST /api/setup`: the first admin, signed in at once.
@@ -58,10 +55,20 @@ pub async fn set_up(
     client: Client,
     Body(first): Body<FirstAdmin>,
 ) -> Result<Response, ApiError> {
-    let (info, session) = service.set_up(&first).await?;
-    let mut response = (StatusCode::CREATED, Json(info)).into_response();
+    let started = service.set_up(&first).await?;
+    Ok(with_session(StatusCode::CREATED, started, client))
+}
+
+/// The answer to a request that started a session: `status` with who is now signed in, and
+/// the new session's cookie.
+fn with_session(
+    status: StatusCode,
+    (info, session): (SessionInfo, NewSession),
+    client: Client,
+) -> Response {
+    let mut response = (status, Json(info)).into_response();
     set_cookie(&mut response, &session, client.https);
-    Ok(response)
+    response
 }
 
 /// `GET /api/users`.
