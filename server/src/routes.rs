@@ -15,11 +15,11 @@ use crate::error::{ApiError, method_not_allowed, no_such_endpoint};
 use crate::{AppState, access, pages, security};
 use app::contract::{
     ChangePassword, CreateDocument, CreateToken, CreateUser, DeleteDocument, EditDocument,
-    Endpoint, ExportArchive, GetDiff, GetDocument, GetDocumentRaw, GetGraph, GetOpenApi,
-    GetRevision, GetSession, Health, Hello, ImportFiles, ListCollections, ListDocuments,
-    ListRevisions, ListTags, ListTokens, ListTrash, ListUsers, ListWanted, Method, PreviewMarkdown,
-    Ready, RemoveUser, RestoreDocument, RestoreToRevision, RevokeToken, Search, SetUp, SignIn,
-    SignOut, UpdateDocument, UpdateUser,
+    Endpoint, ExportArchive, GetApiReference, GetDiff, GetDocument, GetDocumentRaw, GetGraph,
+    GetOpenApi, GetRevision, GetSession, Health, Hello, ImportFiles, ListCollections,
+    ListDocuments, ListRevisions, ListTags, ListTokens, ListTrash, ListUsers, ListWanted, Method,
+    PreviewMarkdown, Ready, RemoveUser, RestoreDocument, RestoreToRevision, RevokeToken, Search,
+    SetUp, SignIn, SignOut, UpdateDocument, UpdateUser,
 };
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -45,6 +45,10 @@ pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
         .route(
             GetOpenApi::PATH,
             endpoint::<GetOpenApi, _, _>(meta::get_openapi),
+        )
+        .route(
+            GetApiReference::PATH,
+            endpoint::<GetApiReference, _, _>(meta::get_api_reference),
         )
         .route(
             ListDocuments::PATH,

@@ -93,8 +93,9 @@ impl PagePolicy {
     }
 }
 
-/// `'sha256-<base64>'` of a script's source, as CSP spells an allowed inline script.
-fn source_hash(source: &str) -> String {
+/// `'sha256-<base64>'` of a script's or style sheet's source, as CSP spells an allowed inline
+/// one.
+pub fn source_hash(source: &str) -> String {
     let digest = Sha256::digest(source.as_bytes());
     format!(
         "'sha256-{}'",

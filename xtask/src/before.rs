@@ -153,7 +153,7 @@ struct Server {
 impl Server {
     fn start(lore: &Path, database: &str, dist: &Path) -> Result<Self> {
         let port = free_port()?;
-        let child = serve(lore, database, port, dist.is_dir().then_some(dist))?;
+        let child = serve(lore, database, port, dist.is_dir().then_some(dist), false)?;
         Ok(Self { child, port })
     }
 

@@ -239,7 +239,7 @@ fn measure_engine(
     let import = import_into(lore, database, corpus)?;
     import_into(lore, small, small_corpus)?;
     let port = free_port()?;
-    let mut server = serve(lore, database, port, Some(hydrating))?;
+    let mut server = serve(lore, database, port, Some(hydrating), false)?;
     let result = measure_reads(port, scratch).and_then(|reads| Ok((reads, measure_search(port)?)));
     let _ = server.kill();
     let _ = server.wait();
@@ -313,18 +313,27 @@ function request()
 end
 "#;
 
-/// `lore serve` of `database` on loopback `port`, shipping the client in `dist` if given,
+/// `lore serve` of `database` on loopback `port`, shipping the client in `dist` if given and
+/// the demo notes into an empty base if `demo`,
 /// logging only warnings; returns once it listens.
-pub(crate) fn serve(lore: &Path, database: &str, port: u16, dist: Option<&Path>) -> Result<Child> {
+pub(crate) fn serve(
+    lore: &Path,
+    database: &str,
+    port: u16,
+    dist: Option<&Path>,
+    demo: bool,
+) -> Result<Child> {
     let mut command = Command::new(lore);
     command.args([
         "--database-url",
         database,
         "serve",
-        "--no-demo",
         "--addr",
         &format!("127.0.0.1:{port}"),
     ]);
+    if !demo {
+        command.arg("--no-demo");
+    }
     if let Some(dist) = dist {
         command.arg("--dist").arg(dist);
     }

@@ -5,9 +5,14 @@
 //!   release mode, start `lore serve` with the embedded SQLite, and print the URL.
 //! - `cargo xtask test`: install what is missing, then run every check and test: formatting,
 //!   clippy (native and wasm32), native tests (the HTTP and store tests on SQLite, then again on
-//!   the PostgreSQL server at 127.0.0.1:5432), browser tests (`wasm-pack test --headless
-//!   --chrome`), and the end-to-end test against the release build in headless Chromium.
+//!   the PostgreSQL server at 127.0.0.1:5432), schemathesis against a real server (bounded,
+//!   seeded), browser tests (`wasm-pack test --headless --chrome`), and the end-to-end test
+//!   against the release build in headless Chromium.
 //! - `cargo xtask setup [--browser]`: only the installs.
+//! - `cargo xtask fuzz [EXAMPLES]`: schemathesis against a real server, long (300 examples
+//!   per operation and phase unless told; `cargo xtask test` runs 25, seeded).
+//! - `cargo xtask fuzz-parsers [RUNS] [TARGET...]`: the parsers' libFuzzer targets (`fuzz/`),
+//!   10,000,000 executions each unless told.
 //! - `cargo xtask bench`: the performance numbers quoted in README.md.
 //! - `cargo xtask bench-before REV`: anonymous reads served by REV's `lore` and by this tree's,
 //!   side by side in one run: what a change since REV costs a reader.
@@ -23,6 +28,7 @@
 mod before;
 mod bench;
 mod corpus;
+mod fuzz;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -35,6 +41,8 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
         Some("setup") => tools::install(args.iter().any(|a| a == "--browser")),
+        Some("fuzz") => fuzz_api(&args[1..]),
+        Some("fuzz-parsers") => fuzz_parsers(&args[1..]),
         Some("bench") => bench::run(),
         Some("bench-search") => bench::search_only(&args[1..]),
         Some("bench-before") => before::run(&args[1..]),
@@ -57,6 +65,8 @@ const USAGE: &str = "usage:
   cargo xtask run [-- ARGS]   install what is missing, build the client, run `lore serve ARGS`
   cargo xtask test            install what is missing, run every check and test
   cargo xtask setup [--browser]  only install (with --browser: what the tests need too)
+  cargo xtask fuzz [EXAMPLES]  schemathesis against the API (default 300 examples per operation)
+  cargo xtask fuzz-parsers [RUNS] [TARGET...]  the parsers' fuzz targets (default 10,000,000 runs)
   cargo xtask bench           measure import, reads, pages, search, bundle sizes and first paint
   cargo xtask bench-before REV   anonymous reads of REV's lore and this tree's, side by side
   cargo xtask bench-search PORT  time the bench's searches against a Lore serving its corpus
@@ -76,6 +86,44 @@ fn write_corpus(args: &[String]) -> Result {
         .map_err(|e| format!("cannot write the corpus into {root}: {e}"))?;
     println!("{notes} notes written under {root}");
     Ok(())
+}
+
+/// The native crates, which clippy checks and `cargo test` tests. Testing them also builds the
+/// `lore` the API's fuzzing runs (the same packages, so the same features: nothing is built
+/// twice).
+pub(crate) const NATIVE_PACKAGES: &[&str] = &[
+    "--package",
+    "app",
+    "--package",
+    "server",
+    "--package",
+    "xtask",
+];
+
+/// Examples per operation and phase of the test's schemathesis run: bounded (about a minute),
+/// seeded (the same cases every run).
+const TEST_EXAMPLES: u32 = 25;
+const TEST_SEED: u64 = 20261203;
+
+fn fuzz_api(args: &[String]) -> Result {
+    let examples = match args.first() {
+        Some(count) => count
+            .parse()
+            .map_err(|_| format!("EXAMPLES must be a whole number, not {count:?}"))?,
+        None => 300,
+    };
+    fuzz::api(fuzz::ApiRun {
+        examples,
+        seed: None,
+    })
+}
+
+fn fuzz_parsers(args: &[String]) -> Result {
+    let (runs, targets) = match args.first().map(|first| first.parse::<u64>()) {
+        Some(Ok(runs)) => (runs, &args[1..]),
+        _ => (10_000_000, args),
+    };
+    fuzz::parsers(runs, targets)
 }
 
 /// Errors are sentences for the person at the terminal.
@@ -111,19 +159,10 @@ fn test() -> Result {
     )?;
     step(
         "clippy, native",
-        cargo().args([
-            "clippy",
-            "--package",
-            "app",
-            "--package",
-            "server",
-            "--package",
-            "xtask",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]),
+        cargo()
+            .arg("clippy")
+            .args(NATIVE_PACKAGES)
+            .args(["--all-targets", "--", "-D", "warnings"]),
     )?;
     step(
         "clippy, wasm32",
@@ -157,24 +196,17 @@ fn test() -> Result {
             "warnings",
         ]),
     )?;
-    step(
-        "native tests",
-        cargo().args([
-            "test",
-            "--package",
-            "app",
-            "--package",
-            "server",
-            "--package",
-            "xtask",
-        ]),
-    )?;
+    step("native tests", cargo().arg("test").args(NATIVE_PACKAGES))?;
     step(
         "HTTP and store tests again, on PostgreSQL (127.0.0.1:5432, a fresh database per test)",
         cargo()
             .args(["test", "--package", "server", "--test", "api"])
             .env("LORE_TEST_DATABASE", "postgres"),
     )?;
+    fuzz::api(fuzz::ApiRun {
+        examples: TEST_EXAMPLES,
+        seed: Some(TEST_SEED),
+    })?;
     step(
         "browser tests (wasm-bindgen-test in headless Chromium)",
         Command::new("wasm-pack").args([
@@ -251,12 +283,15 @@ pub(crate) fn build_release_client(dist: &Path, rendering: Rendering) -> Result 
     )
 }
 
-/// Runs one named step from the workspace root, echoing it, and fails with its name.
+/// Runs one named step (from the workspace root, unless the command says where), echoing it,
+/// and fails with its name.
 pub(crate) fn step(name: &str, command: &mut Command) -> Result {
     println!("\nxtask: {name}: {}", render(command));
     let started = Instant::now();
+    if command.get_current_dir().is_none() {
+        command.current_dir(workspace_root());
+    }
     let status = command
-        .current_dir(workspace_root())
         .env("PATH", tools::path_with_local_bins())
         .status()
         .map_err(|e| format!("{name}: cannot start {:?}: {e}", command.get_program()))?;

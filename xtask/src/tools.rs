@@ -13,6 +13,11 @@ const WASM_PACK: &str = "0.15.1";
 /// binaryen's wasm-opt, from npm (package.json). Must equal Trunk.toml's `wasm_opt`.
 const WASM_OPT: &str = "132";
 
+/// schemathesis fuzzes the API against its OpenAPI description (from PyPI, in its own venv).
+const SCHEMATHESIS: &str = "4.32.5";
+/// cargo-fuzz builds and runs the parsers' libFuzzer targets (`fuzz/`).
+const CARGO_FUZZ: &str = "0.13.2";
+
 /// Installs whatever is missing; with `browser`, also what the browser tests need.
 pub fn install(browser: bool) -> Result {
     wasm_target()?;
@@ -34,6 +39,45 @@ pub fn install(browser: bool) -> Result {
         ])?;
     }
     Ok(())
+}
+
+/// schemathesis at its pinned version in a virtual environment of its own under `target/`
+/// (Debian's Python refuses packages installed beside its own); returns the program.
+pub fn schemathesis() -> Result<PathBuf> {
+    let venv = workspace_root().join("target/tools/schemathesis");
+    let program = venv.join("bin/schemathesis");
+    if reports_version(program.to_str().unwrap_or_default(), SCHEMATHESIS) {
+        return Ok(program);
+    }
+    run(
+        "making a Python virtual environment for schemathesis",
+        Command::new("python3")
+            .arg("-m")
+            .arg("venv")
+            .arg("--clear")
+            .arg(&venv),
+    )?;
+    run(
+        &format!("installing schemathesis {SCHEMATHESIS} from PyPI"),
+        Command::new(venv.join("bin/pip")).args([
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            &format!("schemathesis=={SCHEMATHESIS}"),
+        ]),
+    )?;
+    if reports_version(program.to_str().unwrap_or_default(), SCHEMATHESIS) {
+        Ok(program)
+    } else {
+        Err(format!(
+            "installed schemathesis {SCHEMATHESIS}, but it reports another version"
+        ))
+    }
+}
+
+/// cargo-fuzz at its pinned version.
+pub fn cargo_fuzz() -> Result {
+    cargo_tool("cargo-fuzz", "cargo-fuzz", CARGO_FUZZ, true)
 }
 
 /// PATH with npm's local binaries (wasm-opt) and cargo's install folder in front, so the pinned

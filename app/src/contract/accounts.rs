@@ -269,12 +269,14 @@ pub struct TokenSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewToken {
-    /// What it is for (`backup script`).
+    /// What it is for (`backup script`): one line of at most 80 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 80))]
     pub name: String,
     /// What it may do.
     pub scope: TokenScope,
-    /// Days until it stops working; `None` for never.
+    /// Days until it stops working (1 to 3,650); `None` for never.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3650))]
     pub expires_in_days: Option<u32>,
 }
 

@@ -79,9 +79,11 @@ endpoints! {
     /// `GET /api/ready`: readiness. 200 when the database tier answers, 503 (with the error
     /// envelope) when it does not, so a load balancer stops routing to this replica meanwhile.
     Ready: Get "/api/ready", Anyone, () => ReadyResponse;
-    /// `GET /api/openapi.json`: this table as an OpenAPI 3.1 description: every endpoint, its
+    /// `GET /api/openapi.json`: the API's OpenAPI 3.1 description, made from this table: every endpoint, its
     /// parameters, bodies, answers and failures, and how to authenticate.
     GetOpenApi: Get "/api/openapi.json", Anyone, () => FileDownload;
+    /// `GET /api/reference`: the same description as a page to read (HTML, no script).
+    GetApiReference: Get "/api/reference", Anyone, () => FileDownload;
     /// `GET /api/documents?tag=&collection=&sort=&offset=&limit=`: a page of documents.
     ListDocuments: Get "/api/documents", Read, DocumentQuery => Page<DocumentSummary>;
     /// `GET /api/documents/{id}`: one document, rendered, with its relationships, backlinks and

@@ -4,9 +4,9 @@
 //! the server routes and the client sends, because it is made of the same declarations.
 //!
 //! What the table says goes in as it is: the path, the method, the permission (as the security
-//! an endpoint needs), the documentation comment (summary and description), the request (path
-//! and query parameters for `GET` and `DELETE`, a JSON body for `POST` and `PUT`) and the
-//! response. Most failures are derived from the same facts: every endpoint may answer the error
+//! an endpoint needs, and by name in `x-lore-permission`), the documentation comment (summary
+//! and description), the request (path and query parameters for `GET` and `DELETE`, a JSON body
+//! for `POST` and `PUT`) and the response. Most failures are derived from the same facts: every endpoint may answer the error
 //! envelope with 400 (a malformed request), 401 (a token that is not valid) and 503 (the
 //! database is away); one that needs a caller, 403; one that changes something, 403 (a request
 //! from another site); one with a path parameter, 404; one with a body, 413 and 422. The rest
@@ -14,6 +14,7 @@
 
 use super::{EndpointInfo, ErrorEnvelope, Method, Permission};
 use utoipa::ToSchema;
+use utoipa::openapi::extensions::ExtensionsBuilder;
 use utoipa::openapi::path::{
     HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn,
 };
@@ -178,11 +179,25 @@ pub fn description(version: &str) -> OpenApi {
 fn operation(endpoint: &Described, envelope: &str) -> Operation {
     let info = endpoint.info;
     let (summary, description) = summary_and_description(endpoint.doc);
+    let permission = match info.permission {
+        Permission::Anyone => "anyone",
+        Permission::Read => "read",
+        Permission::SignedIn => "signed_in",
+        Permission::Write => "write",
+        Permission::Admin => "admin",
+    };
     let mut builder = OperationBuilder::new()
         .operation_id(Some(info.name))
         .summary(Some(summary))
         .description(Some(description))
-        .tag(tag_of(info.path));
+        .tag(tag_of(info.path))
+        // Who may call it, which the security requirements alone cannot say: a reader's and an
+        // admin's token look the same.
+        .extensions(Some(
+            ExtensionsBuilder::new()
+                .add("x-lore-permission", permission)
+                .build(),
+        ));
 
     let in_path: Vec<&str> = info
         .path
@@ -263,6 +278,7 @@ fn operation(endpoint: &Described, envelope: &str) -> Operation {
             "GetDocumentRaw" => "text/markdown",
             "ExportArchive" => "application/zip",
             "GetOpenApi" => "application/json",
+            "GetApiReference" => "text/html",
             _ => "application/octet-stream",
         };
         ResponseBuilder::new().description("The file.").content(

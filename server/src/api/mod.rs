@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod documents;
 pub mod editing;
 pub mod meta;
+pub mod reference;
 pub mod search;
 pub mod transfer;
 

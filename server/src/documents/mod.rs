@@ -27,3 +27,28 @@ pub struct SourceFile {
     /// The raw content, not yet known to be UTF-8.
     pub bytes: Vec<u8>,
 }
+
+/// The entity that stands for `c` in HTML text or a double- or single-quoted attribute, if it
+/// needs one: what every piece of Lore that writes text into HTML by hand escapes.
+pub fn html_entity(c: char) -> Option<&'static str> {
+    match c {
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        '"' => Some("&quot;"),
+        '\'' => Some("&#39;"),
+        _ => None,
+    }
+}
+
+/// `text` made safe inside HTML elements and quoted attributes (see [`html_entity`]).
+pub fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match html_entity(c) {
+            Some(entity) => escaped.push_str(entity),
+            None => escaped.push(c),
+        }
+    }
+    escaped
+}

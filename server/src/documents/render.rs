@@ -352,16 +352,7 @@ impl SyntaxHighlighterAdapter for Highlighter {
             self.budget.store(left - code.len(), Ordering::Relaxed);
             return HIGHLIGHTER.write_highlighted(output, lang, code);
         }
-        for c in code.chars() {
-            match c {
-                '&' => output.write_str("&amp;")?,
-                '<' => output.write_str("&lt;")?,
-                '>' => output.write_str("&gt;")?,
-                '"' => output.write_str("&quot;")?,
-                other => output.write_char(other)?,
-            }
-        }
-        Ok(())
+        output.write_str(&super::escape_html(code))
     }
 
     fn write_pre_tag(

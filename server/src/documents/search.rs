@@ -111,15 +111,11 @@ pub fn display(terms: &[SearchTerm]) -> String {
 pub fn safe_snippet(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len() + 16);
     for c in raw.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            MATCH_START => out.push_str("<mark>"),
-            MATCH_END => out.push_str("</mark>"),
-            other => out.push(other),
+        match (c, super::html_entity(c)) {
+            (_, Some(entity)) => out.push_str(entity),
+            (MATCH_START, None) => out.push_str("<mark>"),
+            (MATCH_END, None) => out.push_str("</mark>"),
+            (other, None) => out.push(other),
         }
     }
     out

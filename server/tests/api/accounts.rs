@@ -62,11 +62,11 @@ fn refusal(kind: Kind, permission: Permission, method: Method, public_read: bool
 /// finds the base as the one before it did.
 fn answer_when_let_in(endpoint: &str) -> u16 {
     match endpoint {
-        "Hello" | "Health" | "Ready" | "GetOpenApi" | "ListDocuments" | "GetDocument"
-        | "GetDocumentRaw" | "ListTags" | "ListCollections" | "GetGraph" | "ListWanted"
-        | "ExportArchive" | "EditDocument" | "ListTrash" | "ListRevisions" | "GetRevision"
-        | "GetSession" | "SignOut" | "ListUsers" | "ListTokens" | "DeleteDocument"
-        | "RestoreDocument" => 200,
+        "Hello" | "Health" | "Ready" | "GetOpenApi" | "GetApiReference" | "ListDocuments"
+        | "GetDocument" | "GetDocumentRaw" | "ListTags" | "ListCollections" | "GetGraph"
+        | "ListWanted" | "ExportArchive" | "EditDocument" | "ListTrash" | "ListRevisions"
+        | "GetRevision" | "GetSession" | "SignOut" | "ListUsers" | "ListTokens"
+        | "DeleteDocument" | "RestoreDocument" => 200,
         "Search" | "GetDiff" | "RevokeToken" | "ImportFiles" | "CreateDocument"
         | "UpdateDocument" | "RestoreToRevision" | "PreviewMarkdown" | "SignIn"
         | "ChangePassword" | "SetUp" | "CreateUser" | "UpdateUser" | "CreateToken" => 400,

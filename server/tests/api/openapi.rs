@@ -121,3 +121,85 @@ async fn the_description_changes_only_with_its_snapshot() {
         snapshot.display()
     );
 }
+
+#[tokio::test]
+async fn the_reference_page_lists_every_endpoint_and_schema_and_runs_no_script() {
+    let app = TestApp::spawn().await;
+    let description = description(&app).await;
+    let response = app
+        .anonymous()
+        .get(app.url("/api/reference"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/html; charset=utf-8"
+    );
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        policy.starts_with("default-src 'none'; style-src 'sha256-"),
+        "{policy}"
+    );
+    assert!(!policy.contains("script-src"), "{policy}");
+    let page = response.text().await.unwrap();
+    assert!(!page.contains("<script"), "the page holds a script");
+    for endpoint in ENDPOINTS {
+        assert!(
+            page.contains(&format!("<article id=\"{}\">", endpoint.name)),
+            "{} is not on the page",
+            endpoint.name
+        );
+        assert!(
+            page.contains(&format!(
+                "<code>{} {}</code>",
+                endpoint.method.as_str(),
+                endpoint.path
+            )),
+            "{} {} is not in the page's index",
+            endpoint.method.as_str(),
+            endpoint.path
+        );
+    }
+    for schema in description["components"]["schemas"]
+        .as_object()
+        .unwrap()
+        .keys()
+    {
+        assert!(
+            page.contains(&format!("<article id=\"schema-{schema}\">")),
+            "schema {schema} is not on the page"
+        );
+        assert!(
+            page.contains(&format!("href=\"#schema-{schema}\"")),
+            "nothing on the page links to schema {schema}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn readme_lists_the_endpoints_as_the_description_does() {
+    let app = TestApp::spawn().await;
+    let table = server::api::reference::endpoint_table(&description(&app).await);
+    let readme_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+    let readme = std::fs::read_to_string(&readme_path).unwrap();
+    let (start, end) = ("<!-- endpoints: start -->\n", "<!-- endpoints: end -->");
+    let from = readme.find(start).expect("README marks its endpoint table") + start.len();
+    let to = readme
+        .find(end)
+        .expect("README marks the end of its endpoint table");
+    if std::env::var_os("LORE_UPDATE_SNAPSHOTS").is_some() {
+        let updated = format!("{}{table}{}", &readme[..from], &readme[to..]);
+        std::fs::write(&readme_path, updated).unwrap();
+        return;
+    }
+    assert!(
+        readme[from..to] == table,
+        "README's endpoint table is not the description's: run `LORE_UPDATE_SNAPSHOTS=1 cargo \
+         test -p server --test api openapi` and commit README.md"
+    );
+}
