@@ -263,6 +263,14 @@ mod tests {
         );
     }
 
+    /// Found by the `front_matter` fuzz target: a plain scalar folded over a blank line holds a
+    /// line break, and was written back unquoted, so the rewritten front matter did not parse.
+    #[test]
+    fn a_plain_scalar_folded_over_a_blank_line_is_written_back_quoted() {
+        round_trip("a.md", "---\ntags: [one\n\n---two]\n---\nBody.\n");
+        round_trip("a.md", "---\ntitle: first\n\n  second\n---\nBody.\n");
+    }
+
     #[test]
     fn the_nested_layout_round_trips() {
         round_trip(

@@ -12,7 +12,7 @@
 //!   show YAML as a paragraph under a horizontal rule.
 
 use super::value::{Entries, Value};
-use marked_yaml::{LoaderOptions, Node};
+use marked_yaml::{LoaderOptions, Node, types::MarkedScalarNode};
 
 /// How deeply front-matter values may nest (a mapping in a list in a mapping ...). Real front
 /// matter nests two or three levels; Lore stores what it does not interpret as written, and a
@@ -221,6 +221,25 @@ fn parse_yaml(text: &str, first_line: usize) -> Result<Block, Vec<Located>> {
             problems.push(too_deep(key.as_str(), at));
             continue;
         }
+        let overlong = Some(key)
+            .filter(|key| written_length(key.as_str()) > MAX_KEY_WRITTEN)
+            .or_else(|| overlong_key(value));
+        if let Some(long) = overlong {
+            let (line, column) = long
+                .span()
+                .start()
+                .map_or(at, |m| (first_line + m.line() - 1, m.column()));
+            problems.push(Located::new(
+                line,
+                column,
+                format!(
+                    "a key of {} characters cannot be written back as YAML, which allows \
+                     {MAX_KEY_WRITTEN} once quoted and escaped; shorten it",
+                    long.as_str().chars().count()
+                ),
+            ));
+            continue;
+        }
         block
             .entries
             .push((key.as_str().to_owned(), from_yaml(value)));
@@ -241,6 +260,38 @@ fn too_deep(key: &str, (line, column): (usize, usize)) -> Located {
             "`{key}` nests lists or mappings more than {MAX_NESTING} levels deep; front matter may nest at most {MAX_NESTING}"
         ),
     )
+}
+
+/// The most characters YAML allows an implicit key (`key: value`), which is how Lore writes
+/// every key, as written: quoted and escaped where it must be.
+const MAX_KEY_WRITTEN: usize = 1024;
+
+/// How long `key` may be once written: quoted, `"` and `\` escaped as two characters, a
+/// control character as up to ten (`\U0000001f`).
+fn written_length(key: &str) -> usize {
+    2 + key
+        .chars()
+        .map(|c| match c {
+            '"' | '\\' => 2,
+            c if c.is_control() => 10,
+            _ => 1,
+        })
+        .sum::<usize>()
+}
+
+/// The first key inside `node` that could not be written back (see [`MAX_KEY_WRITTEN`]).
+fn overlong_key(node: &Node) -> Option<&MarkedScalarNode> {
+    match node {
+        Node::Scalar(_) => None,
+        Node::Sequence(items) => items.iter().find_map(overlong_key),
+        Node::Mapping(entries) => entries.iter().find_map(|(key, value)| {
+            if written_length(key.as_str()) > MAX_KEY_WRITTEN {
+                Some(key)
+            } else {
+                overlong_key(value)
+            }
+        }),
+    }
 }
 
 /// How many lists and mappings `node` nests, counting no further than `stop`.
@@ -461,6 +512,25 @@ mod tests {
     fn a_toml_error_is_located_in_the_file() {
         let errors = split("+++\ntitle = \"T\"\ndraft = \n+++\n").unwrap_err();
         assert_eq!(errors[0].line, 3, "{errors:?}");
+    }
+
+    /// Found by the `front_matter` fuzz target: a quoted key of 200 control characters read
+    /// fine, but written back escaped it passed YAML's 1,024 characters for a key, so the file
+    /// Lore wrote could not be read.
+    #[test]
+    fn a_key_too_long_to_write_back_is_refused_where_it_is() {
+        let key = "\u{16}".repeat(200);
+        let text = format!("---\nid: x\nextra: [1, {{\"{key}\": b}}]\n---\nBody.\n");
+        let errors = split(&text).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!((errors[0].line, errors[0].column), (3, 13));
+        assert!(
+            errors[0].message.contains("a key of 200 characters"),
+            "{}",
+            errors[0].message
+        );
+        let fine = format!("---\n\"{}\": b\n---\n", "k".repeat(1000));
+        assert!(split(&fine).is_ok());
     }
 
     #[test]

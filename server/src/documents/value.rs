@@ -60,10 +60,13 @@ impl Value {
     }
 
     /// Converts to yaml-rust2's tree for emitting. Plain scalars are handed over as `Real` so
-    /// the emitter writes their text verbatim (it never re-formats a `Real`).
+    /// the emitter writes their text verbatim (it never re-formats a `Real`), except one that
+    /// was folded over several lines and kept a line break (a blank line inside it): written
+    /// verbatim on one line it would end early, so it goes as a string, quoted.
     pub fn to_yaml(&self) -> yaml_rust2::Yaml {
         use yaml_rust2::Yaml;
         match self {
+            Value::Plain(text) if text.contains(['\n', '\r']) => Yaml::String(text.clone()),
             Value::Plain(text) => Yaml::Real(text.clone()),
             Value::Quoted { quoted } => Yaml::String(quoted.clone()),
             Value::List(items) => Yaml::Array(items.iter().map(Value::to_yaml).collect()),

@@ -22,6 +22,15 @@ mod sqlite;
 
 pub use postgres::PostgresStore;
 pub use records::*;
+
+/// Each engine's query text for parsed search terms: public for the parsers' fuzz targets
+/// (`fuzz/`), which check that nothing a reader types becomes query syntax in either.
+pub mod query_text {
+    /// PostgreSQL's `tsquery` (see `postgres::search`).
+    pub use super::postgres::search::ts_query as postgres;
+    /// SQLite's FTS5 MATCH expression (see `sqlite::search`).
+    pub use super::sqlite::search::fts_query as sqlite;
+}
 pub use sql::{Dialect, EngineSearch, SqlStore, SqlTransaction};
 pub use sqlite::SqliteStore;
 

@@ -6,7 +6,7 @@
 //! `tsvector` ([`search`]). Migrations are sqlx's, under its advisory lock, so replicas that
 //! start at once migrate once.
 
-mod search;
+pub(super) mod search;
 
 use super::sql::{Dialect, SqlStore, Value};
 use super::{DatabaseSettings, StoreError, Taken};

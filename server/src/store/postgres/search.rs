@@ -16,7 +16,7 @@ use super::PostgresStore;
 
 /// The `tsquery` text for `terms`, each lexeme restricted to `weight` when there is one
 /// (`A` title, `B` tags, `C` description), or `None` when there are no terms.
-fn ts_query(terms: &[SearchTerm], prefix_last: bool, weight: Option<char>) -> Option<String> {
+pub fn ts_query(terms: &[SearchTerm], prefix_last: bool, weight: Option<char>) -> Option<String> {
     if terms.is_empty() {
         return None;
     }

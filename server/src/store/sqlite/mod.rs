@@ -11,7 +11,7 @@
 //! write after another writer committed would fail at once with a stale snapshot, where waiting
 //! for the lock (the busy timeout) lets it go on.
 
-mod search;
+pub(super) mod search;
 
 use super::sql::{Dialect, SqlStore, Value};
 use super::{StoreError, Taken};

@@ -13,7 +13,7 @@ use super::super::{MATCH_END, MATCH_START, SearchRequest, SearchTerm, StoreError
 use super::SqliteStore;
 
 /// The FTS5 query for `terms`, or `None` when there are none.
-fn fts_query(terms: &[SearchTerm], prefix_last: bool) -> Option<String> {
+pub fn fts_query(terms: &[SearchTerm], prefix_last: bool) -> Option<String> {
     if terms.is_empty() {
         return None;
     }
