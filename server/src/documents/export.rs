@@ -271,6 +271,18 @@ mod tests {
         round_trip("a.md", "---\ntitle: first\n\n  second\n---\nBody.\n");
     }
 
+    /// Found by the `front_matter` fuzz target: inside `[...]`, `1: |` read as a mapping whose
+    /// value is the plain scalar `| lina`, which written verbatim in a block starts a block
+    /// scalar. Plain scalars that cannot be written as they were are written quoted.
+    #[test]
+    fn a_plain_scalar_read_in_a_flow_list_is_quoted_where_a_block_needs_it() {
+        round_trip("a.md", "---\nupdated: [1: |\n  lina, x]\n---\nBody.\n");
+        round_trip(
+            "a.md",
+            "---\nversion: 1.0\nn: -1\nurl: https://x.org/a#b\nwhen: 2025-07-02\n---\nBody.\n",
+        );
+    }
+
     #[test]
     fn the_nested_layout_round_trips() {
         round_trip(

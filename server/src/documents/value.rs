@@ -60,19 +60,41 @@ impl Value {
     }
 
     /// Converts to yaml-rust2's tree for emitting. Plain scalars are handed over as `Real` so
-    /// the emitter writes their text verbatim (it never re-formats a `Real`), except one that
-    /// was folded over several lines and kept a line break (a blank line inside it): written
-    /// verbatim on one line it would end early, so it goes as a string, quoted.
+    /// the emitter writes their text verbatim (it never re-formats a `Real`), when that text
+    /// reads back as the same plain scalar in a block mapping or list (see [`writable_plain`]);
+    /// one that does not (read inside `[...]`, or folded over lines) goes as a string, quoted
+    /// where YAML needs it.
     pub fn to_yaml(&self) -> yaml_rust2::Yaml {
         use yaml_rust2::Yaml;
         match self {
-            Value::Plain(text) if text.contains(['\n', '\r']) => Yaml::String(text.clone()),
-            Value::Plain(text) => Yaml::Real(text.clone()),
+            Value::Plain(text) if writable_plain(text) => Yaml::Real(text.clone()),
+            Value::Plain(text) => Yaml::String(text.clone()),
             Value::Quoted { quoted } => Yaml::String(quoted.clone()),
             Value::List(items) => Yaml::Array(items.iter().map(Value::to_yaml).collect()),
             Value::Map { map } => Yaml::Hash(entries_to_yaml(map)),
         }
     }
+}
+
+/// Whether `text` can be written as a plain scalar after `key: ` or `- ` and read back as the
+/// same text. A plain scalar read inside a flow collection (`[one, two]`) or folded over lines
+/// may not: it can start with an indicator (`|` starts a block scalar), hold a line break, or
+/// hold `: ` or ` #`, which YAML reads otherwise in a block. Empty is a null, written as nothing.
+fn writable_plain(text: &str) -> bool {
+    let mut chars = text.chars();
+    let (Some(first), second) = (chars.next(), chars.next()) else {
+        return true;
+    };
+    let starts_well = match first {
+        // `-1`, `?x` and `:x` are plain; `- `, `? ` and `: ` are not.
+        '-' | '?' | ':' => second.is_some_and(|c| !c.is_whitespace()),
+        c => !c.is_whitespace() && !"[]{},#&*!|>'\"%@`".contains(c),
+    };
+    starts_well
+        && !text.ends_with(|c: char| c.is_whitespace() || c == ':')
+        && !text.contains(": ")
+        && !text.contains(" #")
+        && !text.contains(|c: char| c.is_control() || c == '\t')
 }
 
 /// Converts an ordered mapping for emitting.
