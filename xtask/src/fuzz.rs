@@ -5,8 +5,8 @@
 //!   editor's write token, and runs schemathesis's phases (examples, coverage, fuzzing,
 //!   stateful) against `/api/openapi.json`, checking that no answer is a server error and that
 //!   every status, content type and body is one the description declares. An admin's token
-//!   fuzzes the accounts endpoints. `cargo xtask test`
-//!   runs a bounded, seeded run; `cargo xtask fuzz` a long one with a fresh seed.
+//!   fuzzes the accounts endpoints. `cargo xtask test` runs a bounded, seeded run; `cargo xtask
+//!   fuzz` a long one with a fresh seed.
 //! - [`parsers`] runs each libFuzzer target of `fuzz/` (front matter, renderer and sanitizer,
 //!   archives, search queries) for a number of executions. cargo-fuzz needs nightly-only flags;
 //!   stable rustc takes them under `RUSTC_BOOTSTRAP=1`, the one toolchain this machine has.

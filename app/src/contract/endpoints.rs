@@ -79,8 +79,8 @@ endpoints! {
     /// `GET /api/ready`: readiness. 200 when the database tier answers, 503 (with the error
     /// envelope) when it does not, so a load balancer stops routing to this replica meanwhile.
     Ready: Get "/api/ready", Anyone, () => ReadyResponse;
-    /// `GET /api/openapi.json`: the API's OpenAPI 3.1 description, made from this table: every endpoint, its
-    /// parameters, bodies, answers and failures, and how to authenticate.
+    /// `GET /api/openapi.json`: the API's OpenAPI 3.1 description, made from this table: every
+    /// endpoint, its parameters, bodies, answers and failures, and how to authenticate.
     GetOpenApi: Get "/api/openapi.json", Anyone, () => FileDownload;
     /// `GET /api/reference`: the same description as a page to read (HTML, no script).
     GetApiReference: Get "/api/reference", Anyone, () => FileDownload;

@@ -6,11 +6,11 @@
 //! What the table says goes in as it is: the path, the method, the permission (as the security
 //! an endpoint needs, and by name in `x-lore-permission`), the documentation comment (summary
 //! and description), the request (path and query parameters for `GET` and `DELETE`, a JSON body
-//! for `POST` and `PUT`) and the response. Most failures are derived from the same facts: every endpoint may answer the error
-//! envelope with 400 (a malformed request), 401 (a token that is not valid) and 503 (the
-//! database is away); one that needs a caller, 403; one that changes something, 403 (a request
-//! from another site); one with a path parameter, 404; one with a body, 413 and 422. The rest
-//! (201, 409, 429) are listed here by endpoint name.
+//! for `POST` and `PUT`) and the response. Most failures are derived from the same facts: every
+//! endpoint may answer the error envelope with 400 (a malformed request), 401 (a token that is
+//! not valid) and 503 (the database is away); one that needs a caller, 403; one that changes
+//! something, 403 (a request from another site); one with a path parameter, 404; one with a
+//! body, 413 and 422. The rest (201, 409, 429) are listed here by endpoint name.
 
 use super::{EndpointInfo, ErrorEnvelope, Method, Permission};
 use utoipa::ToSchema;

@@ -144,7 +144,7 @@ impl Operation<'_> {
             self.method,
             self.method.to_uppercase(),
             escape(self.path),
-            escape(&text(self.operation.get("summary"))),
+            prose_inline(&text(self.operation.get("summary"))),
             prose(&text(self.operation.get("description"))),
             prose_inline(&format!("Who may call it: {}.", self.who().1)),
         );

@@ -221,10 +221,7 @@ fn parse_yaml(text: &str, first_line: usize) -> Result<Block, Vec<Located>> {
             problems.push(too_deep(key.as_str(), at));
             continue;
         }
-        let overlong = Some(key)
-            .filter(|key| written_length(key.as_str()) > MAX_KEY_WRITTEN)
-            .or_else(|| overlong_key(value));
-        if let Some(long) = overlong {
+        if let Some(long) = overlong_entry(key, value) {
             let (line, column) = long
                 .span()
                 .start()
@@ -279,18 +276,22 @@ fn written_length(key: &str) -> usize {
         .sum::<usize>()
 }
 
-/// The first key inside `node` that could not be written back (see [`MAX_KEY_WRITTEN`]).
+/// The first key of the entry `key: value`, `key` itself or one inside `value`, that could not
+/// be written back (see [`MAX_KEY_WRITTEN`]).
+fn overlong_entry<'a>(key: &'a MarkedScalarNode, value: &'a Node) -> Option<&'a MarkedScalarNode> {
+    if written_length(key.as_str()) > MAX_KEY_WRITTEN {
+        Some(key)
+    } else {
+        overlong_key(value)
+    }
+}
+
+/// The first key inside `node` that could not be written back.
 fn overlong_key(node: &Node) -> Option<&MarkedScalarNode> {
     match node {
         Node::Scalar(_) => None,
         Node::Sequence(items) => items.iter().find_map(overlong_key),
-        Node::Mapping(entries) => entries.iter().find_map(|(key, value)| {
-            if written_length(key.as_str()) > MAX_KEY_WRITTEN {
-                Some(key)
-            } else {
-                overlong_key(value)
-            }
-        }),
+        Node::Mapping(entries) => entries.iter().find_map(|(k, v)| overlong_entry(k, v)),
     }
 }
 
