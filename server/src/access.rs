@@ -56,8 +56,8 @@ impl Default for AccessPolicy {
 pub struct Client {
     /// The client's address: the peer's, or the one a trusted proxy reports.
     pub address: Option<IpAddr>,
-    /// Whether the client reached us over HTTPS (as a trusted proxy reports): the session
-    /// cookie is then marked `Secure`.
+    /// Whether the client reached us over HTTPS (served by Lore itself, or as a trusted proxy
+    /// reports): the session cookie is then marked `Secure`.
     pub https: bool,
 }
 
@@ -371,11 +371,14 @@ fn client_of(headers: &HeaderMap, extensions: &Extensions, policy: &AccessPolicy
     let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip());
+    let served_over_tls = extensions
+        .get::<crate::startup::Transport>()
+        .is_some_and(|transport| transport.https);
     let trusted = |ip: &IpAddr| policy.trusted_proxies.contains(ip);
     if !peer.as_ref().is_some_and(trusted) {
         return Client {
             address: peer,
-            https: false,
+            https: served_over_tls,
         };
     }
     let forwarded = headers
@@ -386,10 +389,11 @@ fn client_of(headers: &HeaderMap, extensions: &Extensions, policy: &AccessPolicy
         .filter_map(|part| part.trim().parse::<IpAddr>().ok())
         .collect::<Vec<_>>();
     let address = forwarded.into_iter().rev().find(|ip| !trusted(ip)).or(peer);
-    let https = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|proto| proto.eq_ignore_ascii_case("https"));
+    let https = served_over_tls
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|proto| proto.eq_ignore_ascii_case("https"));
     Client { address, https }
 }
 

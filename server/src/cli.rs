@@ -280,6 +280,9 @@ async fn run_export(database: &Database, args: ExportArgs) -> anyhow::Result<()>
 }
 
 async fn run_serve(database: &Database, args: ServeArgs) -> anyhow::Result<()> {
+    // Read before anything else happens: a wrong path or key is told at once.
+    let tls = args.tls()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let client = args
         .client_dir()?
         .map(|dir| crate::client_files::ClientBundle::read(&dir))
@@ -327,16 +330,17 @@ async fn run_serve(database: &Database, args: ServeArgs) -> anyhow::Result<()> {
         ),
     }
     // Printed, not only logged: this is the line a person starting Lore looks for.
-    println!("Lore is listening on http://{address}");
+    println!("Lore is listening on {scheme}://{address}");
     if let Some(code) = service.setup_code().await? {
         // The one secret Lore ever prints: whoever holds it makes the first admin, once, within
         // a day. It is the way in for the person who just started the server.
         println!(
-            "No account yet: make the first admin at http://{address}/setup?code={code} (once, within 24 hours), or with `lore user add NAME --role admin`."
+            "No account yet: make the first admin at {scheme}://{address}/setup?code={code} (once, within 24 hours), or with `lore user add NAME --role admin`."
         );
     }
     serve(
         listener,
+        tls,
         app,
         args.connections(),
         shutdown_signal(),

@@ -250,6 +250,15 @@ pub struct ServeArgs {
     /// `X-Forwarded-Proto` are believed; repeat or separate with commas.
     #[arg(long, env = "LORE_TRUSTED_PROXY", value_delimiter = ',')]
     pub trusted_proxy: Vec<std::net::IpAddr>,
+
+    /// Serve HTTPS (HTTP/2 and HTTP/1.1) with this PEM certificate chain, leaf first; needs
+    /// --tls-key. Without it Lore serves plain HTTP, for a proxy in front to encrypt.
+    #[arg(long, env = "LORE_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "LORE_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// `512`, `64KiB`, `128MiB`, `1GiB` (also `KB`, `MB`, `GB` as powers of 1,000).
@@ -282,6 +291,17 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
 }
 
 impl ServeArgs {
+    /// The certificate to serve HTTPS with, read from its files; none for plain HTTP.
+    pub fn tls(&self) -> Result<Option<crate::startup::Tls>, crate::startup::TlsError> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(certificate), Some(key)) => {
+                crate::startup::Tls::from_pem_files(certificate, key).map(Some)
+            }
+            // clap requires both or neither.
+            _ => Ok(None),
+        }
+    }
+
     /// Who may read, and which proxies to believe.
     pub fn access(&self) -> crate::access::AccessPolicy {
         crate::access::AccessPolicy {
@@ -417,5 +437,29 @@ mod tests {
         assert_eq!(limits.body_timeout, defaults.body_timeout);
         assert_eq!(limits.request_timeout, defaults.request_timeout);
         assert_eq!(args.connections(), crate::startup::Connections::default());
+    }
+
+    #[test]
+    fn a_certificate_without_its_key_is_refused_naming_the_missing_flag() {
+        let error = serve(&["--tls-cert", "cert.pem"]).unwrap_err().to_string();
+        assert!(error.contains("--tls-key"), "{error}");
+        let error = serve(&["--tls-key", "key.pem"]).unwrap_err().to_string();
+        assert!(error.contains("--tls-cert"), "{error}");
+    }
+
+    #[test]
+    fn an_unreadable_certificate_is_named_with_its_flag() {
+        let args = serve(&[
+            "--tls-cert",
+            "/nowhere/cert.pem",
+            "--tls-key",
+            "/nowhere/key.pem",
+        ])
+        .unwrap();
+        let error = args.tls().unwrap_err().to_string();
+        assert!(
+            error.starts_with("--tls-cert (LORE_TLS_CERT) /nowhere/cert.pem:"),
+            "{error}"
+        );
     }
 }

@@ -102,19 +102,27 @@ fn per_request() {
         response
             .set_status(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
     }));
-    if let Some(origin) =
-        use_context::<axum::http::request::Parts>().and_then(|parts| site_origin(&parts.headers))
+    if let Some(origin) = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| site_origin(&parts.headers, &parts.extensions))
     {
         provide_context(SiteOrigin(origin));
     }
 }
 
-/// The origin a request was made to: the `Host` the client asked for, with the scheme a
-/// TLS-terminating proxy reports in `X-Forwarded-Proto` (else `http`).
-fn site_origin(headers: &HeaderMap) -> Option<String> {
+/// The origin a request was made to: the `Host` the client asked for, with `https` when Lore
+/// served it over TLS, else the scheme a TLS-terminating proxy reports in `X-Forwarded-Proto`
+/// (else `http`).
+fn site_origin(headers: &HeaderMap, extensions: &axum::http::Extensions) -> Option<String> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let host = header("host")?;
-    let scheme = header("x-forwarded-proto").unwrap_or("http");
+    let served_over_tls = extensions
+        .get::<crate::startup::Transport>()
+        .is_some_and(|transport| transport.https);
+    let scheme = if served_over_tls {
+        "https"
+    } else {
+        header("x-forwarded-proto").unwrap_or("http")
+    };
     Some(format!("{scheme}://{host}"))
 }
 
@@ -199,7 +207,7 @@ fn page_key(request: &Request) -> String {
     };
     format!(
         "page {} {}?{read}",
-        site_origin(request.headers()).unwrap_or_default(),
+        site_origin(request.headers(), request.extensions()).unwrap_or_default(),
         uri.path()
     )
 }

@@ -1,4 +1,4 @@
-//! Serving, and stopping without dropping anyone's request.
+//! Serving over HTTP or HTTPS, and stopping without dropping anyone's request.
 //!
 //! Connections are served by hyper directly (hyper-util's server builder), not by axum's
 //! `serve`, because a server on the open network needs limits that `serve` has no settings for
@@ -9,6 +9,10 @@
 //! finish, up to a grace period; after that it returns anyway, so a stuck client cannot hold a
 //! deploy hostage. The trigger is passed in by the caller: `main` uses [`shutdown_signal`],
 //! tests use a channel.
+//!
+//! With a certificate ([`Tls`]) the same loop serves HTTPS: the 2-tier deployment, a browser
+//! talking to Lore with no proxy in front. The TLS handshake says whether the client speaks
+//! HTTP/2 (ALPN), so HTTP/2 is offered only there.
 
 use axum::Router;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -16,6 +20,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
+use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -24,6 +29,10 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::time::Sleep;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::ServerConfig;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 /// Limits on connections: settings of `lore serve`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,10 +60,92 @@ impl Default for Connections {
     }
 }
 
-/// Serves `app` on `listener` within `limits` until `shutdown` completes, then drains for at
-/// most `grace`.
+/// A certificate chain and its private key, ready to serve HTTPS (`--tls-cert`, `--tls-key`).
+#[derive(Clone)]
+pub struct Tls(TlsAcceptor);
+
+/// Why a certificate or key cannot be served. The key's contents never appear in it.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    /// The certificate file is missing, unreadable or holds no PEM certificate.
+    #[error("--tls-cert (LORE_TLS_CERT) {path}: {reason}")]
+    Certificate {
+        /// The file named.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The key file is missing, unreadable or holds no PEM private key.
+    #[error("--tls-key (LORE_TLS_KEY) {path}: {reason}")]
+    Key {
+        /// The file named.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// rustls refused the pair (e.g. a key that is not the certificate's).
+    #[error("--tls-cert and --tls-key cannot be served together: {0}")]
+    Pair(String),
+}
+
+impl Tls {
+    /// The certificate chain (leaf first) and private key in PEM files, as certbot or
+    /// `openssl req` write them.
+    pub fn from_pem_files(certificate: &Path, key: &Path) -> Result<Self, TlsError> {
+        let chain = CertificateDer::pem_file_iter(certificate)
+            .and_then(|certificates| certificates.collect::<Result<Vec<_>, _>>())
+            .map_err(|error| TlsError::Certificate {
+                path: certificate.display().to_string(),
+                reason: error.to_string(),
+            })?;
+        if chain.is_empty() {
+            return Err(TlsError::Certificate {
+                path: certificate.display().to_string(),
+                reason: "no PEM certificate (-----BEGIN CERTIFICATE-----) in it".to_owned(),
+            });
+        }
+        let key = PrivateKeyDer::from_pem_file(key).map_err(|error| TlsError::Key {
+            path: key.display().to_string(),
+            reason: error.to_string(),
+        })?;
+        Self::new(chain, key)
+    }
+
+    /// Serves `chain` (leaf first) with `key`.
+    pub fn new(
+        chain: Vec<CertificateDer<'static>>,
+        key: PrivateKeyDer<'static>,
+    ) -> Result<Self, TlsError> {
+        let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+        let mut config = ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .and_then(|builder| builder.with_no_client_auth().with_single_cert(chain, key))
+            .map_err(|error| TlsError::Pair(error.to_string()))?;
+        // Preferred first: a browser that speaks both gets HTTP/2.
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        Ok(Self(TlsAcceptor::from(Arc::new(config))))
+    }
+}
+
+impl std::fmt::Debug for Tls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Tls { .. }")
+    }
+}
+
+/// How a request reached this server: a request extension, set for every request. The
+/// session cookie is marked `Secure` when it came over HTTPS (see `access::Client`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transport {
+    /// Over TLS, served by this process.
+    pub https: bool,
+}
+
+/// Serves `app` on `listener` (over HTTPS with `tls`) within `limits` until `shutdown`
+/// completes, then drains for at most `grace`.
 pub async fn serve(
     listener: TcpListener,
+    tls: Option<Tls>,
     app: Router,
     limits: Connections,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -62,12 +153,25 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     // HTTP/1.1 only on plain TCP: telling it from cleartext HTTP/2 means waiting for the
     // client's first bytes with no deadline at all, and a connection that sends nothing would
-    // be kept forever. (HTTP/2 comes with TLS, where the handshake says which it is.)
-    let mut builder = auto::Builder::new(TokioExecutor::new()).http1_only();
-    builder
+    // be kept forever. HTTP/2 comes with TLS, where the handshake says which it is.
+    let mut http1 = auto::Builder::new(TokioExecutor::new()).http1_only();
+    http1
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout);
+    let mut http2 = auto::Builder::new(TokioExecutor::new()).http2_only();
+    http2
+        .http2()
+        .timer(TokioTimer::new())
+        // A peer that stops answering pings is gone: its connection (one of `limits.max`)
+        // is closed rather than kept.
+        .keep_alive_interval(Some(limits.idle_timeout / 2))
+        .keep_alive_timeout(limits.header_timeout)
+        .max_concurrent_streams(100);
+    let (http1, http2) = (Arc::new(http1), Arc::new(http2));
+    let transport = Transport {
+        https: tls.is_some(),
+    };
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(limits.max.max(1)));
     tokio::pin!(shutdown);
@@ -95,25 +199,66 @@ pub async fn serve(
         let service = TowerToHyperService::new(tower::ServiceExt::map_request(
             app.clone(),
             move |mut request: hyper::Request<hyper::body::Incoming>| {
-                request
-                    .extensions_mut()
-                    .insert(axum::extract::ConnectInfo(peer));
+                // HTTP/2 names the site in `:authority`, which hyper keeps in the URI, not in
+                // a `Host` header; the rest of the server (same-site checks, page origins)
+                // reads `Host`, as every HTTP/1.1 request has it.
+                if !request.headers().contains_key(hyper::header::HOST)
+                    && let Some(host) = request
+                        .uri()
+                        .authority()
+                        .and_then(|authority| authority.as_str().parse().ok())
+                {
+                    request.headers_mut().insert(hyper::header::HOST, host);
+                }
+                let extensions = request.extensions_mut();
+                extensions.insert(axum::extract::ConnectInfo(peer));
+                extensions.insert(transport);
                 request
             },
         ));
-        let connection = builder
-            .serve_connection(
-                TokioIo::new(Stalls::new(stream, limits.idle_timeout)),
-                service,
-            )
-            .into_owned();
-        let connection = graceful.watch(connection);
+        let stream = Stalls::new(stream, limits.idle_timeout);
+        let Some(tls) = &tls else {
+            let connection = graceful.watch(
+                http1
+                    .serve_connection(TokioIo::new(stream), service)
+                    .into_owned(),
+            );
+            tokio::spawn(async move {
+                if let Err(error) = connection.await {
+                    // A client that went away or timed out: theirs to know, not an error of ours.
+                    tracing::debug!(error = %error, "connection ended");
+                }
+                drop(slot);
+            });
+            continue;
+        };
+        // The handshake runs in the connection's own task, under the header deadline: a
+        // client that connects and says nothing must not hold up anyone else, nor its slot
+        // for ever.
+        let (tls, http1, http2) = (tls.0.clone(), http1.clone(), http2.clone());
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                // A client that went away or timed out: theirs to know, not an error of ours.
+            let _slot = slot;
+            let stream = match tokio::time::timeout(limits.header_timeout, tls.accept(stream)).await
+            {
+                Ok(Ok(stream)) => stream,
+                Ok(Err(error)) => {
+                    tracing::debug!(%error, "TLS handshake failed");
+                    return;
+                }
+                Err(_) => {
+                    tracing::debug!("TLS handshake timed out");
+                    return;
+                }
+            };
+            let builder = match stream.get_ref().1.alpn_protocol() {
+                Some(b"h2") => http2,
+                _ => http1,
+            };
+            let connection = builder.serve_connection(TokioIo::new(stream), service);
+            if let Err(error) = watcher.watch(connection.into_owned()).await {
                 tracing::debug!(error = %error, "connection ended");
             }
-            drop(slot);
         });
     }
     drop(listener);

@@ -194,14 +194,19 @@ pub fn parsers(runs: u64, targets: &[String]) -> Result {
     )?;
     // Two at a time, one per core; the next target starts when either finishes. Every one runs
     // to its end even when another crashed, so that no fuzzer is left running.
-    let mut waiting = chosen.into_iter();
+    // A target named twice runs as two processes on one corpus, each picking up what the other
+    // finds (libFuzzer reloads the corpus folder): one slow target then has both cores.
+    let mut waiting = chosen.iter().enumerate().map(|(index, target)| {
+        let instance = chosen[..index].iter().filter(|t| *t == target).count();
+        (*target, instance)
+    });
     let mut running: Vec<(&str, PathBuf, Child)> = Vec::new();
     let mut failures = Vec::new();
     loop {
         while running.len() < 2
-            && let Some(target) = waiting.next()
+            && let Some((target, instance)) = waiting.next()
         {
-            running.push(start_target(&fuzz, target, runs)?);
+            running.push(start_target(&fuzz, target, instance, runs)?);
         }
         if running.is_empty() {
             break;
@@ -246,11 +251,19 @@ pub fn parsers(runs: u64, targets: &[String]) -> Result {
 }
 
 /// Starts `cargo fuzz run` of `target` for `runs` executions, from its corpus and seeds, its
-/// output into `fuzz/TARGET.log`.
-fn start_target<'a>(fuzz: &Path, target: &'a str, runs: u64) -> Result<(&'a str, PathBuf, Child)> {
+/// output into `fuzz/TARGET.log` (`fuzz/TARGET-N.log` for its Nth process beside the first).
+fn start_target<'a>(
+    fuzz: &Path,
+    target: &'a str,
+    instance: usize,
+    runs: u64,
+) -> Result<(&'a str, PathBuf, Child)> {
     let corpus = fuzz.join("corpus").join(target);
     std::fs::create_dir_all(&corpus).map_err(|e| format!("cannot make {corpus:?}: {e}"))?;
-    let log = fuzz.join(format!("{target}.log"));
+    let log = match instance {
+        0 => fuzz.join(format!("{target}.log")),
+        n => fuzz.join(format!("{target}-{}.log", n + 1)),
+    };
     let mut command = fuzz_command();
     command
         .args([

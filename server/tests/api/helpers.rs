@@ -123,7 +123,7 @@ impl TestApp {
         };
         let grace = options.shutdown_timeout.unwrap_or(Duration::from_secs(10));
         let connections = options.connections.unwrap_or_default();
-        let server = tokio::spawn(serve(listener, app, connections, shutdown, grace));
+        let server = tokio::spawn(serve(listener, None, app, connections, shutdown, grace));
 
         let mut headers = reqwest::header::HeaderMap::new();
         if !token.is_empty() {

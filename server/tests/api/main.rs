@@ -13,6 +13,7 @@ mod documents;
 mod editing;
 mod helpers;
 mod hostile;
+mod https;
 mod import_export;
 mod meta;
 mod openapi;

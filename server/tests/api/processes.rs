@@ -8,7 +8,7 @@
 use crate::databases::{Engine, FreshDatabase};
 use app::contract::SessionInfo;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 
 const FIRST_PASSWORD: &str = "first long password";
 
@@ -18,7 +18,7 @@ const REVALIDATE: &str = "1h";
 const SECOND_PASSWORD: &str = "second long password";
 
 /// `lore` with `args` on `database`, `input` on its standard input; its standard output.
-fn lore(database: &str, args: &[&str], input: &str) -> String {
+pub(crate) fn lore(database: &str, args: &[&str], input: &str) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lore"))
         .arg("--database-url")
         .arg(database)
@@ -44,17 +44,27 @@ fn lore(database: &str, args: &[&str], input: &str) -> String {
 }
 
 /// A `lore serve` process, killed when dropped; its log is read by [`Server::stop`].
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    address: String,
+    /// Kept open: a server whose standard output is closed dies at its next line (the set-up
+    /// link is printed just after the address).
+    _stdout: BufReader<ChildStdout>,
+    /// Where it listens, as it printed it (`http://...` or `https://...`).
+    pub(crate) address: String,
 }
 
 impl Server {
     /// Starts `lore serve` on a free port, logging at `debug`.
     fn start(database: &str) -> Self {
+        Self::start_with(database, &["--cache-revalidate", REVALIDATE])
+    }
+
+    /// Starts `lore serve` on a free port with `args` besides, logging at `debug`.
+    pub(crate) fn start_with(database: &str, args: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_lore"))
             .args(["--database-url", database, "serve", "--no-demo"])
-            .args(["--addr", "127.0.0.1:0", "--cache-revalidate", REVALIDATE])
+            .args(["--addr", "127.0.0.1:0"])
+            .args(args)
             .env("RUST_LOG", "debug,hyper=info,hyper_util=info")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -69,15 +79,19 @@ impl Server {
                 break address.to_owned();
             }
         };
-        Self { child, address }
+        Self {
+            child,
+            _stdout: stdout,
+            address,
+        }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
 
     /// Stops the process; everything it logged.
-    fn stop(mut self) -> String {
+    pub(crate) fn stop(mut self) -> String {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let mut log = String::new();

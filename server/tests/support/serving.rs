@@ -11,6 +11,7 @@ pub async fn serve_locally(app: Router) -> String {
     let address = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(startup::serve(
         listener,
+        None,
         app,
         startup::Connections::default(),
         std::future::pending(),
