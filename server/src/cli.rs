@@ -6,6 +6,7 @@ use crate::config::{
 };
 use crate::documents::{export, sources};
 use crate::error::ApiError;
+use crate::replica::Replica;
 use crate::service::{Actor, Service};
 use crate::startup::{serve, shutdown_signal};
 use crate::store::{DatabaseSettings, Store};
@@ -22,7 +23,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         settings: cli.database(),
     };
     match cli.command {
-        Command::Serve(args) => run_serve(&database, args).await,
+        Command::Serve(args) => run_serve(&database, *args).await,
         Command::Import(args) => run_import(&database, args).await,
         Command::Export(args) => run_export(&database, args).await,
         Command::Copy(args) => run_copy(&database.settings, args).await,
@@ -283,6 +284,18 @@ async fn run_serve(database: &Database, args: ServeArgs) -> anyhow::Result<()> {
     // Read before anything else happens: a wrong path or key is told at once.
     let tls = args.tls()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
+    // Bound first: the replica's default name is the port it got.
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("cannot listen on --addr (LORE_ADDR) {}", args.addr))?;
+    let address = listener.local_addr()?;
+    let replica = Replica::named(
+        &args
+            .replica_name
+            .clone()
+            .unwrap_or_else(|| Replica::default_name(address.port())),
+    )
+    .map_err(|reason| anyhow::anyhow!("--replica-name (LORE_REPLICA_NAME): {reason}"))?;
     let client = args
         .client_dir()?
         .map(|dir| crate::client_files::ClientBundle::read(&dir))
@@ -291,7 +304,8 @@ async fn run_serve(database: &Database, args: ServeArgs) -> anyhow::Result<()> {
     let store = database.open().await?;
     let state = AppState::new(store, args.cache_revalidate)
         .with_limits(args.limits(), args.cpu_jobs())
-        .with_access(args.access());
+        .with_access(args.access())
+        .with_replica(replica);
     let service = Service::new(state.clone(), Actor::Operator);
     if !args.no_demo
         && service
@@ -315,12 +329,9 @@ async fn run_serve(database: &Database, args: ServeArgs) -> anyhow::Result<()> {
             "rendered documents again for this version of Lore"
         );
     }
+    let replica = state.replica.clone();
     let app = routes::router(state, client.clone());
 
-    let listener = tokio::net::TcpListener::bind(args.addr)
-        .await
-        .with_context(|| format!("cannot listen on --addr (LORE_ADDR) {}", args.addr))?;
-    let address = listener.local_addr()?;
     match &client {
         Some(client) => {
             tracing::info!(client = %client.dir.display(), "serving pages and the browser client");
@@ -338,12 +349,26 @@ async fn run_serve(database: &Database, args: ServeArgs) -> anyhow::Result<()> {
             "No account yet: make the first admin at {scheme}://{address}/setup?code={code} (once, within 24 hours), or with `lore user add NAME --role admin`."
         );
     }
+    let drain_delay = args.drain_delay;
+    let stopping = async move {
+        shutdown_signal().await;
+        if drain_delay.is_zero() {
+            return;
+        }
+        replica.start_draining();
+        tracing::info!(delay = ?drain_delay, "draining: /api/ready answers 503, requests are still served");
+        // A second signal stops at once.
+        tokio::select! {
+            () = tokio::time::sleep(drain_delay) => {}
+            () = shutdown_signal() => {}
+        }
+    };
     serve(
         listener,
         tls,
         app,
         args.connections(),
-        shutdown_signal(),
+        stopping,
         args.shutdown_timeout,
     )
     .await

@@ -56,7 +56,7 @@ impl Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API and the built browser client.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Import Markdown files and folders (recursively) into the knowledge base.
     Import(ImportArgs),
     /// Write every document to a folder as Markdown with front matter.
@@ -251,6 +251,16 @@ pub struct ServeArgs {
     #[arg(long, env = "LORE_TRUSTED_PROXY", value_delimiter = ',')]
     pub trusted_proxy: Vec<std::net::IpAddr>,
 
+    /// This replica's name, sent in every response's `X-Served-By`; default: this host's name
+    /// and the port Lore listens on.
+    #[arg(long, env = "LORE_REPLICA_NAME")]
+    pub replica_name: Option<String>,
+
+    /// On SIGTERM or Ctrl-C, how long to keep serving while `/api/ready` answers 503, so that a
+    /// load balancer checking it moves traffic away before the listener closes.
+    #[arg(long, env = "LORE_DRAIN_DELAY", default_value = "0s", value_parser = humantime::parse_duration)]
+    pub drain_delay: Duration,
+
     /// Serve HTTPS (HTTP/2 and HTTP/1.1) with this PEM certificate chain, leaf first; needs
     /// --tls-key. Without it Lore serves plain HTTP, for a proxy in front to encrypt.
     #[arg(long, env = "LORE_TLS_CERT", requires = "tls_key")]
@@ -378,7 +388,7 @@ mod tests {
     fn serve(args: &[&str]) -> Result<ServeArgs, clap::Error> {
         let cli = Cli::try_parse_from(["lore", "serve"].iter().chain(args))?;
         match cli.command {
-            Command::Serve(args) => Ok(args),
+            Command::Serve(args) => Ok(*args),
             other => panic!("parsed as {other:?}"),
         }
     }

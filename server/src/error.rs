@@ -34,6 +34,10 @@ pub enum ApiError {
     /// The database tier does not answer.
     #[error("The database is not reachable; try again shortly.")]
     DatabaseUnavailable(#[source] StoreError),
+    /// This replica is stopping (`--drain-delay`): it still serves requests, but tells a load
+    /// balancer asking `/api/ready` to send new ones elsewhere.
+    #[error("This replica is shutting down; send requests to another one.")]
+    Draining,
     /// Too much work is queued on this replica already; the client should retry later.
     #[error("The server is busy; try again shortly.")]
     Busy,
@@ -111,9 +115,10 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => {
                 (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed)
             }
-            ApiError::DatabaseUnavailable(_) | ApiError::Busy | ApiError::TimedOut(_) => {
-                (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable)
-            }
+            ApiError::DatabaseUnavailable(_)
+            | ApiError::Draining
+            | ApiError::Busy
+            | ApiError::TimedOut(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
             ApiError::DocumentNotFound(_) | ApiError::NotFound(_) => {
                 (StatusCode::NOT_FOUND, ErrorCode::NotFound)
             }
@@ -170,7 +175,8 @@ impl ApiError {
     /// The status and the envelope a client receives; a server-side failure is logged here.
     pub fn into_envelope(self) -> (StatusCode, ErrorEnvelope) {
         let (status, code) = self.status_and_code();
-        if status.is_server_error() {
+        // Draining is a planned stop, told to every readiness probe: not a failure to log.
+        if status.is_server_error() && !matches!(self, ApiError::Draining) {
             // The one place a server-side failure is logged. `{:#}`-style chains would need
             // anyhow; walking `source()` keeps the cause without it.
             let mut causes = Vec::new();

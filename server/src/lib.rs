@@ -17,7 +17,8 @@
 //! - [`security`]: the headers every response carries (Content-Security-Policy on pages).
 //! - [`pages`]: `app`'s pages rendered on the server (leptos_axum) and hydrated in the browser.
 //! - [`client_files`]: the trunk-built browser client's assets, from the same origin.
-//! - [`startup`]: binding, serving, and shutting down gracefully.
+//! - [`replica`]: this process's name in `X-Served-By`, and whether it is draining.
+//! - [`startup`]: binding, serving over HTTP or HTTPS, and shutting down gracefully.
 //! - [`telemetry`]: structured logs with `tracing`.
 
 // Leptos' views are deeply nested types; rendering them on the server needs the headroom.
@@ -33,6 +34,7 @@ pub mod cpu;
 pub mod documents;
 pub mod error;
 pub mod pages;
+pub mod replica;
 pub mod routes;
 pub mod secrets;
 pub mod security;
@@ -63,6 +65,8 @@ pub struct AppState {
     pub access: access::AccessPolicy,
     /// Password hashing, a bounded number at a time.
     pub passwords: secrets::Passwords,
+    /// This replica's name and whether it is draining.
+    pub replica: Arc<replica::Replica>,
 }
 
 /// Bounds on what one request may make the server do: settings of `lore serve`.
@@ -101,7 +105,14 @@ impl AppState {
             imports: Arc::new(tokio::sync::Semaphore::new(cpu::CpuPool::per_core().jobs())),
             access: access::AccessPolicy::default(),
             passwords: secrets::Passwords::new(cpu::CpuPool::per_core().jobs()),
+            replica: Arc::new(replica::Replica::default()),
         }
+    }
+
+    /// The same state as another replica.
+    pub fn with_replica(mut self, replica: replica::Replica) -> Self {
+        self.replica = Arc::new(replica);
+        self
     }
 
     /// The same state with another access policy.

@@ -26,12 +26,14 @@ use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::extract::{MatchedPath, Request};
 use axum::handler::Handler;
+use axum::http::HeaderName;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, any, on};
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -169,8 +171,14 @@ pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
     let limits = state.limits;
     let identify =
         axum::middleware::from_fn_with_state(std::sync::Arc::new(state.clone()), access::identify);
+    let served_by = SetResponseHeaderLayer::overriding(
+        HeaderName::from_static(crate::replica::SERVED_BY),
+        state.replica.name().clone(),
+    );
     api.fallback_service(pages::router(state, client)).layer(
         ServiceBuilder::new()
+            // Outermost: every answer names its replica, errors and timeouts included.
+            .layer(served_by)
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
             .layer(TraceLayer::new_for_http().make_span_with(request_span))
             .layer(PropagateRequestIdLayer::x_request_id())

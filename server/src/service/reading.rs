@@ -40,6 +40,9 @@ impl Service {
 
     /// Whether the database answers with its schema in place.
     pub async fn ready(&self) -> Result<ReadyResponse, ApiError> {
+        if self.state.replica.is_draining() {
+            return Err(ApiError::Draining);
+        }
         self.store()
             .check_ready()
             .await

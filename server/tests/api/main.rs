@@ -19,6 +19,7 @@ mod meta;
 mod openapi;
 mod pages;
 mod processes;
+mod replicas;
 mod search;
 mod shutdown;
 mod store;

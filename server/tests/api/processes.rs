@@ -90,6 +90,20 @@ impl Server {
         format!("{}{path}", self.address)
     }
 
+    /// Sends it SIGTERM, as a service manager stopping it does.
+    pub(crate) fn terminate(&self) {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+
+    /// How it exited, if it has.
+    pub(crate) fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().unwrap()
+    }
+
     /// Stops the process; everything it logged.
     pub(crate) fn stop(mut self) -> String {
         let _ = self.child.kill();

@@ -1,0 +1,85 @@
+//! A `lore serve` process as one replica behind a load balancer: every answer names it
+//! (`X-Served-By`), and on SIGTERM it drains (`--drain-delay`): `/api/ready` fails at once so
+//! the balancer moves traffic away, while requests are still served until the listener closes.
+
+use crate::databases::{Engine, FreshDatabase};
+use crate::processes::Server;
+use std::time::{Duration, Instant};
+
+#[tokio::test]
+async fn every_answer_names_the_replica_that_served_it() {
+    let database = FreshDatabase::new(Engine::of_this_run()).await;
+    let named = Server::start_with(&database.url, &["--replica-name", "web-2"]);
+    let client = reqwest::Client::new();
+    for path in [
+        "/api/health",
+        "/api/documents",
+        "/api/nowhere",
+        "/notes/nowhere",
+    ] {
+        let response = client.get(named.url(path)).send().await.unwrap();
+        assert_eq!(response.headers()["x-served-by"], "web-2", "{path}");
+    }
+    named.stop();
+
+    // Unnamed, it is this host and its port.
+    let unnamed = Server::start_with(&database.url, &[]);
+    let port = unnamed.address.rsplit(':').next().unwrap().to_owned();
+    let response = client.get(unnamed.url("/api/health")).send().await.unwrap();
+    let served_by = response.headers()["x-served-by"].to_str().unwrap();
+    assert!(served_by.ends_with(&format!(":{port}")), "{served_by}");
+    unnamed.stop();
+}
+
+#[tokio::test]
+async fn on_sigterm_readiness_fails_at_once_while_requests_are_still_served_then_it_stops() {
+    let database = FreshDatabase::new(Engine::of_this_run()).await;
+    let mut server = Server::start_with(&database.url, &["--drain-delay", "3s"]);
+    let client = reqwest::Client::new();
+    let address = server.address.clone();
+    let status = |path: &'static str| {
+        let request = client.get(format!("{address}{path}"));
+        async move { request.send().await.map(|r| r.status().as_u16()) }
+    };
+    assert_eq!(status("/api/ready").await.unwrap(), 200);
+
+    server.terminate();
+    let signalled = Instant::now();
+    // Readiness fails within moments of the signal...
+    let mut ready = 200;
+    while ready == 200 && signalled.elapsed() < Duration::from_secs(2) {
+        ready = status("/api/ready").await.unwrap();
+    }
+    assert_eq!(ready, 503);
+    let body: serde_json::Value = client
+        .get(format!("{address}/api/ready"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["error"]["code"], "unavailable", "{body}");
+    // ...while everything else is still answered, and new connections are still taken.
+    assert_eq!(status("/api/health").await.unwrap(), 200);
+    assert_eq!(status("/api/documents").await.unwrap(), 200);
+    assert!(
+        signalled.elapsed() < Duration::from_secs(3),
+        "the checks above took the whole drain delay; nothing was tested"
+    );
+
+    // After the delay the process stops by itself, successfully.
+    let exited = loop {
+        if let Some(exited) = server.exited() {
+            break exited;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(20),
+            "still running 20 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(exited.success(), "{exited}");
+    assert!(signalled.elapsed() >= Duration::from_secs(3));
+    assert!(status("/api/health").await.is_err());
+}
