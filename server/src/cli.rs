@@ -341,13 +341,13 @@ async fn run_serve(database: &Database, args: ServeArgs) -> anyhow::Result<()> {
         ),
     }
     // Printed, not only logged: this is the line a person starting Lore looks for.
-    println!("Lore is listening on {scheme}://{address}");
+    say(&format!("Lore is listening on {scheme}://{address}"));
     if let Some(code) = service.setup_code().await? {
         // The one secret Lore ever prints: whoever holds it makes the first admin, once, within
         // a day. It is the way in for the person who just started the server.
-        println!(
+        say(&format!(
             "No account yet: make the first admin at {scheme}://{address}/setup?code={code} (once, within 24 hours), or with `lore user add NAME --role admin`."
-        );
+        ));
     }
     let drain_delay = args.drain_delay;
     let stopping = async move {
@@ -373,6 +373,15 @@ async fn run_serve(database: &Database, args: ServeArgs) -> anyhow::Result<()> {
     )
     .await
     .context("the server stopped with an error")
+}
+
+/// Prints `line` for the person who started the server. Unlike `println!`, a standard output
+/// that is closed (a supervisor that read the first line and went away) is no reason to stop
+/// serving.
+fn say(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
 }
 
 /// The process's peak resident memory, where the platform reports it (Linux: `VmHWM`).

@@ -8,7 +8,7 @@
 use crate::databases::{Engine, FreshDatabase};
 use app::contract::SessionInfo;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 const FIRST_PASSWORD: &str = "first long password";
 
@@ -46,9 +46,6 @@ pub(crate) fn lore(database: &str, args: &[&str], input: &str) -> String {
 /// A `lore serve` process, killed when dropped; its log is read by [`Server::stop`].
 pub(crate) struct Server {
     child: Child,
-    /// Kept open: a server whose standard output is closed dies at its next line (the set-up
-    /// link is printed just after the address).
-    _stdout: BufReader<ChildStdout>,
     /// Where it listens, as it printed it (`http://...` or `https://...`).
     pub(crate) address: String,
 }
@@ -79,11 +76,7 @@ impl Server {
                 break address.to_owned();
             }
         };
-        Self {
-            child,
-            _stdout: stdout,
-            address,
-        }
+        Self { child, address }
     }
 
     pub(crate) fn url(&self, path: &str) -> String {

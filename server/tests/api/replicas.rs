@@ -83,3 +83,42 @@ async fn on_sigterm_readiness_fails_at_once_while_requests_are_still_served_then
     assert!(signalled.elapsed() >= Duration::from_secs(3));
     assert!(status("/api/health").await.is_err());
 }
+
+#[tokio::test]
+async fn a_server_whose_standard_output_is_closed_keeps_serving() {
+    // A supervisor that started Lore and stopped reading its output: the address and the
+    // set-up link (a new base has no account) are written into a closed pipe.
+    let database = FreshDatabase::new(Engine::of_this_run()).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lore"))
+        .args(["--database-url", &database.url, "serve", "--no-demo"])
+        .args(["--addr", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let health = format!("http://127.0.0.1:{port}/api/health");
+    let started = Instant::now();
+    let mut answered = 0;
+    while answered < 5 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "lore serve stopped when it could not print"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "never answered"
+        );
+        if reqwest::get(&health).await.is_ok_and(|r| r.status() == 200) {
+            answered += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
