@@ -195,14 +195,21 @@ impl ResponseCache {
     ) -> Result<Result<CachedResponse, Generation>, ApiError> {
         let since = Instant::now().checked_sub(self.revalidate);
         if !self.checked_since(store, since).await? {
+            crate::timing::cache(crate::timing::Cache::Miss);
             return Ok(Err(Generation::UNCHECKED));
         }
         let state = self.lock();
-        Ok(state
+        let found = state
             .entries
             .get(key)
             .cloned()
-            .ok_or(Generation(state.generation)))
+            .ok_or(Generation(state.generation));
+        crate::timing::cache(if found.is_ok() {
+            crate::timing::Cache::Hit
+        } else {
+            crate::timing::Cache::Miss
+        });
+        Ok(found)
     }
 
     /// Makes sure the cache reflects a revision check that started at `since` or later (`None`:

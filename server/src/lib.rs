@@ -20,6 +20,7 @@
 //! - [`replica`]: this process's name in `X-Served-By`, and whether it is draining.
 //! - [`startup`]: binding, serving over HTTP or HTTPS, and shutting down gracefully.
 //! - [`telemetry`]: structured logs with `tracing`.
+//! - [`timing`]: where a request's time went (database, render, cache), in `Server-Timing`.
 
 // Leptos' views are deeply nested types; rendering them on the server needs the headroom.
 #![recursion_limit = "256"]
@@ -43,6 +44,7 @@ pub mod startup;
 pub mod store;
 pub mod store_api;
 pub mod telemetry;
+pub mod timing;
 
 use std::sync::Arc;
 

@@ -155,7 +155,9 @@ async fn rendered_page(
         Ok(Err(generation)) => Some(generation),
         Err(_) => None,
     };
+    let rendering = std::time::Instant::now();
     let (response, page) = with_policy(next.run(request).await, &policy).await;
+    crate::timing::render(rendering.elapsed());
     if let (Some(generation), Some(page)) = (generation, page)
         && let Some(entry) =
             CachedResponse::keepable(response.status(), response.headers().clone(), page)

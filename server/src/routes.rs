@@ -179,6 +179,7 @@ pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
         ServiceBuilder::new()
             // Outermost: every answer names its replica, errors and timeouts included.
             .layer(served_by)
+            .layer(axum::middleware::from_fn(crate::timing::server_timing))
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
             .layer(TraceLayer::new_for_http().make_span_with(request_span))
             .layer(PropagateRequestIdLayer::x_request_id())

@@ -152,3 +152,71 @@ async fn a_remembered_credential_is_forgotten_on_the_first_lookup_after_a_write_
         "the write may have ended the credential: it is read again"
     );
 }
+
+/// The tiers a response's `Server-Timing` names, without their durations.
+fn timed_steps(response: &reqwest::Response) -> Vec<String> {
+    response.headers()["server-timing"]
+        .to_str()
+        .unwrap()
+        .split(", ")
+        .map(|step| {
+            // `database;dur=0.42` -> `database`; `cache;desc=hit` stays whole.
+            match step.split_once(";dur=") {
+                Some((name, duration)) => {
+                    assert!(duration.parse::<f64>().unwrap() >= 0.0, "{step}");
+                    name.to_owned()
+                }
+                None => step.to_owned(),
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_answer_says_where_its_time_went_database_render_cache_and_total() {
+    let app = TestApp::spawn_with(Options {
+        cache_revalidate: Some(Duration::from_secs(3600)),
+        ..Options::default()
+    })
+    .await;
+    app.import_ok(&[("alpha.md", b"---\nid: alpha\ntitle: Alpha\n---\nText\n")])
+        .await;
+
+    // As an anonymous reader: a token's check would ask the database too.
+    let anonymous = app.anonymous();
+    let get = |path: &str| {
+        let request = anonymous.get(app.url(path));
+        async move { request.send().await.unwrap() }
+    };
+    // Nothing but the process: the total alone.
+    assert_eq!(timed_steps(&get("/api/health").await), ["total"]);
+    // A read the cache has not seen comes from the database; the next one from memory.
+    assert_eq!(
+        timed_steps(&get("/api/documents/alpha").await),
+        ["database", "cache;desc=miss", "total"]
+    );
+    assert_eq!(
+        timed_steps(&get("/api/documents/alpha").await),
+        ["cache;desc=hit", "total"]
+    );
+    // A page is rendered once, then served from the cache. (Its reads are part of `render`;
+    // those leptos runs as tasks of their own are not in `database`, so that may be absent.)
+    let rendered = timed_steps(&get("/notes/alpha").await);
+    assert!(
+        rendered.ends_with(&[
+            "render".to_owned(),
+            "cache;desc=miss".to_owned(),
+            "total".to_owned()
+        ]),
+        "{rendered:?}"
+    );
+    assert_eq!(
+        timed_steps(&get("/notes/alpha").await),
+        ["cache;desc=hit", "total"]
+    );
+    // A search asks the database's index.
+    assert_eq!(
+        timed_steps(&get("/api/search?q=alpha").await),
+        ["database", "total"]
+    );
+}

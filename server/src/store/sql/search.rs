@@ -19,6 +19,7 @@
 //! a common word found in a hundred titles never ranks the thousands of bodies that hold it too.
 
 use super::super::{SearchRequest, StoreError};
+use crate::timing;
 
 /// The most notes of one tier that are ordered by relevance; a tier with more is read newest
 /// first, and only as far as the page needs.
@@ -235,7 +236,7 @@ async fn read_vocabulary(
     cache: &VocabularyCache,
     revision: i64,
 ) -> Result<std::sync::Arc<VocabularySnapshot>, StoreError> {
-    match engine.vocabulary().await {
+    match timing::database(engine.vocabulary()).await {
         Ok(terms) => Ok(cache.keep(VocabularySnapshot::new(revision, terms))),
         Err(error) => {
             cache.failed();
@@ -250,7 +251,7 @@ pub async fn ranked(
     request: &SearchRequest,
 ) -> Result<Vec<(String, String)>, StoreError> {
     let limit = request.limit as usize;
-    let within = engine.filtered(request).await?;
+    let within = timing::database(engine.filtered(request)).await?;
     if within.as_ref().is_some_and(Vec::is_empty) {
         return Ok(Vec::new());
     }
@@ -262,17 +263,16 @@ pub async fn ranked(
         // A note of an earlier tier may match this one too: ask for as many more as were
         // chosen, so what is left still says whether the tier is small enough to score.
         let cap = SCORED_PER_TIER + 1 + chosen.len();
-        let mut found = engine
-            .tier_matches(&asked, tier, within.as_deref(), cap)
-            .await?;
+        let mut found =
+            timing::database(engine.tier_matches(&asked, tier, within.as_deref(), cap)).await?;
         found.retain(|note| !chosen.contains(note));
         // An empty tier, or one of a single note, has nothing to order.
         if (2..=SCORED_PER_TIER).contains(&found.len()) {
-            let scores: std::collections::HashMap<i64, f64> = engine
-                .relevance(request, &found)
-                .await?
-                .into_iter()
-                .collect();
+            let scores: std::collections::HashMap<i64, f64> =
+                timing::database(engine.relevance(request, &found))
+                    .await?
+                    .into_iter()
+                    .collect();
             // Equal scores: newest first, as `found` was.
             found.sort_by(|a, b| {
                 let score = |note| scores.get(note).copied().unwrap_or(f64::MIN);
@@ -285,12 +285,12 @@ pub async fn ranked(
     if chosen.is_empty() {
         return Ok(Vec::new());
     }
-    let mut snippets: std::collections::HashMap<i64, (String, String)> = engine
-        .snippets(request, &chosen)
-        .await?
-        .into_iter()
-        .map(|(note, id, snippet)| (note, (id, snippet)))
-        .collect();
+    let mut snippets: std::collections::HashMap<i64, (String, String)> =
+        timing::database(engine.snippets(request, &chosen))
+            .await?
+            .into_iter()
+            .map(|(note, id, snippet)| (note, (id, snippet)))
+            .collect();
     Ok(chosen
         .iter()
         .filter_map(|note| snippets.remove(note))

@@ -172,9 +172,9 @@ impl<'v, D: Dialect> Sql<'v, D> {
         &self,
         executor: impl Executor<'e, Database = D>,
     ) -> Result<u64, StoreError> {
-        let result = sqlx::query_with(&self.text, self.arguments()?)
-            .execute(executor)
-            .await?;
+        let result =
+            crate::timing::database(sqlx::query_with(&self.text, self.arguments()?).execute(executor))
+                .await?;
         Ok(D::rows_affected(&result))
     }
 
@@ -186,9 +186,10 @@ impl<'v, D: Dialect> Sql<'v, D> {
     where
         T: for<'r> FromRow<'r, <D as Database>::Row> + Send + Unpin,
     {
-        Ok(sqlx::query_as_with(&self.text, self.arguments()?)
-            .fetch_all(executor)
-            .await?)
+        Ok(crate::timing::database(
+            sqlx::query_as_with(&self.text, self.arguments()?).fetch_all(executor),
+        )
+        .await?)
     }
 
     /// Runs it; the row it answers, if any, as `T`.
@@ -199,9 +200,10 @@ impl<'v, D: Dialect> Sql<'v, D> {
     where
         T: for<'r> FromRow<'r, <D as Database>::Row> + Send + Unpin,
     {
-        Ok(sqlx::query_as_with(&self.text, self.arguments()?)
-            .fetch_optional(executor)
-            .await?)
+        Ok(crate::timing::database(
+            sqlx::query_as_with(&self.text, self.arguments()?).fetch_optional(executor),
+        )
+        .await?)
     }
 
     /// Runs it; the one row it answers, as `T`.
@@ -212,9 +214,10 @@ impl<'v, D: Dialect> Sql<'v, D> {
     where
         T: for<'r> FromRow<'r, <D as Database>::Row> + Send + Unpin,
     {
-        Ok(sqlx::query_as_with(&self.text, self.arguments()?)
-            .fetch_one(executor)
-            .await?)
+        Ok(crate::timing::database(
+            sqlx::query_as_with(&self.text, self.arguments()?).fetch_one(executor),
+        )
+        .await?)
     }
 }
 }
