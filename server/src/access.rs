@@ -371,9 +371,7 @@ fn client_of(headers: &HeaderMap, extensions: &Extensions, policy: &AccessPolicy
     let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip());
-    let served_over_tls = extensions
-        .get::<crate::startup::Transport>()
-        .is_some_and(|transport| transport.https);
+    let served_over_tls = crate::startup::Transport::served_over_tls(extensions);
     let trusted = |ip: &IpAddr| policy.trusted_proxies.contains(ip);
     if !peer.as_ref().is_some_and(trusted) {
         return Client {

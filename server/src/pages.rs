@@ -115,10 +115,7 @@ fn per_request() {
 fn site_origin(headers: &HeaderMap, extensions: &axum::http::Extensions) -> Option<String> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let host = header("host")?;
-    let served_over_tls = extensions
-        .get::<crate::startup::Transport>()
-        .is_some_and(|transport| transport.https);
-    let scheme = if served_over_tls {
+    let scheme = if crate::startup::Transport::served_over_tls(extensions) {
         "https"
     } else {
         header("x-forwarded-proto").unwrap_or("http")

@@ -133,12 +133,27 @@ impl std::fmt::Debug for Tls {
     }
 }
 
+/// One connection being served, over plain TCP or TLS (whose streams differ in type), until it
+/// closes.
+type Connection =
+    Pin<Box<dyn Future<Output = Result<(), Box<dyn std::error::Error + Send + Sync>>> + Send>>;
+
 /// How a request reached this server: a request extension, set for every request. The
 /// session cookie is marked `Secure` when it came over HTTPS (see `access::Client`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Transport {
     /// Over TLS, served by this process.
     pub https: bool,
+}
+
+impl Transport {
+    /// Whether the request with these `extensions` came over TLS served by this process (a
+    /// request made without [`serve`], as in-process tests make, did not).
+    pub fn served_over_tls(extensions: &axum::http::Extensions) -> bool {
+        extensions
+            .get::<Self>()
+            .is_some_and(|transport| transport.https)
+    }
 }
 
 /// Serves `app` on `listener` (over HTTPS with `tls`) within `limits` until `shutdown`
@@ -217,46 +232,50 @@ pub async fn serve(
             },
         ));
         let stream = Stalls::new(stream, limits.idle_timeout);
-        let Some(tls) = &tls else {
-            let connection = graceful.watch(
-                http1
-                    .serve_connection(TokioIo::new(stream), service)
-                    .into_owned(),
-            );
-            tokio::spawn(async move {
-                if let Err(error) = connection.await {
-                    // A client that went away or timed out: theirs to know, not an error of ours.
-                    tracing::debug!(error = %error, "connection ended");
-                }
-                drop(slot);
-            });
-            continue;
-        };
-        // The handshake runs in the connection's own task, under the header deadline: a
-        // client that connects and says nothing must not hold up anyone else, nor its slot
-        // for ever.
-        let (tls, http1, http2) = (tls.0.clone(), http1.clone(), http2.clone());
+        let (tls, http1, http2) = (tls.clone(), http1.clone(), http2.clone());
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             let _slot = slot;
-            let stream = match tokio::time::timeout(limits.header_timeout, tls.accept(stream)).await
-            {
-                Ok(Ok(stream)) => stream,
-                Ok(Err(error)) => {
-                    tracing::debug!(%error, "TLS handshake failed");
-                    return;
-                }
-                Err(_) => {
-                    tracing::debug!("TLS handshake timed out");
-                    return;
+            let connection: Connection = match tls {
+                None => Box::pin(
+                    watcher.watch(
+                        http1
+                            .serve_connection(TokioIo::new(stream), service)
+                            .into_owned(),
+                    ),
+                ),
+                Some(Tls(tls)) => {
+                    // The handshake runs in the connection's own task, under the header
+                    // deadline: a client that connects and says nothing must not hold up
+                    // anyone else, nor its slot for ever.
+                    let stream =
+                        match tokio::time::timeout(limits.header_timeout, tls.accept(stream)).await
+                        {
+                            Ok(Ok(stream)) => stream,
+                            Ok(Err(error)) => {
+                                tracing::debug!(%error, "TLS handshake failed");
+                                return;
+                            }
+                            Err(_) => {
+                                tracing::debug!("TLS handshake timed out");
+                                return;
+                            }
+                        };
+                    let builder = match stream.get_ref().1.alpn_protocol() {
+                        Some(b"h2") => http2,
+                        _ => http1,
+                    };
+                    Box::pin(
+                        watcher.watch(
+                            builder
+                                .serve_connection(TokioIo::new(stream), service)
+                                .into_owned(),
+                        ),
+                    )
                 }
             };
-            let builder = match stream.get_ref().1.alpn_protocol() {
-                Some(b"h2") => http2,
-                _ => http1,
-            };
-            let connection = builder.serve_connection(TokioIo::new(stream), service);
-            if let Err(error) = watcher.watch(connection.into_owned()).await {
+            if let Err(error) = connection.await {
+                // A client that went away or timed out: theirs to know, not an error of ours.
                 tracing::debug!(error = %error, "connection ended");
             }
         });
