@@ -3,11 +3,15 @@
 //! Reading a note costs several queries (the note, its edges, backlinks, the reading path), and
 //! rendering its page costs a run of `app`'s components on top; answering from memory costs
 //! neither. Every write to the knowledge base bumps a revision number in the database (in the
-//! same transaction). A replica checks that number at most once per `revalidate` interval and
-//! drops its whole cache when it moved; a write made through this replica drops it at once. So a
-//! replica never serves what it knows to be stale, another replica's write shows within
-//! `revalidate`, and the database stays the only source of truth: a replica that restarts or is
-//! added starts empty and loses nothing.
+//! same transaction). Before answering from the cache, a replica makes sure it has a check of
+//! that number that started no more than `revalidate` before the request (by default `0s`: a
+//! check that started after the request arrived), and drops its whole cache when the number
+//! moved; a write made through this replica drops it at once. So with the default, once a save
+//! has returned through any replica, no replica answers the old version; and the database stays
+//! the only source of truth: a replica that restarts or is added starts empty and loses nothing.
+//! (A push from the database, such as PostgreSQL's LISTEN/NOTIFY, would arrive soon after a
+//! commit but not surely before the writer's answer reaches a reader, so it cannot make that
+//! promise; the check that starts after the read can.)
 //!
 //! Two kinds of response share it, so one revision check and one invalidation cover both: the
 //! JSON of `GET /api/documents/{id}` ([`ResponseCache::get_or_compute`]) and whole rendered pages

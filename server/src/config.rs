@@ -193,10 +193,12 @@ pub struct ServeArgs {
     #[arg(long, env = "LORE_DIST")]
     pub dist: Option<PathBuf>,
 
-    /// How often this replica checks the database for writes made through other replicas
-    /// before answering a read from its cache (`0s`: before every read). Writes through this
-    /// replica are seen at once either way.
-    #[arg(long, env = "LORE_CACHE_REVALIDATE", default_value = "250ms", value_parser = humantime::parse_duration)]
+    /// How stale a read answered from this replica's cache may be: how long a revision check
+    /// stays good for writes made through other replicas. `0s` (the default): every read waits
+    /// for a check that started after it arrived (concurrent reads share one), so once a save
+    /// has returned, no replica answers the old version. Writes through this replica are seen
+    /// at once either way.
+    #[arg(long, env = "LORE_CACHE_REVALIDATE", default_value = "0s", value_parser = humantime::parse_duration)]
     pub cache_revalidate: Duration,
 
     /// Start empty: do not load the demo notes into a new, empty database.

@@ -509,7 +509,7 @@ fn measure_search(port: u16) -> Result<SearchNumbers> {
         ),
     ];
     for query in classes.iter().flat_map(|(_, queries)| queries) {
-        let answer = http_get(port, &format!("/api/search?{query}"))?;
+        let answer = crate::http::get_ok(loopback(port), &format!("/api/search?{query}"))?.body;
         if answer.contains(r#""hits":[]"#) {
             return Err(format!("the benchmark's search {query:?} found nothing"));
         }
@@ -521,7 +521,7 @@ fn measure_search(port: u16) -> Result<SearchNumbers> {
         for ((_, queries), class_times) in classes.iter().zip(&mut per_class) {
             for query in queries {
                 let started = std::time::Instant::now();
-                http_get(port, &format!("/api/search?{query}"))?;
+                crate::http::get_ok(loopback(port), &format!("/api/search?{query}"))?;
                 // The first round warms the page cache and the connection path; not counted.
                 if round == 0 {
                     per_query.push((query.clone(), Vec::new()));
@@ -614,29 +614,6 @@ fn percentile(values: &mut [f64], share: f64) -> f64 {
     values[((values.len() as f64 * share) as usize).min(values.len() - 1)]
 }
 
-/// A plain HTTP/1.1 GET on loopback, failing unless the answer is 200; returns the answer.
-fn http_get(port: u16, path: &str) -> Result<String> {
-    use std::io::{Read, Write};
-    let mut stream =
-        std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("connect: {e}"))?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .map_err(|e| e.to_string())?;
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).map_err(|e| e.to_string())?;
-    let answer = String::from_utf8_lossy(&answer).into_owned();
-    if answer.starts_with("HTTP/1.1 200") {
-        Ok(answer)
-    } else {
-        Err(format!(
-            "GET {path}: {}",
-            answer.chars().take(200).collect::<String>()
-        ))
-    }
-}
-
 /// `wrk -t2 -c32 -d DURATION [-s SCRIPT] URL`, returning requests per second.
 pub(crate) fn wrk(url: &str, duration: &str, script: Option<&Path>) -> Result<f64> {
     let mut command = Command::new("wrk");
@@ -656,6 +633,10 @@ pub(crate) fn wrk(url: &str, duration: &str, script: Option<&Path>) -> Result<f6
         .find_map(|l| l.strip_prefix("Requests/sec:"))
         .and_then(|v| v.trim().parse().ok())
         .ok_or_else(|| format!("wrk printed no Requests/sec for {url}:\n{text}"))
+}
+
+fn loopback(port: u16) -> std::net::SocketAddr {
+    std::net::SocketAddr::from(([127, 0, 0, 1], port))
 }
 
 pub(crate) fn free_port() -> Result<u16> {

@@ -5,7 +5,7 @@
 //!   release mode, start `lore serve` with the embedded SQLite, and print the URL.
 //! - `cargo xtask test`: install what is missing, then run every check and test: formatting,
 //!   clippy (native and wasm32), native tests (the HTTP and store tests on SQLite, then again on
-//!   the PostgreSQL server at 127.0.0.1:5432), schemathesis against a real server (bounded,
+//!   the PostgreSQL server at 127.0.0.1:5432), the fault test (`cargo xtask fault`), schemathesis against a real server (bounded,
 //!   seeded), browser tests (`wasm-pack test --headless --chrome`), and the end-to-end test
 //!   against the release build in headless Chromium.
 //! - `cargo xtask setup [--browser]`: only the installs.
@@ -19,6 +19,10 @@
 //! - `cargo xtask bench-search PORT`: only the search part of the bench, against a Lore already
 //!   serving the corpus on loopback port PORT (any engine, any size): a minute, not the whole
 //!   bench's twenty, to see what a change to search did.
+//! - `cargo xtask cluster [--replicas N] [--port P]`: the N-tier deployment on this machine: a
+//!   PostgreSQL cluster of its own, N replicas, nginx in front (see [`cluster`]).
+//! - `cargo xtask fault`: that deployment under a mixed load while its parts fail (see
+//!   [`fault`]).
 //! - `cargo xtask corpus DIR [NOTES]`: write the benchmark's corpus (10,000 notes unless told),
 //!   to try Lore or a change on notes shaped like a team's.
 //!
@@ -27,8 +31,11 @@
 
 mod before;
 mod bench;
+mod cluster;
 mod corpus;
+mod fault;
 mod fuzz;
+mod http;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -47,6 +54,8 @@ fn main() -> ExitCode {
         Some("bench-search") => bench::search_only(&args[1..]),
         Some("bench-before") => before::run(&args[1..]),
         Some("corpus") => write_corpus(&args[1..]),
+        Some("cluster") => cluster::run(&args[1..]),
+        Some("fault") => fault::run(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -70,7 +79,11 @@ const USAGE: &str = "usage:
   cargo xtask bench           measure import, reads, pages, search, bundle sizes and first paint
   cargo xtask bench-before REV   anonymous reads of REV's lore and this tree's, side by side
   cargo xtask bench-search PORT  time the bench's searches against a Lore serving its corpus
-  cargo xtask corpus DIR [N]  write the benchmark's corpus of N notes (default 10000) into DIR";
+  cargo xtask corpus DIR [N]  write the benchmark's corpus of N notes (default 10000) into DIR
+  cargo xtask cluster [--replicas N] [--port P]  PostgreSQL of its own, N replicas (3) and nginx
+                              on 127.0.0.1:P (8080), until Enter
+  cargo xtask fault           that deployment under load while a replica drains, one is killed
+                              and the database restarts: no acknowledged save lost";
 
 fn write_corpus(args: &[String]) -> Result {
     let Some(root) = args.first() else {
@@ -203,6 +216,7 @@ fn test() -> Result {
             .args(["test", "--package", "server", "--test", "api"])
             .env("LORE_TEST_DATABASE", "postgres"),
     )?;
+    fault::run()?;
     fuzz::api(fuzz::ApiRun {
         examples: TEST_EXAMPLES,
         seed: Some(TEST_SEED),

@@ -36,6 +36,7 @@ pub fn install(browser: bool) -> Result {
         debian_packages(&[
             ("chromium", "chromium"),
             ("chromedriver", "chromium-driver"),
+            ("nginx", "nginx"),
         ])?;
     }
     Ok(())

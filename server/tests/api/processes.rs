@@ -58,11 +58,17 @@ impl Server {
 
     /// Starts `lore serve` on a free port with `args` besides, logging at `debug`.
     pub(crate) fn start_with(database: &str, args: &[&str]) -> Self {
+        Self::start_logging(database, args, "debug,hyper=info,hyper_util=info")
+    }
+
+    /// Starts `lore serve` on a free port with `args` besides, logging what `filter` lets
+    /// through (its log is read only by [`Server::stop`], so a long test keeps it quiet).
+    pub(crate) fn start_logging(database: &str, args: &[&str], filter: &str) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_lore"))
             .args(["--database-url", database, "serve", "--no-demo"])
             .args(["--addr", "127.0.0.1:0"])
             .args(args)
-            .env("RUST_LOG", "debug,hyper=info,hyper_util=info")
+            .env("RUST_LOG", filter)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

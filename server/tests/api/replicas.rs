@@ -1,9 +1,10 @@
 //! A `lore serve` process as one replica behind a load balancer: every answer names it
-//! (`X-Served-By`), and on SIGTERM it drains (`--drain-delay`): `/api/ready` fails at once so
-//! the balancer moves traffic away, while requests are still served until the listener closes.
+//! (`X-Served-By`); on SIGTERM it drains (`--drain-delay`): `/api/ready` fails at once so the
+//! balancer moves traffic away, while requests are still served until the listener closes; and
+//! once a save through one replica has been acknowledged, no replica answers the old version.
 
 use crate::databases::{Engine, FreshDatabase};
-use crate::processes::Server;
+use crate::processes::{Server, lore};
 use std::time::{Duration, Instant};
 
 #[tokio::test]
@@ -121,4 +122,85 @@ async fn a_server_whose_standard_output_is_closed_keeps_serving() {
     }
     let _ = child.kill();
     let _ = child.wait();
+}
+
+#[tokio::test]
+async fn once_a_save_through_one_replica_returns_every_other_replica_answers_the_new_version() {
+    let database = FreshDatabase::new(Engine::of_this_run()).await;
+    let url = database.url.as_str();
+    lore(
+        url,
+        &["user", "add", "ed", "--role", "editor"],
+        "a long enough password\n",
+    );
+    let token = lore(url, &["token", "create", "ed", "--scope", "write"], "");
+    let bearer = format!("Bearer {}", token.trim());
+    // Three replicas with the default settings, on one database.
+    let replicas: Vec<Server> = (0..3)
+        .map(|_| Server::start_logging(url, &[], "warn"))
+        .collect();
+    let client = reqwest::Client::new();
+    let draft = |version: usize| {
+        serde_json::json!({
+            "id": "fresh",
+            "title": "Fresh",
+            "body": format!("This is version {version} of the note."),
+        })
+    };
+    let created = client
+        .post(replicas[0].url("/api/documents"))
+        .header("authorization", &bearer)
+        .json(&serde_json::json!({ "draft": draft(0) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+
+    let mut stale = Vec::new();
+    for version in 1..=1000 {
+        // The writer changes every round, so each replica's cache is filled, then outdated by
+        // another's write.
+        let writer = &replicas[version % 3];
+        let saved = client
+            .put(writer.url("/api/documents/fresh"))
+            .header("authorization", &bearer)
+            .json(&serde_json::json!({
+                "id": "fresh",
+                "base_revision": version,
+                "draft": draft(version),
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(saved.status(), 200, "{}", saved.text().await.unwrap());
+        let expected = format!("This is version {version} of the note.");
+        for (n, reader) in replicas.iter().enumerate() {
+            if std::ptr::eq(reader, writer) {
+                continue;
+            }
+            // Anonymous readers: no credential check to lean on. The note's JSON and its page
+            // are both cached.
+            for path in ["/api/documents/fresh", "/notes/fresh"] {
+                let body = client
+                    .get(reader.url(path))
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap();
+                if !body.contains(&expected) {
+                    stale.push(format!(
+                        "version {version}: replica {n} answered {path} stale"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "{} stale answers: {:?}",
+        stale.len(),
+        &stale[..stale.len().min(5)]
+    );
 }

@@ -1,0 +1,637 @@
+//! `cargo xtask cluster`: the N-tier deployment on one machine. A PostgreSQL cluster of its own
+//! on a loopback port (Debian's `initdb` and `postgres`; the machine's shared server on 5432 is
+//! never touched), N `lore serve` replicas on it, and nginx in front (`deploy/nginx.conf`), with a
+//! health checker that keeps nginx's list of replicas to those whose `/api/ready` answers 200.
+//! Everything is a child process of this one, stopped by PID.
+//!
+//! The same pieces serve the fault test ([`crate::fault`]) and the balancer's benchmark: they
+//! start a [`Cluster`], then signal its processes one by one.
+
+use crate::http;
+use crate::{Result, cargo, step, workspace_root};
+use std::fs;
+use std::net::SocketAddr;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How often the health checker asks every replica's `/api/ready`. A replica's `--drain-delay`
+/// must be longer than this plus an nginx reload, or requests reach it after it stopped
+/// listening.
+const CHECK_EVERY: Duration = Duration::from_millis(200);
+
+/// What a replica's `--drain-delay` is in the cluster: several check intervals.
+pub const DRAIN_DELAY: &str = "2s";
+
+/// What to start.
+pub struct Settings {
+    /// The `lore` binary the replicas run.
+    pub lore: PathBuf,
+    /// The built browser client, if pages should hydrate.
+    pub dist: Option<PathBuf>,
+    pub replicas: usize,
+    /// Where nginx listens.
+    pub listen: SocketAddr,
+    /// Whether an empty base gets the demo notes.
+    pub demo: bool,
+}
+
+/// The running deployment. Dropping it stops every process and removes its state folder.
+pub struct Cluster {
+    pub state: PathBuf,
+    pub postgres: OwnPostgres,
+    pub replicas: Vec<Replica>,
+    pub nginx: Nginx,
+    pub settings: Settings,
+    /// Whether dropping it leaves the state folder (logs, data) in place, as after a failure.
+    pub keep_state: bool,
+    checker: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
+}
+
+impl Cluster {
+    /// Starts the database, then the first replica alone (it creates the tables and, if asked,
+    /// the demo notes), then the others, then nginx and its health checker; returns when nginx
+    /// answers.
+    pub fn start(settings: Settings) -> Result<Cluster> {
+        let state = std::env::temp_dir().join(format!("lore-cluster-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&state);
+        fs::create_dir_all(&state).map_err(|e| format!("cannot make {}: {e}", state.display()))?;
+        let postgres = OwnPostgres::start(&state)?;
+        let mut replicas = Vec::new();
+        for number in 1..=settings.replicas {
+            let addr = SocketAddr::from(([127, 0, 0, 1], crate::bench::free_port()?));
+            let replica = Replica::start(&settings, &postgres.url("lore"), number, addr, &state)?;
+            if number == 1 {
+                replica.wait_ready(Duration::from_secs(120))?;
+            }
+            replicas.push(replica);
+        }
+        for replica in &replicas {
+            replica.wait_ready(Duration::from_secs(60))?;
+        }
+        let nginx = Nginx::start(&state, settings.listen, &replicas)?;
+        let mut cluster = Cluster {
+            state,
+            postgres,
+            replicas,
+            nginx,
+            settings,
+            keep_state: std::env::var_os("LORE_CLUSTER_KEEP").is_some(),
+            checker: None,
+        };
+        cluster.checker = Some(HealthChecker::spawn(&cluster));
+        Ok(cluster)
+    }
+
+    /// The database URL the replicas use (for `lore user add` and the like).
+    pub fn database_url(&self) -> String {
+        self.postgres.url("lore")
+    }
+
+    /// Starts replica `number` (1-based) again on its port, after it stopped or was killed.
+    pub fn restart_replica(&mut self, number: usize) -> Result {
+        let url = self.database_url();
+        let replica = &mut self.replicas[number - 1];
+        replica.wait_stopped(Duration::from_secs(30))?;
+        *replica = Replica::start(&self.settings, &url, number, replica.addr, &self.state)?;
+        replica.wait_ready(Duration::from_secs(60))
+    }
+
+    /// The replicas nginx sends requests to now.
+    pub fn in_rotation(&self) -> Vec<String> {
+        read_upstreams(&self.state)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        if let Some((stop, checker)) = self.checker.take() {
+            stop.store(true, Ordering::Relaxed);
+            let _ = checker.join();
+        }
+        self.nginx.stop();
+        for replica in &mut self.replicas {
+            replica.stop();
+        }
+        self.postgres.stop();
+        if !self.keep_state {
+            let _ = fs::remove_dir_all(&self.state);
+        }
+    }
+}
+
+/// A PostgreSQL cluster of our own: `initdb` into the state folder, `postgres` as a child
+/// process on a free loopback port, TCP only. Run as the `postgres` user when we are root
+/// (PostgreSQL refuses to run as root), as ourselves otherwise.
+pub struct OwnPostgres {
+    bin: PathBuf,
+    data: PathBuf,
+    log: PathBuf,
+    pub port: u16,
+    child: Option<Child>,
+}
+
+impl OwnPostgres {
+    fn start(state: &Path) -> Result<OwnPostgres> {
+        let bin = postgres_bin()?;
+        let data = state.join("postgres");
+        fs::create_dir_all(&data).map_err(|e| format!("cannot make {}: {e}", data.display()))?;
+        if let Some((uid, gid)) = postgres_user()? {
+            std::os::unix::fs::chown(&data, Some(uid), Some(gid))
+                .map_err(|e| format!("cannot give {} to postgres: {e}", data.display()))?;
+        }
+        let log = state.join("postgres.log");
+        let initdb = as_postgres(Command::new(bin.join("initdb")), state)?
+            .arg("--pgdata")
+            .arg(&data)
+            .args(["--username", "postgres", "--auth", "trust"])
+            .args(["--encoding", "UTF8", "--no-sync"])
+            .output()
+            .map_err(|e| format!("cannot run initdb: {e}"))?;
+        if !initdb.status.success() {
+            return Err(format!(
+                "initdb failed: {}",
+                String::from_utf8_lossy(&initdb.stderr)
+            ));
+        }
+        let mut postgres = OwnPostgres {
+            bin,
+            data,
+            log,
+            port: crate::bench::free_port()?,
+            child: None,
+        };
+        postgres.start_server()?;
+        let created = Command::new(postgres.bin.join("createdb"))
+            .args(["--host", "127.0.0.1", "--username", "postgres", "--port"])
+            .arg(postgres.port.to_string())
+            .arg("lore")
+            .output()
+            .map_err(|e| format!("cannot run createdb: {e}"))?;
+        if !created.status.success() {
+            return Err(format!(
+                "createdb failed: {}",
+                String::from_utf8_lossy(&created.stderr)
+            ));
+        }
+        Ok(postgres)
+    }
+
+    /// `postgres://` URL of `database` on this cluster.
+    pub fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+
+    /// Starts the server (again, after [`OwnPostgres::stop`]) and waits until it accepts
+    /// connections.
+    pub fn start_server(&mut self) -> Result {
+        let log = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .map_err(|e| format!("cannot open {}: {e}", self.log.display()))?;
+        let state = self.data.parent().unwrap_or(&self.data).to_owned();
+        let child = as_postgres(Command::new(self.bin.join("postgres")), &state)?
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-p", &self.port.to_string()])
+            .args(["-c", "listen_addresses=127.0.0.1"])
+            .args(["-c", "unix_socket_directories="])
+            .args(["-c", "max_connections=200"])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("cannot start postgres: {e}"))?;
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            let ready = Command::new(self.bin.join("pg_isready"))
+                .args(["--quiet", "--host", "127.0.0.1", "--port"])
+                .arg(self.port.to_string())
+                .status()
+                .is_ok_and(|s| s.success());
+            if ready {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Err(format!(
+            "PostgreSQL did not accept connections within a minute; see {}",
+            self.log.display()
+        ))
+    }
+
+    /// Waits until some client's transaction has been open for 100 ms (the load's own last a few
+    /// ms: this is an import writing).
+    pub fn wait_for_long_transaction(&self, within: Duration) -> Result {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            let out = Command::new(self.bin.join("psql"))
+                .arg(self.url("postgres"))
+                .args(["-At", "-c"])
+                .arg("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND xact_start < now() - interval '100 milliseconds'")
+                .output()
+                .map_err(|e| format!("cannot run psql: {e}"))?;
+            if String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .parse::<u32>()
+                .unwrap_or(0)
+                > 0
+            {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Err(format!("no transaction lasted 100 ms within {within:?}"))
+    }
+
+    /// Fast shutdown (SIGINT: connections are cut, what was committed stays), waiting for the
+    /// server to exit.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            signal(child.id(), "INT");
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Where Debian keeps the PostgreSQL server's binaries: the newest
+/// `/usr/lib/postgresql/VERSION/bin`, or `LORE_POSTGRES_BIN`.
+fn postgres_bin() -> Result<PathBuf> {
+    if let Some(bin) = std::env::var_os("LORE_POSTGRES_BIN") {
+        return Ok(bin.into());
+    }
+    let mut versions: Vec<u32> = fs::read_dir("/usr/lib/postgresql")
+        .map_err(|e| format!("no PostgreSQL server binaries in /usr/lib/postgresql ({e}); install Debian's postgresql package or set LORE_POSTGRES_BIN"))?
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    versions.sort_unstable();
+    let version = versions
+        .last()
+        .ok_or("no PostgreSQL version under /usr/lib/postgresql")?;
+    Ok(PathBuf::from(format!("/usr/lib/postgresql/{version}/bin")))
+}
+
+/// The `postgres` user's uid and gid when we are root (and must hand the server to it), `None`
+/// when we are not root (and run it as ourselves).
+fn postgres_user() -> Result<Option<(u32, u32)>> {
+    let id = |args: &[&str]| -> Result<u32> {
+        let out = Command::new("id")
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run id: {e}"))?;
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .map_err(|_| format!("id {} answered nothing usable", args.join(" ")))
+    };
+    if id(&["-u"])? != 0 {
+        return Ok(None);
+    }
+    Ok(Some((id(&["-u", "postgres"])?, id(&["-g", "postgres"])?)))
+}
+
+/// `command`, set to run as the `postgres` user if we are root, from a folder it may enter.
+fn as_postgres(mut command: Command, folder: &Path) -> Result<Command> {
+    if let Some((uid, gid)) = postgres_user()? {
+        command.uid(uid).gid(gid);
+    }
+    command.current_dir(folder);
+    Ok(command)
+}
+
+/// Sends signal `name` (`TERM`, `KILL`, `INT`, `HUP`, `QUIT`) to process `pid`.
+pub fn signal(pid: u32, name: &str) {
+    let _ = Command::new("kill")
+        .args(["-s", name, &pid.to_string()])
+        .status();
+}
+
+/// One `lore serve` on a free loopback port, logging to `replica-N.log` in the state folder.
+pub struct Replica {
+    pub name: String,
+    pub addr: SocketAddr,
+    child: Option<Child>,
+}
+
+impl Replica {
+    fn start(
+        settings: &Settings,
+        database: &str,
+        number: usize,
+        addr: SocketAddr,
+        state: &Path,
+    ) -> Result<Replica> {
+        let name = format!("replica-{number}");
+        let log_path = state.join(format!("{name}.log"));
+        let log = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .map_err(|e| format!("cannot open {}: {e}", log_path.display()))?;
+        let mut command = Command::new(&settings.lore);
+        command
+            .args(["--database-url", database, "--database-timeout", "2s"])
+            .args([
+                "serve",
+                "--addr",
+                &addr.to_string(),
+                "--replica-name",
+                &name,
+            ])
+            .args(["--drain-delay", DRAIN_DELAY, "--trusted-proxy", "127.0.0.1"]);
+        if let Some(dist) = &settings.dist {
+            command.arg("--dist").arg(dist);
+        }
+        if !settings.demo {
+            command.arg("--no-demo");
+        }
+        let child = command
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or("info,sqlx=warn".into()),
+            )
+            .stdout(log.try_clone().map_err(|e| e.to_string())?)
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", settings.lore.display()))?;
+        Ok(Replica {
+            name,
+            addr,
+            child: Some(child),
+        })
+    }
+
+    /// The process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    fn wait_ready(&self, within: Duration) -> Result {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if is_ready(self.addr) {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Err(format!(
+            "{} was not ready within {within:?}; see its log",
+            self.name
+        ))
+    }
+
+    /// Waits for the process to exit by itself (after a signal).
+    pub fn wait_stopped(&mut self, within: Duration) -> Result {
+        let Some(child) = &mut self.child else {
+            return Ok(());
+        };
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                self.child = None;
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Err(format!("{} did not stop within {within:?}", self.name))
+    }
+
+    /// SIGTERM (it drains, then stops), and if it has not stopped in time, SIGKILL.
+    fn stop(&mut self) {
+        if let Some(pid) = self.pid() {
+            signal(pid, "TERM");
+            if self.wait_stopped(Duration::from_secs(20)).is_err()
+                && let Some(mut child) = self.child.take()
+            {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+}
+
+/// Whether `/api/ready` at `addr` answers 200 within half a second.
+pub fn is_ready(addr: SocketAddr) -> bool {
+    http::send(
+        addr,
+        &http::Request::get("/api/ready"),
+        Duration::from_millis(500),
+    )
+    .is_ok_and(|answer| answer.status == 200)
+}
+
+/// nginx with `deploy/nginx.conf`, its placeholders filled in, as a child process (`daemon off`).
+pub struct Nginx {
+    child: Option<Child>,
+}
+
+impl Nginx {
+    fn start(state: &Path, listen: SocketAddr, replicas: &[Replica]) -> Result<Nginx> {
+        let template = workspace_root().join("deploy/nginx.conf");
+        let config = fs::read_to_string(&template)
+            .map_err(|e| format!("cannot read {}: {e}", template.display()))?
+            .replace("@STATE@", &state.display().to_string())
+            .replace("@LISTEN@", &listen.to_string());
+        let config_path = state.join("nginx.conf");
+        fs::write(&config_path, config).map_err(|e| e.to_string())?;
+        write_upstreams(
+            state,
+            &replicas.iter().map(|r| (r.addr, true)).collect::<Vec<_>>(),
+        )?;
+        let child = Command::new(nginx_program())
+            .arg("-c")
+            .arg(&config_path)
+            .args(["-p", &state.display().to_string(), "-g", "daemon off;"])
+            .stdout(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start nginx: {e}"))?;
+        let nginx = Nginx { child: Some(child) };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if is_ready(listen) {
+                return Ok(nginx);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Err(format!(
+            "nginx did not answer on {listen}; see {}",
+            state.join("nginx-error.log").display()
+        ))
+    }
+
+    /// The master process's id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Graceful stop (SIGQUIT), then waits.
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            signal(child.id(), "QUIT");
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Debian installs nginx in /usr/sbin, which a user's PATH may lack.
+fn nginx_program() -> PathBuf {
+    let debian = PathBuf::from("/usr/sbin/nginx");
+    if debian.exists() {
+        debian
+    } else {
+        PathBuf::from("nginx")
+    }
+}
+
+/// `upstream.conf`: a line per replica, `down` when it is not ready.
+fn write_upstreams(state: &Path, replicas: &[(SocketAddr, bool)]) -> Result {
+    let lines: String = replicas
+        .iter()
+        .map(|(addr, ready)| {
+            let mark = if *ready { "" } else { " down" };
+            format!("server {addr} max_fails=1 fail_timeout=1s{mark};\n")
+        })
+        .collect();
+    let path = state.join("upstream.conf");
+    let next = state.join("upstream.conf.next");
+    fs::write(&next, lines)
+        .and_then(|()| fs::rename(&next, &path))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// The replicas `upstream.conf` sends requests to.
+fn read_upstreams(state: &Path) -> Vec<String> {
+    fs::read_to_string(state.join("upstream.conf"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| !line.contains(" down;"))
+        .filter_map(|line| Some(line.split_whitespace().nth(1)?.to_owned()))
+        .collect()
+}
+
+/// Asks each replica's `/api/ready` every [`CHECK_EVERY`] and, when the set of ready ones
+/// changes, rewrites nginx's list and reloads it.
+struct HealthChecker;
+
+impl HealthChecker {
+    fn spawn(cluster: &Cluster) -> (Arc<AtomicBool>, JoinHandle<()>) {
+        let stop = Arc::new(AtomicBool::new(false));
+        let replicas: Vec<(String, SocketAddr)> = cluster
+            .replicas
+            .iter()
+            .map(|r| (r.name.clone(), r.addr))
+            .collect();
+        let state = cluster.state.clone();
+        let nginx_pid = cluster.nginx.pid();
+        let stopping = stop.clone();
+        let handle = std::thread::spawn(move || {
+            let mut last: Vec<bool> = vec![true; replicas.len()];
+            while !stopping.load(Ordering::Relaxed) {
+                let now: Vec<bool> = replicas.iter().map(|(_, addr)| is_ready(*addr)).collect();
+                if now != last {
+                    for ((name, _), (was, is)) in replicas.iter().zip(last.iter().zip(&now)) {
+                        if was != is {
+                            let news = if *is {
+                                "ready: in rotation"
+                            } else {
+                                "not ready: out of rotation"
+                            };
+                            println!("xtask cluster: {name} {news}");
+                        }
+                    }
+                    // With none ready (the database is away), nginx is told all are: each
+                    // answers a clear 503 of its own, and the first to recover serves at once,
+                    // where an empty list would get nginx's bare 502 until the next check.
+                    let none_ready = !now.contains(&true);
+                    let list: Vec<(SocketAddr, bool)> = replicas
+                        .iter()
+                        .map(|(_, a)| *a)
+                        .zip(now.iter().map(|ready| *ready || none_ready))
+                        .collect();
+                    if let Err(e) = write_upstreams(&state, &list) {
+                        eprintln!("xtask cluster: {e}");
+                    } else if let Some(pid) = nginx_pid {
+                        signal(pid, "HUP");
+                    }
+                    last = now;
+                }
+                std::thread::sleep(CHECK_EVERY);
+            }
+        });
+        (stop, handle)
+    }
+}
+
+/// `cargo xtask cluster [--replicas N] [--port P]`: builds the release server and client, starts
+/// the deployment, prints where it is, and stops it all on Enter (or Ctrl-C, which reaches every
+/// process of the group).
+pub fn run(args: &[String]) -> Result {
+    let mut replicas = 3;
+    let mut port = 8080;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let value = rest.next().ok_or(format!("{arg} needs a value"))?;
+        match arg.as_str() {
+            "--replicas" => replicas = value.parse().map_err(|_| "--replicas takes a number")?,
+            "--port" => port = value.parse().map_err(|_| "--port takes a port number")?,
+            _ => return Err(format!("unknown argument {arg}")),
+        }
+    }
+    if replicas == 0 {
+        return Err("--replicas must be at least 1".into());
+    }
+    crate::tools::install(false)?;
+    crate::tools::debian_packages(&[("nginx", "nginx")])?;
+    crate::build_client()?;
+    step(
+        "building lore (release)",
+        cargo().args(["build", "--release", "--package", "server", "--bin", "lore"]),
+    )?;
+    let root = workspace_root();
+    let cluster = Cluster::start(Settings {
+        lore: root.join("target/release/lore"),
+        dist: Some(root.join("dist")),
+        replicas,
+        listen: SocketAddr::from(([127, 0, 0, 1], port)),
+        demo: true,
+    })?;
+    println!(
+        "\nLore is listening on http://127.0.0.1:{port} (nginx, pid {})",
+        cluster.nginx.pid().unwrap_or_default()
+    );
+    for replica in &cluster.replicas {
+        println!(
+            "  {} on http://{} (pid {})",
+            replica.name,
+            replica.addr,
+            replica.pid().unwrap_or_default()
+        );
+    }
+    println!(
+        "  PostgreSQL of its own on 127.0.0.1:{} (database lore, user postgres)",
+        cluster.postgres.port
+    );
+    if let Some(link) = setup_link(&cluster.state) {
+        println!("  make the first account: http://127.0.0.1:{port}/setup?code={link}");
+    }
+    println!(
+        "  logs and data in {}\nPress Enter to stop everything.",
+        cluster.state.display()
+    );
+    let _ = std::io::stdin().read_line(&mut String::new());
+    drop(cluster);
+    println!("xtask cluster: stopped");
+    Ok(())
+}
+
+/// The one-time set-up code the first replica printed, if the base has no account yet.
+fn setup_link(state: &Path) -> Option<String> {
+    let log = fs::read_to_string(state.join("replica-1.log")).ok()?;
+    let code = log.split("setup?code=").nth(1)?;
+    Some(code.split_whitespace().next()?.to_owned())
+}
