@@ -3,10 +3,11 @@
 use crate::api::Api;
 use crate::components::{AccountMenu, SearchBox, ThemeToggle, tab_title};
 use crate::pages::{
-    AccountPage, CollectionPage, DocumentPage, EditorPage, GraphPage, HistoryPage, HomePage,
-    ImportPage, NotFoundPage, SearchPage, SetUpPage, SignInPage, TagPage, TrashPage, UsersPage,
-    WantedListPage, WantedPage,
+    AccountPage, ArchitecturePage, CollectionPage, DocumentPage, EditorPage, GraphPage,
+    HistoryPage, HomePage, ImportPage, NotFoundPage, SearchPage, SetUpPage, SignInPage, TagPage,
+    TrashPage, UsersPage, WantedListPage, WantedPage,
 };
+use crate::request_log::RequestLog;
 use crate::session::Session;
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
@@ -23,6 +24,10 @@ pub fn App(api: Api) -> impl IntoView {
     // browser asks who it is once it has taken over, and the header and pages fill in.
     let session = Session::provide(api);
     Effect::new(move |_| session.refresh());
+    // Every request this page makes, tier by tier, for the architecture page: the browser's
+    // timeline is read from the start, so the page load itself is there too.
+    let requests = RequestLog::provide();
+    Effect::new(move |_| requests.record());
     // Says on `<html data-interactive>` that the wasm has taken over the page: effects run only
     // in the browser, once hydration (deferred until the browser is idle) is done. Style and
     // the end-to-end tests can tell a page that reads from one that also responds.
@@ -73,10 +78,12 @@ pub fn App(api: Api) -> impl IntoView {
                     <Route path=path!("/setup") view=SetUpPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/architecture") view=ArchitecturePage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">
-                "Leptos in the browser · axum on the server · SQLite or PostgreSQL underneath"
+                "Leptos in the browser · axum on the server · SQLite or PostgreSQL underneath · "
+                <A href="/architecture">"How this page reached you"</A>
             </footer>
         </Router>
     }

@@ -24,6 +24,7 @@ pub mod contract;
 pub mod graph_layout;
 pub mod local_storage;
 pub mod pages;
+pub mod request_log;
 pub mod response;
 pub mod session;
 

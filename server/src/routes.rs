@@ -171,6 +171,7 @@ pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
     let limits = state.limits;
     let identify =
         axum::middleware::from_fn_with_state(std::sync::Arc::new(state.clone()), access::identify);
+    let replica_name = String::from_utf8_lossy(state.replica.name().as_bytes()).into_owned();
     let served_by = SetResponseHeaderLayer::overriding(
         HeaderName::from_static(crate::replica::SERVED_BY),
         state.replica.name().clone(),
@@ -179,7 +180,10 @@ pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
         ServiceBuilder::new()
             // Outermost: every answer names its replica, errors and timeouts included.
             .layer(served_by)
-            .layer(axum::middleware::from_fn(crate::timing::server_timing))
+            .layer(axum::middleware::from_fn_with_state(
+                crate::timing::replica_entry(&replica_name),
+                crate::timing::server_timing,
+            ))
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
             .layer(TraceLayer::new_for_http().make_span_with(request_span))
             .layer(PropagateRequestIdLayer::x_request_id())

@@ -1,7 +1,8 @@
 //! Where a request's time went, tier by tier, told to the client in `Server-Timing`:
-//! `database` (its statements, summed), `render` (a page rendered on the server, the reads it
-//! made included: the two overlap), `cache` (`hit` or `miss` for the replica's response cache)
-//! and `total`. Browsers show it in their developer tools and hand it to scripts through
+//! `replica` (its name, as in `X-Served-By`: Resource Timing hands scripts this header but not
+//! that one), `database` (its statements, summed), `render` (a page rendered on the server, the
+//! reads it made included: the two overlap), `cache` (`hit` or `miss` for the replica's response
+//! cache) and `total`. Browsers show it in their developer tools and hand it to scripts through
 //! Resource Timing, so the client can draw which tier did what.
 //!
 //! The timings travel with the request's task (a task-local set by [`server_timing`]); work
@@ -10,7 +11,7 @@
 //! `database`. Taking a connection from the pool and committing are not statements and are not
 //! counted.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
@@ -71,12 +72,25 @@ fn add(took: Duration, field: impl Fn(&Timings) -> &AtomicU64) {
     let _ = CURRENT.try_with(|timings| field(timings).fetch_add(micros, Ordering::Relaxed));
 }
 
-/// Middleware: times the request and adds its `Server-Timing`.
-pub async fn server_timing(request: Request, next: Next) -> Response {
+/// The `Server-Timing` entry naming the replica: `replica;desc="NAME"`, the name quoted as a
+/// header's quoted string (a replica's name is printable ASCII, checked at start-up).
+pub fn replica_entry(name: &str) -> Arc<str> {
+    let quoted = name.replace('\\', "\\\\").replace('"', "\\\"");
+    format!("replica;desc=\"{quoted}\"").into()
+}
+
+/// Middleware: times the request and adds its `Server-Timing`, led by `replica` (see
+/// [`replica_entry`]).
+pub async fn server_timing(
+    State(replica): State<Arc<str>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let timings = Arc::new(Timings::default());
     let started = Instant::now();
     let mut response = CURRENT.scope(timings.clone(), next.run(request)).await;
-    if let Ok(value) = HeaderValue::from_str(&header(&timings, started.elapsed())) {
+    let value = format!("{replica}, {}", header(&timings, started.elapsed()));
+    if let Ok(value) = HeaderValue::from_str(&value) {
         response.headers_mut().insert("server-timing", value);
     }
     response
@@ -119,6 +133,15 @@ mod tests {
         assert_eq!(
             header(&timings, Duration::from_millis(3)),
             "database;dur=0.42, cache;desc=miss, total;dur=3.00"
+        );
+    }
+
+    #[test]
+    fn the_replica_is_named_in_a_quoted_string_whatever_its_name_holds() {
+        assert_eq!(&*replica_entry("web1:3001"), r#"replica;desc="web1:3001""#);
+        assert_eq!(
+            &*replica_entry(r#"a "b" \c"#),
+            r#"replica;desc="a \"b\" \\c""#
         );
     }
 

@@ -969,3 +969,91 @@ async fn a_user_makes_a_token_a_script_uses_revokes_it_and_changes_their_passwor
     assert_eq!(sign_in_with(NEW_PASSWORD).await.unwrap().status(), 200);
     close_with_a_clean_console(browser, &[]).await;
 }
+
+/// The rows of the architecture page's request table, as displayed.
+async fn request_rows(browser: &Client) -> Vec<String> {
+    let mut rows = Vec::new();
+    for row in browser
+        .find_all(Locator::Css(".requests tr.request"))
+        .await
+        .unwrap()
+    {
+        rows.push(row.text().await.unwrap_or_default());
+    }
+    rows
+}
+
+#[tokio::test]
+#[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
+async fn the_architecture_page_shows_each_request_its_replica_and_where_its_time_went() {
+    let app = serving_the_release_build().await;
+    let replica = reqwest::get(app.url("/api/health"))
+        .await
+        .unwrap()
+        .headers()["x-served-by"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let driver = Chromedriver::start().await;
+    let browser = driver.browser().await;
+
+    // A note read as a page load, then the footer's link followed without one.
+    open(&browser, &app.url("/notes/proxy")).await;
+    browser
+        .find(Locator::LinkText("How this page reached you"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&browser, ".architecture h1", "How Lore answered you").await;
+    assert_eq!(browser.current_url().await.unwrap().path(), "/architecture");
+
+    // The note's page load is there: served by this replica, rendered on it.
+    let mut rows = Vec::new();
+    for _ in 0..300 {
+        rows = request_rows(&browser).await;
+        if rows.iter().any(|row| row.contains("/notes/proxy")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let page = rows
+        .iter()
+        .find(|row| row.contains("/notes/proxy"))
+        .unwrap_or_else(|| panic!("no row for the page load among {rows:#?}"));
+    assert!(page.contains(&replica), "{page}");
+    assert!(page.contains("render"), "{page}");
+    assert!(page.contains("network"), "{page}");
+    let replicas = text_of(&browser, ".replicas").await;
+    assert!(replicas.contains(&replica), "{replicas}");
+    assert!(
+        text_of(&browser, ".balancer")
+            .await
+            .starts_with("none seen")
+    );
+
+    // Live: ten reads sent from the page appear as they are answered, each with its database
+    // time (a listing is not cached).
+    click(&browser, ".send-reads").await;
+    let mut reads = Vec::new();
+    for _ in 0..300 {
+        reads = request_rows(&browser)
+            .await
+            .into_iter()
+            .filter(|row| row.contains("/api/documents?"))
+            .collect();
+        if reads.len() >= 10 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(reads.len(), 10, "{reads:#?}");
+    assert!(
+        reads
+            .iter()
+            .all(|row| row.contains("database") && row.contains(&replica)),
+        "{reads:#?}"
+    );
+    close_with_a_clean_console(browser, &[]).await;
+}

@@ -114,8 +114,14 @@ impl Drop for Cluster {
             let _ = checker.join();
         }
         self.nginx.stop();
+        // All drain at once, not one after another.
+        for replica in &self.replicas {
+            if let Some(pid) = replica.pid() {
+                signal(pid, "TERM");
+            }
+        }
         for replica in &mut self.replicas {
-            replica.stop();
+            replica.wait_or_kill();
         }
         self.postgres.stop();
         if !self.keep_state {
@@ -401,16 +407,14 @@ impl Replica {
         Err(format!("{} did not stop within {within:?}", self.name))
     }
 
-    /// SIGTERM (it drains, then stops), and if it has not stopped in time, SIGKILL.
-    fn stop(&mut self) {
-        if let Some(pid) = self.pid() {
-            signal(pid, "TERM");
-            if self.wait_stopped(Duration::from_secs(20)).is_err()
-                && let Some(mut child) = self.child.take()
-            {
-                let _ = child.kill();
-                let _ = child.wait();
-            }
+    /// Waits for the process to stop after a SIGTERM (it drains first; a second SIGTERM would
+    /// cut that short), and kills it if it has not stopped in time.
+    fn wait_or_kill(&mut self) {
+        if self.wait_stopped(Duration::from_secs(20)).is_err()
+            && let Some(mut child) = self.child.take()
+        {
+            let _ = child.kill();
+            let _ = child.wait();
         }
     }
 }
@@ -567,14 +571,20 @@ impl HealthChecker {
     }
 }
 
-/// `cargo xtask cluster [--replicas N] [--port P]`: builds the release server and client, starts
+/// `cargo xtask cluster [--replicas N] [--port P] [--debug]`: builds the server (release, unless
+/// `--debug`: minutes sooner) and the client, starts
 /// the deployment, prints where it is, and stops it all on Enter (or Ctrl-C, which reaches every
 /// process of the group).
 pub fn run(args: &[String]) -> Result {
     let mut replicas = 3;
     let mut port = 8080;
+    let mut profile = "release";
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
+        if arg == "--debug" {
+            profile = "debug";
+            continue;
+        }
         let value = rest.next().ok_or(format!("{arg} needs a value"))?;
         match arg.as_str() {
             "--replicas" => replicas = value.parse().map_err(|_| "--replicas takes a number")?,
@@ -588,13 +598,15 @@ pub fn run(args: &[String]) -> Result {
     crate::tools::install(false)?;
     crate::tools::debian_packages(&[("nginx", "nginx")])?;
     crate::build_client()?;
-    step(
-        "building lore (release)",
-        cargo().args(["build", "--release", "--package", "server", "--bin", "lore"]),
-    )?;
+    let mut build = cargo();
+    build.args(["build", "--package", "server", "--bin", "lore"]);
+    if profile == "release" {
+        build.arg("--release");
+    }
+    step(&format!("building lore ({profile})"), &mut build)?;
     let root = workspace_root();
     let cluster = Cluster::start(Settings {
-        lore: root.join("target/release/lore"),
+        lore: root.join("target").join(profile).join("lore"),
         dist: Some(root.join("dist")),
         replicas,
         listen: SocketAddr::from(([127, 0, 0, 1], port)),

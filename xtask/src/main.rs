@@ -80,7 +80,7 @@ const USAGE: &str = "usage:
   cargo xtask bench-before REV   anonymous reads of REV's lore and this tree's, side by side
   cargo xtask bench-search PORT  time the bench's searches against a Lore serving its corpus
   cargo xtask corpus DIR [N]  write the benchmark's corpus of N notes (default 10000) into DIR
-  cargo xtask cluster [--replicas N] [--port P]  PostgreSQL of its own, N replicas (3) and nginx
+  cargo xtask cluster [--replicas N] [--port P] [--debug]  PostgreSQL of its own, N replicas (3), nginx
                               on 127.0.0.1:P (8080), until Enter
   cargo xtask fault           that deployment under load while a replica drains, one is killed
                               and the database restarts: no acknowledged save lost";

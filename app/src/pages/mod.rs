@@ -1,6 +1,7 @@
 //! One component per route. The router in [`App`](crate::App) maps paths to these.
 
 mod account;
+mod architecture;
 mod document;
 mod editor;
 mod graph;
@@ -15,6 +16,7 @@ mod sign_in;
 mod users;
 
 pub use account::AccountPage;
+pub use architecture::ArchitecturePage;
 pub use document::DocumentPage;
 pub use editor::{Editor, EditorPage, StoredDraft, draft_key};
 pub use graph::GraphPage;

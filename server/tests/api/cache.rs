@@ -153,11 +153,14 @@ async fn a_remembered_credential_is_forgotten_on_the_first_lookup_after_a_write_
     );
 }
 
-/// The tiers a response's `Server-Timing` names, without their durations.
+/// The tiers a response's `Server-Timing` names, without their durations, after the replica it
+/// names first (the one `X-Served-By` names).
 fn timed_steps(response: &reqwest::Response) -> Vec<String> {
-    response.headers()["server-timing"]
-        .to_str()
-        .unwrap()
+    let header = response.headers()["server-timing"].to_str().unwrap();
+    let served_by = response.headers()["x-served-by"].to_str().unwrap();
+    let (replica, steps) = header.split_once(", ").unwrap();
+    assert_eq!(replica, format!("replica;desc=\"{served_by}\""));
+    steps
         .split(", ")
         .map(|step| {
             // `database;dur=0.42` -> `database`; `cache;desc=hit` stays whole.
@@ -173,7 +176,7 @@ fn timed_steps(response: &reqwest::Response) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn every_answer_says_where_its_time_went_database_render_cache_and_total() {
+async fn every_answer_says_where_its_time_went_replica_database_render_cache_and_total() {
     let app = TestApp::spawn_with(Options {
         cache_revalidate: Some(Duration::from_secs(3600)),
         ..Options::default()
