@@ -98,6 +98,8 @@ pub fn run() -> Result {
 
     let first_paint = measure_first_paint(&sqlite_database, &hydrating, &client_only)?;
     let hostile = measure_hostile()?;
+    println!("\nxtask: the balancer and the replicas");
+    let tiers = crate::bench_tiers::measure(&lore)?;
     println!("\nxtask: what accounts cost a reader, and signing in");
     let accounts = bench_lines(&mut server_bench("accounts"), "accounts", &["accounts:"])?;
     // After both were served, so both have their brotli copies.
@@ -138,6 +140,9 @@ pub fn run() -> Result {
     println!("  paint:   {first_paint}");
     for line in hostile {
         println!("  hostile: {line}");
+    }
+    for line in tiers {
+        println!("  tiers:   {line}");
     }
     for line in accounts {
         println!("  {line}");

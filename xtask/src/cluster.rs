@@ -10,12 +10,12 @@
 use crate::http;
 use crate::{Result, cargo, step, workspace_root};
 use std::fs;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -34,15 +34,22 @@ pub struct Settings {
     /// The built browser client, if pages should hydrate.
     pub dist: Option<PathBuf>,
     pub replicas: usize,
-    /// Where nginx listens.
-    pub listen: SocketAddr,
+    /// The port nginx listens on.
+    pub port: u16,
     /// Whether an empty base gets the demo notes.
     pub demo: bool,
+    /// Whether replica N runs on core N-1 alone (`taskset`), for measuring how replicas scale.
+    pub pinned: bool,
+    /// Whether the database, the replicas and nginx each get a network namespace of their own
+    /// (see [`Network`]); otherwise all listen on loopback.
+    pub namespaces: bool,
 }
 
 /// The running deployment. Dropping it stops every process and removes its state folder.
 pub struct Cluster {
     pub state: PathBuf,
+    /// Where nginx listens: where users connect.
+    pub balancer: SocketAddr,
     pub postgres: OwnPostgres,
     pub replicas: Vec<Replica>,
     pub nginx: Nginx,
@@ -50,6 +57,10 @@ pub struct Cluster {
     /// Whether dropping it leaves the state folder (logs, data) in place, as after a failure.
     pub keep_state: bool,
     checker: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
+    /// Replicas (0-based) nginx may use whatever their health, when a measurement says so.
+    only: Arc<Mutex<Option<Vec<usize>>>>,
+    /// Dropped after the processes in it have stopped (fields drop after `Drop::drop`).
+    network: Option<Network>,
 }
 
 impl Cluster {
@@ -60,11 +71,24 @@ impl Cluster {
         let state = std::env::temp_dir().join(format!("lore-cluster-{}", std::process::id()));
         let _ = fs::remove_dir_all(&state);
         fs::create_dir_all(&state).map_err(|e| format!("cannot make {}: {e}", state.display()))?;
-        let postgres = OwnPostgres::start(&state)?;
+        let network = if settings.namespaces {
+            Some(Network::create()?)
+        } else {
+            None
+        };
+        let net = network.as_ref();
+        let postgres = OwnPostgres::start(&state, net)?;
         let mut replicas = Vec::new();
         for number in 1..=settings.replicas {
-            let addr = SocketAddr::from(([127, 0, 0, 1], crate::bench::free_port()?));
-            let replica = Replica::start(&settings, &postgres.url("lore"), number, addr, &state)?;
+            let addr = match net {
+                // A namespace of their own: every port is free.
+                Some(network) => {
+                    SocketAddr::new(network.address(Tier::Replicas), 3000 + number as u16)
+                }
+                None => SocketAddr::from(([127, 0, 0, 1], crate::bench::free_port()?)),
+            };
+            let replica =
+                Replica::start(&settings, &postgres.url("lore"), number, addr, &state, net)?;
             if number == 1 {
                 replica.wait_ready(Duration::from_secs(120))?;
             }
@@ -73,15 +97,19 @@ impl Cluster {
         for replica in &replicas {
             replica.wait_ready(Duration::from_secs(60))?;
         }
-        let nginx = Nginx::start(&state, settings.listen, &replicas)?;
+        let balancer = SocketAddr::new(address(net, Tier::Balancer), settings.port);
+        let nginx = Nginx::start(&state, balancer, &replicas, net)?;
         let mut cluster = Cluster {
             state,
+            balancer,
             postgres,
             replicas,
             nginx,
             settings,
             keep_state: std::env::var_os("LORE_CLUSTER_KEEP").is_some(),
             checker: None,
+            only: Arc::default(),
+            network,
         };
         cluster.checker = Some(HealthChecker::spawn(&cluster));
         Ok(cluster)
@@ -97,8 +125,38 @@ impl Cluster {
         let url = self.database_url();
         let replica = &mut self.replicas[number - 1];
         replica.wait_stopped(Duration::from_secs(30))?;
-        *replica = Replica::start(&self.settings, &url, number, replica.addr, &self.state)?;
+        *replica = Replica::start(
+            &self.settings,
+            &url,
+            number,
+            replica.addr,
+            &self.state,
+            self.network.as_ref(),
+        )?;
         replica.wait_ready(Duration::from_secs(60))
+    }
+
+    /// Keeps nginx to these replicas (0-based), healthy ones among them, until called with
+    /// `None`; returns once nginx's list says so.
+    pub fn route_only(&self, replicas: Option<Vec<usize>>) -> Result {
+        let wanted: Vec<String> = self
+            .replicas
+            .iter()
+            .enumerate()
+            .filter(|(n, _)| replicas.as_ref().is_none_or(|only| only.contains(n)))
+            .map(|(_, r)| r.addr.to_string())
+            .collect();
+        *self.only.lock().unwrap_or_else(|e| e.into_inner()) = replicas;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if self.in_rotation() == wanted {
+                // nginx reloads after the list is written; give its new workers a moment.
+                std::thread::sleep(Duration::from_millis(500));
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Err(format!("nginx's list never became {wanted:?}"))
     }
 
     /// The replicas nginx sends requests to now.
@@ -135,6 +193,10 @@ impl Drop for Cluster {
 /// (PostgreSQL refuses to run as root), as ourselves otherwise.
 pub struct OwnPostgres {
     bin: PathBuf,
+    /// Where it listens: loopback, or its namespace's address.
+    pub host: IpAddr,
+    /// Its network namespace, if it has one.
+    namespace: Option<String>,
     data: PathBuf,
     log: PathBuf,
     pub port: u16,
@@ -142,7 +204,7 @@ pub struct OwnPostgres {
 }
 
 impl OwnPostgres {
-    fn start(state: &Path) -> Result<OwnPostgres> {
+    fn start(state: &Path, net: Option<&Network>) -> Result<OwnPostgres> {
         let bin = postgres_bin()?;
         let data = state.join("postgres");
         fs::create_dir_all(&data).map_err(|e| format!("cannot make {}: {e}", data.display()))?;
@@ -164,16 +226,31 @@ impl OwnPostgres {
                 String::from_utf8_lossy(&initdb.stderr)
             ));
         }
+        if let Some(network) = net {
+            // initdb trusts loopback only; the replicas and the tools come over the bridge.
+            let hba = data.join("pg_hba.conf");
+            let subnet = network.subnet_cidr();
+            let mut rules = fs::read_to_string(&hba).map_err(|e| e.to_string())?;
+            rules.push_str(&format!("host all all {subnet} trust\n"));
+            fs::write(&hba, rules).map_err(|e| format!("cannot write {}: {e}", hba.display()))?;
+        }
         let mut postgres = OwnPostgres {
             bin,
+            host: address(net, Tier::Database),
+            namespace: net.map(|network| network.namespace(Tier::Database)),
             data,
             log,
-            port: crate::bench::free_port()?,
+            port: match net {
+                Some(_) => 5432,
+                None => crate::bench::free_port()?,
+            },
             child: None,
         };
         postgres.start_server()?;
         let created = Command::new(postgres.bin.join("createdb"))
-            .args(["--host", "127.0.0.1", "--username", "postgres", "--port"])
+            .args(["--username", "postgres", "--host"])
+            .arg(postgres.host.to_string())
+            .arg("--port")
             .arg(postgres.port.to_string())
             .arg("lore")
             .output()
@@ -189,7 +266,7 @@ impl OwnPostgres {
 
     /// `postgres://` URL of `database` on this cluster.
     pub fn url(&self, database: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+        format!("postgres://postgres@{}:{}/{database}", self.host, self.port)
     }
 
     /// Starts the server (again, after [`OwnPostgres::stop`]) and waits until it accepts
@@ -201,11 +278,32 @@ impl OwnPostgres {
             .open(&self.log)
             .map_err(|e| format!("cannot open {}: {e}", self.log.display()))?;
         let state = self.data.parent().unwrap_or(&self.data).to_owned();
-        let child = as_postgres(Command::new(self.bin.join("postgres")), &state)?
+        let program = self.bin.join("postgres");
+        let mut command = match &self.namespace {
+            None => as_postgres(Command::new(program), &state)?,
+            Some(namespace) => {
+                // `ip netns exec` must run as root; setpriv then becomes postgres and execs the
+                // server, which keeps the process id ours to signal.
+                let mut command = Command::new("ip");
+                command
+                    .args(["netns", "exec", namespace, "setpriv"])
+                    .args([
+                        "--reuid=postgres",
+                        "--regid=postgres",
+                        "--clear-groups",
+                        "--",
+                    ])
+                    .arg(program)
+                    .current_dir(&state);
+                command
+            }
+        };
+        let child = command
             .arg("-D")
             .arg(&self.data)
             .args(["-p", &self.port.to_string()])
-            .args(["-c", "listen_addresses=127.0.0.1"])
+            .arg("-c")
+            .arg(format!("listen_addresses={}", self.host))
             .args(["-c", "unix_socket_directories="])
             .args(["-c", "max_connections=200"])
             .stdout(Stdio::null())
@@ -216,7 +314,9 @@ impl OwnPostgres {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             let ready = Command::new(self.bin.join("pg_isready"))
-                .args(["--quiet", "--host", "127.0.0.1", "--port"])
+                .args(["--quiet", "--host"])
+                .arg(self.host.to_string())
+                .arg("--port")
                 .arg(self.port.to_string())
                 .status()
                 .is_ok_and(|s| s.success());
@@ -262,6 +362,13 @@ impl OwnPostgres {
             signal(child.id(), "INT");
             let _ = child.wait();
         }
+    }
+}
+
+/// A server left running by a failed start-up is stopped too.
+impl Drop for OwnPostgres {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
@@ -331,6 +438,7 @@ impl Replica {
         number: usize,
         addr: SocketAddr,
         state: &Path,
+        net: Option<&Network>,
     ) -> Result<Replica> {
         let name = format!("replica-{number}");
         let log_path = state.join(format!("{name}.log"));
@@ -339,7 +447,26 @@ impl Replica {
             .append(true)
             .open(&log_path)
             .map_err(|e| format!("cannot open {}: {e}", log_path.display()))?;
-        let mut command = Command::new(&settings.lore);
+        // Each wrapper execs the next, so the process id stays the replica's.
+        let mut wrappers: Vec<String> = Vec::new();
+        if let Some(network) = net {
+            wrappers.extend(["ip", "netns", "exec"].map(String::from));
+            wrappers.push(network.namespace(Tier::Replicas));
+        }
+        if settings.pinned {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            wrappers.extend(["taskset".to_owned(), "--cpu-list".to_owned()]);
+            wrappers.push(((number - 1) % cores).to_string());
+        }
+        let mut command = match wrappers.split_first() {
+            Some((program, args)) => {
+                let mut command = Command::new(program);
+                command.args(args).arg(&settings.lore);
+                command
+            }
+            None => Command::new(&settings.lore),
+        };
+        let proxy = address(net, Tier::Balancer).to_string();
         command
             .args(["--database-url", database, "--database-timeout", "2s"])
             .args([
@@ -349,7 +476,7 @@ impl Replica {
                 "--replica-name",
                 &name,
             ])
-            .args(["--drain-delay", DRAIN_DELAY, "--trusted-proxy", "127.0.0.1"]);
+            .args(["--drain-delay", DRAIN_DELAY, "--trusted-proxy", &proxy]);
         if let Some(dist) = &settings.dist {
             command.arg("--dist").arg(dist);
         }
@@ -419,6 +546,16 @@ impl Replica {
     }
 }
 
+/// A replica still running when dropped (a start-up that failed half-way) is killed.
+impl Drop for Replica {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// Whether `/api/ready` at `addr` answers 200 within half a second.
 pub fn is_ready(addr: SocketAddr) -> bool {
     http::send(
@@ -435,7 +572,12 @@ pub struct Nginx {
 }
 
 impl Nginx {
-    fn start(state: &Path, listen: SocketAddr, replicas: &[Replica]) -> Result<Nginx> {
+    fn start(
+        state: &Path,
+        listen: SocketAddr,
+        replicas: &[Replica],
+        net: Option<&Network>,
+    ) -> Result<Nginx> {
         let template = workspace_root().join("deploy/nginx.conf");
         let config = fs::read_to_string(&template)
             .map_err(|e| format!("cannot read {}: {e}", template.display()))?
@@ -447,7 +589,17 @@ impl Nginx {
             state,
             &replicas.iter().map(|r| (r.addr, true)).collect::<Vec<_>>(),
         )?;
-        let child = Command::new(nginx_program())
+        let mut command = match net {
+            Some(network) => {
+                let mut command = Command::new("ip");
+                command
+                    .args(["netns", "exec", &network.namespace(Tier::Balancer)])
+                    .arg(nginx_program());
+                command
+            }
+            None => Command::new(nginx_program()),
+        };
+        let child = command
             .arg("-c")
             .arg(&config_path)
             .args(["-p", &state.display().to_string(), "-g", "daemon off;"])
@@ -479,6 +631,12 @@ impl Nginx {
             signal(child.id(), "QUIT");
             let _ = child.wait();
         }
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
@@ -532,11 +690,19 @@ impl HealthChecker {
             .collect();
         let state = cluster.state.clone();
         let nginx_pid = cluster.nginx.pid();
+        let only = cluster.only.clone();
         let stopping = stop.clone();
         let handle = std::thread::spawn(move || {
             let mut last: Vec<bool> = vec![true; replicas.len()];
             while !stopping.load(Ordering::Relaxed) {
-                let now: Vec<bool> = replicas.iter().map(|(_, addr)| is_ready(*addr)).collect();
+                let chosen = only.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                let now: Vec<bool> = replicas
+                    .iter()
+                    .enumerate()
+                    .map(|(n, (_, addr))| {
+                        chosen.as_ref().is_none_or(|only| only.contains(&n)) && is_ready(*addr)
+                    })
+                    .collect();
                 if now != last {
                     for ((name, _), (was, is)) in replicas.iter().zip(last.iter().zip(&now)) {
                         if was != is {
@@ -579,10 +745,15 @@ pub fn run(args: &[String]) -> Result {
     let mut replicas = 3;
     let mut port = 8080;
     let mut profile = "release";
+    let mut namespaces = false;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         if arg == "--debug" {
             profile = "debug";
+            continue;
+        }
+        if arg == "--namespaces" {
+            namespaces = true;
             continue;
         }
         let value = rest.next().ok_or(format!("{arg} needs a value"))?;
@@ -609,11 +780,14 @@ pub fn run(args: &[String]) -> Result {
         lore: root.join("target").join(profile).join("lore"),
         dist: Some(root.join("dist")),
         replicas,
-        listen: SocketAddr::from(([127, 0, 0, 1], port)),
+        port,
         demo: true,
+        pinned: false,
+        namespaces,
     })?;
+    let balancer = cluster.balancer;
     println!(
-        "\nLore is listening on http://127.0.0.1:{port} (nginx, pid {})",
+        "\nLore is listening on http://{balancer} (nginx, pid {})",
         cluster.nginx.pid().unwrap_or_default()
     );
     for replica in &cluster.replicas {
@@ -625,11 +799,11 @@ pub fn run(args: &[String]) -> Result {
         );
     }
     println!(
-        "  PostgreSQL of its own on 127.0.0.1:{} (database lore, user postgres)",
-        cluster.postgres.port
+        "  PostgreSQL of its own on {}:{} (database lore, user postgres)",
+        cluster.postgres.host, cluster.postgres.port
     );
     if let Some(link) = setup_link(&cluster.state) {
-        println!("  make the first account: http://127.0.0.1:{port}/setup?code={link}");
+        println!("  make the first account: http://{balancer}/setup?code={link}");
     }
     println!(
         "  logs and data in {}\nPress Enter to stop everything.",
@@ -646,4 +820,142 @@ fn setup_link(state: &Path) -> Option<String> {
     let log = fs::read_to_string(state.join("replica-1.log")).ok()?;
     let code = log.split("setup?code=").nth(1)?;
     Some(code.split_whitespace().next()?.to_owned())
+}
+
+/// The tiers that may each get a network namespace of their own.
+#[derive(Clone, Copy)]
+pub enum Tier {
+    Database,
+    Replicas,
+    Balancer,
+}
+
+/// Each tier in a network namespace of its own, as if on hosts of its own: a bridge in the
+/// host's namespace (address `.1`), and in each namespace a veth pair's end (`eth0`) joined to
+/// it, the database at `.2`, the replicas at `.3` and nginx at `.4` of `10.77.N.0/24`. Every hop
+/// (browser to nginx, nginx to a replica, a replica to PostgreSQL) crosses an interface, as in
+/// the seed's picture. Needs root (`ip netns`, Debian's iproute2); removed when dropped.
+pub struct Network {
+    /// `N` in `10.77.N.0/24`, and in the names, so that two clusters do not meet.
+    subnet: u8,
+    made: Vec<String>,
+}
+
+impl Network {
+    fn create() -> Result<Network> {
+        let subnet = (std::process::id() % 250 + 1) as u8;
+        let mut network = Network {
+            subnet,
+            made: Vec::new(),
+        };
+        let bridge = network.bridge();
+        ip(&["link", "add", &bridge, "type", "bridge"])?;
+        network.made.push(bridge.clone());
+        ip(&[
+            "addr",
+            "add",
+            &format!("10.77.{subnet}.1/24"),
+            "dev",
+            &bridge,
+        ])?;
+        ip(&["link", "set", &bridge, "up"])?;
+        for tier in [Tier::Database, Tier::Replicas, Tier::Balancer] {
+            let namespace = network.namespace(tier);
+            ip(&["netns", "add", &namespace])?;
+            network.made.push(namespace.clone());
+            // The host's end is named for the namespace: interface names have 15 bytes at most.
+            let host_end = format!("lore{subnet}{}", tier.short());
+            ip(&[
+                "link", "add", &host_end, "type", "veth", "peer", "name", "eth0", "netns",
+                &namespace,
+            ])?;
+            ip(&["link", "set", &host_end, "master", &bridge, "up"])?;
+            let inside = |args: &[&str]| {
+                let mut all = vec!["netns", "exec", &namespace, "ip"];
+                all.extend_from_slice(args);
+                ip(&all)
+            };
+            inside(&[
+                "addr",
+                "add",
+                &format!("{}/24", network.address(tier)),
+                "dev",
+                "eth0",
+            ])?;
+            inside(&["link", "set", "eth0", "up"])?;
+            inside(&["link", "set", "lo", "up"])?;
+        }
+        Ok(network)
+    }
+
+    /// The whole subnet, as PostgreSQL's `pg_hba.conf` writes it.
+    fn subnet_cidr(&self) -> String {
+        format!("10.77.{}.0/24", self.subnet)
+    }
+
+    fn bridge(&self) -> String {
+        format!("lore{}br", self.subnet)
+    }
+
+    /// The namespace `tier` runs in.
+    pub fn namespace(&self, tier: Tier) -> String {
+        format!("lore-{}-{}", self.subnet, tier.short())
+    }
+
+    /// `tier`'s address.
+    pub fn address(&self, tier: Tier) -> IpAddr {
+        let host = match tier {
+            Tier::Database => 2,
+            Tier::Replicas => 3,
+            Tier::Balancer => 4,
+        };
+        IpAddr::V4(Ipv4Addr::new(10, 77, self.subnet, host))
+    }
+}
+
+impl Tier {
+    fn short(self) -> &'static str {
+        match self {
+            Tier::Database => "db",
+            Tier::Replicas => "app",
+            Tier::Balancer => "lb",
+        }
+    }
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        // Deleting a namespace deletes its veth pair, both ends.
+        for made in self.made.iter().rev() {
+            if made.starts_with("lore-") {
+                let _ = ip(&["netns", "del", made]);
+            } else {
+                let _ = ip(&["link", "del", made]);
+            }
+        }
+    }
+}
+
+/// Where `tier` listens: loopback, or its namespace's address.
+fn address(net: Option<&Network>, tier: Tier) -> IpAddr {
+    net.map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |network| {
+        network.address(tier)
+    })
+}
+
+/// `ip ARGS`, failing with what it said.
+fn ip(args: &[&str]) -> Result {
+    let out = Command::new("ip")
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run ip (Debian's iproute2): {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "ip {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
 }

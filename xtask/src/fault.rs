@@ -98,9 +98,10 @@ impl Load {
     }
 }
 
-/// `cargo xtask fault`: builds `lore` (debug: the test is about correctness, not speed), runs
-/// the scenario and prints the report.
-pub fn run() -> Result {
+/// `cargo xtask fault [--namespaces]`: builds `lore` (debug: the test is about correctness, not
+/// speed), runs the scenario (each tier in its own network namespace if asked) and prints the
+/// report.
+pub fn run(namespaces: bool) -> Result {
     crate::tools::debian_packages(&[("nginx", "nginx")])?;
     step(
         "fault test: building lore",
@@ -108,14 +109,20 @@ pub fn run() -> Result {
     )?;
     println!("\nxtask: fault test: PostgreSQL of its own, three replicas, nginx, and failures");
     let started = Instant::now();
-    let balancer = SocketAddr::from(([127, 0, 0, 1], crate::bench::free_port()?));
     let mut cluster = Cluster::start(Settings {
         lore: workspace_root().join("target/debug/lore"),
         dist: None,
         replicas: 3,
-        listen: balancer,
+        port: if namespaces {
+            80
+        } else {
+            crate::bench::free_port()?
+        },
         demo: false,
+        pinned: false,
+        namespaces,
     })?;
+    let balancer = cluster.balancer;
     println!(
         "xtask fault: PostgreSQL on 127.0.0.1:{}, replicas {}, nginx on {balancer}",
         cluster.postgres.port,

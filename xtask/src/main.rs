@@ -23,6 +23,8 @@
 //!   PostgreSQL cluster of its own, N replicas, nginx in front (see [`cluster`]).
 //! - `cargo xtask fault`: that deployment under a mixed load while its parts fail (see
 //!   [`fault`]).
+//! - `cargo xtask bench-tiers`: only the N-tier part of the bench: nginx's overhead, and one
+//!   replica against two, each pinned to its own core.
 //! - `cargo xtask corpus DIR [NOTES]`: write the benchmark's corpus (10,000 notes unless told),
 //!   to try Lore or a change on notes shaped like a team's.
 //!
@@ -31,6 +33,7 @@
 
 mod before;
 mod bench;
+mod bench_tiers;
 mod cluster;
 mod corpus;
 mod fault;
@@ -52,10 +55,11 @@ fn main() -> ExitCode {
         Some("fuzz-parsers") => fuzz_parsers(&args[1..]),
         Some("bench") => bench::run(),
         Some("bench-search") => bench::search_only(&args[1..]),
+        Some("bench-tiers") => bench_tiers::run_alone(),
         Some("bench-before") => before::run(&args[1..]),
         Some("corpus") => write_corpus(&args[1..]),
         Some("cluster") => cluster::run(&args[1..]),
-        Some("fault") => fault::run(),
+        Some("fault") => fault::run(args.iter().any(|a| a == "--namespaces")),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -79,10 +83,12 @@ const USAGE: &str = "usage:
   cargo xtask bench           measure import, reads, pages, search, bundle sizes and first paint
   cargo xtask bench-before REV   anonymous reads of REV's lore and this tree's, side by side
   cargo xtask bench-search PORT  time the bench's searches against a Lore serving its corpus
+  cargo xtask bench-tiers     nginx's overhead, and one replica against two (each on its own core)
   cargo xtask corpus DIR [N]  write the benchmark's corpus of N notes (default 10000) into DIR
-  cargo xtask cluster [--replicas N] [--port P] [--debug]  PostgreSQL of its own, N replicas (3), nginx
+  cargo xtask cluster [--replicas N] [--port P] [--debug] [--namespaces]  PostgreSQL of its own,
+                              N replicas (3), nginx (each tier in its own network namespace)
                               on 127.0.0.1:P (8080), until Enter
-  cargo xtask fault           that deployment under load while a replica drains, one is killed
+  cargo xtask fault [--namespaces]  that deployment under load while a replica drains, one is killed
                               and the database restarts: no acknowledged save lost";
 
 fn write_corpus(args: &[String]) -> Result {
@@ -216,7 +222,9 @@ fn test() -> Result {
             .args(["test", "--package", "server", "--test", "api"])
             .env("LORE_TEST_DATABASE", "postgres"),
     )?;
-    fault::run()?;
+    // As root (CI is), each tier in a network namespace of its own: every hop crosses a
+    // network interface. Elsewhere, all on loopback.
+    fault::run(tools::is_root())?;
     fuzz::api(fuzz::ApiRun {
         examples: TEST_EXAMPLES,
         seed: Some(TEST_SEED),

@@ -205,6 +205,11 @@ fn wasm_opt() -> Result {
     }
 }
 
+/// Whether xtask runs as root (and may install packages and make network namespaces itself).
+pub fn is_root() -> bool {
+    output("id", &["-u"]).is_some_and(|uid| uid.trim() == "0")
+}
+
 /// Installs Debian packages for each `(binary, package)` whose binary is not on PATH.
 pub fn debian_packages(wanted: &[(&str, &str)]) -> Result {
     let missing: Vec<&str> = wanted
@@ -215,7 +220,7 @@ pub fn debian_packages(wanted: &[(&str, &str)]) -> Result {
     if missing.is_empty() {
         return Ok(());
     }
-    let as_root = output("id", &["-u"]).is_some_and(|uid| uid.trim() == "0");
+    let as_root = is_root();
     let apt = |args: &[&str]| {
         let mut command = if as_root {
             Command::new("apt-get")
