@@ -305,7 +305,7 @@ struct Reads {
 /// answered from the cache (a page's cache key holds the host its links are written for, but
 /// not query strings the page does not read). Each wrk thread has its own Lua state, hence the
 /// thread number in the name.
-const EVERY_REQUEST_NEW: &str = r#"
+pub(crate) const EVERY_REQUEST_NEW: &str = r#"
 local threads = 0
 function setup(thread)
   thread:set("thread", threads)

@@ -8,7 +8,7 @@
 //!   the numbers must be read with.
 
 use crate::Result;
-use crate::bench::{free_port, wrk};
+use crate::bench::{EVERY_REQUEST_NEW, free_port, wrk};
 use crate::cluster::{Cluster, Settings};
 use std::path::Path;
 
@@ -28,22 +28,32 @@ pub fn measure(lore: &Path) -> Result<Vec<String>> {
         namespaces: false,
     })?;
     let balancer = cluster.balancer;
-    let paths = [
-        ("a note's JSON", format!("/api/documents/{NOTE}")),
-        ("its page", format!("/notes/{NOTE}")),
+    let every_request_new = cluster.state.join("every-request-new.lua");
+    std::fs::write(&every_request_new, EVERY_REQUEST_NEW)
+        .map_err(|e| format!("cannot write the wrk script: {e}"))?;
+    let page = format!("/notes/{NOTE}");
+    let cases = [
+        ("a note's JSON", format!("/api/documents/{NOTE}"), None),
+        ("its page", page.clone(), None),
+        // The replica's CPU is what limits this one, not nginx's or wrk's.
+        (
+            "its page rendered on every request",
+            page,
+            Some(every_request_new.as_path()),
+        ),
     ];
     let direct = cluster.replicas[0].addr;
     let mut lines = Vec::new();
-    for (what, path) in &paths {
+    for (what, path, script) in cases {
         // Warm both replicas' caches and connections first.
         for addr in cluster.replicas.iter().map(|r| r.addr) {
             wrk(&format!("http://{addr}{path}"), "1s", None)?;
         }
         cluster.route_only(Some(vec![0]))?;
-        let alone = wrk(&format!("http://{direct}{path}"), DURATION, None)?;
-        let through = wrk(&format!("http://{balancer}{path}"), DURATION, None)?;
+        let alone = wrk(&format!("http://{direct}{path}"), DURATION, script)?;
+        let through = wrk(&format!("http://{balancer}{path}"), DURATION, script)?;
         cluster.route_only(None)?;
-        let both = wrk(&format!("http://{balancer}{path}"), DURATION, None)?;
+        let both = wrk(&format!("http://{balancer}{path}"), DURATION, script)?;
         lines.push(format!(
             "{what}: one replica direct {alone:.0} req/s, through nginx {through:.0} (ratio {:.2}); \
              two replicas through nginx {both:.0} (ratio {:.2} to one)",
