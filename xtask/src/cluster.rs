@@ -676,6 +676,23 @@ fn read_upstreams(state: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Which replicas nginx may use, given which are `ready` and which a measurement `chosen`
+/// (0-based; `None`: all). With none left (the database is away), all are listed: each answers
+/// a clear 503 of its own, and the first to recover serves at once, where an empty list would
+/// get nginx's bare 502 until the next check.
+fn in_rotation(ready: &[bool], chosen: Option<&[usize]>) -> Vec<bool> {
+    let wanted: Vec<bool> = ready
+        .iter()
+        .enumerate()
+        .map(|(n, ready)| *ready && chosen.is_none_or(|only| only.contains(&n)))
+        .collect();
+    if wanted.contains(&true) {
+        wanted
+    } else {
+        vec![true; ready.len()]
+    }
+}
+
 /// Asks each replica's `/api/ready` every [`CHECK_EVERY`] and, when the set of ready ones
 /// changes, rewrites nginx's list and reloads it.
 struct HealthChecker;
@@ -696,13 +713,8 @@ impl HealthChecker {
             let mut last: Vec<bool> = vec![true; replicas.len()];
             while !stopping.load(Ordering::Relaxed) {
                 let chosen = only.lock().unwrap_or_else(|e| e.into_inner()).clone();
-                let now: Vec<bool> = replicas
-                    .iter()
-                    .enumerate()
-                    .map(|(n, (_, addr))| {
-                        chosen.as_ref().is_none_or(|only| only.contains(&n)) && is_ready(*addr)
-                    })
-                    .collect();
+                let ready: Vec<bool> = replicas.iter().map(|(_, addr)| is_ready(*addr)).collect();
+                let now = in_rotation(&ready, chosen.as_deref());
                 if now != last {
                     for ((name, _), (was, is)) in replicas.iter().zip(last.iter().zip(&now)) {
                         if was != is {
@@ -714,14 +726,10 @@ impl HealthChecker {
                             println!("xtask cluster: {name} {news}");
                         }
                     }
-                    // With none ready (the database is away), nginx is told all are: each
-                    // answers a clear 503 of its own, and the first to recover serves at once,
-                    // where an empty list would get nginx's bare 502 until the next check.
-                    let none_ready = !now.contains(&true);
                     let list: Vec<(SocketAddr, bool)> = replicas
                         .iter()
                         .map(|(_, a)| *a)
-                        .zip(now.iter().map(|ready| *ready || none_ready))
+                        .zip(now.iter().copied())
                         .collect();
                     if let Err(e) = write_upstreams(&state, &list) {
                         eprintln!("xtask cluster: {e}");
@@ -957,5 +965,36 @@ fn ip(args: &[&str]) -> Result {
             args.join(" "),
             String::from_utf8_lossy(&out.stderr).trim()
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nginx_gets_the_ready_replicas_and_all_of_them_when_none_is_ready() {
+        assert_eq!(in_rotation(&[true, false, true], None), [true, false, true]);
+        assert_eq!(
+            in_rotation(&[true, true, true], Some(&[1])),
+            [false, true, false]
+        );
+        assert_eq!(in_rotation(&[false, false], None), [true, true]);
+    }
+
+    #[test]
+    fn the_upstream_list_marks_unready_replicas_down_and_reads_back_the_others() {
+        let state = std::env::temp_dir().join(format!("lore-upstreams-{}", std::process::id()));
+        fs::create_dir_all(&state).unwrap();
+        let a: SocketAddr = "127.0.0.1:3001".parse().unwrap();
+        let b: SocketAddr = "127.0.0.1:3002".parse().unwrap();
+        write_upstreams(&state, &[(a, true), (b, false)]).unwrap();
+        let written = fs::read_to_string(state.join("upstream.conf")).unwrap();
+        assert_eq!(
+            written,
+            "server 127.0.0.1:3001 max_fails=1 fail_timeout=1s;\nserver 127.0.0.1:3002 max_fails=1 fail_timeout=1s down;\n"
+        );
+        assert_eq!(read_upstreams(&state), ["127.0.0.1:3001"]);
+        fs::remove_dir_all(&state).unwrap();
     }
 }
