@@ -347,11 +347,10 @@ pub(crate) fn serve(
         .stdout(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", lore.display()))?;
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Ok(child);
-        }
-        std::thread::sleep(Duration::from_millis(50));
+    if crate::wait_until(Duration::from_secs(10), Duration::from_millis(50), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    }) {
+        return Ok(child);
     }
     let _ = child.kill();
     let _ = child.wait();

@@ -8,7 +8,7 @@
 //! start a [`Cluster`], then signal its processes one by one.
 
 use crate::http;
-use crate::{Result, cargo, step, workspace_root};
+use crate::{Result, cargo, step, wait_until, workspace_root};
 use std::fs;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::os::unix::process::CommandExt;
@@ -17,7 +17,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How often the health checker asks every replica's `/api/ready`. A replica's `--drain-delay`
 /// must be longer than this plus an nginx reload, or requests reach it after it stopped
@@ -147,16 +147,14 @@ impl Cluster {
             .map(|(_, r)| r.addr.to_string())
             .collect();
         *self.only.lock().unwrap_or_else(|e| e.into_inner()) = replicas;
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if self.in_rotation() == wanted {
-                // nginx reloads after the list is written; give its new workers a moment.
-                std::thread::sleep(Duration::from_millis(500));
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        if !wait_until(Duration::from_secs(10), Duration::from_millis(50), || {
+            self.in_rotation() == wanted
+        }) {
+            return Err(format!("nginx's list never became {wanted:?}"));
         }
-        Err(format!("nginx's list never became {wanted:?}"))
+        // nginx reloads after the list is written; give its new workers a moment.
+        std::thread::sleep(Duration::from_millis(500));
+        Ok(())
     }
 
     /// The replicas nginx sends requests to now.
@@ -282,19 +280,14 @@ impl OwnPostgres {
         let mut command = match &self.namespace {
             None => as_postgres(Command::new(program), &state)?,
             Some(namespace) => {
-                // `ip netns exec` must run as root; setpriv then becomes postgres and execs the
-                // server, which keeps the process id ours to signal.
-                let mut command = Command::new("ip");
-                command
-                    .args(["netns", "exec", namespace, "setpriv"])
-                    .args([
-                        "--reuid=postgres",
-                        "--regid=postgres",
-                        "--clear-groups",
-                        "--",
-                    ])
-                    .arg(program)
-                    .current_dir(&state);
+                // `ip netns exec` must run as root; setpriv then becomes postgres.
+                let setpriv = ["setpriv", "--reuid=postgres", "--regid=postgres"]
+                    .into_iter()
+                    .chain(["--clear-groups", "--"])
+                    .map(String::from)
+                    .collect::<Vec<_>>();
+                let mut command = launch(Some(namespace), &setpriv, &program);
+                command.current_dir(&state);
                 command
             }
         };
@@ -311,48 +304,54 @@ impl OwnPostgres {
             .spawn()
             .map_err(|e| format!("cannot start postgres: {e}"))?;
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            let ready = Command::new(self.bin.join("pg_isready"))
+        let accepting = wait_until(Duration::from_secs(60), Duration::from_millis(100), || {
+            Command::new(self.bin.join("pg_isready"))
                 .args(["--quiet", "--host"])
                 .arg(self.host.to_string())
                 .arg("--port")
                 .arg(self.port.to_string())
                 .status()
-                .is_ok_and(|s| s.success());
-            if ready {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(100));
+                .is_ok_and(|s| s.success())
+        });
+        if accepting {
+            Ok(())
+        } else {
+            Err(format!(
+                "PostgreSQL did not accept connections within a minute; see {}",
+                self.log.display()
+            ))
         }
-        Err(format!(
-            "PostgreSQL did not accept connections within a minute; see {}",
-            self.log.display()
-        ))
     }
 
     /// Waits until some client's transaction has been open for 100 ms (the load's own last a few
     /// ms: this is an import writing).
     pub fn wait_for_long_transaction(&self, within: Duration) -> Result {
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
+        let mut failure = None;
+        let seen = wait_until(within, Duration::from_millis(20), || {
             let out = Command::new(self.bin.join("psql"))
                 .arg(self.url("postgres"))
                 .args(["-At", "-c"])
                 .arg("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND xact_start < now() - interval '100 milliseconds'")
-                .output()
-                .map_err(|e| format!("cannot run psql: {e}"))?;
-            if String::from_utf8_lossy(&out.stdout)
-                .trim()
-                .parse::<u32>()
-                .unwrap_or(0)
-                > 0
-            {
-                return Ok(());
+                .output();
+            match out {
+                Ok(out) => {
+                    let open: u32 = String::from_utf8_lossy(&out.stdout)
+                        .trim()
+                        .parse()
+                        .unwrap_or(0);
+                    open > 0
+                }
+                Err(e) => {
+                    failure = Some(format!("cannot run psql: {e}"));
+                    false
+                }
             }
-            std::thread::sleep(Duration::from_millis(20));
+        });
+        match (seen, failure) {
+            (true, _) => Ok(()),
+            (false, Some(failure)) => Err(failure),
+            (false, None) => Err(format!("no transaction lasted 100 ms within {within:?}")),
         }
-        Err(format!("no transaction lasted 100 ms within {within:?}"))
     }
 
     /// Fast shutdown (SIGINT: connections are cut, what was committed stays), waiting for the
@@ -417,6 +416,25 @@ fn as_postgres(mut command: Command, folder: &Path) -> Result<Command> {
     Ok(command)
 }
 
+/// A command running `program` in network namespace `namespace` (if any), behind `wrappers`
+/// (`taskset ...`, `setpriv ...`). `ip netns exec` and each wrapper exec the next, so the process
+/// id stays the program's, ours to signal.
+fn launch(namespace: Option<&str>, wrappers: &[String], program: &Path) -> Command {
+    let mut chain: Vec<String> = Vec::new();
+    if let Some(namespace) = namespace {
+        chain.extend(["ip", "netns", "exec", namespace].map(String::from));
+    }
+    chain.extend_from_slice(wrappers);
+    match chain.split_first() {
+        Some((first, rest)) => {
+            let mut command = Command::new(first);
+            command.args(rest).arg(program);
+            command
+        }
+        None => Command::new(program),
+    }
+}
+
 /// Sends signal `name` (`TERM`, `KILL`, `INT`, `HUP`, `QUIT`) to process `pid`.
 pub fn signal(pid: u32, name: &str) {
     let _ = Command::new("kill")
@@ -447,25 +465,14 @@ impl Replica {
             .append(true)
             .open(&log_path)
             .map_err(|e| format!("cannot open {}: {e}", log_path.display()))?;
-        // Each wrapper execs the next, so the process id stays the replica's.
         let mut wrappers: Vec<String> = Vec::new();
-        if let Some(network) = net {
-            wrappers.extend(["ip", "netns", "exec"].map(String::from));
-            wrappers.push(network.namespace(Tier::Replicas));
-        }
         if settings.pinned {
             let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
             wrappers.extend(["taskset".to_owned(), "--cpu-list".to_owned()]);
             wrappers.push(((number - 1) % cores).to_string());
         }
-        let mut command = match wrappers.split_first() {
-            Some((program, args)) => {
-                let mut command = Command::new(program);
-                command.args(args).arg(&settings.lore);
-                command
-            }
-            None => Command::new(&settings.lore),
-        };
+        let namespace = net.map(|network| network.namespace(Tier::Replicas));
+        let mut command = launch(namespace.as_deref(), &wrappers, &settings.lore);
         let proxy = address(net, Tier::Balancer).to_string();
         command
             .args(["--database-url", database, "--database-timeout", "2s"])
@@ -505,17 +512,14 @@ impl Replica {
     }
 
     fn wait_ready(&self, within: Duration) -> Result {
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
-            if is_ready(self.addr) {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(100));
+        if wait_until(within, Duration::from_millis(100), || is_ready(self.addr)) {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} was not ready within {within:?}; see its log",
+                self.name
+            ))
         }
-        Err(format!(
-            "{} was not ready within {within:?}; see its log",
-            self.name
-        ))
     }
 
     /// Waits for the process to exit by itself (after a signal).
@@ -523,15 +527,14 @@ impl Replica {
         let Some(child) = &mut self.child else {
             return Ok(());
         };
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = child.try_wait() {
-                self.child = None;
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        if wait_until(within, Duration::from_millis(50), || {
+            matches!(child.try_wait(), Ok(Some(_)))
+        }) {
+            self.child = None;
+            Ok(())
+        } else {
+            Err(format!("{} did not stop within {within:?}", self.name))
         }
-        Err(format!("{} did not stop within {within:?}", self.name))
     }
 
     /// Waits for the process to stop after a SIGTERM (it drains first; a second SIGTERM would
@@ -589,17 +592,8 @@ impl Nginx {
             state,
             &replicas.iter().map(|r| (r.addr, true)).collect::<Vec<_>>(),
         )?;
-        let mut command = match net {
-            Some(network) => {
-                let mut command = Command::new("ip");
-                command
-                    .args(["netns", "exec", &network.namespace(Tier::Balancer)])
-                    .arg(nginx_program());
-                command
-            }
-            None => Command::new(nginx_program()),
-        };
-        let child = command
+        let namespace = net.map(|network| network.namespace(Tier::Balancer));
+        let child = launch(namespace.as_deref(), &[], &nginx_program())
             .arg("-c")
             .arg(&config_path)
             .args(["-p", &state.display().to_string(), "-g", "daemon off;"])
@@ -607,17 +601,16 @@ impl Nginx {
             .spawn()
             .map_err(|e| format!("cannot start nginx: {e}"))?;
         let nginx = Nginx { child: Some(child) };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if is_ready(listen) {
-                return Ok(nginx);
-            }
-            std::thread::sleep(Duration::from_millis(100));
+        if wait_until(Duration::from_secs(20), Duration::from_millis(100), || {
+            is_ready(listen)
+        }) {
+            Ok(nginx)
+        } else {
+            Err(format!(
+                "nginx did not answer on {listen}; see {}",
+                state.join("nginx-error.log").display()
+            ))
         }
-        Err(format!(
-            "nginx did not answer on {listen}; see {}",
-            state.join("nginx-error.log").display()
-        ))
     }
 
     /// The master process's id.

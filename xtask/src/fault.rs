@@ -187,7 +187,12 @@ fn scenario(cluster: &mut Cluster, balancer: SocketAddr) -> Result {
         std::thread::spawn(move || {
             let (boundary, body) = upload("imported", 200);
             let headers = upload_headers(&cookie, balancer, &boundary);
-            send_raw(&load, "POST", "/api/import", &headers, &body)
+            load.send(&Request {
+                method: "POST",
+                path: "/api/import",
+                headers: &headers,
+                body: Some(&body),
+            })
         })
     };
 
@@ -308,35 +313,33 @@ fn enter(load: &Load, phase: usize) {
 
 /// Waits until every replica's `/api/ready` answers 200; returns when.
 fn wait_all_ready(cluster: &Cluster, within: Duration) -> Result<Instant> {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        let ready = cluster
+    let all_ready = || {
+        cluster
             .replicas
             .iter()
             .filter(|r| r.pid().is_some())
-            .all(|r| cluster::is_ready(r.addr));
-        if ready {
-            return Ok(Instant::now());
-        }
-        std::thread::sleep(Duration::from_millis(50));
+            .all(|r| cluster::is_ready(r.addr))
+    };
+    if crate::wait_until(within, Duration::from_millis(50), all_ready) {
+        Ok(Instant::now())
+    } else {
+        Err(format!(
+            "the replicas were not ready within {within:?} of the database's return"
+        ))
     }
-    Err(format!(
-        "the replicas were not ready within {within:?} of the database's return"
-    ))
 }
 
 /// Waits until nginx's list holds `count` replicas.
 fn wait_in_rotation(cluster: &Cluster, count: usize, within: Duration) -> Result {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if cluster.in_rotation().len() == count {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(50));
+    if crate::wait_until(within, Duration::from_millis(50), || {
+        cluster.in_rotation().len() == count
+    }) {
+        Ok(())
+    } else {
+        Err(format!(
+            "nginx did not route to {count} replicas within {within:?}"
+        ))
     }
-    Err(format!(
-        "nginx did not route to {count} replicas within {within:?}"
-    ))
 }
 
 /// One writer: saves its notes in turn, each save with a new marker in the body, and records
@@ -521,21 +524,6 @@ fn upload_headers(cookie: &str, addr: SocketAddr, boundary: &str) -> Vec<String>
         origin(addr),
         format!("Content-Type: multipart/form-data; boundary={boundary}"),
     ]
-}
-
-fn send_raw(
-    load: &Load,
-    method: &str,
-    path: &str,
-    headers: &[String],
-    body: &str,
-) -> Option<Answer> {
-    load.send(&Request {
-        method,
-        path,
-        headers,
-        body: Some(body),
-    })
 }
 
 /// The number after the first `key` in `json`.
