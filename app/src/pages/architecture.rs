@@ -63,17 +63,17 @@ pub fn ArchitecturePage() -> impl IntoView {
                 "rest."
             </p>
             <ol class="tier-path" aria-label="The tiers">
-                <li class="tier-box">
+                <li class="tier">
                     <h2>"Browser"</h2>
                     <p>"Leptos in WebAssembly"</p>
                 </li>
-                <li class="tier-box">
+                <li class="tier">
                     <h2>"Load balancer"</h2>
                     <p class="balancer">
                         {move || if balanced() { "nginx" } else { "none seen: the replica answers directly" }}
                     </p>
                 </li>
-                <li class="tier-box">
+                <li class="tier">
                     <h2>"Replicas"</h2>
                     <ul class="replicas">
                         <For
@@ -90,7 +90,7 @@ pub fn ArchitecturePage() -> impl IntoView {
                         />
                     </ul>
                 </li>
-                <li class="tier-box">
+                <li class="tier">
                     <h2>"Database"</h2>
                     {loaded(
                         readiness,
