@@ -30,10 +30,15 @@ pub fn App(api: Api) -> impl IntoView {
     Effect::new(move |_| requests.record());
     // Says on `<html data-interactive>` that the wasm has taken over the page: effects run only
     // in the browser, once hydration (deferred until the browser is idle) is done. Style and
-    // the end-to-end tests can tell a page that reads from one that also responds.
+    // the end-to-end tests can tell a page that reads from one that also responds. The moment
+    // is also the performance mark `lore:interactive`: time to interactive in a browser's
+    // performance panel and in `server/benches/first_paint.rs`.
     Effect::new(|_| {
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("data-interactive", "");
+        }
+        if let Some(performance) = window().performance() {
+            let _ = performance.mark("lore:interactive");
         }
     });
     view! {

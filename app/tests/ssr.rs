@@ -167,8 +167,10 @@ fn the_sign_in_form_is_rendered_with_its_button_off_until_the_page_is_interactiv
         "{html}"
     );
     assert!(html.contains(r#"method="post""#), "{html}");
+    // The label is followed by a hydration marker (`<!>`) with erased view types, so only the
+    // start of the button is compared.
     assert!(
-        html.contains(r#"<button type="submit" disabled class="primary">Sign in</button>"#),
+        html.contains(r#"<button type="submit" disabled class="primary">Sign in"#),
         "{html}"
     );
 }

@@ -8,6 +8,11 @@
 //! Chromium starting its page process is not counted. Reported, as medians: `first-contentful-paint` from the Paint Timing
 //! API (anything on screen, the header included) and `largest-contentful-paint` (the note).
 //!
+//! Then the same first visits over a slow phone's network (chromedriver's network conditions:
+//! 1.6 Mbit/s down, 750 kbit/s up, 150 ms per round trip), where the download is what a reader
+//! waits for: also the bytes the page transferred and when it became interactive (the
+//! `lore:interactive` mark the app sets once the wasm has taken over the page).
+//!
 //! `cargo xtask bench` builds both clients and the database, then runs this with
 //! `LORE_BENCH_DATABASE` (an sqlx URL), `LORE_BENCH_HYDRATING` and `LORE_BENCH_CLIENT_ONLY`
 //! (trunk's output folders) and `LORE_BENCH_PAGE` (the path of a note page).
@@ -20,7 +25,7 @@ mod serving;
 use axum::Router;
 use axum::extract::Request;
 use axum::response::IntoResponse;
-use chromedriver::Chromedriver;
+use chromedriver::{Chromedriver, Network};
 use fantoccini::Locator;
 use server::client_files::{self, ClientBundle};
 use server::store::SqliteStore;
@@ -35,22 +40,45 @@ use tower_http::services::{ServeDir, ServeFile};
 /// Loads per build; the two builds take turns, so a slow moment of the machine hits both.
 const LOADS: usize = 15;
 
-/// Reads the paint entries once the note is on screen. Largest-contentful-paint entries are
-/// only given to an observer (buffered: the ones already recorded), asynchronously.
+/// Reads the paint entries once the note is on screen and, when the script's first argument
+/// is true, the page has hydrated. Largest-contentful-paint entries are only given to an
+/// observer (buffered: the ones already recorded), asynchronously. Returns FCP, LCP, the
+/// `lore:interactive` mark (or null) and the bytes the page and its resources transferred.
 const PAINT_TIMINGS: &str = r#"
 const done = arguments[arguments.length - 1];
-let largest = null;
-const observer = new PerformanceObserver((list) => {
-  const entries = list.getEntries();
-  largest = entries[entries.length - 1].startTime;
-});
-observer.observe({ type: "largest-contentful-paint", buffered: true });
-setTimeout(() => {
-  observer.disconnect();
-  const first = performance.getEntriesByName("first-contentful-paint")[0];
-  done([first ? first.startTime : null, largest]);
-}, 200);
+const awaitInteractive = arguments[0];
+const interactive = () => performance.getEntriesByName("lore:interactive")[0];
+const read = () => {
+  let largest = null;
+  const observer = new PerformanceObserver((list) => {
+    const entries = list.getEntries();
+    largest = entries[entries.length - 1].startTime;
+  });
+  observer.observe({ type: "largest-contentful-paint", buffered: true });
+  setTimeout(() => {
+    observer.disconnect();
+    const first = performance.getEntriesByName("first-contentful-paint")[0];
+    const mark = interactive();
+    const transferred = performance.getEntriesByType("navigation")
+      .concat(performance.getEntriesByType("resource"))
+      .reduce((sum, entry) => sum + entry.transferSize, 0);
+    done([first ? first.startTime : null, largest, mark ? mark.startTime : null, transferred]);
+  }, 200);
+};
+const waitForInteractive = () => (interactive() ? read() : setTimeout(waitForInteractive, 50));
+awaitInteractive ? waitForInteractive() : read();
 "#;
+
+/// Loads per build over the slow network (each takes seconds).
+const SLOW_LOADS: usize = 5;
+
+/// A slow phone's network, as Lighthouse's mobile preset: 1.6 Mbit/s down, 750 kbit/s up, and
+/// 150 ms per round trip.
+const SLOW_PHONE: Network = Network {
+    latency: Duration::from_millis(150),
+    download_bytes_per_second: 200_000,
+    upload_bytes_per_second: 93_750,
+};
 
 #[tokio::main]
 async fn main() {
@@ -72,18 +100,46 @@ async fn main() {
     ))
     .await;
 
-    let (mut rendered_paints, mut client_paints) = (Vec::new(), Vec::new());
+    let (mut rendered_visits, mut client_visits) = (Vec::new(), Vec::new());
     for _ in 0..LOADS {
-        rendered_paints.push(first_visit(&format!("{rendered}{page}")).await);
-        client_paints.push(first_visit(&format!("{client_only}{page}")).await);
+        rendered_visits.push(first_visit(&format!("{rendered}{page}"), None, false).await);
+        client_visits.push(first_visit(&format!("{client_only}{page}"), None, false).await);
     }
-    let (rendered_first, rendered_largest) = medians(&rendered_paints);
-    let (client_first, client_largest) = medians(&client_paints);
+    let (rendered_fcp, rendered_lcp) = (
+        median(&rendered_visits, |v| v.first_paint),
+        median(&rendered_visits, |v| v.largest_paint),
+    );
+    let (client_fcp, client_lcp) = (
+        median(&client_visits, |v| v.first_paint),
+        median(&client_visits, |v| v.largest_paint),
+    );
     println!(
-        "first paint of {page}, median of {LOADS} first visits: server-rendered FCP {rendered_first:.0} ms, LCP {rendered_largest:.0} ms; \
-         client-only FCP {client_first:.0} ms, LCP {client_largest:.0} ms; FCP ratio {:.2}, LCP ratio {:.2}",
-        rendered_first / client_first,
-        rendered_largest / client_largest,
+        "first paint of {page}, median of {LOADS} first visits: server-rendered FCP {rendered_fcp:.0} ms, LCP {rendered_lcp:.0} ms; \
+         client-only FCP {client_fcp:.0} ms, LCP {client_lcp:.0} ms; FCP ratio {:.2}, LCP ratio {:.2}",
+        rendered_fcp / client_fcp,
+        rendered_lcp / client_lcp,
+    );
+
+    let (mut rendered_visits, mut client_visits) = (Vec::new(), Vec::new());
+    for _ in 0..SLOW_LOADS {
+        let url = format!("{rendered}{page}");
+        rendered_visits.push(first_visit(&url, Some(&SLOW_PHONE), true).await);
+        let url = format!("{client_only}{page}");
+        client_visits.push(first_visit(&url, Some(&SLOW_PHONE), true).await);
+    }
+    let interactive = |visit: &Visit| visit.interactive.expect("the app marks lore:interactive");
+    println!(
+        "slow phone (1.6 Mbit/s, 150 ms round trips), {page}, median of {SLOW_LOADS} first visits: \
+         server-rendered FCP {:.0} ms, LCP {:.0} ms, interactive {:.0} ms, {:.1} KB transferred; \
+         client-only FCP {:.0} ms, LCP {:.0} ms, interactive {:.0} ms, {:.1} KB transferred",
+        median(&rendered_visits, |v| v.first_paint),
+        median(&rendered_visits, |v| v.largest_paint),
+        median(&rendered_visits, interactive),
+        median(&rendered_visits, |v| v.transferred) / 1000.0,
+        median(&client_visits, |v| v.first_paint),
+        median(&client_visits, |v| v.largest_paint),
+        median(&client_visits, interactive),
+        median(&client_visits, |v| v.transferred) / 1000.0,
     );
 }
 
@@ -109,9 +165,17 @@ fn client_only(state: AppState, dir: PathBuf) -> Router {
     })
 }
 
-/// Opens `url` in a new browser with an empty profile; returns (FCP, LCP) in milliseconds
-/// from the start of navigation.
-async fn first_visit(url: &str) -> (f64, f64) {
+/// What one first visit measured: milliseconds from the start of navigation, and bytes.
+struct Visit {
+    first_paint: f64,
+    largest_paint: f64,
+    interactive: Option<f64>,
+    transferred: f64,
+}
+
+/// Opens `url` in a new browser with an empty profile, over `network` when given; with
+/// `await_interactive`, waits for the page to hydrate before reading its timings.
+async fn first_visit(url: &str, network: Option<&Network>, await_interactive: bool) -> Visit {
     let driver = Chromedriver::start().await;
     let browser = driver.browser().await;
     // Start the origin's renderer process first, so the numbers are the page's, not Chromium's
@@ -124,35 +188,39 @@ async fn first_visit(url: &str) -> (f64, f64) {
         .goto(origin.as_str())
         .await
         .expect("the server answers");
+    if let Some(network) = network {
+        driver.emulate_network(&browser, network).await;
+    }
     browser.goto(url).await.expect("the page loads");
     browser
         .wait()
-        .at_most(Duration::from_secs(30))
+        .at_most(Duration::from_secs(60))
         .for_element(Locator::Css("article.document"))
         .await
         .unwrap_or_else(|e| panic!("{url} never showed the note: {e}"));
     // Let the browser paint what it just put in the document before asking.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let timings = browser
-        .execute_async(PAINT_TIMINGS, Vec::new())
+        .execute_async(PAINT_TIMINGS, vec![await_interactive.into()])
         .await
         .expect("paint timings");
     browser.close().await.expect("the session closes");
     let at = |i: usize| {
         timings[i]
             .as_f64()
-            .unwrap_or_else(|| panic!("{url}: no paint timing {i} in {timings}"))
+            .unwrap_or_else(|| panic!("{url}: no timing {i} in {timings}"))
     };
-    (at(0), at(1))
+    Visit {
+        first_paint: at(0),
+        largest_paint: at(1),
+        interactive: timings[2].as_f64(),
+        transferred: at(3),
+    }
 }
 
-fn medians(samples: &[(f64, f64)]) -> (f64, f64) {
-    let median = |mut values: Vec<f64>| {
-        values.sort_by(f64::total_cmp);
-        values[values.len() / 2]
-    };
-    (
-        median(samples.iter().map(|s| s.0).collect()),
-        median(samples.iter().map(|s| s.1).collect()),
-    )
+/// The median of `measure` over `visits`.
+fn median(visits: &[Visit], measure: impl Fn(&Visit) -> f64) -> f64 {
+    let mut values: Vec<f64> = visits.iter().map(measure).collect();
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }

@@ -61,6 +61,38 @@ impl Chromedriver {
     }
 
     /// A session with JavaScript switched off, as some readers and every link preview have.
+    /// Slows `browser`'s network to `network` from now on (chromedriver's network conditions,
+    /// which it keeps for the session's later navigations).
+    #[allow(dead_code)] // only the benchmark throttles
+    pub async fn emulate_network(&self, browser: &Client, network: &Network) {
+        let session = browser
+            .session_id()
+            .await
+            .expect("the session's id")
+            .expect("an open session");
+        let response = reqwest::Client::new()
+            .post(format!(
+                "{}/session/{session}/chromium/network_conditions",
+                self.url
+            ))
+            .json(&json!({
+                "network_conditions": {
+                    "offline": false,
+                    "latency": network.latency.as_millis() as u64,
+                    "download_throughput": network.download_bytes_per_second,
+                    "upload_throughput": network.upload_bytes_per_second,
+                }
+            }))
+            .send()
+            .await
+            .expect("chromedriver answers");
+        assert!(
+            response.status().is_success(),
+            "chromedriver refused the network conditions: {}",
+            response.text().await.unwrap_or_default()
+        );
+    }
+
     #[allow(dead_code)] // the benchmark reads with JavaScript only
     pub async fn browser_without_javascript(&self) -> Client {
         self.session(false).await
@@ -90,6 +122,15 @@ impl Chromedriver {
             .await
             .expect("a chromedriver session")
     }
+}
+
+/// Network conditions for a browser to emulate.
+#[allow(dead_code)] // only the benchmark throttles
+pub struct Network {
+    /// Added to every round trip.
+    pub latency: Duration,
+    pub download_bytes_per_second: u64,
+    pub upload_bytes_per_second: u64,
 }
 
 impl Drop for Chromedriver {
