@@ -37,7 +37,7 @@ use std::time::Duration;
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
-/// Loads per build; the two builds take turns, so a slow moment of the machine hits both.
+/// Loads per build.
 const LOADS: usize = 15;
 
 /// Reads the paint entries once the note is on screen and, when the script's first argument
@@ -100,11 +100,8 @@ async fn main() {
     ))
     .await;
 
-    let (mut rendered_visits, mut client_visits) = (Vec::new(), Vec::new());
-    for _ in 0..LOADS {
-        rendered_visits.push(first_visit(&format!("{rendered}{page}"), None, false).await);
-        client_visits.push(first_visit(&format!("{client_only}{page}"), None, false).await);
-    }
+    let urls = [format!("{rendered}{page}"), format!("{client_only}{page}")];
+    let [rendered_visits, client_visits] = first_visits(&urls, LOADS, None, false).await;
     let (rendered_fcp, rendered_lcp) = (
         median(&rendered_visits, |v| v.first_paint),
         median(&rendered_visits, |v| v.largest_paint),
@@ -120,13 +117,8 @@ async fn main() {
         rendered_lcp / client_lcp,
     );
 
-    let (mut rendered_visits, mut client_visits) = (Vec::new(), Vec::new());
-    for _ in 0..SLOW_LOADS {
-        let url = format!("{rendered}{page}");
-        rendered_visits.push(first_visit(&url, Some(&SLOW_PHONE), true).await);
-        let url = format!("{client_only}{page}");
-        client_visits.push(first_visit(&url, Some(&SLOW_PHONE), true).await);
-    }
+    let [rendered_visits, client_visits] =
+        first_visits(&urls, SLOW_LOADS, Some(&SLOW_PHONE), true).await;
     let interactive = |visit: &Visit| visit.interactive.expect("the app marks lore:interactive");
     println!(
         "slow phone (1.6 Mbit/s, 150 ms round trips), {page}, median of {SLOW_LOADS} first visits: \
@@ -171,6 +163,23 @@ struct Visit {
     largest_paint: f64,
     interactive: Option<f64>,
     transferred: f64,
+}
+
+/// `loads` first visits of each of `urls` (see [`first_visit`]). The pages take turns, so a
+/// slow moment of the machine hits both.
+async fn first_visits(
+    urls: &[String; 2],
+    loads: usize,
+    network: Option<&Network>,
+    await_interactive: bool,
+) -> [Vec<Visit>; 2] {
+    let mut visits = [Vec::new(), Vec::new()];
+    for _ in 0..loads {
+        for (url, visits) in urls.iter().zip(&mut visits) {
+            visits.push(first_visit(url, network, await_interactive).await);
+        }
+    }
+    visits
 }
 
 /// Opens `url` in a new browser with an empty profile, over `network` when given; with

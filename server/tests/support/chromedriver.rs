@@ -60,7 +60,6 @@ impl Chromedriver {
         self.session(true).await
     }
 
-    /// A session with JavaScript switched off, as some readers and every link preview have.
     /// Slows `browser`'s network to `network` from now on (chromedriver's network conditions,
     /// which it keeps for the session's later navigations).
     #[allow(dead_code)] // only the benchmark throttles
@@ -93,6 +92,7 @@ impl Chromedriver {
         );
     }
 
+    /// A session with JavaScript switched off, as some readers and every link preview have.
     #[allow(dead_code)] // the benchmark reads with JavaScript only
     pub async fn browser_without_javascript(&self) -> Client {
         self.session(false).await
