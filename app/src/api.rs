@@ -9,8 +9,8 @@
 use crate::contract::{
     CollectionSummary, CreateNote, DeletedNote, Diff, DiffQuery, DocumentQuery, DocumentSummary,
     DocumentView, EditableNote, ErrorCode, ErrorEnvelope, Graph, GraphQuery, HelloResponse,
-    NoteAction, Page, Preview, ReadyResponse, RestoreRevision, RevisionSummary, Saved, SearchQuery,
-    SearchResults, TagCount, UpdateNote, WantedPage,
+    NoteAction, Page, Preview, PreviewRequest, ReadyResponse, RestoreRevision, RevisionSummary,
+    Saved, SearchQuery, SearchResults, TagCount, UpdateNote, WantedPage,
 };
 use crate::contract::{
     CreatedToken, Credentials, FirstAdmin, NewToken, NewUser, PasswordChange, SessionInfo,
@@ -66,7 +66,7 @@ pub trait LoreApi: Send + Sync {
     /// Makes an old revision current again (`POST .../revisions/{number}/restore`).
     async fn restore_revision(&self, request: RestoreRevision) -> Result<Saved, ClientError>;
     /// Markdown rendered by the server's renderer (`POST /api/preview`).
-    async fn preview(&self, body: String) -> Result<Preview, ClientError>;
+    async fn preview(&self, request: PreviewRequest) -> Result<Preview, ClientError>;
     /// Who the browser acts as (`GET /api/session`).
     async fn session(&self) -> Result<SessionInfo, ClientError>;
     /// Signs in, the server setting the session cookie (`POST /api/session`).
@@ -316,8 +316,8 @@ mod http {
             fetch::<RestoreToRevision>(&request).await
         }
 
-        async fn preview(&self, body: String) -> Result<Preview, ClientError> {
-            fetch::<PreviewMarkdown>(&PreviewRequest { body }).await
+        async fn preview(&self, request: PreviewRequest) -> Result<Preview, ClientError> {
+            fetch::<PreviewMarkdown>(&request).await
         }
 
         async fn session(&self) -> Result<SessionInfo, ClientError> {

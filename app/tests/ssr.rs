@@ -10,9 +10,9 @@ use app::api::{Api, ClientError, LoreApi};
 use app::contract::{
     CollectionSummary, CreateNote, CreatedToken, Credentials, DeletedNote, Diff, DiffQuery,
     DocumentQuery, DocumentSummary, DocumentView, EditableNote, FirstAdmin, Graph, GraphQuery,
-    HelloResponse, NewToken, NewUser, NoteAction, Page, PasswordChange, Preview, ReadyResponse,
-    RestoreRevision, RevisionSummary, Saved, SearchQuery, SearchResults, SessionInfo, TagCount,
-    TokenSummary, UpdateNote, UserChange, UserSummary, WantedPage,
+    HelloResponse, NewToken, NewUser, NoteAction, Page, PasswordChange, Preview, PreviewRequest,
+    ReadyResponse, RestoreRevision, RevisionSummary, Saved, SearchQuery, SearchResults,
+    SessionInfo, TagCount, TokenSummary, UpdateNote, UserChange, UserSummary, WantedPage,
 };
 use leptos::prelude::*;
 use leptos_router::location::RequestUrl;
@@ -84,7 +84,7 @@ impl LoreApi for NoCalls {
     async fn restore_revision(&self, _: RestoreRevision) -> Result<Saved, ClientError> {
         never("restore_revision")
     }
-    async fn preview(&self, _: String) -> Result<Preview, ClientError> {
+    async fn preview(&self, _: PreviewRequest) -> Result<Preview, ClientError> {
         never("preview")
     }
     async fn session(&self) -> Result<SessionInfo, ClientError> {

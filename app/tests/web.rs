@@ -11,9 +11,9 @@ use app::api::{Api, ClientError, LoreApi};
 use app::contract::{
     CollectionRef, CollectionSummary, CreateNote, DeletedNote, Diff, DiffQuery, DocumentQuery,
     DocumentSummary, DocumentView, EditableNote, ErrorCode, ErrorEnvelope, Graph, GraphQuery,
-    Heading, HelloResponse, NoteAction, NoteDraft, Page, Preview, Problem, ReadyResponse, Related,
-    RestoreRevision, RevisionSummary, Saved, SearchHit, SearchQuery, SearchResults, TagCount,
-    UpdateNote, WantedPage,
+    Heading, HelloResponse, NoteAction, NoteDraft, Page, Preview, PreviewRequest, Problem,
+    ReadyResponse, Related, RestoreRevision, RevisionSummary, Saved, SearchHit, SearchQuery,
+    SearchResults, TagCount, UpdateNote, WantedPage,
 };
 use app::contract::{
     CreatedToken, Credentials, FirstAdmin, NewToken, NewUser, PasswordChange, Role, SessionInfo,
@@ -277,9 +277,12 @@ impl LoreApi for FakeApi {
         Err(not_scripted())
     }
 
-    async fn preview(&self, body: String) -> Result<Preview, ClientError> {
+    async fn preview(&self, request: PreviewRequest) -> Result<Preview, ClientError> {
         Ok(Preview {
-            html: format!("<p class=\"previewed\">{}</p>", body.replace('<', "&lt;")),
+            html: format!(
+                "<p class=\"previewed\">{}</p>",
+                request.body.replace('<', "&lt;")
+            ),
             headings: Vec::new(),
         })
     }

@@ -1,10 +1,13 @@
 //! The Markdown renderer with its sanitizer: any body renders or is refused with a reason,
 //! never a panic, and what it renders never holds script: no `<script>` (or other element that
-//! runs or embeds code), no event-handler attribute, no `javascript:`-like URL.
+//! runs or embeds code), no event-handler attribute, no `javascript:`-like URL. Bodies are
+//! read as plain Markdown or as Obsidian's (the first byte decides), whose wikilinks, callouts
+//! and tags Lore turns into HTML of its own.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use server::documents::render::{NoteLink, render};
+use app::contract::Flavor;
+use server::documents::render::{NoteLink, Reference, render};
 
 /// Elements that run, embed or restyle code or other documents.
 const FORBIDDEN_ELEMENTS: &[&str] = &[
@@ -26,17 +29,33 @@ const URL_ATTRIBUTES: &[&str] = &[
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(body) = std::str::from_utf8(data) else {
+    let Some((&first, rest)) = data.split_first() else {
         return;
     };
-    // Every other link resolves to a note that exists, so both kinds of note link render.
-    let resolve = |destination: &str| {
+    let flavor = if first % 2 == 0 {
+        Flavor::Markdown
+    } else {
+        Flavor::Obsidian
+    };
+    let Ok(body) = std::str::from_utf8(rest) else {
+        return;
+    };
+    // Every other link resolves to a note that exists, every third wikilink is ambiguous, so
+    // every kind of note link renders.
+    let resolve = |reference: Reference<'_>| {
+        let (Reference::Path(destination) | Reference::Wiki(destination)) = reference;
+        let ambiguous = matches!(reference, Reference::Wiki(_)) && destination.len() % 3 == 0;
         Some(NoteLink {
             id: destination.to_owned(),
             exists: destination.len() % 2 == 0,
+            candidates: if ambiguous {
+                vec![("a".into(), "a/x.md".into()), ("b".into(), "b/x.md".into())]
+            } else {
+                Vec::new()
+            },
         })
     };
-    let Ok(rendered) = render(body, &resolve) else {
+    let Ok(rendered) = render(body, flavor, &resolve) else {
         return;
     };
     check_html(&rendered.html);

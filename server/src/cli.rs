@@ -12,7 +12,7 @@ use crate::startup::{serve, shutdown_signal};
 use crate::store::{DatabaseSettings, Store};
 use crate::{AppState, routes, store};
 use anyhow::Context;
-use app::contract::{Credentials, NewToken, NewUser, UserChange};
+use app::contract::{Credentials, Flavor, NewToken, NewUser, UserChange};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::time::Duration;
 
@@ -218,11 +218,22 @@ async fn run_import(database: &Database, args: ImportArgs) -> anyhow::Result<()>
             .expect("a valid template")
             .progress_chars("=> "),
     );
+    let flavor = args.flavor.unwrap_or(if found.vault {
+        Flavor::Obsidian
+    } else {
+        Flavor::Markdown
+    });
+    if flavor == Flavor::Obsidian && args.flavor.is_none() {
+        eprintln!(
+            "an Obsidian vault (it has .obsidian/): reading its notes as Obsidian's Markdown"
+        );
+    }
     progress.set_message(format!("importing {} files", found.files.len()));
     let started = std::time::Instant::now();
     let result = service
         .import(
             found.files,
+            flavor,
             found.problems,
             args.skip_invalid,
             progress.clone(),
@@ -320,6 +331,13 @@ async fn run_serve(database: &Database, args: ServeArgs) -> anyhow::Result<()> {
         tracing::info!(
             documents = backfilled,
             "gave notes stored before Lore kept history their first revision"
+        );
+    }
+    let named = service.name_unnamed().await?;
+    if named > 0 {
+        tracing::info!(
+            documents = named,
+            "gave notes stored before Lore read vaults the names wikilinks find them by"
         );
     }
     let rendered = service.rerender_stale().await?;

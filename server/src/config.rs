@@ -172,6 +172,17 @@ pub struct ImportArgs {
     /// has a problem.
     #[arg(long)]
     pub skip_invalid: bool,
+
+    /// The Markdown dialect of the files: `markdown`, or `obsidian` for a vault's
+    /// `[[wikilinks]]`, callouts, `#tags` and the rest. Without it, a folder with an
+    /// `.obsidian/` settings folder is read as a vault, anything else as plain Markdown.
+    #[arg(long, value_parser = parse_flavor)]
+    pub flavor: Option<app::contract::Flavor>,
+}
+
+fn parse_flavor(name: &str) -> Result<app::contract::Flavor, String> {
+    app::contract::Flavor::from_name(name)
+        .ok_or_else(|| format!("`{name}` is not a flavour: say `markdown` or `obsidian`"))
 }
 
 /// Settings of `lore export`.

@@ -15,8 +15,8 @@ use app::api::{Api, ClientError, LoreApi};
 use app::contract::{
     CollectionSummary, CreateNote, DeletedNote, Diff, DiffQuery, DocumentQuery, DocumentSummary,
     DocumentView, EditableNote, ErrorCode, ErrorEnvelope, Graph, GraphQuery, HelloResponse,
-    NoteAction, Page, Preview, ReadyResponse, RestoreRevision, RevisionSummary, Saved, SearchQuery,
-    SearchResults, TagCount, UpdateNote, WantedPage,
+    NoteAction, Page, Preview, PreviewRequest, ReadyResponse, RestoreRevision, RevisionSummary,
+    Saved, SearchQuery, SearchResults, TagCount, UpdateNote, WantedPage,
 };
 use app::contract::{
     CreatedToken, Credentials, FirstAdmin, NewToken, NewUser, PasswordChange, SessionInfo,
@@ -142,8 +142,8 @@ impl LoreApi for StoreApi {
         Err(read_only())
     }
 
-    async fn preview(&self, body: String) -> Result<Preview, ClientError> {
-        answer(self.service.preview(body).await)
+    async fn preview(&self, request: PreviewRequest) -> Result<Preview, ClientError> {
+        answer(self.service.preview(request.body, request.flavor).await)
     }
 
     // A page is rendered once for everyone who may read it and kept in the shared cache, so

@@ -254,6 +254,49 @@ impl EdgeKind {
     }
 }
 
+/// The Markdown dialect a note is written in, which decides how its body is read.
+///
+/// Plain notes are CommonMark with GitHub's extensions. An Obsidian vault's notes also have
+/// `[[wikilinks]]` (resolved as Obsidian does: by file name, case-insensitively, the shortest
+/// unique path), `![[embeds]]`, callouts (`> [!tip] Title`), `#tags` in the body,
+/// `==highlights==`, `%%comments%%` and `^block` anchors. An import reads a folder with an
+/// `.obsidian/` settings folder as a vault unless told otherwise; a note keeps its dialect
+/// when it is edited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Flavor {
+    /// CommonMark with GitHub's tables, task lists, strikethrough, autolinks and footnotes.
+    #[default]
+    Markdown,
+    /// Obsidian-flavoured Markdown.
+    Obsidian,
+}
+
+impl Flavor {
+    /// The name written in settings and forms (`markdown`, `obsidian`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Flavor::Markdown => "markdown",
+            Flavor::Obsidian => "obsidian",
+        }
+    }
+
+    /// The flavour named `name`, as [`as_str`](Self::as_str) writes it.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "markdown" => Some(Flavor::Markdown),
+            "obsidian" => Some(Flavor::Obsidian),
+            _ => None,
+        }
+    }
+
+    /// Whether this is plain Markdown (what a note is unless it says otherwise).
+    pub fn is_markdown(&self) -> bool {
+        *self == Flavor::Markdown
+    }
+}
+
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -6,7 +6,7 @@
 //! version in the error envelope ([`ErrorBody::current`](super::ErrorBody::current)), so the
 //! editor can show both and let the person merge. Nothing is ever overwritten unseen.
 
-use super::{Heading, Related};
+use super::{Flavor, Heading, Related};
 use serde::{Deserialize, Serialize};
 
 /// What the editor changes in a note: the front-matter fields people edit as a form, and the
@@ -36,6 +36,10 @@ pub struct NoteDraft {
     /// The Markdown body.
     #[serde(default)]
     pub body: String,
+    /// The dialect the body is written in: plain Markdown unless the note came from an
+    /// Obsidian vault (or is written as one).
+    #[serde(default)]
+    pub flavor: Flavor,
 }
 
 /// A note as the editor opens it (`GET /api/documents/{id}/edit`).
@@ -222,6 +226,9 @@ pub enum Change {
 pub struct PreviewRequest {
     /// The Markdown body.
     pub body: String,
+    /// The dialect it is written in (the note's own).
+    #[serde(default)]
+    pub flavor: Flavor,
 }
 
 /// The body rendered by the server's renderer, exactly as the saved note will look.

@@ -102,8 +102,9 @@ endpoints! {
     /// `GET /api/wanted`: pages that are referenced but do not exist.
     ListWanted: Get "/api/wanted", Read, () => Vec<WantedPage>;
     /// `POST /api/import`: a `multipart/form-data` upload of `.md` files or one `.zip` /
-    /// `.tar.gz`, plus an optional `skip_invalid=true` field. 422 with every problem when any
-    /// file is invalid (and nothing is written).
+    /// `.tar.gz`, plus an optional `skip_invalid=true` field and an optional `flavor` field
+    /// (`markdown`, `obsidian`, or `auto`: an archive with an `.obsidian/` folder is a vault).
+    /// 422 with every problem when any file is invalid (and nothing is written).
     ImportFiles: Post "/api/import", Write, FileUpload => ImportReport;
     /// `GET /api/export`: the whole base as a `.zip` of Markdown files (not JSON).
     ExportArchive: Get "/api/export", Read, () => FileDownload;

@@ -244,7 +244,19 @@ fn operation(endpoint: &Described, envelope: &str) -> Operation {
                         .content_media_type("application/octet-stream"),
                 ),
             )
-            .required("files");
+            .required("files")
+            .property(
+                "skip_invalid",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(["true", "false"])),
+            )
+            .property(
+                "flavor",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(["auto", "markdown", "obsidian"])),
+            );
         builder = builder.request_body(Some(
             RequestBodyBuilder::new()
                 .content(

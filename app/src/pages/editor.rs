@@ -12,7 +12,7 @@
 use crate::api::{Api, ClientError};
 use crate::components::{PageMeta, loaded, request};
 use crate::contract::{
-    CreateNote, EditableNote, NoteDraft, Problem, Related, SearchQuery, UpdateNote,
+    CreateNote, EditableNote, NoteDraft, PreviewRequest, Problem, Related, SearchQuery, UpdateNote,
 };
 use crate::local_storage;
 use crate::session::{Session, use_session};
@@ -132,7 +132,7 @@ pub fn Editor(note: Option<EditableNote>) -> impl IntoView {
         let latest = StoredValue::new(0_u64);
         let pending = StoredValue::new(None::<TimeoutHandle>);
         Effect::new(move |_| {
-            let body = draft.with(|d| d.body.clone());
+            let (body, flavor) = draft.with(|d| (d.body.clone(), d.flavor));
             let ticket = latest.get_value() + 1;
             latest.set_value(ticket);
             if let Some(handle) = pending.get_value() {
@@ -149,7 +149,7 @@ pub fn Editor(note: Option<EditableNote>) -> impl IntoView {
             let handle = set_timeout_with_handle(
                 move || {
                     spawn_local(async move {
-                        if let Ok(rendered) = api.preview(body).await
+                        if let Ok(rendered) = api.preview(PreviewRequest { body, flavor }).await
                             && latest.try_get_value() == Some(ticket)
                         {
                             set_preview.try_set(rendered.html);

@@ -26,6 +26,8 @@ enum Upload {
 pub fn ImportPage() -> impl IntoView {
     let (state, set_state) = signal(Upload::Idle);
     let (skip_invalid, set_skip_invalid) = signal(false);
+    // `auto`, `markdown` or `obsidian`, as the API's `flavor` field takes it.
+    let (flavor, set_flavor) = signal(String::from("auto"));
     let (dragging, set_dragging) = signal(false);
 
     // The files are copied out of the `FileList` at once: it is live, and clearing the input
@@ -41,6 +43,7 @@ pub fn ImportPage() -> impl IntoView {
         #[cfg(target_arch = "wasm32")]
         {
             let skip = skip_invalid.get_untracked();
+            let flavor = flavor.get_untracked();
             leptos::task::spawn_local(async move {
                 let result = async {
                     let form = web_sys::FormData::new().map_err(|_| {
@@ -55,6 +58,7 @@ pub fn ImportPage() -> impl IntoView {
                     if skip {
                         let _ = form.append_with_str("skip_invalid", "true");
                     }
+                    let _ = form.append_with_str("flavor", &flavor);
                     crate::api::upload(form).await
                 }
                 .await;
@@ -65,7 +69,7 @@ pub fn ImportPage() -> impl IntoView {
             });
         }
         #[cfg(not(target_arch = "wasm32"))]
-        let _ = (files, skip_invalid);
+        let _ = (files, skip_invalid, flavor);
     };
 
     view! {
@@ -113,6 +117,18 @@ pub fn ImportPage() -> impl IntoView {
                     on:change=move |event| set_skip_invalid.set(event_target_checked(&event))
                 />
                 " Import the valid files and skip the others"
+            </label>
+            <label class="option">
+                "Written as "
+                <select
+                    name="flavor"
+                    prop:value=flavor
+                    on:change=move |event| set_flavor.set(event_target_value(&event))
+                >
+                    <option value="auto">"detected: an archive with .obsidian/ is a vault"</option>
+                    <option value="markdown">"plain Markdown"</option>
+                    <option value="obsidian">"an Obsidian vault ([[wikilinks]], callouts, #tags)"</option>
+                </select>
             </label>
             <div class="import-result" aria-live="polite">
                 {move || match state.get() {

@@ -114,5 +114,5 @@ pub async fn preview(
             "notes may be at most {MAX_FILE_BYTES} bytes"
         )));
     }
-    Ok(Json(service.preview(request.body).await?))
+    Ok(Json(service.preview(request.body, request.flavor).await?))
 }

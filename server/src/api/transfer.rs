@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::documents::import::MAX_FILE_BYTES;
 use crate::documents::sources::{Archive, LimitExceeded, Unpacked, is_markdown};
 use crate::error::ApiError;
-use app::contract::{ImportFiles, Problem};
+use app::contract::{Flavor, ImportFiles, Problem};
 use axum::Json;
 use axum::extract::multipart::Field;
 use axum::extract::multipart::MultipartRejection;
@@ -36,7 +36,8 @@ enum Received {
 }
 
 /// `POST /api/import`: `.md` files and/or `.zip` / `.tar.gz` archives in the `files` fields,
-/// `skip_invalid=true` to import what is valid.
+/// `skip_invalid=true` to import what is valid, `flavor=markdown|obsidian|auto` (auto: an
+/// archive with an `.obsidian/` folder is a vault).
 ///
 /// Each archive is unpacked on the CPU pool as soon as it has arrived, within the import limits
 /// (`--import-max-files`, `--import-max-bytes`, counted over the whole upload): an upload that
@@ -55,6 +56,7 @@ pub async fn import_files(
     let limits = state.limits.unpack;
     let mut unpacked = Unpacked::new(limits);
     let mut skip_invalid = false;
+    let mut flavor = None;
     let mut parts = 0;
     while let Some(field) = multipart
         .next_field()
@@ -63,6 +65,19 @@ pub async fn import_files(
     {
         if field.name() == Some("skip_invalid") {
             skip_invalid = field.text().await.map_err(ApiError::from_multipart)?.trim() == "true";
+            continue;
+        }
+        if field.name() == Some("flavor") {
+            let name = field.text().await.map_err(ApiError::from_multipart)?;
+            flavor = match name.trim() {
+                "" | "auto" => None,
+                name => Some(Flavor::from_name(name).ok_or_else(|| {
+                    ApiError::BadRequest(format!(
+                        "`flavor` is `{}`: say `markdown`, `obsidian` or `auto`",
+                        name.escape_debug()
+                    ))
+                })?),
+            };
             continue;
         }
         parts += 1;
@@ -92,9 +107,16 @@ pub async fn import_files(
             "the upload holds no files: send them in `files` fields".into(),
         ));
     }
+    // Without a flavour named, an upload holding a vault's `.obsidian/` folder is a vault.
+    let flavor = flavor.unwrap_or(if unpacked.vault {
+        Flavor::Obsidian
+    } else {
+        Flavor::Markdown
+    });
     let report = service
         .import(
             unpacked.files,
+            flavor,
             unpacked.problems,
             skip_invalid,
             indicatif::ProgressBar::hidden(),

@@ -244,6 +244,7 @@ pub fn draft_of(document: &ParsedDocument) -> NoteDraft {
         successors: of_kind(EdgeKind::Successor),
         related: of_kind(EdgeKind::Related),
         body: document.body.clone(),
+        flavor: document.layout.flavor,
     }
 }
 
@@ -294,6 +295,7 @@ pub fn new_layout(draft: &NoteDraft, author: &str, today: &str) -> Layout {
         preamble: String::new(),
         head: None,
         bom: false,
+        flavor: draft.flavor,
     }
 }
 
@@ -346,6 +348,7 @@ pub fn apply(draft: &NoteDraft, current: &ParsedDocument, today: &str) -> Layout
         // Written again from the entries on export.
         head: None,
         bom: current.layout.bom,
+        flavor: draft.flavor,
     }
 }
 
@@ -360,6 +363,7 @@ pub fn unchanged(draft: &NoteDraft, before: &NoteDraft) -> bool {
             .zip(relationship_lists(before))
             .all(|((_, a), (_, b))| same_list(a, b))
         && draft.body == before.body
+        && draft.flavor == before.flavor
 }
 
 /// Writes `layout` and `body` as a file at `path` and reads it back with the import parser:
@@ -370,7 +374,7 @@ pub fn compose(
     body: &str,
 ) -> Result<(String, ParsedDocument), Vec<Problem>> {
     let source = to_markdown(layout, body);
-    let document = parse_document(path, &source).map_err(|located| {
+    let mut document = parse_document(path, &source).map_err(|located| {
         located
             .into_iter()
             .map(|l| Problem {
@@ -389,6 +393,8 @@ pub fn compose(
             "The body cannot begin with a `---` block: it would be read as front matter. Start it with a line of text or a heading.",
         )]);
     }
+    // The dialect is not in the file: it stays what the layout says.
+    document.layout.flavor = layout.flavor;
     Ok((source, document))
 }
 

@@ -9,14 +9,14 @@
 use super::SourceFile;
 use super::front_matter::{Located, line_and_column};
 use super::ids;
-use super::parse::{ParsedDocument, id_from_path, parse_document, slugify};
+use super::parse::{MAX_TAGS, ParsedDocument, id_from_path, parse_document, slugify};
 use super::paths::{Clashes, unportable};
-use super::render::{NoteLink, RENDER_VERSION, RenderError, render};
+use super::render::{Destination, NoteLink, RENDER_VERSION, Reference, RenderError, render};
 use crate::cpu::map_in_parallel;
 use crate::store::{
     CollectionRecord, EdgeRecord, KnownDocument, NoteRecord, Rerendered, StoredBody,
 };
-use app::contract::{EdgeKind, ImportReport, Problem};
+use app::contract::{EdgeKind, Flavor, ImportReport, Problem};
 use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -48,29 +48,45 @@ pub struct PlannedNote {
     pub source: String,
 }
 
-/// Resolves references between notes: relative paths through the tree, bare words as ids.
+/// Resolves references between notes: relative paths through the tree, bare words as ids,
+/// wikilinks by file name as Obsidian does.
 #[derive(Debug, Default)]
 pub struct Resolver {
     by_path: HashMap<String, String>,
     ids: HashSet<String>,
     /// Renamed ids and the id each one is now.
     redirects: HashMap<String, String>,
+    /// Notes by [`name_key`] of their path, as `(id, path)`.
+    by_name: HashMap<String, Vec<(String, String)>>,
+}
+
+/// What a wikilink's file name is matched on: the file name without `.md`, in lower case
+/// (Obsidian matches names whatever their case). The store keeps it with each note, so a save
+/// looks up the notes of one name without reading the others.
+pub fn name_key(path: &str) -> String {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    without_markdown_extension(name).to_lowercase()
+}
+
+/// `path` without a `.md` or `.markdown` ending, in any case.
+fn without_markdown_extension(path: &str) -> &str {
+    for extension in [".md", ".markdown"] {
+        let cut = path.len().saturating_sub(extension.len());
+        if path.is_char_boundary(cut) && path[cut..].eq_ignore_ascii_case(extension) {
+            return &path[..cut];
+        }
+    }
+    path
 }
 
 impl Resolver {
     /// A resolver over documents given as `(id, source_path)`.
     pub fn new<'a>(documents: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        let mut by_path = HashMap::new();
-        let mut ids = HashSet::new();
+        let mut resolver = Self::default();
         for (id, path) in documents {
-            by_path.insert(path.to_owned(), id.to_owned());
-            ids.insert(id.to_owned());
+            resolver.insert(id, path);
         }
-        Self {
-            by_path,
-            ids,
-            redirects: HashMap::new(),
-        }
+        resolver
     }
 
     /// A resolver over every stored note, following renamed ids.
@@ -83,19 +99,34 @@ impl Resolver {
         .with_redirects(redirects)
     }
 
-    /// What [`resolve`](Self::resolve) looks up to resolve `reference` written in the note at
-    /// `from_path`: the ids and the paths. A resolver over just the notes with those (and the
-    /// notes their ids were renamed to) answers `reference` as one over the whole base does.
-    pub fn lookups(from_path: &str, reference: &str) -> (Vec<String>, Vec<String>) {
-        let reference = reference.trim();
+    /// What [`resolve`](Self::resolve) and [`link`](Self::link) look up to resolve
+    /// `reference` written in the note at `from_path`: ids, paths and (for a wikilink) name
+    /// keys. A resolver over just the notes with those (and the notes their ids were renamed
+    /// to) answers `reference` as one over the whole base does.
+    pub fn lookups(from_path: &str, reference: &Destination) -> Lookups {
+        let reference = match reference {
+            Destination::Path(reference) => reference.trim(),
+            Destination::Wiki(name) => {
+                let written = without_markdown_extension(name.trim());
+                return Lookups {
+                    ids: vec![written.to_owned(), slugify(written)],
+                    paths: Vec::new(),
+                    names: vec![name_key(written)],
+                };
+            }
+        };
         if !is_path(reference) {
-            return (vec![reference.to_owned(), slugify(reference)], Vec::new());
+            return Lookups {
+                ids: vec![reference.to_owned(), slugify(reference)],
+                ..Lookups::default()
+            };
         }
         let joined = join_relative(from_path, reference);
-        (
-            vec![id_from_path(&joined)],
-            vec![format!("{joined}.md"), joined],
-        )
+        Lookups {
+            ids: vec![id_from_path(&joined)],
+            paths: vec![format!("{joined}.md"), joined],
+            names: Vec::new(),
+        }
     }
 
     /// Also resolves ids that notes were renamed away from, as `(old, new)` pairs.
@@ -108,6 +139,10 @@ impl Resolver {
     pub fn insert(&mut self, id: &str, path: &str) {
         self.by_path.insert(path.to_owned(), id.to_owned());
         self.ids.insert(id.to_owned());
+        let named = self.by_name.entry(name_key(path)).or_default();
+        if !named.iter().any(|(known, _)| known == id) {
+            named.push((id.to_owned(), path.to_owned()));
+        }
     }
 
     /// The id `reference` names, written in the note at `from_path`.
@@ -139,13 +174,82 @@ impl Resolver {
     }
 
     /// The note a link in the note at `from_path` points to.
-    pub fn link(&self, from_path: &str, destination: &str) -> NoteLink {
+    pub fn link(&self, from_path: &str, reference: Reference<'_>) -> NoteLink {
+        let destination = match reference {
+            Reference::Path(destination) => destination,
+            Reference::Wiki(name) => return self.wiki(from_path, name),
+        };
         let id = self.resolve(from_path, destination);
         NoteLink {
             exists: self.exists(&id),
             id,
+            candidates: Vec::new(),
         }
     }
+
+    /// The note a wikilink names, as Obsidian finds it: the note whose file has that name
+    /// (`[[Load Balancer]]`), or whose path ends with it (`[[networking/http]]`), in any case;
+    /// else a note with that id (or once renamed from it). A name several notes' files share
+    /// answers them all as candidates, unless one of them is at exactly the path written.
+    fn wiki(&self, from_path: &str, name: &str) -> NoteLink {
+        let written = without_markdown_extension(name.trim());
+        let wanted = if written.starts_with("./") || written.starts_with("../") {
+            join_relative(from_path, written)
+        } else {
+            written.trim_start_matches('/').to_owned()
+        };
+        let lower = wanted.to_lowercase();
+        let suffix = format!("/{lower}");
+        let matching: Vec<&(String, String)> = self
+            .by_name
+            .get(&name_key(&wanted))
+            .into_iter()
+            .flatten()
+            .filter(|(_, path)| {
+                let path = without_markdown_extension(path).to_lowercase();
+                path == lower || path.ends_with(&suffix)
+            })
+            .collect();
+        let exact = matching
+            .iter()
+            .find(|(_, path)| without_markdown_extension(path).to_lowercase() == lower);
+        match (matching.as_slice(), exact) {
+            ([(id, _)], _) | (_, Some((id, _))) => NoteLink {
+                id: id.clone(),
+                exists: true,
+                candidates: Vec::new(),
+            },
+            ([], None) => {
+                let id = self.resolve(from_path, written.rsplit('/').next().unwrap_or(written));
+                NoteLink {
+                    exists: self.exists(&id),
+                    id,
+                    candidates: Vec::new(),
+                }
+            }
+            (several, None) => {
+                let mut candidates: Vec<(String, String)> =
+                    several.iter().map(|&found| found.clone()).collect();
+                candidates.sort_by(|a, b| a.1.cmp(&b.1));
+                NoteLink {
+                    id: slugify(written),
+                    exists: false,
+                    candidates,
+                }
+            }
+        }
+    }
+}
+
+/// What resolving some references needs to read from the store (see [`Resolver::lookups`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lookups {
+    /// Notes by id (and the notes those ids were renamed to).
+    pub ids: Vec<String>,
+    /// Notes by path.
+    pub paths: Vec<String>,
+    /// Notes by [`name_key`].
+    pub names: Vec<String>,
 }
 
 /// Whether a reference names a file by its path rather than a note by its id.
@@ -199,12 +303,13 @@ fn read_note(file: SourceFile) -> Result<(ParsedDocument, String, String), Vec<P
     }
 }
 
-/// Plans the import of `files` into a store that holds `known`, parsing and rendering on up to
-/// `threads` threads.
+/// Plans the import of `files`, written in `flavor`, into a store that holds `known`, parsing
+/// and rendering on up to `threads` threads.
 ///
 /// `progress` advances once per file parsed and once per document rendered.
 pub fn plan(
     files: Vec<SourceFile>,
+    flavor: Flavor,
     known: &[KnownDocument],
     redirects: Vec<(String, String)>,
     skip_invalid: bool,
@@ -256,7 +361,10 @@ pub fn plan(
     });
     for outcome in read {
         match outcome {
-            Ok(note) => parsed.push(note),
+            Ok(mut note) => {
+                note.0.layout.flavor = flavor;
+                parsed.push(note);
+            }
             Err(found) => problems.extend(found),
         }
     }
@@ -304,17 +412,27 @@ pub fn plan(
         }
         let existed = known.is_some();
         match build_record(document, content_hash, &resolver) {
-            Ok(record) => Built::Note {
-                note: Box::new(PlannedNote { record, source }),
+            Ok(built) => Built::Note {
+                note: Box::new(PlannedNote {
+                    record: built.record,
+                    source,
+                }),
+                ambiguous: built.ambiguous,
                 existed,
             },
             Err(problem) => Built::Refused(problem),
         }
     });
+    let mut ambiguous_wikilinks = Vec::new();
     for outcome in built {
         match outcome {
             Built::Unchanged(id) => report.unchanged.push(id),
-            Built::Note { note, existed } => {
+            Built::Note {
+                note,
+                ambiguous,
+                existed,
+            } => {
+                ambiguous_wikilinks.extend(ambiguous);
                 let id = note.record.id.clone();
                 plan.upserts.push(*note);
                 if existed {
@@ -334,6 +452,7 @@ pub fn plan(
         report.skipped.extend(unrendered);
     }
     report.ambiguous = ambiguous(&plan.upserts, known, &resolver);
+    report.ambiguous.extend(ambiguous_wikilinks);
     plan.report = report;
     plan.resolver = resolver;
     Ok(plan)
@@ -346,6 +465,7 @@ enum Built {
     /// Rendered, to be written; `existed` if it replaces a stored note.
     Note {
         note: Box<PlannedNote>,
+        ambiguous: Vec<Problem>,
         existed: bool,
     },
     /// Its body cannot be rendered.
@@ -358,7 +478,10 @@ pub fn rerender(bodies: &[StoredBody], resolver: &Resolver) -> Vec<Rerendered> {
     bodies
         .iter()
         .filter_map(|b| {
-            match render(&b.body, &|dest| Some(resolver.link(&b.source_path, dest))) {
+            let flavor = flavor_of(&b.layout_json);
+            match render(&b.body, flavor, &|reference| {
+                Some(resolver.link(&b.source_path, reference))
+            }) {
                 Ok(rendered) => Some(Rerendered {
                     id: b.id.clone(),
                     body: b.body.clone(),
@@ -375,18 +498,69 @@ pub fn rerender(bodies: &[StoredBody], resolver: &Resolver) -> Vec<Rerendered> {
         .collect()
 }
 
+/// The dialect a stored note's layout (as JSON) says its body is written in.
+pub fn flavor_of(layout_json: &str) -> Flavor {
+    #[derive(serde::Deserialize)]
+    struct FlavorOnly {
+        #[serde(default)]
+        flavor: Flavor,
+    }
+    serde_json::from_str::<FlavorOnly>(layout_json)
+        .map(|layout| layout.flavor)
+        .unwrap_or_default()
+}
+
+/// A note rendered into the record to store, and its wikilinks that could mean several notes.
+#[derive(Debug)]
+pub struct BuiltRecord {
+    /// What to store.
+    pub record: NoteRecord,
+    /// Each wikilink left unresolved because several notes have its name, located in the file.
+    pub ambiguous: Vec<Problem>,
+}
+
 /// The record to store for `document`, or the problem that stops it rendering, located in its
-/// file.
+/// file. Tags written in an Obsidian note's body join its front matter's.
 pub fn build_record(
     document: ParsedDocument,
     content_hash: String,
     resolver: &Resolver,
-) -> Result<NoteRecord, Problem> {
+) -> Result<BuiltRecord, Problem> {
     let path = document.source_path.clone();
-    let rendered = render(&document.body, &|destination| {
-        Some(resolver.link(&path, destination))
+    let rendered = render(&document.body, document.layout.flavor, &|reference| {
+        Some(resolver.link(&path, reference))
     })
     .map_err(|error| render_problem(&document, &error))?;
+    let ambiguous = rendered
+        .ambiguous
+        .iter()
+        .map(|link| {
+            let candidates: Vec<String> = link
+                .candidates
+                .iter()
+                .map(|(id, path)| format!("`{id}` ({path})"))
+                .collect();
+            locate(
+                &path,
+                Located::new(
+                    document.body_line + link.line - 1,
+                    link.column,
+                    format!(
+                        "`[[{}]]` could mean {} notes: {}; write its folder too (`[[folder/name]]`) to say which",
+                        link.reference,
+                        candidates.len(),
+                        candidates.join(", ")
+                    ),
+                ),
+            )
+        })
+        .collect();
+    let mut tags = document.tags.clone();
+    for tag in &rendered.tags {
+        if tags.len() < MAX_TAGS && !tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+            tags.push(tag.clone());
+        }
+    }
     let mut edges: Vec<EdgeRecord> = document
         .relationships
         .iter()
@@ -401,13 +575,14 @@ pub fn build_record(
         target_id: id.clone(),
         target_ref: id.clone(),
     }));
-    Ok(NoteRecord {
+    let record = NoteRecord {
         layout_json: serde_json::to_string(&document.layout).expect("a layout always serializes"),
         collection: document.collection.map(|c| CollectionRecord {
             front_matter_json: serde_json::to_string(&c.entries).expect("entries always serialize"),
             id: c.id,
             title: c.title,
         }),
+        name_key: Some(name_key(&document.source_path)),
         id: document.id,
         source_path: document.source_path,
         title: document.title,
@@ -417,7 +592,7 @@ pub fn build_record(
         updated_at: document.updated_at,
         version: document.version,
         draft: document.draft,
-        tags: document.tags,
+        tags,
         edges,
         body: document.body,
         html: rendered.html,
@@ -425,7 +600,8 @@ pub fn build_record(
         headings: rendered.headings,
         content_hash,
         render_version: RENDER_VERSION,
-    })
+    };
+    Ok(BuiltRecord { record, ambiguous })
 }
 
 /// A render failure as a problem at its line of `document`'s file.
@@ -513,6 +689,23 @@ fn locate(file: &str, at: Located) -> Problem {
 mod tests {
     use super::*;
 
+    /// [`plan`] of plain Markdown `files` beside `known`, on two threads.
+    fn plan_of(
+        files: Vec<SourceFile>,
+        known: &[KnownDocument],
+        skip_invalid: bool,
+    ) -> Result<ImportPlan, Vec<Problem>> {
+        plan(
+            files,
+            Flavor::Markdown,
+            known,
+            Vec::new(),
+            skip_invalid,
+            2,
+            &ProgressBar::hidden(),
+        )
+    }
+
     fn file(path: &str, text: &str) -> SourceFile {
         SourceFile {
             path: path.to_owned(),
@@ -537,6 +730,64 @@ mod tests {
     }
 
     #[test]
+    fn wikilinks_find_notes_by_file_name_in_any_case_or_by_the_end_of_their_path() {
+        let resolver = Resolver::new([
+            ("lb", "system design/Load Balancer.md"),
+            ("http", "networking/HTTP.md"),
+            ("linux-top", "linux/top.md"),
+            ("osx-top", "osx/top.md"),
+            ("top-level", "notes.md"),
+            ("deep", "a/b/notes.md"),
+            ("ueber", "Über.md"),
+        ]);
+        let wiki = |name: &str| resolver.link("x/from.md", Reference::Wiki(name));
+        assert_eq!(wiki("load balancer").id, "lb");
+        assert_eq!(wiki("Load Balancer.md").id, "lb");
+        assert_eq!(wiki("NETWORKING/http").id, "http");
+        assert_eq!(wiki("linux/top").id, "linux-top");
+        assert_eq!(wiki("über").id, "ueber", "case folds beyond ASCII");
+        // A name two notes share names neither, and says which they are.
+        let top = wiki("top");
+        assert!(!top.exists);
+        assert_eq!(
+            top.candidates,
+            [
+                ("linux-top".to_owned(), "linux/top.md".to_owned()),
+                ("osx-top".to_owned(), "osx/top.md".to_owned())
+            ]
+        );
+        // A note at exactly the path written is that note, not a guess.
+        assert_eq!(wiki("notes").id, "top-level");
+        assert_eq!(wiki("b/notes").id, "deep");
+        // No file of that name: an id, else a wanted page of its slug.
+        assert_eq!(wiki("http").id, "http");
+        assert_eq!(wiki("Nowhere Yet").id, "nowhere-yet");
+        assert!(!wiki("Nowhere Yet").exists);
+    }
+
+    #[test]
+    fn a_resolver_over_the_notes_a_wikilink_looks_up_answers_as_the_whole_base_does() {
+        let base = [
+            ("lb", "system design/Load Balancer.md"),
+            ("linux-top", "linux/top.md"),
+            ("osx-top", "osx/top.md"),
+            ("other", "other.md"),
+        ];
+        let whole = Resolver::new(base);
+        for name in ["load balancer", "top", "linux/top", "other", "missing"] {
+            let lookups = Resolver::lookups("a.md", &Destination::Wiki(name.into()));
+            let part = Resolver::new(base.into_iter().filter(|(id, path)| {
+                lookups.ids.iter().any(|i| i == id) || lookups.names.contains(&name_key(path))
+            }));
+            assert_eq!(
+                part.link("a.md", Reference::Wiki(name)),
+                whole.link("a.md", Reference::Wiki(name)),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
     fn every_problem_in_every_file_is_reported_and_nothing_is_planned() {
         let files = vec![
             file("good.md", "---\ntitle: Good\n---\n"),
@@ -547,7 +798,7 @@ mod tests {
                 bytes: vec![b'a', b'\n', 0xff, 0xfe],
             },
         ];
-        let problems = plan(files, &[], Vec::new(), false, 2, &ProgressBar::hidden()).unwrap_err();
+        let problems = plan_of(files, &[], false).unwrap_err();
         let files: Vec<_> = problems.iter().map(|p| p.file.as_str()).collect();
         assert_eq!(files, ["bad-yaml.md", "bad-date.md", "binary.md"]);
         assert_eq!((problems[2].line, problems[2].column), (2, 1));
@@ -559,7 +810,7 @@ mod tests {
             file("good.md", "# Good\n"),
             file("bad.md", "---\ndraft: perhaps\n---\n"),
         ];
-        let plan = plan(files, &[], Vec::new(), true, 2, &ProgressBar::hidden()).unwrap();
+        let plan = plan_of(files, &[], true).unwrap();
         assert_eq!(plan.report.created, ["good"]);
         assert_eq!(plan.report.skipped[0].file, "bad.md");
     }
@@ -570,7 +821,7 @@ mod tests {
             file("a/x.md", "---\nid: same\n---\n"),
             file("b/y.md", "---\nid: same\n---\n"),
         ];
-        let problems = plan(files, &[], Vec::new(), false, 2, &ProgressBar::hidden()).unwrap_err();
+        let problems = plan_of(files, &[], false).unwrap_err();
         assert_eq!(problems[0].file, "b/y.md");
         assert_eq!(
             problems[0].message,
@@ -587,15 +838,7 @@ mod tests {
             source_path: "same.md".into(),
             content_hash: hash(text.as_bytes()),
         }];
-        let plan = plan(
-            vec![file("same.md", text)],
-            &known,
-            Vec::new(),
-            false,
-            2,
-            &ProgressBar::hidden(),
-        )
-        .unwrap();
+        let plan = plan_of(vec![file("same.md", text)], &known, false).unwrap();
         assert!(plan.upserts.is_empty());
         assert_eq!(plan.report.unchanged, ["same"]);
     }
@@ -603,15 +846,7 @@ mod tests {
     #[test]
     fn an_oversized_file_is_refused() {
         let big = "a".repeat(MAX_FILE_BYTES + 1);
-        let problems = plan(
-            vec![file("big.md", &big)],
-            &[],
-            Vec::new(),
-            false,
-            2,
-            &ProgressBar::hidden(),
-        )
-        .unwrap_err();
+        let problems = plan_of(vec![file("big.md", &big)], &[], false).unwrap_err();
         assert!(problems[0].message.contains("at most"));
     }
 
@@ -633,7 +868,8 @@ mod tests {
             ("a.md", "../nowhere/proxy.md"),
             ("system_design/y.md", "proxy"),
         ] {
-            let (ids, paths) = Resolver::lookups(from, reference);
+            let Lookups { ids, paths, .. } =
+                Resolver::lookups(from, &Destination::Path(reference.into()));
             let redirects: Vec<(String, String)> = [("old-http", "http")]
                 .into_iter()
                 .filter(|(old, _)| ids.iter().any(|id| id == old))
@@ -649,11 +885,11 @@ mod tests {
             assert_eq!(
                 (
                     part.resolve(from, reference),
-                    part.link(from, reference).exists
+                    part.link(from, Reference::Path(reference)).exists
                 ),
                 (
                     whole.resolve(from, reference),
-                    whole.link(from, reference).exists
+                    whole.link(from, Reference::Path(reference)).exists
                 ),
                 "{reference} from {from}"
             );

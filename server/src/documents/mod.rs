@@ -11,6 +11,7 @@ pub mod export;
 pub mod front_matter;
 pub mod ids;
 pub mod import;
+pub mod obsidian;
 pub mod parse;
 pub mod paths;
 pub mod reading_path;

@@ -5,7 +5,7 @@
 
 use super::front_matter::{self, Block, Located, Syntax, normalise_key};
 use super::value::{Entries, Value};
-use app::contract::EdgeKind;
+use app::contract::{EdgeKind, Flavor};
 
 /// A document read from a file, before ids of other documents are resolved.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +88,11 @@ pub struct Layout {
     /// it, re-importing an export would change the note).
     #[serde(default)]
     pub bom: bool,
+    /// The dialect its body is written in. It is not in the file: it is how the file was read
+    /// (an import of a vault, or `--flavor`), kept so that the note reads the same when it is
+    /// rendered again or edited. Not written when plain, so plain notes' layouts are as before.
+    #[serde(default, skip_serializing_if = "Flavor::is_markdown")]
+    pub flavor: Flavor,
 }
 
 // The front-matter keys Lore understands, normalised (see `normalise_key`): each field's
@@ -292,6 +297,7 @@ pub fn parse_document(path: &str, text: &str) -> Result<ParsedDocument, Vec<Loca
             preamble: split.preamble,
             head: Some(head_of(text, &split.body).to_owned()),
             bom: text.starts_with('\u{feff}'),
+            flavor: Flavor::Markdown,
         },
         body: split.body,
         body_line: split.body_line,

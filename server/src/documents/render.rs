@@ -6,11 +6,13 @@
 //! no highlighter); heading anchors and a table of contents; links between notes rewritten to the
 //! app's pages, and links to notes that do not exist pointed at their wanted page. The HTML is
 //! then sanitized with ammonia: scripts, event handlers and `javascript:` URLs never survive, no
-//! matter what a note contains.
+//! matter what a note contains. Notes of an Obsidian vault are read with its syntax too (see
+//! [`obsidian`]).
 
-use app::contract::Heading;
+use super::obsidian;
+use app::contract::{Flavor, Heading};
 use comrak::adapters::SyntaxHighlighterAdapter;
-use comrak::nodes::NodeValue;
+use comrak::nodes::{NodeLink, NodeValue};
 use comrak::plugins::syntect::{SyntectAdapter, SyntectAdapterBuilder};
 use comrak::{Anchorizer, Arena, Options, options::Plugins};
 use std::borrow::Cow;
@@ -80,35 +82,94 @@ pub struct Rendered {
     pub links: Vec<String>,
     /// The text as a reader sees it (see [`plain_text`]).
     pub plain: String,
+    /// Tags written in the body (`#tag`, Obsidian notes only), in order of first appearance.
+    pub tags: Vec<String>,
+    /// Wikilinks that name a file name several notes share, left unresolved.
+    pub ambiguous: Vec<AmbiguousLink>,
+}
+
+/// A wikilink that could mean several notes, where it is in the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AmbiguousLink {
+    /// The link's target as written (`top`, `top#Usage`).
+    pub reference: String,
+    /// 1-based line of the body.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// The notes it could mean, as `id` and path.
+    pub candidates: Vec<(String, String)>,
 }
 
 /// What a link inside a note points to, once resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NoteLink {
     /// The id of the target note.
     pub id: String,
     /// Whether that note exists.
     pub exists: bool,
+    /// When the reference names a file name several notes share and no note's id: those notes
+    /// (id and path), and `id` means nothing.
+    pub candidates: Vec<(String, String)>,
 }
 
-/// Renders `body`. `resolve` maps a link destination that points into the knowledge base (a
-/// relative path or a bare id, without `#fragment`) to the note it names; links it returns
-/// `None` for (external URLs, images) are left alone.
+/// A reference from inside a note's body to another note, as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reference<'a> {
+    /// A Markdown link's destination, without its `#fragment`: a relative path or a bare id.
+    Path(&'a str),
+    /// A wikilink's target, without its `#heading`: a file name or a partial path, matched as
+    /// Obsidian does.
+    Wiki(&'a str),
+}
+
+/// A [`Reference`] that owns its text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Destination {
+    /// See [`Reference::Path`].
+    Path(String),
+    /// See [`Reference::Wiki`].
+    Wiki(String),
+}
+
+impl Destination {
+    /// The reference this is.
+    pub fn as_reference(&self) -> Reference<'_> {
+        match self {
+            Destination::Path(path) => Reference::Path(path),
+            Destination::Wiki(name) => Reference::Wiki(name),
+        }
+    }
+}
+
+/// Renders `body`, written in `flavor`. `resolve` maps a reference that points into the
+/// knowledge base (a Markdown link's relative path or bare id, a wikilink's name) to the note it
+/// names; links it returns `None` for (external URLs, images) are left alone.
 ///
 /// CPU-bound: call it through [`crate::cpu`], not on the async runtime.
 pub fn render(
     body: &str,
-    resolve: &dyn Fn(&str) -> Option<NoteLink>,
+    flavor: Flavor,
+    resolve: &dyn Fn(Reference<'_>) -> Option<NoteLink>,
 ) -> Result<Rendered, RenderError> {
-    let options = options();
+    let options = options(flavor);
     let arena = Arena::new();
     let root = comrak::parse_document(&arena, body, &options);
     check_nesting(root)?;
 
+    let mut tags = Vec::new();
+    if flavor == Flavor::Obsidian {
+        let nodes = obsidian::visible(root);
+        obsidian::anchor_blocks(&arena, &nodes);
+        tags = obsidian::link_tags(&arena, &nodes);
+    }
+
     let mut anchorizer = Anchorizer::new();
     let mut headings = Vec::new();
     let mut links = Vec::new();
+    let mut ambiguous = Vec::new();
     let mut seen = HashSet::new();
-    for node in root.descendants() {
+    for node in obsidian::visible(root) {
         let heading_level = match &node.data().value {
             NodeValue::Heading(heading) => Some(heading.level),
             _ => None,
@@ -128,7 +189,7 @@ pub fn render(
         }
         if let NodeValue::Link(link) = &mut node.data_mut().value
             && let Some((destination, fragment)) = note_destination(&link.url)
-            && let Some(target) = resolve(destination)
+            && let Some(target) = resolve(Reference::Path(destination))
         {
             link.url = if target.exists {
                 format!("/notes/{}{fragment}", target.id)
@@ -138,6 +199,80 @@ pub fn render(
             if seen.insert(target.id.clone()) {
                 links.push(target.id);
             }
+            continue;
+        }
+        let wikilink = match &node.data().value {
+            NodeValue::WikiLink(wikilink) => wikilink.clone(),
+            _ => continue,
+        };
+        let (target, part) = obsidian::split_target(&wikilink.url);
+        let fragment = part.map(obsidian::fragment).unwrap_or_default();
+        let url = if target.is_empty() {
+            // `[[#Heading]]`: a heading of this note.
+            fragment
+        } else if obsidian::names_attachment(target) {
+            // Attachments are not stored yet: the link shows the file's name and leads nowhere.
+            String::new()
+        } else {
+            match resolve(Reference::Wiki(target)) {
+                Some(found) if !found.candidates.is_empty() => {
+                    let start = node.data().sourcepos.start;
+                    ambiguous.push(AmbiguousLink {
+                        reference: wikilink.url.clone(),
+                        line: start.line.max(1),
+                        column: start.column.max(1),
+                        candidates: found.candidates,
+                    });
+                    // Never a guess: the reader is shown every note of that name.
+                    format!(
+                        "/search?q={}",
+                        percent_encoding::utf8_percent_encode(
+                            target,
+                            percent_encoding::NON_ALPHANUMERIC
+                        )
+                    )
+                }
+                Some(found) => {
+                    let url = if found.exists {
+                        format!("/notes/{}{fragment}", found.id)
+                    } else {
+                        format!("/wanted/{}", found.id)
+                    };
+                    if seen.insert(found.id.clone()) {
+                        links.push(found.id);
+                    }
+                    url
+                }
+                None => String::new(),
+            }
+        };
+        if wikilink.embed {
+            // Shown as a link to what it embeds until embeds are drawn in place.
+            node.insert_before(
+                arena.alloc(NodeValue::HtmlInline("<span class=\"embed\">".into()).into()),
+            );
+            node.insert_after(arena.alloc(NodeValue::HtmlInline("</span>".into()).into()));
+        }
+        if url.is_empty() {
+            // Its label stays, as text in a span that says why it is not a link; an
+            // attachment's is its file name (in `![[diagram.png|300]]`, `300` is a width).
+            node.insert_before(
+                arena.alloc(NodeValue::HtmlInline("<span class=\"unlinked\">".into()).into()),
+            );
+            if obsidian::names_attachment(target) {
+                node.insert_before(arena.alloc(NodeValue::Text(target.to_owned().into()).into()));
+            } else {
+                for child in node.children().collect::<Vec<_>>() {
+                    node.insert_before(child);
+                }
+            }
+            node.insert_before(arena.alloc(NodeValue::HtmlInline("</span>".into()).into()));
+            node.detach();
+        } else {
+            node.data_mut().value = NodeValue::Link(Box::new(NodeLink {
+                url,
+                title: String::new(),
+            }));
         }
     }
 
@@ -148,8 +283,15 @@ pub fn render(
         budget: AtomicUsize::new(MAX_HIGHLIGHTED_BYTES),
     };
     plugins.render.codefence_syntax_highlighter = Some(&highlighter);
-    comrak::format_html_with_plugins(root, &options, &mut html, &plugins)
-        .expect("formatting into a String cannot fail");
+    comrak::html::format_document_with_formatter(
+        root,
+        &options,
+        &mut html,
+        &plugins,
+        obsidian::format_node,
+        (),
+    )
+    .expect("formatting into a String cannot fail");
     // Sanitizing never adds more than it removes; checked before it, it is not paid for.
     if html.len() > 2 * MAX_HTML_BYTES {
         return Err(RenderError::TooLarge { bytes: html.len() });
@@ -163,6 +305,8 @@ pub fn render(
         headings,
         links,
         plain,
+        tags,
+        ambiguous,
     })
 }
 
@@ -173,8 +317,19 @@ pub fn render(
 fn plain_text<'a>(root: &'a comrak::nodes::AstNode<'a>) -> String {
     use comrak::arena_tree::NodeEdge;
     let mut text = String::new();
+    // Inside a comment (`%%...%%`), which the reader does not see: how deep.
+    let mut hidden = 0usize;
     for edge in root.traverse() {
+        let comment = |node: &comrak::nodes::AstNode<'_>| {
+            matches!(
+                node.data().value,
+                NodeValue::CommentInline(_) | NodeValue::MultilineComment(_)
+            )
+        };
         match edge {
+            NodeEdge::Start(node) if comment(node) => hidden += 1,
+            NodeEdge::End(node) if comment(node) => hidden -= 1,
+            _ if hidden > 0 => {}
             NodeEdge::Start(node) => match &node.data().value {
                 NodeValue::Text(t) => text.push_str(t),
                 NodeValue::Code(code) => text.push_str(&code.literal),
@@ -202,17 +357,26 @@ fn plain_text<'a>(root: &'a comrak::nodes::AstNode<'a>) -> String {
     text
 }
 
-/// The destinations of `body`'s links that point into the knowledge base, as [`render`] hands
-/// them to its resolver (without `#fragment`): what resolving the note's links must look up.
-pub fn link_destinations(body: &str) -> Vec<String> {
+/// The references of `body` that point into the knowledge base, as [`render`] hands them to
+/// its resolver: what resolving the note's links must look up.
+pub fn link_destinations(body: &str, flavor: Flavor) -> Vec<Destination> {
     let arena = Arena::new();
-    let root = comrak::parse_document(&arena, body, &options());
+    let root = comrak::parse_document(&arena, body, &options(flavor));
     let mut found = Vec::new();
-    for node in root.descendants() {
-        if let NodeValue::Link(link) = &node.data().value
-            && let Some((destination, _)) = note_destination(&link.url)
-        {
-            found.push(destination.to_owned());
+    for node in obsidian::visible(root) {
+        match &node.data().value {
+            NodeValue::Link(link) => {
+                if let Some((destination, _)) = note_destination(&link.url) {
+                    found.push(Destination::Path(destination.to_owned()));
+                }
+            }
+            NodeValue::WikiLink(wikilink) => {
+                let (target, _) = obsidian::split_target(&wikilink.url);
+                if !target.is_empty() && !obsidian::names_attachment(target) {
+                    found.push(Destination::Wiki(target.to_owned()));
+                }
+            }
+            _ => {}
         }
     }
     found
@@ -298,8 +462,14 @@ impl OpenElements {
     }
 }
 
-fn options() -> Options<'static> {
+fn options(flavor: Flavor) -> Options<'static> {
     let mut options = Options::default();
+    if flavor == Flavor::Obsidian {
+        options.extension.wikilinks_title_after_pipe = true;
+        options.extension.ofm_callouts = true;
+        options.extension.ofm_comments = true;
+        options.extension.highlight = true;
+    }
     options.extension.table = true;
     options.extension.tasklist = true;
     options.extension.strikethrough = true;
@@ -407,6 +577,10 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("li", ["id"])
         .add_tag_attributes("section", ["data-footnotes"])
         .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes("div", ["data-callout"])
+        .add_tag_attributes("details", ["data-callout", "open"])
+        .add_tag_attributes("span", ["id"])
+        .add_tags(["mark"])
         .add_tag_attributes("td", ["align"])
         .add_tag_attributes("th", ["align"])
         .attribute_filter(|element, attribute, value| {
@@ -423,16 +597,18 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 mod tests {
     use super::*;
 
-    fn resolve_known(destination: &str) -> Option<NoteLink> {
+    fn resolve_known(reference: Reference<'_>) -> Option<NoteLink> {
+        let (Reference::Path(destination) | Reference::Wiki(destination)) = reference;
         let id = super::super::parse::id_from_path(destination);
         Some(NoteLink {
             exists: id == "http",
             id,
+            candidates: Vec::new(),
         })
     }
 
     fn render_plain(body: &str) -> Rendered {
-        render(body, &resolve_known).unwrap()
+        render(body, Flavor::Markdown, &resolve_known).unwrap()
     }
 
     #[test]
@@ -485,10 +661,84 @@ mod tests {
     fn the_links_a_resolver_is_asked_about_are_found_without_rendering() {
         assert_eq!(
             link_destinations(
-                "[HTTP](../networking/http.md#methods), [LB](load_balancer.md), [web](https://example.com/x.md), [top](#top)"
+                "[HTTP](../networking/http.md#methods), [LB](load_balancer.md), [web](https://example.com/x.md), [top](#top), [[Not a link here]]",
+                Flavor::Markdown
             ),
-            ["../networking/http.md", "load_balancer.md"]
+            [
+                Destination::Path("../networking/http.md".into()),
+                Destination::Path("load_balancer.md".into())
+            ]
         );
+    }
+
+    fn render_obsidian(body: &str) -> Rendered {
+        render(body, Flavor::Obsidian, &resolve_known).unwrap()
+    }
+
+    #[test]
+    fn callouts_fold_without_script_and_keep_custom_types() {
+        let html = render_obsidian(
+            "> [!note]+ Open by default\n> Shown.\n\n> [!my-type]\n> Custom.\n\n> [!quote]\n> > [!bug] Inside\n> > Nested.\n",
+        )
+        .html;
+        for expected in [
+            r#"<details class="callout" data-callout="note" open="">"#,
+            r#"<summary class="callout-title">Open by default</summary>"#,
+            r#"<div class="callout" data-callout="my-type">"#,
+            r#"<div class="callout-title">My type</div>"#,
+            r#"<div class="callout" data-callout="bug">"#,
+        ] {
+            assert!(html.contains(expected), "no {expected} in {html}");
+        }
+        // Plain Markdown reads the same text as a quote.
+        assert!(
+            render_plain("> [!note]+ Open\n> Shown.\n")
+                .html
+                .contains("<blockquote>")
+        );
+    }
+
+    #[test]
+    fn obsidian_syntax_inside_code_is_left_as_written() {
+        // Every pairing of a construct with a way of writing code, many times over in one
+        // note: the code comes out as it went in, and rendering never fails.
+        let constructs = [
+            "[[Note]]",
+            "![[Note#^id]]",
+            "%%hidden%%",
+            "==mark==",
+            "#tag",
+            "text ^block-id",
+            "> [!tip] T",
+            "[[a\\|b]]",
+            "%%",
+            "#",
+            "^",
+        ];
+        let mut body = String::new();
+        let mut expected = Vec::new();
+        for (i, a) in constructs.iter().enumerate() {
+            for b in &constructs[i..] {
+                let code = format!("{a} {b}");
+                body.push_str(&format!(
+                    "```\n{code}\n```\n\n`` {code} `` and {a} then {b}\n\n"
+                ));
+                expected.push(super::super::escape_html(&code));
+            }
+        }
+        let rendered = render(&body, Flavor::Obsidian, &resolve_known).unwrap();
+        for code in expected {
+            assert!(
+                rendered
+                    .html
+                    .contains(&format!("<span class=\"hl-text hl-plain\">{code}\n</span>")),
+                "the block `{code}` changed"
+            );
+            assert!(
+                rendered.html.contains(&format!("<code>{code}</code>")),
+                "the span `{code}` changed"
+            );
+        }
     }
 
     #[test]
@@ -550,19 +800,19 @@ mod tests {
         // Each took from 50 s to over two minutes before the limit.
         let quotes = format!("Intro\n\n{}", ">".repeat(100_000));
         assert_eq!(
-            render(&quotes, &resolve_known),
+            render(&quotes, Flavor::Markdown, &resolve_known),
             Err(RenderError::TooDeep { line: 3 })
         );
         for divs in ["<div>".repeat(200_000), "<div></span>".repeat(100_000)] {
             assert!(matches!(
-                render(&divs, &resolve_known),
+                render(&divs, Flavor::Markdown, &resolve_known),
                 Err(RenderError::TooDeep { line: 1 })
             ));
         }
         let lists: String = (0..200)
             .map(|i| format!("{}- x\n", "  ".repeat(i)))
             .collect();
-        assert!(render(&lists, &resolve_known).is_err());
+        assert!(render(&lists, Flavor::Markdown, &resolve_known).is_err());
     }
 
     #[test]
@@ -575,7 +825,7 @@ mod tests {
             "```rust\nfn small() {{}}\n```\n\n```rust\n{}\n```\n",
             &code[..1_000_000 - 100].rsplit_once('\n').unwrap().0
         );
-        let rendered = render(&body, &resolve_known).unwrap();
+        let rendered = render(&body, Flavor::Markdown, &resolve_known).unwrap();
         assert!(
             rendered.html.len() < MAX_HTML_BYTES / 2,
             "{}",
@@ -589,21 +839,26 @@ mod tests {
     #[test]
     fn ordinary_nesting_and_html_that_closes_itself_render() {
         let nested = "> quote\n> > inner\n> > > innermost\n\n- a\n  - b\n    - c\n";
-        assert!(render(nested, &resolve_known).is_ok());
+        assert!(render(nested, Flavor::Markdown, &resolve_known).is_ok());
         // Paragraphs, list items and line breaks left open are closed by the parser itself.
         let html = "<p>one<p>two<br><br><ul><li>a<li>b</ul>\n".repeat(500);
-        assert!(render(&html, &resolve_known).is_ok());
+        assert!(render(&html, Flavor::Markdown, &resolve_known).is_ok());
         let details = "<details>\n\n**Inside**\n\n</details>\n\n".repeat(1_000);
-        assert!(render(&details, &resolve_known).is_ok());
+        assert!(render(&details, Flavor::Markdown, &resolve_known).is_ok());
     }
 
     #[test]
     fn a_note_that_renders_too_large_is_refused_and_its_contents_are_capped() {
-        let rendered = render(&"## same\n".repeat(2_000), &resolve_known).unwrap();
+        let rendered =
+            render(&"## same\n".repeat(2_000), Flavor::Markdown, &resolve_known).unwrap();
         assert_eq!(rendered.headings.len(), MAX_CONTENTS);
         // 960 KB of headings became a 52 MB page.
         assert!(matches!(
-            render(&"## same\n".repeat(120_000), &resolve_known),
+            render(
+                &"## same\n".repeat(120_000),
+                Flavor::Markdown,
+                &resolve_known
+            ),
             Err(RenderError::TooLarge { .. })
         ));
     }

@@ -64,6 +64,8 @@ pub struct Unpacked {
     pub files: Vec<SourceFile>,
     /// Files that cannot be imported, and why.
     pub problems: Vec<Problem>,
+    /// Whether an archive held an Obsidian vault (an `.obsidian/` folder).
+    pub vault: bool,
     /// Bytes unpacked so far.
     bytes: u64,
     /// Markdown files seen so far, kept or refused.
@@ -77,6 +79,7 @@ impl Unpacked {
             limits,
             files: Vec::new(),
             problems: Vec::new(),
+            vault: false,
             bytes: 0,
             seen: 0,
         }
@@ -137,8 +140,12 @@ impl Unpacked {
             // By name first: an entry that is not a note is never opened, so one the zip
             // reader cannot read (encrypted, an unknown compression) costs nothing.
             let raw = match archive.name_for_index(index) {
-                Some(raw) if is_markdown(raw) && !raw.ends_with('/') => raw.to_owned(),
+                Some(raw) if !self.in_vault_only_folder(raw) => raw,
                 _ => continue,
+            };
+            let raw = match is_markdown(raw) && !raw.ends_with('/') {
+                true => raw.to_owned(),
+                false => continue,
             };
             match archive.by_index(index) {
                 Ok(mut entry) => self.add_entry(name, &raw, &mut entry, true)?,
@@ -204,7 +211,7 @@ impl Unpacked {
                     return Ok(());
                 }
             };
-            if is_markdown(&raw) {
+            if !self.in_vault_only_folder(&raw) && is_markdown(&raw) {
                 self.add_entry(name, &raw, &mut entry, false)?;
             }
         }
@@ -257,6 +264,17 @@ impl Unpacked {
                 Ok(())
             }
         }
+    }
+
+    /// Whether an archive's entry `raw` is inside a vault's settings or trash; notes that an
+    /// entry is in `.obsidian/`, which makes the upload a vault.
+    fn in_vault_only_folder(&mut self, raw: &str) -> bool {
+        let mut segments = raw.split(['/', '\\']);
+        let Some(found) = segments.find(|segment| vault_only(segment)) else {
+            return false;
+        };
+        self.vault |= found == VAULT_SETTINGS;
+        true
     }
 
     fn count_file(&mut self) -> Result<(), LimitExceeded> {
@@ -328,6 +346,16 @@ pub struct DiskFiles {
     pub problems: Vec<Problem>,
     /// What was passed over, and why: not a regular file, a link to a folder.
     pub skipped: Vec<String>,
+    /// Whether a folder given is an Obsidian vault: it holds an `.obsidian/` settings folder.
+    pub vault: bool,
+}
+
+/// The folder in which Obsidian keeps a vault's settings: its presence makes a folder a vault.
+pub const VAULT_SETTINGS: &str = ".obsidian";
+
+/// Folders of a vault that hold no notes of it: its settings, and the notes it deleted.
+fn vault_only(segment: &str) -> bool {
+    segment == VAULT_SETTINGS || segment == ".trash"
 }
 
 /// A file or folder that could not be read, named.
@@ -355,6 +383,7 @@ pub fn from_disk(paths: &[impl AsRef<Path>]) -> Result<DiskFiles, DiskError> {
             source,
         })?;
         if metadata.is_dir() {
+            found.vault |= root.join(VAULT_SETTINGS).is_dir();
             walk(root, root, &mut found)?;
         } else {
             let name = root
@@ -491,6 +520,37 @@ mod tests {
             builder.append_data(&mut header, name, *bytes).unwrap();
         }
         builder.into_inner().unwrap().finish().unwrap()
+    }
+
+    #[test]
+    fn an_archive_or_a_folder_with_obsidian_settings_is_a_vault_whose_trash_is_not_imported() {
+        let vault = [
+            ("vault/.obsidian/app.json", &b"{}"[..]),
+            ("vault/.trash/old.md", b"# Old\n"),
+            ("vault/note.md", b"# Note\n"),
+        ];
+        let mut zip = Unpacked::new(LIMITS);
+        zip.add_zip("v.zip", std::io::Cursor::new(zip_of(&vault)))
+            .unwrap();
+        let mut tar = Unpacked::new(LIMITS);
+        tar.add_tar_gz("v.tar.gz", &tar_gz_of(&vault)[..]).unwrap();
+        for upload in [zip, tar] {
+            assert!(upload.vault);
+            let paths: Vec<&str> = upload.files.iter().map(|f| f.path.as_str()).collect();
+            assert_eq!(paths, ["vault/note.md"]);
+        }
+        let mut plain = Unpacked::new(LIMITS);
+        plain
+            .add_zip("p.zip", std::io::Cursor::new(zip_of(&vault[1..])))
+            .unwrap();
+        assert!(!plain.vault);
+
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".obsidian")).unwrap();
+        std::fs::write(dir.path().join("note.md"), "# Note\n").unwrap();
+        assert!(from_disk(&[dir.path()]).unwrap().vault);
+        std::fs::remove_dir(dir.path().join(".obsidian")).unwrap();
+        assert!(!from_disk(&[dir.path()]).unwrap().vault);
     }
 
     #[test]

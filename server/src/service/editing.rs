@@ -14,17 +14,18 @@ use crate::documents::edit::{
     Attribution, apply, compose, draft_of, new_layout, today, unchanged, validate,
 };
 use crate::documents::export::to_markdown;
-use crate::documents::import::{Resolver, build_record, hash, rerender};
+use crate::documents::import::{Lookups, Resolver, build_record, flavor_of, hash, rerender};
 use crate::documents::parse::{ParsedDocument, parse_document};
 use crate::documents::paths::{Clashes, unportable};
-use crate::documents::render::{link_destinations, render};
+use crate::documents::render::{Destination, link_destinations, render};
 use crate::error::ApiError;
 use crate::store::{
-    Held, KnownDocument, NewRevision, NoteRecord, Rerendered, StoreError, StoredNote, Taken, now,
+    Held, KnownDocument, NewRevision, NoteRecord, Rerendered, StoreError, StoredBody, StoredNote,
+    Taken, now,
 };
 use app::contract::{
-    Change, CreateNote, DeletedNote, Diff, DiffLine, EditableNote, NoteDraft, Preview, Problem,
-    Reference, Related, RestoreRevision, Revision, RevisionSummary, Saved, UpdateNote,
+    Change, CreateNote, DeletedNote, Diff, DiffLine, EditableNote, Flavor, NoteDraft, Preview,
+    Problem, Reference, Related, RestoreRevision, Revision, RevisionSummary, Saved, UpdateNote,
 };
 use std::collections::BTreeSet;
 
@@ -65,9 +66,13 @@ impl Service {
             .iter()
             .map(|(_, written)| written.as_str())
             .collect();
-        let resolver = self
-            .resolver_for(&[(&document.source_path, "", &references)], None)
-            .await?;
+        let front_matter = NoteToResolve {
+            path: &document.source_path,
+            body: "",
+            flavor: document.layout.flavor,
+            references: &references,
+        };
+        let resolver = self.resolver_for(&[front_matter], None).await?;
         let resolved: Vec<(String, String)> = document
             .relationships
             .iter()
@@ -143,8 +148,9 @@ impl Service {
             });
         }
         let layout = apply(draft, &current, &today());
-        let (source, document) =
+        let (source, mut document) =
             compose(&current.source_path, &layout, &draft.body).map_err(ApiError::InvalidNote)?;
+        keep_id(&mut document, id);
         let summary = who.summary_or("Edited");
         let write = Write::Update {
             previous_id: id,
@@ -175,9 +181,11 @@ impl Service {
             .ok_or_else(|| ApiError::DocumentNotFound(id.to_owned()))?;
         // The file stays where the note is now, even if it was elsewhere back then.
         let path = &stored.source.source_path;
-        let old = parse_document(path, &revision.source).map_err(|_| {
+        let mut old = parse_document(path, &revision.source).map_err(|_| {
             StoreError::Corrupt(format!("revision {number} of `{id}` no longer parses"))
         })?;
+        old.layout.flavor = flavor_of(&stored.source.layout_json);
+        keep_id(&mut old, id);
         // Restoring content never renames: a revision from before a rename gets today's id.
         let (source, document) = if old.id == id {
             (revision.source, old)
@@ -202,10 +210,7 @@ impl Service {
         let who = check(None, None, self.actor().author(), "")?;
         let mut linking = self.store().bodies_linking_to(&[id.to_owned()]).await?;
         linking.retain(|b| b.id != id);
-        let bodies: Vec<(&str, &str, &[&str])> = linking
-            .iter()
-            .map(|b| (b.source_path.as_str(), b.body.as_str(), &[][..]))
-            .collect();
+        let bodies: Vec<NoteToResolve> = linking.iter().map(NoteToResolve::stored).collect();
         let resolver = self.resolver_for(&bodies, Some(id)).await?;
         let rerendered = self.cpu(move || rerender(&linking, &resolver)).await?;
         let mut tx = self.store().begin().await?;
@@ -248,9 +253,11 @@ impl Service {
         if clashes.add(&path).is_some() {
             path = free_path(&known, id);
         }
-        let document = parse_document(&path, &revision.source).map_err(|_| {
+        let mut document = parse_document(&path, &revision.source).map_err(|_| {
             StoreError::Corrupt(format!("the last revision of `{id}` no longer parses"))
         })?;
+        document.layout.flavor = flavor_of(&trashed.layout);
+        keep_id(&mut document, id);
         let summary = "Restored from the trash";
         self.write(
             document,
@@ -313,10 +320,20 @@ impl Service {
 
     /// `body` rendered exactly as a saved note would be, links resolved against the notes that
     /// exist now.
-    pub async fn preview(&self, body: String) -> Result<Preview, ApiError> {
-        let resolver = self.resolver_for(&[("", &body, &[])], None).await?;
+    pub async fn preview(&self, body: String, flavor: Flavor) -> Result<Preview, ApiError> {
+        let note = NoteToResolve {
+            path: "",
+            body: &body,
+            flavor,
+            references: &[],
+        };
+        let resolver = self.resolver_for(&[note], None).await?;
         let rendered = self
-            .cpu(move || render(&body, &|destination| Some(resolver.link("", destination))))
+            .cpu(move || {
+                render(&body, flavor, &|reference| {
+                    Some(resolver.link("", reference))
+                })
+            })
             .await?
             .map_err(|error| {
                 ApiError::InvalidNote(vec![Problem::in_field(
@@ -347,39 +364,50 @@ impl Service {
     /// `leaving` is a note about to go, resolved as absent.
     async fn resolver_for(
         &self,
-        notes: &[(&str, &str, &[&str])],
+        notes: &[NoteToResolve<'_>],
         leaving: Option<&str>,
     ) -> Result<Resolver, ApiError> {
-        let owned: Vec<(String, String, Vec<String>)> = notes
+        let owned: Vec<(String, String, Flavor, Vec<Destination>)> = notes
             .iter()
-            .map(|(path, body, references)| {
+            .map(|note| {
                 (
-                    path.to_string(),
-                    body.to_string(),
-                    references.iter().map(|r| r.to_string()).collect(),
+                    note.path.to_owned(),
+                    note.body.to_owned(),
+                    note.flavor,
+                    note.references
+                        .iter()
+                        .map(|r| Destination::Path(r.to_string()))
+                        .collect(),
                 )
             })
             .collect();
         // Finding a body's links parses it: CPU work, like rendering.
-        let (ids, paths) = self
+        let (ids, paths, names) = self
             .cpu(move || {
                 let mut ids = BTreeSet::new();
                 let mut paths = BTreeSet::new();
-                for (path, body, references) in &owned {
-                    for reference in link_destinations(body).iter().chain(references) {
-                        let (more_ids, more_paths) = Resolver::lookups(path, reference);
+                let mut names = BTreeSet::new();
+                for (path, body, flavor, references) in &owned {
+                    for reference in link_destinations(body, *flavor).iter().chain(references) {
+                        let Lookups {
+                            ids: more_ids,
+                            paths: more_paths,
+                            names: more_names,
+                        } = Resolver::lookups(path, reference);
                         ids.extend(more_ids);
                         paths.extend(more_paths);
+                        names.extend(more_names);
                     }
                 }
-                (ids, paths)
+                (ids, paths, names)
             })
             .await?;
         let mut ids: Vec<String> = ids.into_iter().collect();
         let paths: Vec<String> = paths.into_iter().collect();
+        let names: Vec<String> = names.into_iter().collect();
         let redirects = self.store().redirects_of(&ids).await?;
         ids.extend(redirects.iter().map(|(_, new)| new.clone()));
-        let located = self.store().locate(&ids, &paths).await?;
+        let located = self.store().locate(&ids, &paths, &names).await?;
         Ok(Resolver::new(
             located
                 .iter()
@@ -419,13 +447,13 @@ impl Service {
             .iter()
             .map(|(_, r)| r.as_str())
             .collect();
-        let mut bodies: Vec<(&str, &str, &[&str])> =
-            vec![(&document.source_path, &document.body, &references)];
-        bodies.extend(
-            linking
-                .iter()
-                .map(|b| (b.source_path.as_str(), b.body.as_str(), &[][..])),
-        );
+        let mut bodies = vec![NoteToResolve {
+            path: &document.source_path,
+            body: &document.body,
+            flavor: document.layout.flavor,
+            references: &references,
+        }];
+        bodies.extend(linking.iter().map(NoteToResolve::stored));
         let leaving = match write {
             Write::Update { previous_id, .. } if previous_id != id => Some(previous_id),
             _ => None,
@@ -436,7 +464,8 @@ impl Service {
         let (record, rerendered) = self
             .cpu(move || {
                 let rerendered = rerender(&linking, &resolver);
-                (build_record(document, content_hash, &resolver), rerendered)
+                let built = build_record(document, content_hash, &resolver);
+                (built.map(|built| built.record), rerendered)
             })
             .await?;
         // The body is the only part of a note that may fail to render.
@@ -582,13 +611,48 @@ fn check(
 
 /// A stored note read back by the import parser.
 fn parsed(stored: &StoredNote) -> Result<ParsedDocument, ApiError> {
-    let source = to_markdown(&layout_of(&stored.source)?, &stored.source.body);
-    parse_document(&stored.source.source_path, &source).map_err(|_| {
+    let layout = layout_of(&stored.source)?;
+    let source = to_markdown(&layout, &stored.source.body);
+    let mut document = parse_document(&stored.source.source_path, &source).map_err(|_| {
         ApiError::Store(StoreError::Corrupt(format!(
             "the stored note `{}` no longer parses",
             stored.source.id
         )))
-    })
+    })?;
+    // The dialect is not in the file: it is the note's, kept with its layout.
+    document.layout.flavor = layout.flavor;
+    keep_id(&mut document, &stored.source.id);
+    Ok(document)
+}
+
+/// Gives a stored note read back from its file the id it has, when the file does not write
+/// one: the file name alone may not be it (an import qualifies a name that several files share
+/// by its folders, `osx/top.md` is `osx-top`), and a note keeps its id until it is renamed.
+fn keep_id(document: &mut ParsedDocument, id: &str) {
+    if !document.id_written {
+        document.id = id.to_owned();
+    }
+}
+
+/// A note whose references a resolver must know: where it is, its body and the dialect it is
+/// written in, and the references its front matter makes.
+struct NoteToResolve<'a> {
+    path: &'a str,
+    body: &'a str,
+    flavor: Flavor,
+    references: &'a [&'a str],
+}
+
+impl<'a> NoteToResolve<'a> {
+    /// A stored note that links to one being written (its front matter is not resolved again).
+    fn stored(body: &'a StoredBody) -> Self {
+        Self {
+            path: &body.source_path,
+            body: &body.body,
+            flavor: flavor_of(&body.layout_json),
+            references: &[],
+        }
+    }
 }
 
 /// A path for a new note `id`: `{id}.md`, or with a number when another note's file has it

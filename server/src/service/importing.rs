@@ -6,12 +6,12 @@
 use super::Service;
 use crate::documents::SourceFile;
 use crate::documents::demo;
-use crate::documents::import::{Resolver, plan, rerender, wanted};
+use crate::documents::import::{Resolver, name_key, plan, rerender, wanted};
 use crate::documents::render::RENDER_VERSION;
 use crate::documents::sources::{Archive, Unpacked};
 use crate::error::ApiError;
 use crate::store::NewRevision;
-use app::contract::{ImportReport, Problem};
+use app::contract::{Flavor, ImportReport, Problem};
 use indicatif::ProgressBar;
 use std::collections::HashSet;
 
@@ -30,14 +30,15 @@ impl Service {
             .await??)
     }
 
-    /// Imports `files`: all or nothing, unless `skip_invalid` (then the valid ones, and the
-    /// others listed as skipped). `problems` found before (files that could not be read) count
-    /// like the files' own.
+    /// Imports `files`, written in `flavor`: all or nothing, unless `skip_invalid` (then the
+    /// valid ones, and the others listed as skipped). `problems` found before (files that
+    /// could not be read) count like the files' own.
     ///
     /// `progress` (hidden for the API) counts two steps per file: parsed, then rendered.
     pub async fn import(
         &self,
         files: Vec<SourceFile>,
+        flavor: Flavor,
         mut problems: Vec<Problem>,
         skip_invalid: bool,
         progress: ProgressBar,
@@ -52,7 +53,15 @@ impl Service {
             .state
             .cpu
             .run_wide(move |threads| {
-                plan(files, &known, redirects, skip_invalid, threads, &progress)
+                plan(
+                    files,
+                    flavor,
+                    &known,
+                    redirects,
+                    skip_invalid,
+                    threads,
+                    &progress,
+                )
             })
             .await?
             .map_err(|found| {
@@ -98,8 +107,14 @@ impl Service {
         if self.store().count_documents().await? > 0 {
             return Ok(false);
         }
-        self.import(demo::files(), Vec::new(), false, ProgressBar::hidden())
-            .await?;
+        self.import(
+            demo::files(),
+            Flavor::Markdown,
+            Vec::new(),
+            false,
+            ProgressBar::hidden(),
+        )
+        .await?;
         Ok(true)
     }
 
@@ -127,6 +142,24 @@ impl Service {
         tx.add_first_revisions(&revisions).await?;
         tx.commit().await?;
         Ok(revisions.len())
+    }
+
+    /// Gives every note stored before Lore kept name keys (see
+    /// [`name_key`](crate::documents::import::name_key)) its key; returns how many. Run at
+    /// start-up, before anyone saves a wikilink that should find them.
+    pub async fn name_unnamed(&self) -> Result<usize, ApiError> {
+        let unnamed = self.store().unnamed().await?;
+        if unnamed.is_empty() {
+            return Ok(0);
+        }
+        let names: Vec<(String, String)> = unnamed
+            .into_iter()
+            .map(|(id, path)| (id, name_key(&path)))
+            .collect();
+        let mut tx = self.store().begin().await?;
+        tx.name_notes(&names).await?;
+        tx.commit().await?;
+        Ok(names.len())
     }
 
     /// Renders again every stored note whose HTML an older renderer made; returns how many.

@@ -131,13 +131,18 @@ pub trait Store: Send + Sync + 'static {
     /// Id, path and content hash of every note, for planning an import.
     async fn known_documents(&self) -> Result<Vec<KnownDocument>, StoreError>;
 
-    /// The `(id, path)` of the notes that have one of `ids` or one of `paths`: what resolving a
-    /// single note's references needs, without reading the whole base.
+    /// The `(id, path)` of the notes that have one of `ids`, one of `paths` or one of the
+    /// name keys `names`: what resolving a single note's references needs, without reading the
+    /// whole base.
     async fn locate(
         &self,
         ids: &[String],
         paths: &[String],
+        names: &[String],
     ) -> Result<Vec<(String, String)>, StoreError>;
+
+    /// The `(id, path)` of the notes stored without a name key.
+    async fn unnamed(&self) -> Result<Vec<(String, String)>, StoreError>;
 
     /// Notes whose bodies link to any of `ids`.
     async fn bodies_linking_to(&self, ids: &[String]) -> Result<Vec<StoredBody>, StoreError>;
@@ -271,6 +276,9 @@ pub trait Transaction: Send {
 
     /// Stores new HTML for notes that still have the body it was made from.
     async fn store_html(&mut self, rerendered: &[Rerendered]) -> Result<(), StoreError>;
+
+    /// Gives notes, as `(id, name key)`, their name keys.
+    async fn name_notes(&mut self, names: &[(String, String)]) -> Result<(), StoreError>;
 
     /// Moves note `id` to the trash (its tags and outgoing edges go; others' edges to it
     /// stay); `None` when there is no such note.

@@ -15,6 +15,10 @@ pub struct NoteRecord {
     pub id: String,
     /// Its path in the imported tree, `/`-separated; unique among notes.
     pub source_path: String,
+    /// What wikilinks find it by: its file name, as the documents module folds it (`None` for
+    /// a note stored before Lore kept it, until start-up fills it in).
+    #[serde(default)]
+    pub name_key: Option<String>,
     /// Its title.
     pub title: String,
     /// Its description, if any.
@@ -93,6 +97,8 @@ pub struct StoredBody {
     pub source_path: String,
     /// Its Markdown.
     pub body: String,
+    /// Its file's layout, as JSON (which says the dialect of the body).
+    pub layout_json: String,
 }
 
 /// New HTML for a stored note, and the body it was rendered from: the store writes it only if
@@ -311,6 +317,8 @@ pub struct TrashedNote {
     pub deleted_at: String,
     /// By whom.
     pub deleted_by: String,
+    /// Its file's layout when it was deleted, as JSON (`''` if deleted before Lore kept it).
+    pub layout: String,
 }
 
 impl From<TrashedNote> for app::contract::DeletedNote {

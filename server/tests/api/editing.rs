@@ -541,6 +541,7 @@ async fn the_preview_is_the_server_renderer_with_links_resolved_and_scripts_remo
     let preview = app
         .send_ok::<PreviewMarkdown>(&PreviewRequest {
             body: "## Part\n\n[DNS](dns) and [later](not-yet)\n\n<script>alert(1)</script>\n\n```rust\nfn main() {}\n```\n".into(),
+            flavor: Default::default(),
         })
         .await;
     assert!(
@@ -673,4 +674,51 @@ async fn a_deleted_note_whose_file_path_was_taken_comes_back_beside_it() {
     let foo: DocumentView = app.get_json("/api/documents/foo").await;
     let bar: DocumentView = app.get_json("/api/documents/bar").await;
     assert_ne!(foo.source_path, bar.source_path);
+}
+
+#[tokio::test]
+async fn a_note_whose_id_its_folder_qualifies_keeps_it_through_edits_deletes_and_restores() {
+    let app = TestApp::spawn().await;
+    app.import_ok(&[
+        ("linux/top.md", b"# top on Linux\n"),
+        ("osx/top.md", b"# top on macOS\n"),
+    ])
+    .await;
+    // Neither file writes an id: each is its name qualified by its folder.
+    let base = editable(&app, "osx-top").await;
+    assert_eq!(base.draft.id, "osx-top");
+    let saved: Saved = app
+        .send_ok::<UpdateDocument>(&update("osx-top", &base, |d| {
+            d.body.push_str("\nActivity Monitor too.\n");
+        }))
+        .await;
+    assert_eq!((saved.id.as_str(), saved.revision), ("osx-top", 2));
+    let raw = app.get("/api/documents/osx-top/raw").await;
+    assert!(
+        !raw.text().await.unwrap().contains("id:"),
+        "keeping the id needs no front matter"
+    );
+
+    app.send_ok::<DeleteDocument>(&NoteAction {
+        id: "osx-top".into(),
+    })
+    .await;
+    let restored = app
+        .send_ok::<RestoreDocument>(&NoteAction {
+            id: "osx-top".into(),
+        })
+        .await;
+    assert_eq!(restored.id, "osx-top");
+    let back = app
+        .send_ok::<RestoreToRevision>(&RestoreRevision {
+            id: "osx-top".into(),
+            number: 1,
+            base_revision: restored.revision,
+        })
+        .await;
+    assert_eq!(back.id, "osx-top");
+    let view: DocumentView = app.get_json("/api/documents/osx-top").await;
+    assert_eq!(view.summary.title, "top on macOS");
+    // No note took the bare name on the way.
+    TestApp::expect_error(app.get("/api/documents/top").await, 404).await;
 }

@@ -223,6 +223,16 @@ impl TestApp {
 
     /// Uploads files to `POST /api/import` as a browser form would: one `files` part each.
     pub async fn import(&self, files: &[(&str, &[u8])], skip_invalid: bool) -> reqwest::Response {
+        self.import_as(files, skip_invalid, None).await
+    }
+
+    /// [`import`](Self::import), naming the files' Markdown dialect in the `flavor` field.
+    pub async fn import_as(
+        &self,
+        files: &[(&str, &[u8])],
+        skip_invalid: bool,
+        flavor: Option<&str>,
+    ) -> reqwest::Response {
         let mut form = reqwest::multipart::Form::new();
         for (name, bytes) in files {
             let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string());
@@ -230,6 +240,9 @@ impl TestApp {
         }
         if skip_invalid {
             form = form.text("skip_invalid", "true");
+        }
+        if let Some(flavor) = flavor {
+            form = form.text("flavor", flavor.to_owned());
         }
         self.client
             .post(self.url("/api/import"))

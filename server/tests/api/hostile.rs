@@ -255,6 +255,7 @@ async fn health_answers_while_diffs_previews_and_archives_keep_the_cpu_busy() {
         async move {
             let body = PreviewRequest {
                 body: ">".repeat(100_000),
+                flavor: Default::default(),
             };
             client
                 .post(url)
@@ -385,7 +386,10 @@ async fn nesting_and_size_bombs_in_a_body_are_refused_with_the_line() {
         ("## same\n".repeat(120_000), 1),
     ] {
         let response = app
-            .send::<PreviewMarkdown>(&PreviewRequest { body: body.clone() })
+            .send::<PreviewMarkdown>(&PreviewRequest {
+                body: body.clone(),
+                flavor: Default::default(),
+            })
             .await;
         let envelope = TestApp::expect_error(response, 422).await;
         let problem = &envelope.error.problems[0];

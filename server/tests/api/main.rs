@@ -24,3 +24,4 @@ mod search;
 mod shutdown;
 mod store;
 mod store_api;
+mod vault;

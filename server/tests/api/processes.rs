@@ -48,6 +48,10 @@ pub(crate) struct Server {
     child: Child,
     /// Where it listens, as it printed it (`http://...` or `https://...`).
     pub(crate) address: String,
+    /// Its log so far. Read as it is written: a pipe nobody reads holds 64 KiB, and a server
+    /// logging at `debug` (every SQL statement, the migrations' text) fills it and then waits
+    /// on its next log line forever.
+    log: std::thread::JoinHandle<String>,
 }
 
 impl Server {
@@ -75,6 +79,12 @@ impl Server {
             .expect("the lore binary");
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
+        let mut stderr = child.stderr.take().unwrap();
+        let log = std::thread::spawn(move || {
+            let mut log = String::new();
+            let _ = stderr.read_to_string(&mut log);
+            log
+        });
         let address = loop {
             line.clear();
             assert!(stdout.read_line(&mut line).unwrap() > 0, "lore serve ended");
@@ -82,7 +92,11 @@ impl Server {
                 break address.to_owned();
             }
         };
-        Self { child, address }
+        Self {
+            child,
+            address,
+            log,
+        }
     }
 
     pub(crate) fn url(&self, path: &str) -> String {
@@ -107,14 +121,9 @@ impl Server {
     pub(crate) fn stop(mut self) -> String {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let mut log = String::new();
-        self.child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut log)
-            .unwrap();
-        log
+        // The reader ends with the pipe, which the process's end closed.
+        let log = std::mem::replace(&mut self.log, std::thread::spawn(String::new));
+        log.join().unwrap()
     }
 }
 

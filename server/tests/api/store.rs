@@ -26,6 +26,7 @@ fn note(id: &str, path: &str, body: &str) -> NoteRecord {
     NoteRecord {
         id: id.into(),
         source_path: path.into(),
+        name_key: Some(format!("name of {id}")),
         title: format!("Title of {id}"),
         description: Some(format!("About {id}")),
         author: None,
@@ -123,10 +124,33 @@ async fn notes_written_together_are_read_back_with_their_tags_edges_and_collecti
         .locate(
             &["a".into()],
             &["topics/b.md".into(), "topics/none.md".into()],
+            &[],
         )
         .await
         .unwrap();
     assert_eq!(located.len(), 2);
+    let mut by_name = store
+        .locate(&[], &[], &["name of b".into(), "name of none".into()])
+        .await
+        .unwrap();
+    assert_eq!(by_name, [("b".into(), "topics/b.md".into())]);
+
+    // A note stored without a name key is found once it is given one.
+    let mut unnamed = note("c", "topics/c.md", "Gamma text");
+    unnamed.name_key = None;
+    put(store.as_ref(), &[unnamed]).await;
+    assert_eq!(
+        store.unnamed().await.unwrap(),
+        [("c".to_owned(), "topics/c.md".to_owned())]
+    );
+    let mut tx = store.begin().await.unwrap();
+    tx.name_notes(&[("c".into(), "gamma".into())])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(store.unnamed().await.unwrap().is_empty());
+    by_name = store.locate(&[], &[], &["gamma".into()]).await.unwrap();
+    assert_eq!(by_name, [("c".into(), "topics/c.md".into())]);
     assert_eq!(store.sources().await.unwrap()[0].source_path, "topics/a.md");
     let stored = store.stored_note("b").await.unwrap().unwrap();
     assert_eq!(stored.revision, 1);

@@ -218,6 +218,7 @@ struct DumpedRow {
     content_hash: String,
     render_version: i64,
     revision: i64,
+    name_key: Option<String>,
 }
 
 over_dialect! {
@@ -371,12 +372,25 @@ where [SqlStore<D>: EngineSearch + super::accounts::Accounts, SqlTransaction<D>:
         &self,
         ids: &[String],
         paths: &[String],
+        names: &[String],
     ) -> Result<Vec<(String, String)>, StoreError> {
         let mut query = Sql::<D>::new("SELECT id, source_path FROM documents WHERE id");
         query.push_in(&strs(ids));
         query.push(" UNION SELECT id, source_path FROM documents WHERE source_path");
         query.push_in(&strs(paths));
+        if !names.is_empty() {
+            query.push(" UNION SELECT id, source_path FROM documents WHERE name_key");
+            query.push_in(&strs(names));
+        }
         Ok(query.fetch_all(&self.pool).await?)
+    }
+
+    async fn unnamed(&self) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(
+            Sql::<D>::new("SELECT id, source_path FROM documents WHERE name_key IS NULL")
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     async fn bodies_linking_to(&self, ids: &[String]) -> Result<Vec<StoredBody>, StoreError> {
@@ -384,8 +398,8 @@ where [SqlStore<D>: EngineSearch + super::accounts::Accounts, SqlTransaction<D>:
             return Ok(Vec::new());
         }
         let mut query = Sql::<D>::new(
-            "SELECT DISTINCT d.id, d.source_path, d.body FROM documents d JOIN edges e ON e.source_id = d.id \
-             WHERE e.kind = 'link' AND e.target_id",
+            "SELECT DISTINCT d.id, d.source_path, d.body, d.layout AS layout_json FROM documents d \
+             JOIN edges e ON e.source_id = d.id WHERE e.kind = 'link' AND e.target_id",
         );
         query.push_in(&strs(ids));
         Ok(query.fetch_all(&self.pool).await?)
@@ -393,7 +407,7 @@ where [SqlStore<D>: EngineSearch + super::accounts::Accounts, SqlTransaction<D>:
 
     async fn stale_bodies(&self, version: i64) -> Result<Vec<StoredBody>, StoreError> {
         let mut query =
-            Sql::<D>::new("SELECT id, source_path, body FROM documents WHERE render_version < ");
+            Sql::<D>::new("SELECT id, source_path, body, layout AS layout_json FROM documents WHERE render_version < ");
         query.push_bind(version);
         Ok(query.fetch_all(&self.pool).await?)
     }
@@ -642,7 +656,7 @@ where [SqlStore<D>: EngineSearch + super::accounts::Accounts, SqlTransaction<D>:
 
     async fn trash(&self) -> Result<Vec<DeletedNote>, StoreError> {
         let rows: Vec<TrashedNote> = Sql::<D>::new(format!(
-            "SELECT id, title, source_path, deleted_at, deleted_by FROM deleted_documents \
+            "SELECT id, title, source_path, deleted_at, deleted_by, layout FROM deleted_documents \
              ORDER BY deleted_at DESC, {}",
             D::binary("id")
         ))
@@ -653,7 +667,7 @@ where [SqlStore<D>: EngineSearch + super::accounts::Accounts, SqlTransaction<D>:
 
     async fn trashed(&self, id: &str) -> Result<Option<TrashedNote>, StoreError> {
         let mut query = Sql::<D>::new(
-            "SELECT id, title, source_path, deleted_at, deleted_by FROM deleted_documents WHERE id = ",
+            "SELECT id, title, source_path, deleted_at, deleted_by, layout FROM deleted_documents WHERE id = ",
         );
         query.push_bind(id);
         Ok(query.fetch_optional(&self.pool).await?)
@@ -715,7 +729,7 @@ where [SqlStore<D>: EngineSearch + super::accounts::Accounts, SqlTransaction<D>:
             "SELECT d.id, d.source_path, d.title, d.description, d.author, d.created_at, d.updated_at, \
                  d.version, d.draft, d.collection_id, c.title AS collection_title, \
                  c.front_matter AS collection_front_matter, d.body, d.layout, d.html, d.plain_text, d.headings, \
-                 d.content_hash, d.render_version, d.revision \
+                 d.content_hash, d.render_version, d.revision, d.name_key \
              FROM documents d LEFT JOIN collections c ON c.id = d.collection_id ORDER BY {}",
             D::binary("d.id")
         ))
@@ -757,6 +771,7 @@ where [SqlStore<D>: EngineSearch + super::accounts::Accounts, SqlTransaction<D>:
                 headings: json(&row.headings)?,
                 id: row.id,
                 source_path: row.source_path,
+                name_key: row.name_key,
                 title: row.title,
                 description: row.description,
                 author: row.author,
@@ -780,7 +795,7 @@ where [SqlStore<D>: EngineSearch + super::accounts::Accounts, SqlTransaction<D>:
         .fetch_all(&self.pool)
         .await?;
         dump.trash = Sql::<D>::new(format!(
-            "SELECT id, title, source_path, deleted_at, deleted_by FROM deleted_documents ORDER BY {}",
+            "SELECT id, title, source_path, deleted_at, deleted_by, layout FROM deleted_documents ORDER BY {}",
             D::binary("id")
         ))
         .fetch_all(&self.pool)

@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 /// The columns an imported note is written with, in the order its values are bound.
 const DOCUMENT_COLUMNS: &str = "id, source_path, title, description, author, created_at, \
     updated_at, version, sort_date, draft, collection_id, body, layout, html, headings, \
-    content_hash, imported_at, render_version, search_tags, revision, plain_text";
+    content_hash, imported_at, render_version, search_tags, revision, plain_text, name_key";
 
 /// How many rows of `columns` values one multi-row statement writes: as many as the engine
 /// binds in one statement (SQLite 32,766 values, PostgreSQL 65,535). One round trip per
@@ -154,7 +154,8 @@ impl<D: Dialect> SqlTransaction<D> {
                     .push_bind(note.render_version)
                     .push_bind(search_tags.as_str())
                     .push_bind(revision.unwrap_or_default())
-                    .push_bind(note.plain_text.as_str());
+                    .push_bind(note.plain_text.as_str())
+                    .push_bind(note.name_key.as_deref());
             });
             query.push(
                 " ON CONFLICT (id) DO UPDATE SET source_path = excluded.source_path, title = excluded.title, \
@@ -164,7 +165,7 @@ impl<D: Dialect> SqlTransaction<D> {
                  layout = excluded.layout, html = excluded.html, headings = excluded.headings, \
                  content_hash = excluded.content_hash, imported_at = excluded.imported_at, \
                  render_version = excluded.render_version, search_tags = excluded.search_tags, \
-                 plain_text = excluded.plain_text",
+                 plain_text = excluded.plain_text, name_key = excluded.name_key",
             );
             if revisions.is_some() {
                 query.push(", revision = excluded.revision");
@@ -482,6 +483,18 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         Ok(())
     }
 
+    async fn name_notes(&mut self, names: &[(String, String)]) -> Result<(), StoreError> {
+        for (id, name_key) in names {
+            let mut query = Sql::<D>::new("UPDATE documents SET name_key = ");
+            query
+                .push_bind(name_key.as_str())
+                .push(" WHERE id = ")
+                .push_bind(id.as_str());
+            self.run(query).await?;
+        }
+        Ok(())
+    }
+
     async fn trash_note(
         &mut self,
         id: &str,
@@ -489,8 +502,8 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         at: &str,
     ) -> Result<Option<DeletedNote>, StoreError> {
         let mut query = Sql::<D>::new(
-            "INSERT INTO deleted_documents (id, title, source_path, deleted_at, deleted_by) \
-             SELECT id, title, source_path, ",
+            "INSERT INTO deleted_documents (id, title, source_path, layout, deleted_at, deleted_by) \
+             SELECT id, title, source_path, layout, ",
         );
         query
             .push_bind(at)
@@ -541,14 +554,15 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
             });
             self.run(query).await?;
         }
-        for chunk in dump.trash.chunks(rows_per_statement::<D>(5)) {
+        for chunk in dump.trash.chunks(rows_per_statement::<D>(6)) {
             let mut query = Sql::new(
-                "INSERT INTO deleted_documents (id, title, source_path, deleted_at, deleted_by) ",
+                "INSERT INTO deleted_documents (id, title, source_path, layout, deleted_at, deleted_by) ",
             );
             query.push_values(chunk, |row, note| {
                 row.push_bind(note.id.as_str())
                     .push_bind(note.title.as_str())
                     .push_bind(note.source_path.as_str())
+                    .push_bind(note.layout.as_str())
                     .push_bind(note.deleted_at.as_str())
                     .push_bind(note.deleted_by.as_str());
             });

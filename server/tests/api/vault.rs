@@ -1,0 +1,248 @@
+//! Obsidian vaults (#15): a vault of ours (`tests/fixtures/vault`), imported over HTTP as a user
+//! uploads one, read back as pages and files.
+
+use crate::helpers::TestApp;
+use crate::import_export::{unzip, zip};
+use app::contract::{
+    DocumentView, EditableNote, Flavor, PreviewMarkdown, PreviewRequest, UpdateDocument,
+    UpdateNote, WantedPage,
+};
+use std::path::Path;
+
+/// Every file of the fixture vault, `.obsidian/` and `.trash/` included, at its path in it.
+fn vault_files() -> Vec<(String, Vec<u8>)> {
+    fn walk(root: &Path, folder: &Path, files: &mut Vec<(String, Vec<u8>)>) {
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, files);
+            } else {
+                let relative = path.strip_prefix(root).unwrap().to_string_lossy();
+                files.push((relative.replace('\\', "/"), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vault");
+    let mut files = Vec::new();
+    walk(&root, &root, &mut files);
+    files.sort();
+    files
+}
+
+fn vault_zip() -> Vec<u8> {
+    let files = vault_files();
+    let parts: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(path, bytes)| (path.as_str(), bytes.as_slice()))
+        .collect();
+    zip(&parts)
+}
+
+/// The notes of the vault: what an import reads and an export gives back.
+fn vault_notes() -> Vec<(String, Vec<u8>)> {
+    vault_files()
+        .into_iter()
+        .filter(|(path, _)| !path.starts_with('.'))
+        .collect()
+}
+
+async fn html_of(app: &TestApp, id: &str) -> String {
+    let view: DocumentView = app.get_json(&format!("/api/documents/{id}")).await;
+    view.html
+}
+
+#[tokio::test]
+async fn an_uploaded_vault_reads_its_wikilinks_callouts_tags_and_block_anchors() {
+    let app = TestApp::spawn().await;
+    let report = app.import_ok(&[("vault.zip", &vault_zip())]).await;
+
+    let mut created = report.created.clone();
+    created.sort();
+    assert_eq!(
+        created,
+        [
+            "a",
+            "b",
+            "home",
+            "http",
+            "linux-top",
+            "load-balancer",
+            "osx-top"
+        ],
+        "the vault's settings and trash are not notes"
+    );
+    // The one name two notes share is reported where it is written, with both candidates.
+    assert_eq!(report.ambiguous.len(), 1, "{:?}", report.ambiguous);
+    let ambiguous = &report.ambiguous[0];
+    assert_eq!(
+        (ambiguous.file.as_str(), ambiguous.line, ambiguous.column),
+        ("Home.md", 13, 3)
+    );
+    assert!(
+        ambiguous.message.contains("`linux-top` (linux/top.md)")
+            && ambiguous.message.contains("`osx-top` (osx/top.md)"),
+        "{}",
+        ambiguous.message
+    );
+
+    let home = html_of(&app, "home").await;
+    for expected in [
+        // By name, in any case; by path to a heading; to a block.
+        r#"<a href="/notes/load-balancer" rel="noopener noreferrer">Load Balancer</a>"#,
+        r#"<a href="/notes/load-balancer" rel="noopener noreferrer">in another case</a>"#,
+        r#"<a href="/notes/http#methods" rel="noopener noreferrer">networking/HTTP#Methods</a>"#,
+        r#"<a href="/notes/http#%5Estatus-codes" rel="noopener noreferrer">"#,
+        // Never a guess: the ambiguous name leads to every note of that name.
+        r#"<a href="/search?q=top" rel="noopener noreferrer">top</a>"#,
+        r#"<a href="/notes/linux-top" rel="noopener noreferrer">linux/top</a>"#,
+        r#"<a href="/wanted/nowhere-yet" rel="noopener noreferrer">Nowhere yet</a>"#,
+        // A `\|` inside a table is the label's pipe, not a new cell.
+        r#"<a href="/notes/linux-top" rel="noopener noreferrer">Linux top</a>"#,
+        r#"<div class="callout" data-callout="tip">"#,
+        "<strong>Markdown</strong>",
+        r#"<details class="callout" data-callout="question">"#,
+        r#"<summary class="callout-title">Folded question</summary>"#,
+        "<mark>highlighted</mark>",
+        r#"<a class="tag" href="/tags/meta%2Fwelcome" rel="noopener noreferrer">#meta/welcome</a>"#,
+        // Code is the writer's, untouched.
+        " not a tag, not a [[link]]",
+        "%%kept%%",
+        r#"<span class="embed"><a href="/notes/http#methods" rel="noopener noreferrer">HTTP#Methods</a></span>"#,
+        r#"<span class="unlinked">diagram.png</span>"#,
+    ] {
+        assert!(home.contains(expected), "no {expected} in {home}");
+    }
+    for hidden in ["a comment", "Secret", "#hidden", "[[Load Balancer]]"] {
+        assert!(!home.contains(hidden), "{hidden} shows in {home}");
+    }
+
+    let http = html_of(&app, "http").await;
+    assert!(
+        http.contains(
+            r#"<p><span id="^status-codes"></span>Status codes come in five classes.</p>"#
+        ),
+        "{http}"
+    );
+    assert!(http.contains(r#"<h2 id="methods">"#), "{http}");
+
+    // Body tags join the front matter's; a tag inside a comment does not.
+    let view: DocumentView = app.get_json("/api/documents/home").await;
+    assert_eq!(view.summary.tags, ["index", "meta/welcome"]);
+    let balancer: DocumentView = app.get_json("/api/documents/load-balancer").await;
+    assert_eq!(balancer.summary.tags, ["architecture", "ops"]);
+    // Wikilinks are links like any other: backlinks, wanted pages.
+    let backlinks: Vec<&str> = balancer.backlinks.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(backlinks, ["home", "http"]);
+    let wanted: Vec<WantedPage> = app.get_json("/api/wanted").await;
+    let wanted: Vec<&str> = wanted.iter().map(|w| w.id.as_str()).collect();
+    assert_eq!(wanted, ["nowhere-yet"], "a link in a comment wants nothing");
+
+    // The source stays as written: the export is the vault's notes, byte for byte.
+    let export = app.get("/api/export").await;
+    let mut exported = unzip(&export.bytes().await.unwrap());
+    exported.sort();
+    assert_eq!(exported, vault_notes());
+}
+
+#[tokio::test]
+async fn the_same_notes_read_as_plain_markdown_keep_their_brackets() {
+    let app = TestApp::spawn().await;
+    let notes = vault_notes();
+    let parts: Vec<(&str, &[u8])> = notes
+        .iter()
+        .map(|(path, bytes)| (path.as_str(), bytes.as_slice()))
+        .collect();
+    // Without `.obsidian/`, a folder is plain Markdown.
+    let report = app.import_ok(&[("notes.zip", &zip(&parts))]).await;
+    assert!(report.ambiguous.is_empty(), "{:?}", report.ambiguous);
+    let home = html_of(&app, "home").await;
+    assert!(home.contains("[[Load Balancer]] by its name"), "{home}");
+    assert!(home.contains("==highlighted=="), "{home}");
+    assert!(!home.contains("class=\"tag\""), "{home}");
+
+    // Named in the upload, the flavour wins over the folder's shape.
+    let vault = TestApp::spawn().await;
+    let response = vault
+        .import_as(&[("notes.zip", &zip(&parts))], false, Some("obsidian"))
+        .await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let home = html_of(&vault, "home").await;
+    assert!(
+        home.contains(
+            r#"<a href="/notes/load-balancer" rel="noopener noreferrer">Load Balancer</a>"#
+        ),
+        "{home}"
+    );
+
+    let response = vault
+        .import_as(&[("x.md", b"# x\n")], false, Some("roam"))
+        .await;
+    let envelope = TestApp::expect_error(response, 400).await;
+    assert!(
+        envelope.error.message.contains("`flavor` is `roam`"),
+        "{}",
+        envelope.error.message
+    );
+}
+
+#[tokio::test]
+async fn an_edited_vault_note_stays_obsidian_and_finds_notes_by_name_without_reading_the_base() {
+    let app = TestApp::spawn().await;
+    app.import_ok(&[("vault.zip", &vault_zip())]).await;
+
+    let editable: EditableNote = app.get_json("/api/documents/osx-top/edit").await;
+    assert_eq!(editable.draft.flavor, Flavor::Obsidian);
+    let mut draft = editable.draft.clone();
+    // Found through the name index: a save reads only the notes its links name.
+    draft
+        .body
+        .push_str("\nCompare [[LOAD BALANCER]] and [[networking/http|the protocol]].\n");
+    app.send_ok::<UpdateDocument>(&UpdateNote {
+        id: "osx-top".into(),
+        base_revision: editable.revision,
+        draft,
+        summary: String::new(),
+    })
+    .await;
+    let html = html_of(&app, "osx-top").await;
+    assert!(
+        html.contains(
+            r#"<a href="/notes/load-balancer" rel="noopener noreferrer">LOAD BALANCER</a>"#
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<a href="/notes/http" rel="noopener noreferrer">the protocol</a>"#),
+        "{html}"
+    );
+    let balancer: DocumentView = app.get_json("/api/documents/load-balancer").await;
+    assert!(
+        balancer.backlinks.iter().any(|r| r.id == "osx-top"),
+        "{:?}",
+        balancer.backlinks
+    );
+
+    // The editor's preview reads the dialect it is told.
+    let body = "See [[HTTP]] ==now==.".to_owned();
+    let obsidian = app
+        .send_ok::<PreviewMarkdown>(&PreviewRequest {
+            body: body.clone(),
+            flavor: Flavor::Obsidian,
+        })
+        .await;
+    assert!(
+        obsidian
+            .html
+            .contains(r#"<a href="/notes/http" rel="noopener noreferrer">HTTP</a>"#)
+            && obsidian.html.contains("<mark>now</mark>"),
+        "{}",
+        obsidian.html
+    );
+    let plain = app
+        .send_ok::<PreviewMarkdown>(&PreviewRequest {
+            body,
+            flavor: Flavor::Markdown,
+        })
+        .await;
+    assert!(plain.html.contains("[[HTTP]] ==now=="), "{}", plain.html);
+}
