@@ -1057,3 +1057,89 @@ async fn the_architecture_page_shows_each_request_its_replica_and_where_its_time
     );
     close_with_a_clean_console(browser, &[]).await;
 }
+
+/// Our fixture vault (`tests/fixtures/vault`, settings and trash included) as a `.zip` in
+/// `folder`, as a user would zip theirs.
+fn zipped_vault(folder: &std::path::Path) -> PathBuf {
+    fn add(root: &std::path::Path, dir: &std::path::Path, zip: &mut zip::ZipWriter<std::fs::File>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                add(root, &path, zip);
+                continue;
+            }
+            let name = path.strip_prefix(root).unwrap().to_string_lossy();
+            zip.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            std::io::Write::write_all(zip, &std::fs::read(&path).unwrap()).unwrap();
+        }
+    }
+    let vault = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vault");
+    let archive = folder.join("vault.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&archive).unwrap());
+    add(&vault, &vault, &mut zip);
+    zip.finish().unwrap();
+    archive
+}
+
+#[tokio::test]
+#[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
+async fn an_uploaded_vault_reads_with_its_callouts_folding_tags_and_wikilinks() {
+    let app = serving_the_release_build().await;
+    let driver = Chromedriver::start().await;
+    let browser = driver.browser().await;
+    sign_in(&browser, &app, ADMIN).await;
+    let folder = tempfile::tempdir().unwrap();
+    let archive = zipped_vault(folder.path());
+
+    open(&browser, &app.url("/import")).await;
+    element(&browser, "input[type=file]")
+        .await
+        .send_keys(&archive.display().to_string())
+        .await
+        .unwrap();
+    wait_for_text_containing(&browser, ".import-summary", "7 new").await;
+    // The name two notes share is listed, where it is written.
+    let ambiguous = text_of(&browser, ".import-report .problems li").await;
+    assert!(ambiguous.starts_with("Home.md:13:3:"), "{ambiguous}");
+
+    click(&browser, ".import-report a[href='/notes/home']").await;
+    wait_for_text(&browser, ".document-header h1", "Home").await;
+    let tip = text_of(&browser, ".markdown .callout[data-callout='tip']").await;
+    assert!(tip.contains("Read this first"), "{tip}");
+    // A folded callout shows its title only, until it is opened.
+    let folded = ".markdown details.callout .callout-content";
+    assert!(
+        !element(&browser, folded)
+            .await
+            .is_displayed()
+            .await
+            .unwrap(),
+        "the folded callout's content shows"
+    );
+    click(&browser, ".markdown details.callout summary").await;
+    assert!(
+        element(&browser, folded)
+            .await
+            .is_displayed()
+            .await
+            .unwrap()
+    );
+
+    // A tag in the body leads to the tag's page, which lists the note.
+    click(&browser, ".markdown a.tag").await;
+    wait_for_text(&browser, "h1", "#meta/welcome").await;
+    wait_for_text_containing(&browser, ".document-list", "Home").await;
+
+    browser.back().await.unwrap();
+    wait_for_text(&browser, ".document-header h1", "Home").await;
+    click(&browser, ".markdown a[href='/notes/load-balancer']").await;
+    wait_for_text(&browser, ".document-header h1", "Load Balancer").await;
+    let backlinks = text_of(&browser, ".relations").await;
+    assert!(backlinks.contains("Home"), "{backlinks}");
+    close_with_a_clean_console(browser, &[]).await;
+}
