@@ -19,7 +19,7 @@ use crate::store::{
 use app::contract::{EdgeKind, Flavor, ImportReport, Problem};
 use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// The largest note accepted. Notes are text; a bigger `.md` is almost always something else
 /// under the wrong name, and every note is rendered in memory.
@@ -35,6 +35,9 @@ pub struct ImportPlan {
     pub created: Vec<String>,
     /// The report for the user (everything but `wanted`, filled in once stored).
     pub report: ImportReport,
+    /// Vault notes' aliases, as `(slug of the alias, id)`: redirects to write, so `/notes/start`
+    /// reaches the note that calls itself "Start" (an id a note has wins over them).
+    pub alias_redirects: Vec<(String, String)>,
     /// Resolves references over the stored documents and this import's.
     pub resolver: Resolver,
 }
@@ -58,6 +61,8 @@ pub struct Resolver {
     redirects: HashMap<String, String>,
     /// Notes by [`name_key`] of their path, as `(id, path)`.
     by_name: HashMap<String, Vec<(String, String)>>,
+    /// Vault notes by their aliases, lower-cased, as `(id, path)`.
+    aliases: HashMap<String, Vec<(String, String)>>,
 }
 
 /// What a wikilink's file name is matched on: the file name without `.md`, in lower case
@@ -145,6 +150,16 @@ impl Resolver {
         }
     }
 
+    /// Adds the aliases of the vault note `id` at `path`, which wikilinks may name it by.
+    pub fn insert_aliases(&mut self, id: &str, path: &str, aliases: &[String]) {
+        for alias in aliases {
+            let named = self.aliases.entry(alias.trim().to_lowercase()).or_default();
+            if !named.iter().any(|(known, _)| known == id) {
+                named.push((id.to_owned(), path.to_owned()));
+            }
+        }
+    }
+
     /// The id `reference` names, written in the note at `from_path`.
     pub fn resolve(&self, from_path: &str, reference: &str) -> String {
         let reference = reference.trim();
@@ -189,8 +204,9 @@ impl Resolver {
 
     /// The note a wikilink names, as Obsidian finds it: the note whose file has that name
     /// (`[[Load Balancer]]`), or whose path ends with it (`[[networking/http]]`), in any case;
-    /// else a note with that id (or once renamed from it). A name several notes' files share
-    /// answers them all as candidates, unless one of them is at exactly the path written.
+    /// else a note with that alias; else a note with that id (or once renamed from it, or whose
+    /// alias it is). A name several notes' files (or aliases) share answers them all as
+    /// candidates, unless one of them is at exactly the path written.
     fn wiki(&self, from_path: &str, name: &str) -> NoteLink {
         let written = without_markdown_extension(name.trim());
         let wanted = if written.starts_with("./") || written.starts_with("../") {
@@ -210,6 +226,11 @@ impl Resolver {
                 path == lower || path.ends_with(&suffix)
             })
             .collect();
+        let matching = if matching.is_empty() {
+            self.aliases.get(&lower).into_iter().flatten().collect()
+        } else {
+            matching
+        };
         let exact = matching
             .iter()
             .find(|(_, path)| without_markdown_extension(path).to_lowercase() == lower);
@@ -391,7 +412,7 @@ pub fn plan(
         report.skipped = problems;
     }
 
-    let resolver = Resolver::new(
+    let mut resolver = Resolver::new(
         known
             .iter()
             .map(|k| (k.id.as_str(), k.source_path.as_str()))
@@ -402,7 +423,43 @@ pub fn plan(
             ),
     )
     .with_redirects(redirects);
+    let mut by_alias: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for (document, _, _) in parsed
+        .iter()
+        .filter(|(d, _, _)| d.layout.flavor == Flavor::Obsidian)
+    {
+        resolver.insert_aliases(&document.id, &document.source_path, &document.aliases);
+        for alias in &document.aliases {
+            let slug = slugify(alias);
+            if !slug.is_empty() && slug != document.id && !resolver.exists(&slug) {
+                let claims = by_alias.entry(slug).or_default();
+                if !claims.iter().any(|(id, _)| *id == document.id) {
+                    claims.push((document.id.clone(), document.source_path.clone()));
+                }
+            }
+        }
+    }
     let mut plan = ImportPlan::default();
+    let mut shared_aliases = Vec::new();
+    for (slug, claims) in by_alias {
+        match claims.as_slice() {
+            [(id, _)] => plan.alias_redirects.push((slug, id.clone())),
+            several => {
+                let named: Vec<String> = several
+                    .iter()
+                    .map(|(id, path)| format!("`{id}` ({path})"))
+                    .collect();
+                shared_aliases.push(Problem::in_file(
+                    &several[0].1,
+                    format!(
+                        "the alias `{slug}` is written by {} notes: {}; it leads to none of them",
+                        several.len(),
+                        named.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
     let mut unrendered = Vec::new();
     let built = map_in_parallel(parsed, threads, |(document, content_hash, source)| {
         progress.inc(1);
@@ -453,6 +510,7 @@ pub fn plan(
     }
     report.ambiguous = ambiguous(&plan.upserts, known, &resolver);
     report.ambiguous.extend(ambiguous_wikilinks);
+    report.ambiguous.extend(shared_aliases);
     plan.report = report;
     plan.resolver = resolver;
     Ok(plan)
@@ -763,6 +821,61 @@ mod tests {
         assert_eq!(wiki("http").id, "http");
         assert_eq!(wiki("Nowhere Yet").id, "nowhere-yet");
         assert!(!wiki("Nowhere Yet").exists);
+    }
+
+    #[test]
+    fn vault_aliases_are_names_for_wikilinks_and_redirects_unless_two_notes_claim_one() {
+        let files = vec![
+            file(
+                "home.md",
+                "---\naliases: [Start, Index page]\n---\n# Home\n",
+            ),
+            file(
+                "a.md",
+                "---\naliases: Shared\n---\n[[start]] and [[INDEX PAGE]]\n",
+            ),
+            file("b.md", "---\naliases: [shared]\n---\n# B\n"),
+        ];
+        let plan = plan(
+            files.clone(),
+            Flavor::Obsidian,
+            &[],
+            Vec::new(),
+            false,
+            2,
+            &ProgressBar::hidden(),
+        )
+        .unwrap();
+        let a = &plan
+            .upserts
+            .iter()
+            .find(|n| n.record.id == "a")
+            .unwrap()
+            .record;
+        assert_eq!(
+            a.html.matches(r#"href="/notes/home""#).count(),
+            2,
+            "{}",
+            a.html
+        );
+        assert_eq!(
+            plan.alias_redirects,
+            [
+                ("index-page".to_owned(), "home".to_owned()),
+                ("start".to_owned(), "home".to_owned())
+            ]
+        );
+        assert_eq!(plan.report.ambiguous.len(), 1);
+        assert!(
+            plan.report.ambiguous[0]
+                .message
+                .starts_with("the alias `shared` is written by 2 notes"),
+            "{}",
+            plan.report.ambiguous[0].message
+        );
+        // Plain Markdown's `aliases` are someone else's (Hugo's old addresses, say).
+        let plain = plan_of(files, &[], false).unwrap();
+        assert!(plain.alias_redirects.is_empty());
     }
 
     #[test]

@@ -35,6 +35,10 @@ pub struct ParsedDocument {
     pub draft: bool,
     /// Tags, in order, without duplicates.
     pub tags: Vec<String>,
+    /// Other names of the note (`aliases`), which wikilinks in a vault may use; read only for
+    /// vault notes, and never a reason to refuse a file (other tools use the key for other
+    /// things, like Hugo's old URLs).
+    pub aliases: Vec<String>,
     /// Relationship entries as written (ids or relative paths), with their kind.
     pub relationships: Vec<(EdgeKind, String)>,
     /// The collection it belongs to, if any.
@@ -117,6 +121,8 @@ pub const UPDATED_KEYS: &[&str] = &[
 ];
 /// Keys of the tags.
 pub const TAG_KEYS: &[&str] = &["tags", "keywords"];
+/// Keys of a vault note's other names (Obsidian's `aliases`).
+pub const ALIAS_KEYS: &[&str] = &["aliases", "alias"];
 /// Key of the nested relationships mapping.
 pub const RELATIONSHIP_KEYS: &[&str] = &["relationships"];
 
@@ -288,6 +294,15 @@ pub fn parse_document(path: &str, text: &str) -> Result<ParsedDocument, Vec<Loca
         version,
         draft,
         tags,
+        aliases: fm
+            .find(ALIAS_KEYS)
+            .and_then(|(_, value, _)| list_of_text(value))
+            .map(|mut aliases| {
+                aliases.dedup();
+                aliases.truncate(MAX_TAGS);
+                aliases
+            })
+            .unwrap_or_default(),
         relationships,
         collection,
         layout: Layout {

@@ -15,7 +15,7 @@ use crate::documents::edit::{
 };
 use crate::documents::export::to_markdown;
 use crate::documents::import::{Lookups, Resolver, build_record, flavor_of, hash, rerender};
-use crate::documents::parse::{ParsedDocument, parse_document};
+use crate::documents::parse::{ParsedDocument, parse_document, slugify};
 use crate::documents::paths::{Clashes, unportable};
 use crate::documents::render::{Destination, link_destinations, render};
 use crate::error::ApiError;
@@ -460,6 +460,10 @@ impl Service {
         };
         let mut resolver = self.resolver_for(&bodies, leaving).await?;
         resolver.insert(&document.id, &document.source_path);
+        let aliases = alias_redirects(&document);
+        if !aliases.is_empty() {
+            resolver.insert_aliases(&document.id, &document.source_path, &document.aliases);
+        }
         let content_hash = hash(source.as_bytes());
         let (record, rerendered) = self
             .cpu(move || {
@@ -476,7 +480,15 @@ impl Service {
             )])
         })?;
         let revision = self
-            .store_write(&record, write, &rerendered, source, author, summary)
+            .store_write(
+                &record,
+                &aliases,
+                write,
+                &rerendered,
+                source,
+                author,
+                summary,
+            )
             .await?;
         self.changed();
         Ok(Saved {
@@ -486,9 +498,11 @@ impl Service {
     }
 
     /// The transaction of one write; the database's answers become the writer's conflicts.
+    #[allow(clippy::too_many_arguments)] // one write's parts, each from a different step
     async fn store_write(
         &self,
         record: &NoteRecord,
+        aliases: &[(String, String)],
         write: Write<'_>,
         rerendered: &[Rerendered],
         source: &str,
@@ -539,6 +553,7 @@ impl Service {
                 summary: summary.to_owned(),
             }])
             .await?;
+        tx.add_redirects(aliases).await?;
         tx.store_html(rerendered).await?;
         tx.commit().await?;
         Ok(numbers.first().copied().unwrap_or_default())
@@ -632,6 +647,21 @@ fn keep_id(document: &mut ParsedDocument, id: &str) {
     if !document.id_written {
         document.id = id.to_owned();
     }
+}
+
+/// The redirects a vault note's aliases ask for, as `(slug of the alias, id)`: `/notes/start`
+/// reaches the note that calls itself "Start". Plain notes' `aliases` mean other things.
+fn alias_redirects(document: &ParsedDocument) -> Vec<(String, String)> {
+    if document.layout.flavor != Flavor::Obsidian {
+        return Vec::new();
+    }
+    document
+        .aliases
+        .iter()
+        .map(|alias| slugify(alias))
+        .filter(|slug| !slug.is_empty() && *slug != document.id)
+        .map(|slug| (slug, document.id.clone()))
+        .collect()
 }
 
 /// A note whose references a resolver must know: where it is, its body and the dialect it is

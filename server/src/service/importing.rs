@@ -92,6 +92,7 @@ impl Service {
         let records: Vec<_> = plan.upserts.iter().map(|n| n.record.clone()).collect();
         let mut tx = self.store().begin().await?;
         tx.put_notes(&records, &revisions).await?;
+        tx.add_redirects(&plan.alias_redirects).await?;
         tx.store_html(&rerendered).await?;
         tx.commit().await?;
         self.changed();

@@ -277,6 +277,10 @@ pub trait Transaction: Send {
     /// Stores new HTML for notes that still have the body it was made from.
     async fn store_html(&mut self, rerendered: &[Rerendered]) -> Result<(), StoreError>;
 
+    /// Adds redirects, as `(old, new)`, from names no note has as its id and no redirect holds
+    /// yet; the others are left as they are.
+    async fn add_redirects(&mut self, redirects: &[(String, String)]) -> Result<(), StoreError>;
+
     /// Gives notes, as `(id, name key)`, their name keys.
     async fn name_notes(&mut self, names: &[(String, String)]) -> Result<(), StoreError>;
 

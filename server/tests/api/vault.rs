@@ -116,6 +116,15 @@ async fn an_uploaded_vault_reads_its_wikilinks_callouts_tags_and_block_anchors()
         assert!(!home.contains(hidden), "{hidden} shows in {home}");
     }
 
+    // An alias is a name wikilinks may use, and an address.
+    let linux = html_of(&app, "linux-top").await;
+    assert!(
+        linux.contains(r#"<a href="/notes/home" rel="noopener noreferrer">the start page</a>"#),
+        "{linux}"
+    );
+    let start: DocumentView = app.get_json("/api/documents/start").await;
+    assert_eq!(start.summary.id, "home");
+
     let http = html_of(&app, "http").await;
     assert!(
         http.contains(
@@ -159,6 +168,8 @@ async fn the_same_notes_read_as_plain_markdown_keep_their_brackets() {
     assert!(home.contains("[[Load Balancer]] by its name"), "{home}");
     assert!(home.contains("==highlighted=="), "{home}");
     assert!(!home.contains("class=\"tag\""), "{home}");
+    // A plain note's `aliases` are not Lore's to read.
+    TestApp::expect_error(app.get("/api/documents/start").await, 404).await;
 
     // Named in the upload, the flavour wins over the folder's shape.
     let vault = TestApp::spawn().await;
@@ -197,6 +208,7 @@ async fn an_edited_vault_note_stays_obsidian_and_finds_notes_by_name_without_rea
     draft
         .body
         .push_str("\nCompare [[LOAD BALANCER]] and [[networking/http|the protocol]].\n");
+    draft.body.push_str("Back to [[start]].\n");
     app.send_ok::<UpdateDocument>(&UpdateNote {
         id: "osx-top".into(),
         base_revision: editable.revision,
@@ -214,6 +226,10 @@ async fn an_edited_vault_note_stays_obsidian_and_finds_notes_by_name_without_rea
     assert!(
         html.contains(r#"<a href="/notes/http" rel="noopener noreferrer">the protocol</a>"#),
         "{html}"
+    );
+    assert!(
+        html.contains(r#"<a href="/notes/home" rel="noopener noreferrer">start</a>"#),
+        "an alias stored by the import resolves in a save: {html}"
     );
     let balancer: DocumentView = app.get_json("/api/documents/load-balancer").await;
     assert!(

@@ -483,6 +483,21 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         Ok(())
     }
 
+    async fn add_redirects(&mut self, redirects: &[(String, String)]) -> Result<(), StoreError> {
+        for (old, new) in redirects {
+            let mut query = Sql::<D>::new("INSERT INTO redirects (old_id, new_id) SELECT ");
+            query
+                .push_bind(old.as_str())
+                .push(", ")
+                .push_bind(new.as_str())
+                .push(" WHERE NOT EXISTS (SELECT 1 FROM documents WHERE id = ")
+                .push_bind(old.as_str())
+                .push(") ON CONFLICT (old_id) DO NOTHING");
+            self.run(query).await?;
+        }
+        Ok(())
+    }
+
     async fn name_notes(&mut self, names: &[(String, String)]) -> Result<(), StoreError> {
         for (id, name_key) in names {
             let mut query = Sql::<D>::new("UPDATE documents SET name_key = ");
