@@ -72,7 +72,7 @@ pub fn App(api: Api) -> impl IntoView {
                     <Route path=path!("/notes/:id/history") view=HistoryPage ssr=SsrMode::Async />
                     <Route path=path!("/new") view=EditorPage ssr=SsrMode::Async />
                     <Route path=path!("/trash") view=TrashPage ssr=SsrMode::Async />
-                    <Route path=path!("/tags/:tag") view=TagPage ssr=SsrMode::Async />
+                    <Route path=path!("/tags/*tag") view=TagPage ssr=SsrMode::Async />
                     <Route path=path!("/collections/:id") view=CollectionPage ssr=SsrMode::Async />
                     <Route path=path!("/wanted") view=WantedListPage ssr=SsrMode::Async />
                     <Route path=path!("/wanted/:id") view=WantedPage ssr=SsrMode::Async />

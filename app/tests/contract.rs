@@ -5,7 +5,7 @@
 use app::api::ClientError;
 use app::contract::{
     DocumentId, DocumentQuery, ENDPOINTS, Endpoint, ErrorCode, ErrorEnvelope, GetDocument, Hello,
-    HelloResponse, ListDocuments, Method, Permission, request_url,
+    HelloResponse, ListDocuments, Method, Permission, request_url, tag_page,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -156,4 +156,12 @@ fn an_api_error_reads_as_the_servers_message() {
         envelope: ErrorEnvelope::new(ErrorCode::Unavailable, "The database is not reachable."),
     };
     assert_eq!(error.to_string(), "The database is not reachable.");
+}
+
+#[test]
+fn a_tag_page_address_keeps_a_nested_tags_slash_and_encodes_the_rest() {
+    assert_eq!(tag_page("rust"), "/tags/rust");
+    assert_eq!(tag_page("area/networking"), "/tags/area/networking");
+    assert_eq!(tag_page("c# notes?"), "/tags/c%23%20notes%3F");
+    assert_eq!(tag_page("café"), "/tags/caf%C3%A9");
 }

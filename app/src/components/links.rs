@@ -1,6 +1,6 @@
 //! Links to notes, tags and collections, drawn the same way on every page.
 
-use crate::contract::{DocumentSummary, Related};
+use crate::contract::{DocumentSummary, Related, tag_page};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -62,7 +62,7 @@ pub fn TagList(
         <ul class="tags">
             {tags
                 .into_iter()
-                .map(|tag| view! { <li><A href=format!("/tags/{tag}")>{format!("#{tag}")}</A></li> })
+                .map(|tag| view! { <li><A href=tag_page(&tag)>{format!("#{tag}")}</A></li> })
                 .collect_view()}
         </ul>
     }

@@ -254,6 +254,19 @@ impl EdgeKind {
     }
 }
 
+/// The address of the page listing the notes tagged `tag`. A nested tag (`area/networking`)
+/// keeps its `/`, which the route's wildcard takes in; anything else an address cannot hold
+/// as it is (`#`, `?`, `%`, spaces) is percent-encoded.
+pub fn tag_page(tag: &str) -> String {
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.');
+    let segments: Vec<String> = tag
+        .split('/')
+        .map(|segment| utf8_percent_encode(segment, SEGMENT).to_string())
+        .collect();
+    format!("/tags/{}", segments.join("/"))
+}
+
 /// The Markdown dialect a note is written in, which decides how its body is read.
 ///
 /// Plain notes are CommonMark with GitHub's extensions. An Obsidian vault's notes also have

@@ -2,7 +2,7 @@
 //! recently updated notes and its tags.
 
 use crate::components::{DocumentList, PageMeta, loaded, request};
-use crate::contract::{DocumentQuery, DocumentSort};
+use crate::contract::{DocumentQuery, DocumentSort, tag_page};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -110,7 +110,7 @@ pub fn HomePage() -> impl IntoView {
                                     .map(|t| {
                                         view! {
                                             <li>
-                                                <A href=format!("/tags/{}", t.tag)>{format!("#{}", t.tag)}</A>
+                                                <A href=tag_page(&t.tag)>{format!("#{}", t.tag)}</A>
                                                 <span class="count">{t.count}</span>
                                             </li>
                                         }

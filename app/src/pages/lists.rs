@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-/// `/tags/:tag`: the notes with one tag.
+/// `/tags/*tag`: the notes with one tag (a nested one is `/tags/area/networking`).
 #[component]
 pub fn TagPage() -> impl IntoView {
     let params = use_params_map();

@@ -200,8 +200,8 @@ pub fn link_tags<'a>(arena: &'a Arena<'a>, nodes: &[&'a AstNode<'a>]) -> Vec<Str
             node.insert_before(html_inline(
                 arena,
                 format!(
-                    "<a class=\"tag\" href=\"/tags/{}\">#{}</a>",
-                    percent_encoding::utf8_percent_encode(tag, percent_encoding::NON_ALPHANUMERIC),
+                    "<a class=\"tag\" href=\"{}\">#{}</a>",
+                    app::contract::tag_page(tag),
                     super::escape_html(tag)
                 ),
             ));

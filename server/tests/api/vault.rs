@@ -103,7 +103,7 @@ async fn an_uploaded_vault_reads_its_wikilinks_callouts_tags_and_block_anchors()
         r#"<details class="callout" data-callout="question">"#,
         r#"<summary class="callout-title">Folded question</summary>"#,
         "<mark>highlighted</mark>",
-        r#"<a class="tag" href="/tags/meta%2Fwelcome" rel="noopener noreferrer">#meta/welcome</a>"#,
+        r#"<a class="tag" href="/tags/meta/welcome" rel="noopener noreferrer">#meta/welcome</a>"#,
         // Code is the writer's, untouched.
         " not a tag, not a [[link]]",
         "%%kept%%",
@@ -139,6 +139,14 @@ async fn an_uploaded_vault_reads_its_wikilinks_callouts_tags_and_block_anchors()
     assert_eq!(view.summary.tags, ["index", "meta/welcome"]);
     let balancer: DocumentView = app.get_json("/api/documents/load-balancer").await;
     assert_eq!(balancer.summary.tags, ["architecture", "ops"]);
+    // A nested tag's page, rendered on the server at the address the tag links to.
+    let page = app.get("/tags/meta/welcome").await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("#meta/welcome") && page.contains(r#"href="/notes/home""#),
+        "{page}"
+    );
     // Wikilinks are links like any other: backlinks, wanted pages.
     let backlinks: Vec<&str> = balancer.backlinks.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(backlinks, ["home", "http"]);
