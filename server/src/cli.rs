@@ -4,6 +4,7 @@
 use crate::config::{
     Cli, Command, CopyArgs, ExportArgs, ImportArgs, ServeArgs, TokenCommand, UserCommand,
 };
+use crate::documents::import::FlavorChoice;
 use crate::documents::{export, sources};
 use crate::error::ApiError;
 use crate::replica::Replica;
@@ -218,16 +219,16 @@ async fn run_import(database: &Database, args: ImportArgs) -> anyhow::Result<()>
             .expect("a valid template")
             .progress_chars("=> "),
     );
-    let flavor = args.flavor.unwrap_or(if found.vault {
-        Flavor::Obsidian
-    } else {
-        Flavor::Markdown
-    });
-    if flavor == Flavor::Obsidian && args.flavor.is_none() {
-        eprintln!(
-            "an Obsidian vault (it has .obsidian/): reading its notes as Obsidian's Markdown"
-        );
-    }
+    let flavor = match args.flavor {
+        Some(flavor) => FlavorChoice::Given(flavor),
+        None if found.vault => {
+            eprintln!(
+                "an Obsidian vault (it has .obsidian/): reading its notes as Obsidian's Markdown"
+            );
+            FlavorChoice::Detected(Flavor::Obsidian)
+        }
+        None => FlavorChoice::Detected(Flavor::Markdown),
+    };
     progress.set_message(format!("importing {} files", found.files.len()));
     let started = std::time::Instant::now();
     let result = service

@@ -174,8 +174,9 @@ pub struct ImportArgs {
     pub skip_invalid: bool,
 
     /// The Markdown dialect of the files: `markdown`, or `obsidian` for a vault's
-    /// `[[wikilinks]]`, callouts, `#tags` and the rest. Without it, a folder with an
-    /// `.obsidian/` settings folder is read as a vault, anything else as plain Markdown.
+    /// `[[wikilinks]]`, callouts, `#tags` and the rest. Without it, a file already in the base
+    /// keeps its note's dialect, and the others are read as a vault's when a folder given holds
+    /// an `.obsidian/` settings folder, else as plain Markdown.
     #[arg(long, value_parser = parse_flavor)]
     pub flavor: Option<app::contract::Flavor>,
 }

@@ -37,9 +37,11 @@ pub struct NoteDraft {
     #[serde(default)]
     pub body: String,
     /// The dialect the body is written in: plain Markdown unless the note came from an
-    /// Obsidian vault (or is written as one).
-    #[serde(default)]
-    pub flavor: Flavor,
+    /// Obsidian vault (or is written as one). Left out of a save, the note keeps its own (a
+    /// script that only changes the body never turns a vault note into plain Markdown); left
+    /// out of a new note, it is plain Markdown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flavor: Option<Flavor>,
 }
 
 /// A note as the editor opens it (`GET /api/documents/{id}/edit`).

@@ -103,7 +103,8 @@ endpoints! {
     ListWanted: Get "/api/wanted", Read, () => Vec<WantedPage>;
     /// `POST /api/import`: a `multipart/form-data` upload of `.md` files or one `.zip` /
     /// `.tar.gz`, plus an optional `skip_invalid=true` field and an optional `flavor` field
-    /// (`markdown`, `obsidian`, or `auto`: an archive with an `.obsidian/` folder is a vault).
+    /// (`markdown`, `obsidian`, or `auto`: a stored note keeps its own, the others are a vault's
+    /// when the upload holds an `.obsidian/` folder).
     /// 422 with every problem when any file is invalid (and nothing is written).
     ImportFiles: Post "/api/import", Write, FileUpload => ImportReport;
     /// `GET /api/export`: the whole base as a `.zip` of Markdown files (not JSON).

@@ -132,7 +132,7 @@ pub fn Editor(note: Option<EditableNote>) -> impl IntoView {
         let latest = StoredValue::new(0_u64);
         let pending = StoredValue::new(None::<TimeoutHandle>);
         Effect::new(move |_| {
-            let (body, flavor) = draft.with(|d| (d.body.clone(), d.flavor));
+            let (body, flavor) = draft.with(|d| (d.body.clone(), d.flavor.unwrap_or_default()));
             let ticket = latest.get_value() + 1;
             latest.set_value(ticket);
             if let Some(handle) = pending.get_value() {

@@ -2,7 +2,7 @@
 
 use super::{Acting, Reply};
 use crate::AppState;
-use crate::documents::import::MAX_FILE_BYTES;
+use crate::documents::import::{FlavorChoice, MAX_FILE_BYTES};
 use crate::documents::sources::{Archive, LimitExceeded, Unpacked, is_markdown};
 use crate::error::ApiError;
 use app::contract::{Flavor, ImportFiles, Problem};
@@ -108,11 +108,11 @@ pub async fn import_files(
         ));
     }
     // Without a flavour named, an upload holding a vault's `.obsidian/` folder is a vault.
-    let flavor = flavor.unwrap_or(if unpacked.vault {
-        Flavor::Obsidian
-    } else {
-        Flavor::Markdown
-    });
+    let flavor = match flavor {
+        Some(flavor) => FlavorChoice::Given(flavor),
+        None if unpacked.vault => FlavorChoice::Detected(Flavor::Obsidian),
+        None => FlavorChoice::Detected(Flavor::Markdown),
+    };
     let report = service
         .import(
             unpacked.files,

@@ -244,7 +244,7 @@ pub fn draft_of(document: &ParsedDocument) -> NoteDraft {
         successors: of_kind(EdgeKind::Successor),
         related: of_kind(EdgeKind::Related),
         body: document.body.clone(),
-        flavor: document.layout.flavor,
+        flavor: Some(document.layout.flavor),
     }
 }
 
@@ -295,7 +295,7 @@ pub fn new_layout(draft: &NoteDraft, author: &str, today: &str) -> Layout {
         preamble: String::new(),
         head: None,
         bom: false,
-        flavor: draft.flavor,
+        flavor: draft.flavor.unwrap_or_default(),
     }
 }
 
@@ -348,7 +348,7 @@ pub fn apply(draft: &NoteDraft, current: &ParsedDocument, today: &str) -> Layout
         // Written again from the entries on export.
         head: None,
         bom: current.layout.bom,
-        flavor: draft.flavor,
+        flavor: draft.flavor.unwrap_or(current.layout.flavor),
     }
 }
 
@@ -363,7 +363,9 @@ pub fn unchanged(draft: &NoteDraft, before: &NoteDraft) -> bool {
             .zip(relationship_lists(before))
             .all(|((_, a), (_, b))| same_list(a, b))
         && draft.body == before.body
-        && draft.flavor == before.flavor
+        && draft
+            .flavor
+            .is_none_or(|flavor| Some(flavor) == before.flavor)
 }
 
 /// Writes `layout` and `body` as a file at `path` and reads it back with the import parser:
@@ -497,6 +499,7 @@ fn set_relationship(entries: &mut Entries, kind: EdgeKind, list: &[String]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use app::contract::Flavor;
 
     fn parsed(text: &str) -> ParsedDocument {
         parse_document("notes/a.md", text).unwrap()
@@ -571,7 +574,14 @@ mod tests {
             source,
             "---\nid: new-note\ntitle: \"New: a note\"\nauthor: Ada\ncreated_at: 2026-11-26\nupdated_at: 2026-11-26\ntags:\n  - one\nrelationships:\n  prerequisites: []\n  successors: []\n  related:\n    - other\n---\nText\n"
         );
-        assert_eq!(draft_of(&document), draft);
+        // A draft that names no dialect is a plain note, and reads back as one.
+        assert_eq!(
+            draft_of(&document),
+            NoteDraft {
+                flavor: Some(Flavor::Markdown),
+                ..draft
+            }
+        );
     }
 
     #[test]

@@ -163,6 +163,7 @@ mod tests {
             id: id.into(),
             source_path: path.into(),
             content_hash: String::new(),
+            layout_json: String::new(),
         }
     }
 

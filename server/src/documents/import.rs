@@ -113,8 +113,15 @@ impl Resolver {
             Destination::Path(reference) => reference.trim(),
             Destination::Wiki(name) => {
                 let written = without_markdown_extension(name.trim());
+                // With no file of that name, `wiki` asks for the last part as an id.
+                let last = written.rsplit('/').next().unwrap_or(written);
                 return Lookups {
-                    ids: vec![written.to_owned(), slugify(written)],
+                    ids: vec![
+                        written.to_owned(),
+                        slugify(written),
+                        last.to_owned(),
+                        slugify(last),
+                    ],
                     paths: Vec::new(),
                     names: vec![name_key(written)],
                 };
@@ -324,13 +331,24 @@ fn read_note(file: SourceFile) -> Result<(ParsedDocument, String, String), Vec<P
     }
 }
 
-/// Plans the import of `files`, written in `flavor`, into a store that holds `known`, parsing
-/// and rendering on up to `threads` threads.
+/// How an import reads its files' Markdown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlavorChoice {
+    /// Every file in this dialect, as the user said.
+    Given(Flavor),
+    /// Not said: a file already stored keeps its note's dialect (one edited vault note uploaded
+    /// alone is still a vault note), and the others are read in this one, which the upload's
+    /// shape suggests (an `.obsidian/` folder: a vault).
+    Detected(Flavor),
+}
+
+/// Plans the import of `files`, read as `flavor` says, into a store that holds `known`,
+/// parsing and rendering on up to `threads` threads.
 ///
 /// `progress` advances once per file parsed and once per document rendered.
 pub fn plan(
     files: Vec<SourceFile>,
-    flavor: Flavor,
+    flavor: FlavorChoice,
     known: &[KnownDocument],
     redirects: Vec<(String, String)>,
     skip_invalid: bool,
@@ -380,10 +398,20 @@ pub fn plan(
         progress.inc(1);
         file.map_err(|problem| vec![problem]).and_then(read_note)
     });
+    let stored_flavor: HashMap<&str, Flavor> = known
+        .iter()
+        .map(|k| (k.source_path.as_str(), flavor_of(&k.layout_json)))
+        .collect();
     for outcome in read {
         match outcome {
             Ok(mut note) => {
-                note.0.layout.flavor = flavor;
+                note.0.layout.flavor = match flavor {
+                    FlavorChoice::Given(flavor) => flavor,
+                    FlavorChoice::Detected(flavor) => stored_flavor
+                        .get(note.0.source_path.as_str())
+                        .copied()
+                        .unwrap_or(flavor),
+                };
                 parsed.push(note);
             }
             Err(found) => problems.extend(found),
@@ -464,7 +492,11 @@ pub fn plan(
     let built = map_in_parallel(parsed, threads, |(document, content_hash, source)| {
         progress.inc(1);
         let known = known_by_id.get(document.id.as_str());
-        if known.is_some_and(|existing| existing.content_hash == content_hash) {
+        // The same file read in another dialect is a changed note.
+        if known.is_some_and(|existing| {
+            existing.content_hash == content_hash
+                && flavor_of(&existing.layout_json) == document.layout.flavor
+        }) {
             return Built::Unchanged(document.id);
         }
         let existed = known.is_some();
@@ -755,7 +787,7 @@ mod tests {
     ) -> Result<ImportPlan, Vec<Problem>> {
         plan(
             files,
-            Flavor::Markdown,
+            FlavorChoice::Given(Flavor::Markdown),
             known,
             Vec::new(),
             skip_invalid,
@@ -838,7 +870,7 @@ mod tests {
         ];
         let plan = plan(
             files.clone(),
-            Flavor::Obsidian,
+            FlavorChoice::Given(Flavor::Obsidian),
             &[],
             Vec::new(),
             false,
@@ -886,12 +918,28 @@ mod tests {
             ("osx-top", "osx/top.md"),
             ("other", "other.md"),
         ];
-        let whole = Resolver::new(base);
-        for name in ["load balancer", "top", "linux/top", "other", "missing"] {
+        let whole = Resolver::new(base).with_redirects([("old-name".into(), "other".into())]);
+        for name in [
+            "load balancer",
+            "top",
+            "linux/top",
+            "other",
+            "missing",
+            "sub/Old Name",
+        ] {
             let lookups = Resolver::lookups("a.md", &Destination::Wiki(name.into()));
+            let redirects: Vec<(String, String)> = [("old-name", "other")]
+                .into_iter()
+                .filter(|(old, _)| lookups.ids.iter().any(|id| id == old))
+                .map(|(o, n)| (o.to_owned(), n.to_owned()))
+                .collect();
+            let targets: Vec<&str> = redirects.iter().map(|(_, n)| n.as_str()).collect();
             let part = Resolver::new(base.into_iter().filter(|(id, path)| {
-                lookups.ids.iter().any(|i| i == id) || lookups.names.contains(&name_key(path))
-            }));
+                lookups.ids.iter().any(|i| i == id)
+                    || targets.contains(id)
+                    || lookups.names.contains(&name_key(path))
+            }))
+            .with_redirects(redirects);
             assert_eq!(
                 part.link("a.md", Reference::Wiki(name)),
                 whole.link("a.md", Reference::Wiki(name)),
@@ -950,6 +998,7 @@ mod tests {
             id: "same".into(),
             source_path: "same.md".into(),
             content_hash: hash(text.as_bytes()),
+            layout_json: String::new(),
         }];
         let plan = plan_of(vec![file("same.md", text)], &known, false).unwrap();
         assert!(plan.upserts.is_empty());

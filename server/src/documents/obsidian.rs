@@ -32,16 +32,22 @@ pub fn fragment(part: &str) -> String {
     format!("#{}", Anchorizer::new().anchorize(heading))
 }
 
+/// The kinds of file Obsidian embeds and links as attachments: images, audio, video, PDFs and
+/// canvases. Any other dot in a name is part of a note's name (`[[Node.js]]`, `[[v1.2]]`).
+const ATTACHMENT_EXTENSIONS: &[&str] = &[
+    "png", "jpg", "jpeg", "gif", "bmp", "svg", "webp", "avif", "mp3", "wav", "m4a", "ogg", "3gp",
+    "flac", "webm", "mp4", "ogv", "mov", "mkv", "pdf", "canvas",
+];
+
 /// Whether a wikilink names a file other than a note (`diagram.png`, `paper.pdf`): an
 /// attachment, not a page.
 pub fn names_attachment(target: &str) -> bool {
     let name = target.rsplit('/').next().unwrap_or(target);
     name.rsplit_once('.').is_some_and(|(stem, extension)| {
         !stem.is_empty()
-            && !extension.eq_ignore_ascii_case("md")
-            && !extension.is_empty()
-            && extension.len() <= 5
-            && extension.chars().all(|c| c.is_ascii_alphanumeric())
+            && ATTACHMENT_EXTENSIONS
+                .iter()
+                .any(|known| extension.eq_ignore_ascii_case(known))
     })
 }
 
@@ -197,14 +203,16 @@ pub fn link_tags<'a>(arena: &'a Arena<'a>, nodes: &[&'a AstNode<'a>]) -> Vec<Str
                 node.insert_before(text_node(arena, &text[at..start]));
             }
             let tag = &text[start + 1..end];
+            // The words stay text, so search and the table of contents still read them.
             node.insert_before(html_inline(
                 arena,
                 format!(
-                    "<a class=\"tag\" href=\"{}\">#{}</a>",
-                    app::contract::tag_page(tag),
-                    super::escape_html(tag)
+                    "<a class=\"tag\" href=\"{}\">",
+                    app::contract::tag_page(tag)
                 ),
             ));
+            node.insert_before(text_node(arena, &text[start..end]));
+            node.insert_before(html_inline(arena, "</a>".to_owned()));
             if !tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
                 tags.push(tag.to_owned());
             }
@@ -363,6 +371,8 @@ mod tests {
         assert!(!names_attachment("Note"));
         assert!(!names_attachment("v1.2 release notes"));
         assert!(!names_attachment("notes/Plan.md"));
+        assert!(!names_attachment("Node.js"));
+        assert!(!names_attachment("2024.01.15"));
     }
 
     #[test]

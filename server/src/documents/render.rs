@@ -699,6 +699,14 @@ mod tests {
     }
 
     #[test]
+    fn body_tags_stay_words_for_search_and_the_table_of_contents() {
+        let rendered = render_obsidian("## Setup #linux\n\nLearn #kubernetes today.\n");
+        assert_eq!(rendered.plain, "Setup #linux\nLearn #kubernetes today.");
+        assert_eq!(rendered.headings[0].text, "Setup #linux");
+        assert_eq!(rendered.tags, ["linux", "kubernetes"]);
+    }
+
+    #[test]
     fn obsidian_syntax_inside_code_is_left_as_written() {
         // Every pairing of a construct with a way of writing code, many times over in one
         // note: the code comes out as it went in, and rendering never fails.

@@ -773,6 +773,7 @@ mod tests {
             id: "other".into(),
             source_path: path.into(),
             content_hash: String::new(),
+            layout_json: String::new(),
         };
         assert_eq!(free_path(&[], "con"), "con-2.md");
         assert_eq!(free_path(&[known("Notes.md")], "notes"), "notes-2.md");

@@ -6,7 +6,7 @@
 use super::Service;
 use crate::documents::SourceFile;
 use crate::documents::demo;
-use crate::documents::import::{Resolver, name_key, plan, rerender, wanted};
+use crate::documents::import::{FlavorChoice, Resolver, name_key, plan, rerender, wanted};
 use crate::documents::render::RENDER_VERSION;
 use crate::documents::sources::{Archive, Unpacked};
 use crate::error::ApiError;
@@ -30,7 +30,7 @@ impl Service {
             .await??)
     }
 
-    /// Imports `files`, written in `flavor`: all or nothing, unless `skip_invalid` (then the
+    /// Imports `files`, read as `flavor` says: all or nothing, unless `skip_invalid` (then the
     /// valid ones, and the others listed as skipped). `problems` found before (files that
     /// could not be read) count like the files' own.
     ///
@@ -38,7 +38,7 @@ impl Service {
     pub async fn import(
         &self,
         files: Vec<SourceFile>,
-        flavor: Flavor,
+        flavor: FlavorChoice,
         mut problems: Vec<Problem>,
         skip_invalid: bool,
         progress: ProgressBar,
@@ -110,7 +110,7 @@ impl Service {
         }
         self.import(
             demo::files(),
-            Flavor::Markdown,
+            FlavorChoice::Given(Flavor::Markdown),
             Vec::new(),
             false,
             ProgressBar::hidden(),

@@ -86,6 +86,8 @@ pub struct KnownDocument {
     pub source_path: String,
     /// SHA-256 of the file it came from.
     pub content_hash: String,
+    /// Its layout, as JSON: how the file around the body looked, and the dialect it is read in.
+    pub layout_json: String,
 }
 
 /// A stored note's body, to render again.

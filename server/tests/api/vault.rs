@@ -4,8 +4,8 @@
 use crate::helpers::TestApp;
 use crate::import_export::{unzip, zip};
 use app::contract::{
-    DocumentView, EditableNote, Flavor, PreviewMarkdown, PreviewRequest, UpdateDocument,
-    UpdateNote, WantedPage,
+    DocumentView, EditableNote, Flavor, ImportReport, PreviewMarkdown, PreviewRequest,
+    UpdateDocument, UpdateNote, WantedPage,
 };
 use std::path::Path;
 
@@ -159,6 +159,20 @@ async fn an_uploaded_vault_reads_its_wikilinks_callouts_tags_and_block_anchors()
     let mut exported = unzip(&export.bytes().await.unwrap());
     exported.sort();
     assert_eq!(exported, vault_notes());
+
+    // One edited note uploaded alone, with nothing to say it is a vault's, stays a vault note.
+    let edited = [(
+        "Home.md",
+        &b"---\ntags: [index]\n---\n# Home\n\nNow with [[HTTP]] only.\n"[..],
+    )];
+    let report = app.import_ok(&edited).await;
+    assert_eq!(report.updated, ["home"]);
+    assert!(
+        html_of(&app, "home")
+            .await
+            .contains(r#"href="/notes/http""#),
+        "the upload turned the vault note into plain Markdown"
+    );
 }
 
 #[tokio::test]
@@ -179,12 +193,15 @@ async fn the_same_notes_read_as_plain_markdown_keep_their_brackets() {
     // A plain note's `aliases` are not Lore's to read.
     TestApp::expect_error(app.get("/api/documents/start").await, 404).await;
 
-    // Named in the upload, the flavour wins over the folder's shape.
-    let vault = TestApp::spawn().await;
+    // Named in the upload, the flavour wins over the folder's shape, and the same files read
+    // in another dialect are changed notes, not unchanged ones.
+    let vault = app;
     let response = vault
         .import_as(&[("notes.zip", &zip(&parts))], false, Some("obsidian"))
         .await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let body = response.text().await.unwrap();
+    let report: ImportReport = serde_json::from_str(&body).expect(&body);
+    assert_eq!(report.updated.len(), 7, "{body}");
     let home = html_of(&vault, "home").await;
     assert!(
         home.contains(
@@ -210,7 +227,7 @@ async fn an_edited_vault_note_stays_obsidian_and_finds_notes_by_name_without_rea
     app.import_ok(&[("vault.zip", &vault_zip())]).await;
 
     let editable: EditableNote = app.get_json("/api/documents/osx-top/edit").await;
-    assert_eq!(editable.draft.flavor, Flavor::Obsidian);
+    assert_eq!(editable.draft.flavor, Some(Flavor::Obsidian));
     let mut draft = editable.draft.clone();
     // Found through the name index: a save reads only the notes its links name.
     draft
@@ -245,6 +262,21 @@ async fn an_edited_vault_note_stays_obsidian_and_finds_notes_by_name_without_rea
         "{:?}",
         balancer.backlinks
     );
+
+    // A script that sends no flavour changes the body, not the note's dialect.
+    let editable: EditableNote = app.get_json("/api/documents/osx-top/edit").await;
+    let mut draft = editable.draft.clone();
+    draft.flavor = None;
+    draft.body.push_str("Still ==a vault note==.\n");
+    app.send_ok::<UpdateDocument>(&UpdateNote {
+        id: "osx-top".into(),
+        base_revision: editable.revision,
+        draft,
+        summary: String::new(),
+    })
+    .await;
+    let html = html_of(&app, "osx-top").await;
+    assert!(html.contains("<mark>a vault note</mark>"), "{html}");
 
     // The editor's preview reads the dialect it is told.
     let body = "See [[HTTP]] ==now==.".to_owned();

@@ -362,7 +362,7 @@ where [SqlStore<D>: EngineSearch + super::accounts::Accounts, SqlTransaction<D>:
 
     async fn known_documents(&self) -> Result<Vec<KnownDocument>, StoreError> {
         Ok(
-            Sql::<D>::new("SELECT id, source_path, content_hash FROM documents")
+            Sql::<D>::new("SELECT id, source_path, content_hash, layout AS layout_json FROM documents")
                 .fetch_all(&self.pool)
                 .await?,
         )
