@@ -46,6 +46,21 @@ fn vault_notes() -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// Saves `osx-top` as the editor opens it, changed by `change`; its HTML afterwards.
+async fn save_osx_top(app: &TestApp, change: impl FnOnce(&mut app::contract::NoteDraft)) -> String {
+    let editable: EditableNote = app.get_json("/api/documents/osx-top/edit").await;
+    let mut draft = editable.draft;
+    change(&mut draft);
+    app.send_ok::<UpdateDocument>(&UpdateNote {
+        id: "osx-top".into(),
+        base_revision: editable.revision,
+        draft,
+        summary: String::new(),
+    })
+    .await;
+    html_of(app, "osx-top").await
+}
+
 async fn html_of(app: &TestApp, id: &str) -> String {
     let view: DocumentView = app.get_json(&format!("/api/documents/{id}")).await;
     view.html
@@ -228,20 +243,14 @@ async fn an_edited_vault_note_stays_obsidian_and_finds_notes_by_name_without_rea
 
     let editable: EditableNote = app.get_json("/api/documents/osx-top/edit").await;
     assert_eq!(editable.draft.flavor, Some(Flavor::Obsidian));
-    let mut draft = editable.draft.clone();
     // Found through the name index: a save reads only the notes its links name.
-    draft
-        .body
-        .push_str("\nCompare [[LOAD BALANCER]] and [[networking/http|the protocol]].\n");
-    draft.body.push_str("Back to [[start]].\n");
-    app.send_ok::<UpdateDocument>(&UpdateNote {
-        id: "osx-top".into(),
-        base_revision: editable.revision,
-        draft,
-        summary: String::new(),
+    let html = save_osx_top(&app, |draft| {
+        draft
+            .body
+            .push_str("\nCompare [[LOAD BALANCER]] and [[networking/http|the protocol]].\n");
+        draft.body.push_str("Back to [[start]].\n");
     })
     .await;
-    let html = html_of(&app, "osx-top").await;
     assert!(
         html.contains(
             r#"<a href="/notes/load-balancer" rel="noopener noreferrer">LOAD BALANCER</a>"#
@@ -264,18 +273,11 @@ async fn an_edited_vault_note_stays_obsidian_and_finds_notes_by_name_without_rea
     );
 
     // A script that sends no flavour changes the body, not the note's dialect.
-    let editable: EditableNote = app.get_json("/api/documents/osx-top/edit").await;
-    let mut draft = editable.draft.clone();
-    draft.flavor = None;
-    draft.body.push_str("Still ==a vault note==.\n");
-    app.send_ok::<UpdateDocument>(&UpdateNote {
-        id: "osx-top".into(),
-        base_revision: editable.revision,
-        draft,
-        summary: String::new(),
+    let html = save_osx_top(&app, |draft| {
+        draft.flavor = None;
+        draft.body.push_str("Still ==a vault note==.\n");
     })
     .await;
-    let html = html_of(&app, "osx-top").await;
     assert!(html.contains("<mark>a vault note</mark>"), "{html}");
 
     // The editor's preview reads the dialect it is told.
