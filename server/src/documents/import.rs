@@ -151,19 +151,13 @@ impl Resolver {
     pub fn insert(&mut self, id: &str, path: &str) {
         self.by_path.insert(path.to_owned(), id.to_owned());
         self.ids.insert(id.to_owned());
-        let named = self.by_name.entry(name_key(path)).or_default();
-        if !named.iter().any(|(known, _)| known == id) {
-            named.push((id.to_owned(), path.to_owned()));
-        }
+        add_named(&mut self.by_name, name_key(path), id, path);
     }
 
     /// Adds the aliases of the vault note `id` at `path`, which wikilinks may name it by.
     pub fn insert_aliases(&mut self, id: &str, path: &str, aliases: &[String]) {
         for alias in aliases {
-            let named = self.aliases.entry(alias.trim().to_lowercase()).or_default();
-            if !named.iter().any(|(known, _)| known == id) {
-                named.push((id.to_owned(), path.to_owned()));
-            }
+            add_named(&mut self.aliases, alias.trim().to_lowercase(), id, path);
         }
     }
 
@@ -266,6 +260,19 @@ impl Resolver {
                 }
             }
         }
+    }
+}
+
+/// Files the note `id` at `path` under `name` in `names`, once.
+fn add_named(
+    names: &mut HashMap<String, Vec<(String, String)>>,
+    name: String,
+    id: &str,
+    path: &str,
+) {
+    let named = names.entry(name).or_default();
+    if !named.iter().any(|(known, _)| known == id) {
+        named.push((id.to_owned(), path.to_owned()));
     }
 }
 
@@ -495,7 +502,7 @@ pub fn plan(
         // The same file read in another dialect is a changed note.
         if known.is_some_and(|existing| {
             existing.content_hash == content_hash
-                && flavor_of(&existing.layout_json) == document.layout.flavor
+                && stored_flavor.get(existing.source_path.as_str()) == Some(&document.layout.flavor)
         }) {
             return Built::Unchanged(document.id);
         }

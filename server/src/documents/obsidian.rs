@@ -9,7 +9,7 @@
 //! wikilink's `#Heading` points.
 
 use comrak::html::{ChildRendering, Context, format_node_default};
-use comrak::nodes::{AstNode, CalloutFold, Node, NodeHtmlBlock, NodeValue};
+use comrak::nodes::{AstNode, CalloutFold, Node, NodeCallout, NodeHtmlBlock, NodeValue};
 use comrak::{Anchorizer, Arena};
 use std::fmt::{self, Write};
 
@@ -87,37 +87,16 @@ pub fn format_node<T>(
     node: Node<'_>,
     entering: bool,
 ) -> Result<ChildRendering, fmt::Error> {
-    let value = node.data().value.clone();
+    // Only a callout's own data is copied: this runs for every node of every note.
+    let callout = match &node.data().value {
+        NodeValue::Callout(callout) => Some(callout.clone()),
+        _ => None,
+    };
+    if let Some(callout) = callout {
+        return format_callout(context, node, entering, &callout);
+    }
+    let value = &node.data().value;
     match value {
-        NodeValue::Callout(callout) => {
-            let folds = callout.fold != CalloutFold::None;
-            if entering {
-                context.cr()?;
-                let kind = callout_kind(&callout.callout_type);
-                let element = if folds { "details" } else { "div" };
-                write!(context, "<{element} class=\"callout\" data-callout=\"")?;
-                context.escape(kind)?;
-                context.write_str("\"")?;
-                if callout.fold == CalloutFold::Expanded {
-                    context.write_str(" open")?;
-                }
-                context.write_str(">\n")?;
-                let titled = node
-                    .first_child()
-                    .is_some_and(|child| matches!(child.data().value, NodeValue::CalloutTitle));
-                if !titled {
-                    let title = if folds { "summary" } else { "div" };
-                    write!(context, "<{title} class=\"callout-title\">")?;
-                    context.escape(&callout.default_title())?;
-                    write!(context, "</{title}>\n<div class=\"callout-content\">\n")?;
-                }
-            } else {
-                context.cr()?;
-                let element = if folds { "details" } else { "div" };
-                write!(context, "</div>\n</{element}>\n")?;
-            }
-            Ok(ChildRendering::HTML)
-        }
         NodeValue::CalloutTitle => {
             let folds = node.parent().is_some_and(|parent| {
                 matches!(&parent.data().value, NodeValue::Callout(c) if c.fold != CalloutFold::None)
@@ -143,16 +122,55 @@ pub fn format_node<T>(
     }
 }
 
+/// A callout's opening (its element, type, title when it has none of its own, and the start of
+/// its content) or its closing.
+fn format_callout<T>(
+    context: &mut Context<T>,
+    node: Node<'_>,
+    entering: bool,
+    callout: &NodeCallout,
+) -> Result<ChildRendering, fmt::Error> {
+    let folds = callout.fold != CalloutFold::None;
+    let element = if folds { "details" } else { "div" };
+    context.cr()?;
+    if !entering {
+        write!(context, "</div>\n</{element}>\n")?;
+        return Ok(ChildRendering::HTML);
+    }
+    write!(context, "<{element} class=\"callout\" data-callout=\"")?;
+    context.escape(callout_kind(&callout.callout_type))?;
+    context.write_str("\"")?;
+    if callout.fold == CalloutFold::Expanded {
+        context.write_str(" open")?;
+    }
+    context.write_str(">\n")?;
+    let titled = node
+        .first_child()
+        .is_some_and(|child| matches!(child.data().value, NodeValue::CalloutTitle));
+    if !titled {
+        let title = if folds { "summary" } else { "div" };
+        write!(context, "<{title} class=\"callout-title\">")?;
+        context.escape(&callout.default_title())?;
+        write!(context, "</{title}>\n<div class=\"callout-content\">\n")?;
+    }
+    Ok(ChildRendering::HTML)
+}
+
+/// Whether `node` is a comment (`%%...%%`), which the reader does not see.
+pub fn is_comment(node: &AstNode<'_>) -> bool {
+    matches!(
+        node.data().value,
+        NodeValue::CommentInline(_) | NodeValue::MultilineComment(_)
+    )
+}
+
 /// The nodes of `root` a reader sees, in document order: comments (`%%...%%`) and what is
 /// inside them left out, so a link or a tag written in a comment counts for nothing.
 pub fn visible<'a>(root: &'a AstNode<'a>) -> Vec<&'a AstNode<'a>> {
     let mut found = Vec::new();
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
-        if matches!(
-            node.data().value,
-            NodeValue::CommentInline(_) | NodeValue::MultilineComment(_)
-        ) {
+        if is_comment(node) {
             continue;
         }
         found.push(node);
@@ -308,11 +326,13 @@ fn block_id(text: &str) -> Option<(&str, &str)> {
     valid.then_some((kept, id))
 }
 
-fn text_node<'a>(arena: &'a Arena<'a>, text: &str) -> &'a AstNode<'a> {
+/// A new text node holding `text`.
+pub fn text_node<'a>(arena: &'a Arena<'a>, text: &str) -> &'a AstNode<'a> {
     arena.alloc(NodeValue::Text(text.to_owned().into()).into())
 }
 
-fn html_inline<'a>(arena: &'a Arena<'a>, html: String) -> &'a AstNode<'a> {
+/// A new node of raw inline HTML, which the sanitizer then checks like the rest.
+pub fn html_inline<'a>(arena: &'a Arena<'a>, html: String) -> &'a AstNode<'a> {
     arena.alloc(NodeValue::HtmlInline(html).into())
 }
 

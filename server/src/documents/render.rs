@@ -132,16 +132,6 @@ pub enum Destination {
     Wiki(String),
 }
 
-impl Destination {
-    /// The reference this is.
-    pub fn as_reference(&self) -> Reference<'_> {
-        match self {
-            Destination::Path(path) => Reference::Path(path),
-            Destination::Wiki(name) => Reference::Wiki(name),
-        }
-    }
-}
-
 /// Renders `body`, written in `flavor`. `resolve` maps a reference that points into the
 /// knowledge base (a Markdown link's relative path or bare id, a wikilink's name) to the note it
 /// names; links it returns `None` for (external URLs, images) are left alone.
@@ -207,10 +197,11 @@ pub fn render(
         };
         let (target, part) = obsidian::split_target(&wikilink.url);
         let fragment = part.map(obsidian::fragment).unwrap_or_default();
+        let attachment = obsidian::names_attachment(target);
         let url = if target.is_empty() {
             // `[[#Heading]]`: a heading of this note.
             fragment
-        } else if obsidian::names_attachment(target) {
+        } else if attachment {
             // Attachments are not stored yet: the link shows the file's name and leads nowhere.
             String::new()
         } else {
@@ -248,25 +239,27 @@ pub fn render(
         };
         if wikilink.embed {
             // Shown as a link to what it embeds until embeds are drawn in place.
-            node.insert_before(
-                arena.alloc(NodeValue::HtmlInline("<span class=\"embed\">".into()).into()),
-            );
-            node.insert_after(arena.alloc(NodeValue::HtmlInline("</span>".into()).into()));
+            node.insert_before(obsidian::html_inline(
+                &arena,
+                "<span class=\"embed\">".into(),
+            ));
+            node.insert_after(obsidian::html_inline(&arena, "</span>".into()));
         }
         if url.is_empty() {
             // Its label stays, as text in a span that says why it is not a link; an
             // attachment's is its file name (in `![[diagram.png|300]]`, `300` is a width).
-            node.insert_before(
-                arena.alloc(NodeValue::HtmlInline("<span class=\"unlinked\">".into()).into()),
-            );
-            if obsidian::names_attachment(target) {
-                node.insert_before(arena.alloc(NodeValue::Text(target.to_owned().into()).into()));
+            node.insert_before(obsidian::html_inline(
+                &arena,
+                "<span class=\"unlinked\">".into(),
+            ));
+            if attachment {
+                node.insert_before(obsidian::text_node(&arena, target));
             } else {
                 for child in node.children().collect::<Vec<_>>() {
                     node.insert_before(child);
                 }
             }
-            node.insert_before(arena.alloc(NodeValue::HtmlInline("</span>".into()).into()));
+            node.insert_before(obsidian::html_inline(&arena, "</span>".into()));
             node.detach();
         } else {
             node.data_mut().value = NodeValue::Link(Box::new(NodeLink {
@@ -320,15 +313,9 @@ fn plain_text<'a>(root: &'a comrak::nodes::AstNode<'a>) -> String {
     // Inside a comment (`%%...%%`), which the reader does not see: how deep.
     let mut hidden = 0usize;
     for edge in root.traverse() {
-        let comment = |node: &comrak::nodes::AstNode<'_>| {
-            matches!(
-                node.data().value,
-                NodeValue::CommentInline(_) | NodeValue::MultilineComment(_)
-            )
-        };
         match edge {
-            NodeEdge::Start(node) if comment(node) => hidden += 1,
-            NodeEdge::End(node) if comment(node) => hidden -= 1,
+            NodeEdge::Start(node) if obsidian::is_comment(node) => hidden += 1,
+            NodeEdge::End(node) if obsidian::is_comment(node) => hidden -= 1,
             _ if hidden > 0 => {}
             NodeEdge::Start(node) => match &node.data().value {
                 NodeValue::Text(t) => text.push_str(t),

@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::store::NewRevision;
 use app::contract::{Flavor, ImportReport, Problem};
 use indicatif::ProgressBar;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 impl Service {
     /// The notes in archive `name` of `kind` (spooled to `file`), added to `unpacked` on the
@@ -46,7 +46,22 @@ impl Service {
         if !problems.is_empty() && !skip_invalid {
             return Err(ApiError::InvalidImport(problems));
         }
-        let known = self.store().known_documents().await?;
+        let mut known = self.store().known_documents().await?;
+        // The notes this import reads again keep their dialect unless it names one, and are
+        // changed if it names another: only theirs are asked for.
+        let uploaded: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        let again: Vec<String> = known
+            .iter()
+            .filter(|k| uploaded.contains(k.source_path.as_str()))
+            .map(|k| k.source_path.clone())
+            .collect();
+        let mut layouts: HashMap<String, String> =
+            self.store().layouts_at(&again).await?.into_iter().collect();
+        for note in &mut known {
+            if let Some(layout) = layouts.remove(&note.source_path) {
+                note.layout_json = layout;
+            }
+        }
         let redirects = self.store().redirects().await?;
         progress.set_length(2 * files.len() as u64);
         let plan = self

@@ -141,6 +141,9 @@ pub trait Store: Send + Sync + 'static {
         names: &[String],
     ) -> Result<Vec<(String, String)>, StoreError>;
 
+    /// The layout (as JSON) of each note at one of `paths`, as `(path, layout)`.
+    async fn layouts_at(&self, paths: &[String]) -> Result<Vec<(String, String)>, StoreError>;
+
     /// The `(id, path)` of the notes stored without a name key.
     async fn unnamed(&self) -> Result<Vec<(String, String)>, StoreError>;
 

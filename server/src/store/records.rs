@@ -86,7 +86,11 @@ pub struct KnownDocument {
     pub source_path: String,
     /// SHA-256 of the file it came from.
     pub content_hash: String,
-    /// Its layout, as JSON: how the file around the body looked, and the dialect it is read in.
+    /// Its layout, as JSON (which says the dialect its body is read in), for a note an import
+    /// is about to read again; empty otherwise. Not read with the rest: layouts are the bulk of
+    /// this list, and creating or restoring a note needs only ids and paths (the import asks
+    /// [`Store::layouts_at`](super::Store::layouts_at) for the files it holds).
+    #[sqlx(skip)]
     pub layout_json: String,
 }
 

@@ -129,6 +129,14 @@ async fn notes_written_together_are_read_back_with_their_tags_edges_and_collecti
         .await
         .unwrap();
     assert_eq!(located.len(), 2);
+    let layouts = store
+        .layouts_at(&["topics/b.md".into(), "topics/none.md".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        layouts,
+        [("topics/b.md".to_owned(), note("b", "", "").layout_json)]
+    );
     let mut by_name = store
         .locate(&[], &[], &["name of b".into(), "name of none".into()])
         .await

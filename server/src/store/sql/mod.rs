@@ -362,7 +362,7 @@ where [SqlStore<D>: EngineSearch + super::accounts::Accounts, SqlTransaction<D>:
 
     async fn known_documents(&self) -> Result<Vec<KnownDocument>, StoreError> {
         Ok(
-            Sql::<D>::new("SELECT id, source_path, content_hash, layout AS layout_json FROM documents")
+            Sql::<D>::new("SELECT id, source_path, content_hash FROM documents")
                 .fetch_all(&self.pool)
                 .await?,
         )
@@ -382,6 +382,12 @@ where [SqlStore<D>: EngineSearch + super::accounts::Accounts, SqlTransaction<D>:
             query.push(" UNION SELECT id, source_path FROM documents WHERE name_key");
             query.push_in(&strs(names));
         }
+        Ok(query.fetch_all(&self.pool).await?)
+    }
+
+    async fn layouts_at(&self, paths: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+        let mut query = Sql::<D>::new("SELECT source_path, layout FROM documents WHERE source_path");
+        query.push_in(&strs(paths));
         Ok(query.fetch_all(&self.pool).await?)
     }
 
