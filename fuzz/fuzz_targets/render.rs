@@ -40,19 +40,27 @@ fuzz_target!(|data: &[u8]| {
     let Ok(body) = std::str::from_utf8(rest) else {
         return;
     };
-    // Every other link resolves to a note that exists, every third wikilink is ambiguous, so
-    // every kind of note link renders.
+    // Every other link resolves to a note (or file) that exists, every third wikilink is
+    // ambiguous, so every kind of link renders; a file's path is written into the page as it
+    // was written in the note.
     let resolve = |reference: Reference<'_>| {
-        let (Reference::Path(destination) | Reference::Wiki(destination)) = reference;
-        let ambiguous = matches!(reference, Reference::Wiki(_)) && destination.len() % 3 == 0;
+        let (Reference::Path(destination)
+        | Reference::Wiki(destination)
+        | Reference::File(destination)
+        | Reference::WikiFile(destination)) = reference;
+        let ambiguous = matches!(reference, Reference::Wiki(_) | Reference::WikiFile(_))
+            && destination.len() % 3 == 0;
+        let exists = destination.len() % 2 == 0;
+        let file = matches!(reference, Reference::File(_) | Reference::WikiFile(_));
         Some(NoteLink {
             id: destination.to_owned(),
-            exists: destination.len() % 2 == 0,
+            exists,
             candidates: if ambiguous {
                 vec![("a".into(), "a/x.md".into()), ("b".into(), "b/x.md".into())]
             } else {
                 Vec::new()
             },
+            hash: (file && exists).then(|| "0123456789abcdef0123".into()),
         })
     };
     let Ok(rendered) = render(body, flavor, &resolve) else {

@@ -172,11 +172,12 @@ async fn run_copy(settings: &DatabaseSettings, args: CopyArgs) -> anyhow::Result
         .context("cannot open --to")?;
     let copied = crate::service::copying::copy(from.as_ref(), to.as_ref()).await?;
     println!(
-        "copied {} notes, {} revisions, {} notes in the trash and {} redirects from {} to {}; every exported file matches (SHA-256 {})",
+        "copied {} notes, {} revisions, {} notes in the trash, {} redirects and {} attachments from {} to {}; every exported file matches (SHA-256 {})",
         copied.notes,
         copied.revisions,
         copied.trash,
         copied.redirects,
+        copied.attachments,
         from.kind(),
         to.kind(),
         copied.checksum
@@ -211,9 +212,10 @@ async fn run_import(database: &Database, args: ImportArgs) -> anyhow::Result<()>
     for skipped in &found.skipped {
         eprintln!("skipped {skipped}");
     }
-    if found.files.is_empty() && found.problems.is_empty() {
+    if found.files.is_empty() && found.attachments.is_empty() && found.problems.is_empty() {
         anyhow::bail!("no Markdown files (.md, .markdown) found in the paths given");
     }
+    let attachment_bytes: usize = found.attachments.iter().map(|a| a.bytes.len()).sum();
     let progress = ProgressBar::new(0).with_style(
         ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} steps ({per_sec})")
             .expect("a valid template")
@@ -234,6 +236,7 @@ async fn run_import(database: &Database, args: ImportArgs) -> anyhow::Result<()>
     let result = service
         .import(
             found.files,
+            found.attachments,
             flavor,
             found.problems,
             args.skip_invalid,
@@ -249,6 +252,9 @@ async fn run_import(database: &Database, args: ImportArgs) -> anyhow::Result<()>
             for problem in &report.ambiguous {
                 eprintln!("ambiguous {problem}");
             }
+            for problem in &report.missing_files {
+                eprintln!("missing {problem}");
+            }
             let elapsed = started.elapsed();
             let files = report.created.len() + report.updated.len() + report.unchanged.len();
             println!(
@@ -262,6 +268,16 @@ async fn run_import(database: &Database, args: ImportArgs) -> anyhow::Result<()>
                     .map(|m| format!("; peak memory {m}"))
                     .unwrap_or_default()
             );
+            let stored = report.attachments.len() + report.unchanged_attachments.len();
+            if stored > 0 {
+                println!(
+                    "attachments: {} stored, {} unchanged ({:.1} MB read at {:.1} MB/s)",
+                    report.attachments.len(),
+                    report.unchanged_attachments.len(),
+                    attachment_bytes as f64 / 1e6,
+                    attachment_bytes as f64 / 1e6 / elapsed.as_secs_f64().max(1e-9)
+                );
+            }
             if !report.wanted.is_empty() {
                 println!(
                     "wanted pages (referenced, not written yet): {}",

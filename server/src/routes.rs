@@ -9,14 +9,14 @@
 //! Cross-cutting layers (request ids, tracing, security headers, who is acting, compression)
 //! wrap both; each API endpoint's permission is checked by [`access::authorize`] after routing.
 
-use crate::api::{accounts, documents, editing, meta, search, transfer};
+use crate::api::{accounts, documents, editing, files, meta, search, transfer};
 use crate::client_files::ClientBundle;
 use crate::error::{ApiError, method_not_allowed, no_such_endpoint};
 use crate::{AppState, access, pages, security};
 use app::contract::{
     ChangePassword, CreateDocument, CreateToken, CreateUser, DeleteDocument, EditDocument,
-    Endpoint, ExportArchive, GetApiReference, GetDiff, GetDocument, GetDocumentRaw, GetGraph,
-    GetOpenApi, GetRevision, GetSession, Health, Hello, ImportFiles, ListCollections,
+    Endpoint, ExportArchive, GetApiReference, GetDiff, GetDocument, GetDocumentRaw, GetFile,
+    GetGraph, GetOpenApi, GetRevision, GetSession, Health, Hello, ImportFiles, ListCollections,
     ListDocuments, ListRevisions, ListTags, ListTokens, ListTrash, ListUsers, ListWanted, Method,
     PreviewMarkdown, Ready, RemoveUser, RestoreDocument, RestoreToRevision, RevokeToken, Search,
     SetUp, SignIn, SignOut, UpdateDocument, UpdateUser,
@@ -126,6 +126,7 @@ pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
             ExportArchive::PATH,
             endpoint::<ExportArchive, _, _>(transfer::export_archive),
         )
+        .route(GetFile::PATH, endpoint::<GetFile, _, _>(files::get_file))
         .route(Search::PATH, endpoint::<Search, _, _>(search::search))
         .route(
             GetSession::PATH,

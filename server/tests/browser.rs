@@ -402,6 +402,101 @@ async fn a_writer_creates_a_note_edits_it_and_reads_what_changed_in_its_history(
     close_with_a_clean_console(browser, &[]).await;
 }
 
+/// Hands `file_name` (a PNG of `base64` bytes) to the editor's body as a browser does when a
+/// file is pasted (`paste`) or dropped (`drop`) there.
+const HAND_FILE: &str = "const [kind, name, base64] = arguments; \
+    const bytes = Uint8Array.from(atob(base64), c => c.charCodeAt(0)); \
+    const data = new DataTransfer(); \
+    data.items.add(new File([bytes], name, { type: 'image/png' })); \
+    const body = document.querySelector(\"textarea[name='body']\"); \
+    body.focus(); body.setSelectionRange(body.value.length, body.value.length); \
+    const event = kind === 'paste' \
+        ? new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }) \
+        : new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }); \
+    body.dispatchEvent(event);";
+
+#[tokio::test]
+#[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
+async fn a_writer_pastes_and_drops_images_into_a_note_and_readers_see_them() {
+    use base64::Engine as _;
+    let app = serving_the_release_build().await;
+    let driver = Chromedriver::start().await;
+    let browser = driver.browser().await;
+    sign_in(&browser, &app, ADMIN).await;
+    let png = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/vault/attachments/diagram.png"),
+    )
+    .unwrap();
+    let png = base64::engine::general_purpose::STANDARD.encode(png);
+
+    open(&browser, &app.url("/new")).await;
+    fill(&browser, "input[name='title']", "Screenshots").await;
+    fill(&browser, "input[name='id']", "screenshots").await;
+    fill(&browser, "textarea[name='body']", "# Screenshots\n\n").await;
+    for (kind, name) in [("paste", "image.png"), ("drop", "Topology Diagram.png")] {
+        browser
+            .execute(
+                HAND_FILE,
+                vec![kind.into(), name.into(), png.clone().into()],
+            )
+            .await
+            .unwrap();
+    }
+    // Each is stored under a name of its own (two pasted screenshots are both `image.png`)
+    // and linked where the cursor was; the preview shows them, served by the server.
+    let body = wait_for_value_containing(
+        &browser,
+        "textarea[name='body']",
+        "](attachments/topology-diagram-",
+    )
+    .await;
+    assert!(body.contains("![image.png](attachments/image-"), "{body}");
+    wait_for_images(&browser, ".editor-preview .markdown img", 2).await;
+    click(&browser, "button[type='submit']").await;
+    wait_for_text(&browser, ".document-header h1", "Screenshots").await;
+    let widths = wait_for_images(&browser, ".markdown img", 2).await;
+    assert_eq!(widths, [30, 30]);
+    close_with_a_clean_console(browser, &[]).await;
+}
+
+/// Waits until the field at `css` holds `expected`; its value.
+async fn wait_for_value_containing(browser: &Client, css: &str, expected: &str) -> String {
+    let mut value = String::new();
+    for _ in 0..100 {
+        value = element(browser, css)
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        if value.contains(expected) {
+            return value;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{css} never held {expected}: {value}");
+}
+
+/// Waits until `count` images at `css` are loaded and drawn; their natural widths.
+async fn wait_for_images(browser: &Client, css: &str, count: usize) -> Vec<u64> {
+    let script = format!(
+        "const images = [...document.querySelectorAll(\"{css}\")]; \
+         return images.every(i => i.complete && i.naturalWidth > 0) \
+             ? images.map(i => i.naturalWidth) : [];"
+    );
+    let mut widths = Vec::new();
+    for _ in 0..100 {
+        let found = browser.execute(&script, vec![]).await.unwrap();
+        widths = serde_json::from_value::<Vec<u64>>(found).unwrap();
+        if widths.len() == count {
+            return widths;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{css}: {} of {count} images drawn", widths.len());
+}
+
 #[tokio::test]
 #[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
 async fn an_edit_survives_a_reload_and_a_save_after_someone_elses_is_merged_not_lost() {
@@ -1110,12 +1205,36 @@ async fn an_uploaded_vault_reads_with_its_callouts_folding_tags_and_wikilinks() 
         .await
         .unwrap();
     wait_for_text_containing(&browser, ".import-summary", "7 new").await;
-    // The name two notes share is listed, where it is written.
+    wait_for_text_containing(&browser, ".import-summary", "Attachments: 5 stored").await;
+    // The name two notes share is listed, where it is written; so is a file not imported.
     let ambiguous = text_of(&browser, ".import-report .problems li").await;
     assert!(ambiguous.starts_with("Home.md:13:3:"), "{ambiguous}");
+    let missing = text_of(&browser, ".import-report .missing-files li").await;
+    assert!(missing.starts_with("Home.md:40:19:"), "{missing}");
 
     click(&browser, ".import-report a[href='/notes/home']").await;
     wait_for_text(&browser, ".document-header h1", "Home").await;
+    // The embedded image is served and drawn at the width the note asks (a 30 × 20 PNG).
+    let drawn = browser
+        .execute(
+            "const img = document.querySelector('.markdown img[alt=\"diagram.png\"]'); \
+             await img.decode(); return [img.naturalWidth, img.width];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(drawn, serde_json::json!([30, 300]));
+    // The embedded heading of another note is drawn in place, with a link to where it is from.
+    wait_for_text(&browser, ".markdown div.embed .embed-content h2", "Methods").await;
+    let source = text_of(&browser, ".markdown div.embed .embed-source").await;
+    assert!(source.contains("HTTP#Methods"), "{source}");
+    assert!(
+        element(&browser, ".markdown video[controls]")
+            .await
+            .is_displayed()
+            .await
+            .unwrap()
+    );
     let tip = text_of(&browser, ".markdown .callout[data-callout='tip']").await;
     assert!(tip.contains("Read this first"), "{tip}");
     // A folded callout shows its title only, until it is opened.
@@ -1148,5 +1267,28 @@ async fn an_uploaded_vault_reads_with_its_callouts_folding_tags_and_wikilinks() 
     wait_for_text(&browser, ".document-header h1", "Load Balancer").await;
     let backlinks = text_of(&browser, ".relations").await;
     assert!(backlinks.contains("Home"), "{backlinks}");
-    close_with_a_clean_console(browser, &[]).await;
+    // A hostile SVG shows as an image; opened at its own address, its script does not run.
+    let svg = ".markdown img[alt='topology']";
+    let width = browser
+        .execute(
+            &format!("const img = document.querySelector(\"{svg}\"); await img.decode(); return img.naturalWidth;"),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(width, serde_json::json!(40));
+    let address = element(&browser, svg)
+        .await
+        .attr("src")
+        .await
+        .unwrap()
+        .unwrap();
+    browser.goto(&app.url(&address)).await.unwrap();
+    let title = browser
+        .execute("return document.title;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(title, serde_json::json!(""), "the SVG's script ran");
+    // What the browser says when the file's policy stops its script.
+    close_with_a_clean_console(browser, &["Blocked script execution", "Refused to"]).await;
 }

@@ -53,6 +53,8 @@ pub fn run() -> Result {
     let small_corpus = scratch.join("corpus-1000");
     corpus::generate(&corpus, NOTES).map_err(|e| format!("cannot write the corpus: {e}"))?;
     corpus::generate(&small_corpus, 1_000).map_err(|e| format!("cannot write the corpus: {e}"))?;
+    let vault = scratch.join("vault");
+    corpus::generate_vault(&vault, NOTES).map_err(|e| format!("cannot write the vault: {e}"))?;
 
     // Everything is built before anything is measured, so no compiler shares the machine with
     // a measurement. The client-only build first, so the hydrating one in dist/ stays built.
@@ -84,6 +86,7 @@ pub fn run() -> Result {
             &small,
             &corpus,
             &small_corpus,
+            &vault,
             &hydrating,
             &scratch,
         );
@@ -116,12 +119,14 @@ pub fn run() -> Result {
     for (engine, measured, _) in engines {
         let EngineNumbers {
             import,
+            vault_import,
             reads,
             search,
             saves,
         } = measured?;
         let name = engine.name();
         println!("  {name} import:  {import}");
+        println!("  {name} vault import:  {vault_import}");
         println!(
             "  {name} reading: GET /api/hello {hello:.0} req/s, GET /api/documents/{{id}} {document:.0} req/s, ratio {:.2}",
             reads.document / reads.hello,
@@ -220,6 +225,8 @@ fn psql(statement: &str) -> Result {
 struct EngineNumbers {
     /// `lore import`'s summary line for the 10,000 notes.
     import: String,
+    /// Its summary of the same notes as a vault, with its images.
+    vault_import: String,
     reads: Reads,
     search: SearchNumbers,
     /// The save benchmark's line.
@@ -236,6 +243,7 @@ fn measure_engine(
     small: &str,
     corpus: &Path,
     small_corpus: &Path,
+    vault: &Path,
     hydrating: &Path,
     scratch: &Path,
 ) -> Result<EngineNumbers> {
@@ -243,6 +251,10 @@ fn measure_engine(
         "\nxtask: importing {NOTES} generated notes into {}",
         engine.name()
     );
+    let vault_database = engine.fresh_database(scratch, "vault")?;
+    let vault_import = import_into(lore, &vault_database, vault);
+    engine.drop_database(&vault_database);
+    let vault_import = vault_import?;
     let import = import_into(lore, database, corpus)?;
     import_into(lore, small, small_corpus)?;
     let port = free_port()?;
@@ -254,6 +266,7 @@ fn measure_engine(
     let saves = measure_saves(small, database)?;
     Ok(EngineNumbers {
         import,
+        vault_import,
         reads,
         search,
         saves,
@@ -268,11 +281,12 @@ pub(crate) fn import_into(lore: &Path, database: &str, corpus: &Path) -> Result<
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| format!("cannot run lore import: {e}"))?;
+    // The summary, and for a vault the attachments' (not the list of wanted pages).
     let line = String::from_utf8_lossy(&import.stdout)
         .lines()
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+        .filter(|l| l.starts_with("imported") || l.starts_with("attachments"))
+        .collect::<Vec<_>>()
+        .join("; ");
     if import.status.success() {
         Ok(line)
     } else {

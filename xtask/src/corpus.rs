@@ -288,12 +288,78 @@ pub fn generate(root: &Path, notes: usize) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Writes notes `0..notes` under `root` as an Obsidian vault: an `.obsidian/` folder, links
+/// between notes written as wikilinks by path (the file names repeat across folders, so a
+/// vault's links must say which), a callout and a body tag in some notes, and one note in
+/// twenty showing one of `notes / 20` images kept in `attachments/` (20-400 KB of
+/// incompressible bytes each, as photographs and screenshots are).
+pub fn generate_vault(root: &Path, notes: usize) -> std::io::Result<()> {
+    let vocabulary = Vocabulary::new();
+    std::fs::create_dir_all(root.join(".obsidian"))?;
+    std::fs::write(root.join(".obsidian/app.json"), "{}\n")?;
+    let images = (notes / 20).max(1);
+    std::fs::create_dir_all(root.join("attachments"))?;
+    for k in 0..images {
+        std::fs::write(root.join(image_path(k)), image_bytes(k))?;
+    }
+    for n in 0..notes {
+        let path = root.join(path_of(n));
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder)?;
+        }
+        let mut text = write_note(n, notes, &vocabulary, true);
+        let mut random = Random::new(n as u64 ^ 0x5eed);
+        if random.chance(0.3) {
+            let _ = write!(
+                text,
+                "\n> [!tip] {}\n> {}\n\nFiled under #area-{:02}/service.\n",
+                sentence(&mut random, &vocabulary, 1, 4, true),
+                sentence(&mut random, &vocabulary, 6, 16, false),
+                n % AREAS
+            );
+        }
+        if n % 20 == 0 {
+            let _ = write!(
+                text,
+                "\n![[{}|600]]\n",
+                image_path(random.between(0, images - 1))
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+            );
+        }
+        std::fs::write(path, text)?;
+    }
+    Ok(())
+}
+
+/// Where image `k` of a vault lives.
+fn image_path(k: usize) -> PathBuf {
+    PathBuf::from("attachments").join(format!("figure-{k:04}.png"))
+}
+
+/// Image `k`'s bytes: a PNG signature, then 20-400 KB that do not compress.
+fn image_bytes(k: usize) -> Vec<u8> {
+    let mut random = Random::new(k as u64 ^ 0x1a6e);
+    let size = random.between(20_000, 400_000);
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    while bytes.len() < size {
+        bytes.extend_from_slice(&random.next().to_le_bytes());
+    }
+    bytes
+}
+
 /// Note `n` of a corpus of `notes`.
 ///
 /// Notes come in chapters of ten, like the sections of a course: each note's prerequisites
 /// are the note before it and its chapter's first, so reading paths are up to nine notes
 /// long, as in real bases.
 pub fn note(n: usize, notes: usize, vocabulary: &Vocabulary) -> String {
+    write_note(n, notes, vocabulary, false)
+}
+
+/// Note `n`, its links to other notes written as a vault's wikilinks if `vault`.
+fn write_note(n: usize, notes: usize, vocabulary: &Vocabulary, vault: bool) -> String {
     let mut random = Random::new(n as u64);
     let chapter_start = n - n % 10;
     let previous = n.saturating_sub(1).max(chapter_start);
@@ -355,11 +421,13 @@ pub fn note(n: usize, notes: usize, vocabulary: &Vocabulary) -> String {
                 } else {
                     relative_link(target)
                 };
-                let _ = write!(
-                    paragraph,
-                    " See [{}]({link}).",
-                    vocabulary.word(&mut random)
-                );
+                let label = vocabulary.word(&mut random);
+                if vault {
+                    let target = path_of(target).with_extension("");
+                    let _ = write!(paragraph, " See [[{}|{label}]].", target.display());
+                } else {
+                    let _ = write!(paragraph, " See [{label}]({link}).");
+                }
             }
             let _ = writeln!(text, "{paragraph}\n");
             written += length;

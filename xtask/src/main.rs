@@ -25,8 +25,9 @@
 //!   [`fault`]).
 //! - `cargo xtask bench-tiers`: only the N-tier part of the bench: nginx's overhead, and one
 //!   replica against two, each pinned to its own core.
-//! - `cargo xtask corpus DIR [NOTES]`: write the benchmark's corpus (10,000 notes unless told),
-//!   to try Lore or a change on notes shaped like a team's.
+//! - `cargo xtask corpus DIR [NOTES] [--vault]`: write the benchmark's corpus (10,000 notes
+//!   unless told), to try Lore or a change on notes shaped like a team's; `--vault` writes it
+//!   as an Obsidian vault, with wikilinks, callouts and a folder of images.
 //!
 //! Every install is guarded by a version check, so the second run skips them. Versions are pinned
 //! here, except wasm-bindgen's, which is read from Cargo.lock (the CLI must match the library).
@@ -84,7 +85,8 @@ const USAGE: &str = "usage:
   cargo xtask bench-before REV   anonymous reads of REV's lore and this tree's, side by side
   cargo xtask bench-search PORT  time the bench's searches against a Lore serving its corpus
   cargo xtask bench-tiers     nginx's overhead, and one replica against two (each on its own core)
-  cargo xtask corpus DIR [N]  write the benchmark's corpus of N notes (default 10000) into DIR
+  cargo xtask corpus DIR [N] [--vault]  write the benchmark's corpus of N notes (default 10000)
+                              into DIR; --vault: as an Obsidian vault, with wikilinks and images
   cargo xtask cluster [--replicas N] [--port P] [--debug] [--namespaces]  PostgreSQL of its own,
                               N replicas (3), nginx (each tier in its own network namespace)
                               on 127.0.0.1:P (8080), until Enter
@@ -95,15 +97,28 @@ fn write_corpus(args: &[String]) -> Result {
     let Some(root) = args.first() else {
         return Err(format!("which folder?\n{USAGE}"));
     };
-    let notes = match args.get(1) {
+    let vault = args.iter().any(|a| a == "--vault");
+    let counts: Vec<&String> = args[1..].iter().filter(|a| *a != "--vault").collect();
+    let notes = match counts.first() {
         Some(count) => count
             .parse()
             .map_err(|_| format!("NOTES must be a whole number, not {count:?}"))?,
         None => 10_000,
     };
-    corpus::generate(Path::new(root), notes)
-        .map_err(|e| format!("cannot write the corpus into {root}: {e}"))?;
-    println!("{notes} notes written under {root}");
+    let written = if vault {
+        corpus::generate_vault(Path::new(root), notes)
+    } else {
+        corpus::generate(Path::new(root), notes)
+    };
+    written.map_err(|e| format!("cannot write the corpus into {root}: {e}"))?;
+    println!(
+        "{notes} notes written under {root}{}",
+        if vault {
+            ", as an Obsidian vault with images"
+        } else {
+            ""
+        }
+    );
     Ok(())
 }
 

@@ -89,6 +89,18 @@ pub struct DocumentId {
     pub id: String,
 }
 
+/// An attachment, by its path in the tree (`GET /api/files/{path}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FilePath {
+    /// Its `/`-separated path (`images/diagram.png`).
+    pub path: String,
+    /// The start of its content's SHA-256, hex, as a rendered note's address gives it: when it
+    /// matches, the answer may be kept for good.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v: Option<String>,
+}
+
 /// Everything the document page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -329,6 +341,16 @@ pub struct ImportReport {
     /// each located in the file that makes it, with the candidates in its message.
     #[serde(default)]
     pub ambiguous: Vec<Problem>,
+    /// Attachments (images, audio, video, PDFs) stored by this import: new, or changed.
+    #[serde(default)]
+    pub attachments: Vec<String>,
+    /// Attachments whose file was identical to what was stored.
+    #[serde(default)]
+    pub unchanged_attachments: Vec<String>,
+    /// References to attachments that are neither in the import nor stored, each located in
+    /// the file that makes it: the page shows the file's name until it arrives.
+    #[serde(default)]
+    pub missing_files: Vec<Problem>,
 }
 
 /// One thing wrong with an input file, located as `file:line:column`.

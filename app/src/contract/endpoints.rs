@@ -7,9 +7,9 @@
 
 use super::{
     CollectionSummary, CreateNote, DeletedNote, Diff, DiffQuery, DocumentId, DocumentQuery,
-    DocumentSummary, DocumentView, EditableNote, Graph, GraphQuery, ImportReport, NoteAction, Page,
-    Preview, PreviewRequest, RestoreRevision, Revision, RevisionId, RevisionSummary, Saved,
-    SearchQuery, SearchResults, TagCount, UpdateNote, WantedPage,
+    DocumentSummary, DocumentView, EditableNote, FilePath, Graph, GraphQuery, ImportReport,
+    NoteAction, Page, Preview, PreviewRequest, RestoreRevision, Revision, RevisionId,
+    RevisionSummary, Saved, SearchQuery, SearchResults, TagCount, UpdateNote, WantedPage,
 };
 use super::{
     CreatedToken, Credentials, FirstAdmin, NewToken, NewUser, PasswordChange, SessionInfo, TokenId,
@@ -107,8 +107,13 @@ endpoints! {
     /// when the upload holds an `.obsidian/` folder).
     /// 422 with every problem when any file is invalid (and nothing is written).
     ImportFiles: Post "/api/import", Write, FileUpload => ImportReport;
-    /// `GET /api/export`: the whole base as a `.zip` of Markdown files (not JSON).
+    /// `GET /api/export`: the whole base as a `.zip` (not JSON): every note as its Markdown
+    /// file and every attachment as it was imported, at their paths.
     ExportArchive: Get "/api/export", Read, () => FileDownload;
+    /// `GET /api/files/{path}?v=`: the attachment at `path` (an image, audio, video, PDF), as
+    /// its media type, with byte ranges for seeking; cacheable for good when `v` is the start
+    /// of its content's hash, as the addresses in rendered notes are. 404 when there is none.
+    GetFile: Get "/api/files/{*path}", Read, FilePath => FileDownload;
     /// `GET /api/search?q=&tag=&collection=&limit=`: full-text search over every note.
     Search: Get "/api/search", Read, SearchQuery => SearchResults;
     /// `POST /api/documents`: a new note, revision 1. 422 with a problem per field when the

@@ -82,6 +82,14 @@ pub struct EndpointInfo {
     pub permission: Permission,
 }
 
+impl EndpointInfo {
+    /// Its path as OpenAPI writes it: a parameter that takes the rest of the path (`{*path}`,
+    /// as the router writes it) is written like any other (`{path}`).
+    pub fn described_path(&self) -> String {
+        self.path.replace("{*", "{")
+    }
+}
+
 /// Why a request could not be turned into a URL.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the request cannot be written as a query string: {0}")]
@@ -118,8 +126,12 @@ pub fn request_url<E: Endpoint>(request: &E::Request) -> Result<String, QueryEnc
         for pair in encoded.split('&').filter(|p| !p.is_empty()) {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
             let placeholder = format!("{{{name}}}");
+            // `{*name}` takes the rest of the path: its slashes stay slashes.
+            let rest = format!("{{*{name}}}");
             if path.contains(&placeholder) {
                 path = path.replace(&placeholder, &path_segment(value));
+            } else if path.contains(&rest) {
+                path = path.replace(&rest, &path_segment(value).replace("%2F", "/"));
             } else {
                 query.push(pair.to_owned());
             }

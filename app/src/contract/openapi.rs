@@ -152,10 +152,11 @@ pub fn description(version: &str) -> OpenApi {
             Method::Delete => HttpMethod::Delete,
         };
         let item = PathItem::new(method, operation(&endpoint, &envelope.name));
-        match paths.paths.get_mut(endpoint.info.path) {
+        let path = endpoint.info.described_path();
+        match paths.paths.get_mut(&path) {
             Some(existing) => existing.merge_operations(item),
             None => {
-                paths.paths.insert(endpoint.info.path.to_owned(), item);
+                paths.paths.insert(path, item);
             }
         }
     }
@@ -202,7 +203,10 @@ fn operation(endpoint: &Described, envelope: &str) -> Operation {
     let in_path: Vec<&str> = info
         .path
         .split('/')
-        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+        .filter_map(|segment| {
+            let name = segment.strip_prefix('{')?.strip_suffix('}')?;
+            Some(name.strip_prefix('*').unwrap_or(name))
+        })
         .collect();
     let fields = endpoint.request.fields();
     for name in &in_path {

@@ -374,7 +374,17 @@ pub fn Editor(note: Option<EditableNote>) -> impl IntoView {
                     "Markdown"
                     <textarea name="body" spellcheck="true"
                         prop:value=move || draft.with(|d| d.body.clone())
-                        on:input=set_text(|d, v| d.body = v)></textarea>
+                        on:input=set_text(|d, v| d.body = v)
+                        on:paste=move |event: web_sys::ClipboardEvent| {
+                            let files = event.clipboard_data().and_then(|data| data.files());
+                            attach_dropped(&event, files, set_draft, set_status);
+                        }
+                        on:dragover=move |event: web_sys::DragEvent| event.prevent_default()
+                        on:drop=move |event: web_sys::DragEvent| {
+                            let files = event.data_transfer().and_then(|data| data.files());
+                            attach_dropped(&event, files, set_draft, set_status);
+                        }></textarea>
+                    <p class="hint">"Paste or drop an image, a clip or a PDF here to attach it."</p>
                     {field("body")}
                 </label>
                 <section class="editor-preview" aria-label="Preview">
@@ -393,6 +403,133 @@ pub fn Editor(note: Option<EditableNote>) -> impl IntoView {
             </div>
         </form>
     }
+}
+
+/// Files pasted or dropped into the body (`event`'s `files`, if it carries any: text pasted is
+/// left to the browser): each is stored as an attachment under `attachments/`, with a name of
+/// its own so that no file already there is replaced, through the import (which takes single
+/// attachments too), and a link to it is written where the cursor is.
+fn attach_dropped(
+    event: &web_sys::Event,
+    files: Option<web_sys::FileList>,
+    set_draft: WriteSignal<NoteDraft>,
+    set_status: WriteSignal<Status>,
+) {
+    let files: Vec<web_sys::File> = files
+        .map(|list| (0..list.length()).filter_map(|i| list.item(i)).collect())
+        .unwrap_or_default();
+    if files.is_empty() {
+        return;
+    }
+    event.prevent_default();
+    #[cfg(target_arch = "wasm32")]
+    {
+        use web_sys::wasm_bindgen::JsCast;
+        let cursor = event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+            .and_then(|area| area.selection_start().ok().flatten())
+            .unwrap_or(u32::MAX);
+        leptos::task::spawn_local(async move {
+            let stamp = format!("{:x}", web_sys::js_sys::Date::now() as u64);
+            let mut links = String::new();
+            for file in &files {
+                let path = attachment_path(&file.name(), &file.type_(), &stamp);
+                let sent = async {
+                    let form =
+                        web_sys::FormData::new().map_err(|_| "the browser cannot build a form")?;
+                    form.append_with_blob_and_filename("files", file, &path)
+                        .map_err(|_| "the browser cannot read the file")?;
+                    crate::api::upload(form)
+                        .await
+                        .map_err(|_| "the file could not be stored")
+                }
+                .await;
+                match sent {
+                    Ok(report)
+                        if report.attachments.contains(&path)
+                            || report.unchanged_attachments.contains(&path) =>
+                    {
+                        links.push_str(&attachment_link(&file.name(), &file.type_(), &path));
+                    }
+                    Ok(_) | Err(_) => {
+                        set_status.set(Status::Failed(format!(
+                            "{} was not attached: only images, audio, video and PDFs of up to 32 MiB are.",
+                            file.name()
+                        )));
+                        return;
+                    }
+                }
+            }
+            set_draft.update(|draft| {
+                let at = utf16_to_byte_index(&draft.body, cursor);
+                draft.body.insert_str(at, &links);
+            });
+        });
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (set_draft, set_status);
+}
+
+/// Where a file pasted or dropped as `name` (of media type `media_type`) is stored:
+/// `attachments/{its name, made safe}-{stamp}.{extension}`.
+// Called from the browser's paste and drop handlers only (and the tests).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn attachment_path(name: &str, media_type: &str, stamp: &str) -> String {
+    let (stem, extension) = match name.rsplit_once('.') {
+        Some((stem, extension)) if !stem.is_empty() => (stem, extension.to_ascii_lowercase()),
+        // A pasted screenshot may come without a name: its media type says what it is.
+        _ => (
+            "pasted",
+            media_type
+                .rsplit('/')
+                .next()
+                .unwrap_or("bin")
+                .replace("jpeg", "jpg"),
+        ),
+    };
+    let stem: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("attachments/{}-{stamp}.{extension}", stem.trim_matches('-'))
+}
+
+/// The Markdown that shows the attachment at `path`: an image (or a player, for audio and
+/// video) with the file's name as its description, or a link.
+// Called from the browser's paste and drop handlers only (and the tests).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn attachment_link(name: &str, media_type: &str, path: &str) -> String {
+    let shown = ["image/", "audio/", "video/"]
+        .iter()
+        .any(|kind| media_type.starts_with(kind));
+    let label = name.replace(['[', ']'], "");
+    if shown {
+        format!("![{label}]({path})\n")
+    } else {
+        format!("[{label}]({path})\n")
+    }
+}
+
+/// The byte index in `text` of the position a text box counts in UTF-16 code units (its end
+/// when past it).
+// Called from the browser's paste and drop handlers only (and the tests).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn utf16_to_byte_index(text: &str, units: u32) -> usize {
+    let mut counted = 0u32;
+    for (index, c) in text.char_indices() {
+        if counted >= units {
+            return index;
+        }
+        counted += c.len_utf16() as u32;
+    }
+    text.len()
 }
 
 fn split_tags(text: &str) -> Vec<String> {
@@ -663,5 +800,39 @@ fn NotePicker(
                 }).collect_view()}
             </datalist>
         </fieldset>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pasted_file_gets_a_safe_name_of_its_own_and_a_link_that_shows_it() {
+        assert_eq!(
+            attachment_path("Screen Shot 2026.PNG", "image/png", "19a2b"),
+            "attachments/screen-shot-2026-19a2b.png"
+        );
+        assert_eq!(
+            attachment_path("", "image/jpeg", "19a2b"),
+            "attachments/pasted-19a2b.jpg"
+        );
+        assert_eq!(
+            attachment_link("a [b].png", "image/png", "attachments/a-b-1.png"),
+            "![a b.png](attachments/a-b-1.png)\n"
+        );
+        assert_eq!(
+            attachment_link("paper.pdf", "application/pdf", "attachments/paper-1.pdf"),
+            "[paper.pdf](attachments/paper-1.pdf)\n"
+        );
+    }
+
+    #[test]
+    fn a_text_box_position_in_utf16_units_is_found_in_the_text() {
+        let text = "é😀x";
+        assert_eq!(utf16_to_byte_index(text, 0), 0);
+        assert_eq!(utf16_to_byte_index(text, 1), 2);
+        assert_eq!(utf16_to_byte_index(text, 3), 6);
+        assert_eq!(utf16_to_byte_index(text, 99), text.len());
     }
 }

@@ -145,13 +145,21 @@ pub fn ImportPage() -> impl IntoView {
 
 #[component]
 fn ReportView(report: ImportReport) -> impl IntoView {
-    let summary = format!(
+    let mut summary = format!(
         "Imported: {} new, {} updated, {} unchanged, {} skipped.",
         report.created.len(),
         report.updated.len(),
         report.unchanged.len(),
         report.skipped.len()
     );
+    let files = report.attachments.len() + report.unchanged_attachments.len();
+    if files > 0 {
+        summary.push_str(&format!(
+            " Attachments: {} stored, {} unchanged.",
+            report.attachments.len(),
+            report.unchanged_attachments.len()
+        ));
+    }
     view! {
         <div class="import-report">
             <p class="import-summary">{summary}</p>
@@ -165,8 +173,12 @@ fn ReportView(report: ImportReport) -> impl IntoView {
                 <ProblemList problems=report.skipped />
             })}
             {(!report.ambiguous.is_empty()).then(|| view! {
-                <h2>"Links that could mean several notes"</h2>
+                <h2>"Links that could mean several notes or files"</h2>
                 <ProblemList problems=report.ambiguous />
+            })}
+            {(!report.missing_files.is_empty()).then(|| view! {
+                <h2>"Files shown but not imported"</h2>
+                <div class="missing-files"><ProblemList problems=report.missing_files /></div>
             })}
             {(!report.wanted.is_empty()).then(|| view! {
                 <p class="wanted-note">

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod documents;
 pub mod editing;
+pub mod files;
 pub mod meta;
 pub mod reference;
 pub mod search;

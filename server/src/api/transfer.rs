@@ -2,8 +2,8 @@
 
 use super::{Acting, Reply};
 use crate::AppState;
-use crate::documents::import::{FlavorChoice, MAX_FILE_BYTES};
-use crate::documents::sources::{Archive, LimitExceeded, Unpacked, is_markdown};
+use crate::documents::import::FlavorChoice;
+use crate::documents::sources::{Archive, LimitExceeded, NOT_IMPORTED, Unpacked, size_limit};
 use crate::error::ApiError;
 use app::contract::{Flavor, ImportFiles, Problem};
 use axum::Json;
@@ -116,6 +116,7 @@ pub async fn import_files(
     let report = service
         .import(
             unpacked.files,
+            unpacked.attachments,
             flavor,
             unpacked.problems,
             skip_invalid,
@@ -149,20 +150,18 @@ async fn receive(mut field: Field<'_>) -> Result<Received, ApiError> {
             .map_err(|e| ApiError::Internal(format!("cannot spool an upload: {e}")))?;
         return Ok(Received::Archive { name, kind, file });
     }
+    let limit = size_limit(&name);
     let mut bytes = Vec::new();
     let mut complete = true;
     while let Some(chunk) = field.chunk().await.map_err(ApiError::from_multipart)? {
-        if bytes.len() + chunk.len() > MAX_FILE_BYTES {
+        if bytes.len() + chunk.len() > limit.unwrap_or(0) {
             complete = false;
         } else {
             bytes.extend_from_slice(&chunk);
         }
     }
-    if !is_markdown(&lower) {
-        return Ok(Received::Refused(Problem::in_file(
-            &name,
-            "not a Markdown file (.md, .markdown) or an archive (.zip, .tar.gz)",
-        )));
+    if limit.is_none() {
+        return Ok(Received::Refused(Problem::in_file(&name, NOT_IMPORTED)));
     }
     Ok(Received::Note {
         name,

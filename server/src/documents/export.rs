@@ -46,14 +46,14 @@ pub fn to_markdown(layout: &Layout, body: &str) -> String {
     out
 }
 
-/// The whole base as a `.zip` of Markdown files at their original paths.
+/// The whole base as a `.zip` of its files (notes and attachments) at their original paths.
 pub fn zip_archive(files: &[ExportFile]) -> zip::result::ZipResult<Vec<u8>> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
     for file in files {
         writer.start_file(file.path.as_str(), options)?;
-        writer.write_all(file.text.as_bytes())?;
+        writer.write_all(&file.bytes)?;
     }
     Ok(writer.finish()?.into_inner())
 }
@@ -111,7 +111,7 @@ pub fn write_folder(folder: &Path, sources: &[ExportFile]) -> Result<usize, Expo
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(io(parent))?;
         }
-        std::fs::write(&path, &source.text).map_err(io(&path))?;
+        std::fs::write(&path, &source.bytes).map_err(io(&path))?;
     }
     // Renames within one folder tree: they do not copy, and they do not fail for want of space.
     let mut moved: Vec<(&str, bool)> = Vec::new();
@@ -129,13 +129,13 @@ pub fn write_folder(folder: &Path, sources: &[ExportFile]) -> Result<usize, Expo
     Ok(sources.len())
 }
 
-/// One file to export: where, and its whole text.
+/// One file to export: where, and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportFile {
     /// Its `/`-separated path in the exported tree.
     pub path: String,
-    /// The file.
-    pub text: String,
+    /// The file: a note's Markdown, or an attachment as it was imported.
+    pub bytes: Vec<u8>,
 }
 
 impl ExportFile {
@@ -143,7 +143,7 @@ impl ExportFile {
     pub fn new(path: &str, layout: &Layout, body: &str) -> Self {
         Self {
             path: path.to_owned(),
-            text: to_markdown(layout, body),
+            bytes: to_markdown(layout, body).into_bytes(),
         }
     }
 }
@@ -324,7 +324,7 @@ mod tests {
     fn source(path: &str, text: &str) -> ExportFile {
         ExportFile {
             path: path.to_owned(),
-            text: text.to_owned(),
+            bytes: text.as_bytes().to_vec(),
         }
     }
 

@@ -7,6 +7,7 @@
 //! stored are left alone, so re-importing a folder only touches what changed.
 
 use super::SourceFile;
+use super::attachments::{MAX_ATTACHMENT_BYTES, media_type};
 use super::front_matter::{Located, line_and_column};
 use super::ids;
 use super::parse::{MAX_TAGS, ParsedDocument, id_from_path, parse_document, slugify};
@@ -14,7 +15,8 @@ use super::paths::{Clashes, unportable};
 use super::render::{Destination, NoteLink, RENDER_VERSION, Reference, RenderError, render};
 use crate::cpu::map_in_parallel;
 use crate::store::{
-    CollectionRecord, EdgeRecord, KnownDocument, NoteRecord, Rerendered, StoredBody,
+    AttachmentRecord, CollectionRecord, EdgeRecord, KnownDocument, NoteRecord, Rerendered,
+    StoredBody,
 };
 use app::contract::{EdgeKind, Flavor, ImportReport, Problem};
 use indicatif::ProgressBar;
@@ -38,6 +40,8 @@ pub struct ImportPlan {
     /// Vault notes' aliases, as `(slug of the alias, id)`: redirects to write, so `/notes/start`
     /// reaches the note that calls itself "Start" (an id a note has wins over them).
     pub alias_redirects: Vec<(String, String)>,
+    /// New and changed attachments.
+    pub attachments: Vec<AttachmentRecord>,
     /// Resolves references over the stored documents and this import's.
     pub resolver: Resolver,
 }
@@ -63,6 +67,10 @@ pub struct Resolver {
     by_name: HashMap<String, Vec<(String, String)>>,
     /// Vault notes by their aliases, lower-cased, as `(id, path)`.
     aliases: HashMap<String, Vec<(String, String)>>,
+    /// Attachments by path, with the hash of their content.
+    files: HashMap<String, String>,
+    /// Attachments' paths by their file name, lower-cased.
+    files_by_name: HashMap<String, Vec<String>>,
 }
 
 /// What a wikilink's file name is matched on: the file name without `.md`, in lower case
@@ -161,6 +169,86 @@ impl Resolver {
         }
     }
 
+    /// Adds the attachment at `path`, whose content has `hash`.
+    pub fn insert_file(&mut self, path: &str, hash: &str) {
+        let name = path.rsplit('/').next().unwrap_or(path).to_lowercase();
+        if self
+            .files
+            .insert(path.to_owned(), hash.to_owned())
+            .is_none()
+        {
+            self.files_by_name
+                .entry(name)
+                .or_default()
+                .push(path.to_owned());
+        }
+    }
+
+    /// The attachment `reference` names, written in the note at `from_path`: a Markdown
+    /// destination is a path relative to the note (or from the top of the tree); failing both,
+    /// and for a wikilink, the file whose path ends with what is written, in any case, as
+    /// Obsidian finds it. Several such files and none at exactly the path written: all are
+    /// candidates, none is guessed.
+    fn file(&self, from_path: &str, reference: Reference<'_>) -> NoteLink {
+        let (written, markdown) = match reference {
+            Reference::File(path) => (path.trim(), true),
+            Reference::WikiFile(name) => (name.trim(), false),
+            Reference::Path(_) | Reference::Wiki(_) => unreachable!("not a file reference"),
+        };
+        let found = |path: &str| NoteLink {
+            id: path.to_owned(),
+            exists: true,
+            candidates: Vec::new(),
+            hash: self.files.get(path).cloned(),
+        };
+        let relative = join_relative(from_path, written);
+        let from_top = written.trim_start_matches("./").trim_start_matches('/');
+        if markdown {
+            for path in [relative.as_str(), from_top] {
+                if self.files.contains_key(path) {
+                    return found(path);
+                }
+            }
+        }
+        let lower = from_top.to_lowercase();
+        let suffix = format!("/{lower}");
+        let name = lower.rsplit('/').next().unwrap_or(&lower);
+        let matching: Vec<&String> = self
+            .files_by_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter(|path| {
+                let path = path.to_lowercase();
+                path == lower || path.ends_with(&suffix)
+            })
+            .collect();
+        let exact = matching.iter().find(|path| path.to_lowercase() == lower);
+        match (matching.as_slice(), exact) {
+            ([path], _) | (_, Some(path)) => found(path),
+            ([], None) => NoteLink {
+                id: if markdown {
+                    relative
+                } else {
+                    crate::store::file_link_key(None, from_top)
+                },
+                ..NoteLink::default()
+            },
+            (several, None) => {
+                let mut candidates: Vec<(String, String)> = several
+                    .iter()
+                    .map(|path| ((*path).clone(), (*path).clone()))
+                    .collect();
+                candidates.sort();
+                NoteLink {
+                    id: crate::store::file_link_key(None, from_top),
+                    candidates,
+                    ..NoteLink::default()
+                }
+            }
+        }
+    }
+
     /// The id `reference` names, written in the note at `from_path`.
     pub fn resolve(&self, from_path: &str, reference: &str) -> String {
         let reference = reference.trim();
@@ -194,12 +282,13 @@ impl Resolver {
         let destination = match reference {
             Reference::Path(destination) => destination,
             Reference::Wiki(name) => return self.wiki(from_path, name),
+            Reference::File(_) | Reference::WikiFile(_) => return self.file(from_path, reference),
         };
         let id = self.resolve(from_path, destination);
         NoteLink {
             exists: self.exists(&id),
             id,
-            candidates: Vec::new(),
+            ..NoteLink::default()
         }
     }
 
@@ -239,14 +328,14 @@ impl Resolver {
             ([(id, _)], _) | (_, Some((id, _))) => NoteLink {
                 id: id.clone(),
                 exists: true,
-                candidates: Vec::new(),
+                ..NoteLink::default()
             },
             ([], None) => {
                 let id = self.resolve(from_path, written.rsplit('/').next().unwrap_or(written));
                 NoteLink {
                     exists: self.exists(&id),
                     id,
-                    candidates: Vec::new(),
+                    ..NoteLink::default()
                 }
             }
             (several, None) => {
@@ -255,8 +344,8 @@ impl Resolver {
                 candidates.sort_by(|a, b| a.1.cmp(&b.1));
                 NoteLink {
                     id: slugify(written),
-                    exists: false,
                     candidates,
+                    ..NoteLink::default()
                 }
             }
         }
@@ -353,10 +442,13 @@ pub enum FlavorChoice {
 /// parsing and rendering on up to `threads` threads.
 ///
 /// `progress` advances once per file parsed and once per document rendered.
+#[allow(clippy::too_many_arguments)]
 pub fn plan(
     files: Vec<SourceFile>,
+    attachments: Vec<SourceFile>,
     flavor: FlavorChoice,
     known: &[KnownDocument],
+    stored_files: &[(String, String)],
     redirects: Vec<(String, String)>,
     skip_invalid: bool,
     threads: usize,
@@ -371,8 +463,18 @@ pub fn plan(
     for path in &stored_paths {
         clashes.add(path);
     }
+    let stored_hashes: HashMap<&str, &str> = stored_files
+        .iter()
+        .map(|(path, hash)| (path.as_str(), hash.as_str()))
+        .collect();
+    for path in stored_hashes.keys() {
+        clashes.add(path);
+    }
+    let is_stored = |path: &str| stored_paths.contains(path) || stored_hashes.contains_key(path);
+    let note_count = files.len();
     let checked: Vec<Result<SourceFile, Problem>> = files
         .into_iter()
+        .chain(attachments)
         .map(|file| {
             if !seen_paths.insert(file.path.clone()) {
                 return Err(Problem::in_file(
@@ -386,7 +488,7 @@ pub fn plan(
                     format!("{reason}; rename it so that every system can write it back"),
                 ));
             }
-            if !stored_paths.contains(file.path.as_str())
+            if !is_stored(&file.path)
                 && let Some(other) = clashes.add(&file.path)
             {
                 return Err(Problem::in_file(
@@ -399,6 +501,19 @@ pub fn plan(
             Ok(file)
         })
         .collect();
+    let mut checked = checked;
+    let checked_attachments = checked.split_off(note_count);
+    let mut new_files = Vec::new();
+    let mut unchanged_files = Vec::new();
+    for outcome in map_in_parallel(checked_attachments, threads, read_attachment) {
+        match outcome {
+            Ok(file) if stored_hashes.get(file.path.as_str()) == Some(&file.hash.as_str()) => {
+                unchanged_files.push(file.path);
+            }
+            Ok(file) => new_files.push(file),
+            Err(problem) => problems.push(problem),
+        }
+    }
     // Each parsed note with its file's hash and its text.
     let mut parsed: Vec<(ParsedDocument, String, String)> = Vec::new();
     let read = map_in_parallel(checked, threads, |file| {
@@ -458,6 +573,12 @@ pub fn plan(
             ),
     )
     .with_redirects(redirects);
+    for (path, hash) in stored_files {
+        resolver.insert_file(path, hash);
+    }
+    for file in &new_files {
+        resolver.insert_file(&file.path, &file.hash);
+    }
     let mut by_alias: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for (document, _, _) in parsed
         .iter()
@@ -475,6 +596,9 @@ pub fn plan(
         }
     }
     let mut plan = ImportPlan::default();
+    report.attachments = new_files.iter().map(|f| f.path.clone()).collect();
+    report.unchanged_attachments = unchanged_files;
+    plan.attachments = new_files;
     let mut shared_aliases = Vec::new();
     for (slug, claims) in by_alias {
         match claims.as_slice() {
@@ -514,6 +638,7 @@ pub fn plan(
                     source,
                 }),
                 ambiguous: built.ambiguous,
+                missing_files: built.missing_files,
                 existed,
             },
             Err(problem) => Built::Refused(problem),
@@ -526,9 +651,11 @@ pub fn plan(
             Built::Note {
                 note,
                 ambiguous,
+                missing_files,
                 existed,
             } => {
                 ambiguous_wikilinks.extend(ambiguous);
+                report.missing_files.extend(missing_files);
                 let id = note.record.id.clone();
                 plan.upserts.push(*note);
                 if existed {
@@ -563,6 +690,7 @@ enum Built {
     Note {
         note: Box<PlannedNote>,
         ambiguous: Vec<Problem>,
+        missing_files: Vec<Problem>,
         existed: bool,
     },
     /// Its body cannot be rendered.
@@ -584,6 +712,7 @@ pub fn rerender(bodies: &[StoredBody], resolver: &Resolver) -> Vec<Rerendered> {
                     body: b.body.clone(),
                     html: rendered.html,
                     plain_text: rendered.plain,
+                    files: rendered.files,
                     render_version: RENDER_VERSION,
                 }),
                 Err(error) => {
@@ -614,6 +743,8 @@ pub struct BuiltRecord {
     pub record: NoteRecord,
     /// Each wikilink left unresolved because several notes have its name, located in the file.
     pub ambiguous: Vec<Problem>,
+    /// Each reference to an attachment that is not there, located in the file.
+    pub missing_files: Vec<Problem>,
 }
 
 /// The record to store for `document`, or the problem that stops it rendering, located in its
@@ -628,26 +759,50 @@ pub fn build_record(
         Some(resolver.link(&path, reference))
     })
     .map_err(|error| render_problem(&document, &error))?;
+    let at = |line: usize, column: usize, message: String| {
+        locate(
+            &path,
+            Located::new(document.body_line + line - 1, column, message),
+        )
+    };
     let ambiguous = rendered
         .ambiguous
         .iter()
         .map(|link| {
-            let candidates: Vec<String> = link
-                .candidates
-                .iter()
-                .map(|(id, path)| format!("`{id}` ({path})"))
-                .collect();
-            locate(
-                &path,
-                Located::new(
-                    document.body_line + link.line - 1,
-                    link.column,
-                    format!(
-                        "`[[{}]]` could mean {} notes: {}; write its folder too (`[[folder/name]]`) to say which",
-                        link.reference,
-                        candidates.len(),
-                        candidates.join(", ")
-                    ),
+            let message = if media_type(&link.reference).is_some() {
+                let paths: Vec<&str> = link.candidates.iter().map(|(p, _)| p.as_str()).collect();
+                format!(
+                    "`{}` could mean {} files: {}; write its folder too to say which",
+                    link.reference,
+                    paths.len(),
+                    paths.join(", ")
+                )
+            } else {
+                let candidates: Vec<String> = link
+                    .candidates
+                    .iter()
+                    .map(|(id, path)| format!("`{id}` ({path})"))
+                    .collect();
+                format!(
+                    "`[[{}]]` could mean {} notes: {}; write its folder too (`[[folder/name]]`) to say which",
+                    link.reference,
+                    candidates.len(),
+                    candidates.join(", ")
+                )
+            };
+            at(link.line, link.column, message)
+        })
+        .collect();
+    let missing_files = rendered
+        .missing_files
+        .iter()
+        .map(|file| {
+            at(
+                file.line,
+                file.column,
+                format!(
+                    "`{}` is not among the files imported or stored; it shows as its name until it is",
+                    file.reference
                 ),
             )
         })
@@ -691,6 +846,7 @@ pub fn build_record(
         draft: document.draft,
         tags,
         edges,
+        files: rendered.files,
         body: document.body,
         html: rendered.html,
         plain_text: rendered.plain,
@@ -698,7 +854,11 @@ pub fn build_record(
         content_hash,
         render_version: RENDER_VERSION,
     };
-    Ok(BuiltRecord { record, ambiguous })
+    Ok(BuiltRecord {
+        record,
+        ambiguous,
+        missing_files,
+    })
 }
 
 /// A render failure as a problem at its line of `document`'s file.
@@ -766,6 +926,31 @@ fn ambiguous(
     found
 }
 
+/// An attachment read: its hash and media type, or why it cannot be imported.
+fn read_attachment(file: Result<SourceFile, Problem>) -> Result<AttachmentRecord, Problem> {
+    let file = file?;
+    let Some(content_type) = media_type(&file.path) else {
+        return Err(Problem::in_file(
+            &file.path,
+            "not a kind of file Lore imports",
+        ));
+    };
+    if file.bytes.len() > MAX_ATTACHMENT_BYTES {
+        return Err(Problem::in_file(
+            &file.path,
+            format!(
+                "the file is larger than {MAX_ATTACHMENT_BYTES} bytes, the most an attachment may be"
+            ),
+        ));
+    }
+    Ok(AttachmentRecord {
+        hash: hash(&file.bytes),
+        content_type: content_type.to_owned(),
+        path: file.path,
+        bytes: file.bytes,
+    })
+}
+
 /// SHA-256 of a file, hex.
 pub fn hash(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
@@ -794,8 +979,10 @@ mod tests {
     ) -> Result<ImportPlan, Vec<Problem>> {
         plan(
             files,
+            Vec::new(),
             FlavorChoice::Given(Flavor::Markdown),
             known,
+            &[],
             Vec::new(),
             skip_invalid,
             2,
@@ -877,7 +1064,9 @@ mod tests {
         ];
         let plan = plan(
             files.clone(),
+            Vec::new(),
             FlavorChoice::Given(Flavor::Obsidian),
+            &[],
             &[],
             Vec::new(),
             false,

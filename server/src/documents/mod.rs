@@ -5,8 +5,10 @@
 //! [`store`](crate::store) writes (the store's types, so the dependency runs one way), and the
 //! [service](crate::service) runs its functions in its workflows.
 
+pub mod attachments;
 pub mod demo;
 pub mod edit;
+pub mod embeds;
 pub mod export;
 pub mod front_matter;
 pub mod ids;

@@ -32,23 +32,11 @@ pub fn fragment(part: &str) -> String {
     format!("#{}", Anchorizer::new().anchorize(heading))
 }
 
-/// The kinds of file Obsidian embeds and links as attachments: images, audio, video, PDFs and
-/// canvases. Any other dot in a name is part of a note's name (`[[Node.js]]`, `[[v1.2]]`).
-const ATTACHMENT_EXTENSIONS: &[&str] = &[
-    "png", "jpg", "jpeg", "gif", "bmp", "svg", "webp", "avif", "mp3", "wav", "m4a", "ogg", "3gp",
-    "flac", "webm", "mp4", "ogv", "mov", "mkv", "pdf", "canvas",
-];
-
 /// Whether a wikilink names a file other than a note (`diagram.png`, `paper.pdf`): an
-/// attachment, not a page.
+/// attachment, not a page. Any other dot in a name is part of a note's name (`[[Node.js]]`,
+/// `[[v1.2]]`).
 pub fn names_attachment(target: &str) -> bool {
-    let name = target.rsplit('/').next().unwrap_or(target);
-    name.rsplit_once('.').is_some_and(|(stem, extension)| {
-        !stem.is_empty()
-            && ATTACHMENT_EXTENSIONS
-                .iter()
-                .any(|known| extension.eq_ignore_ascii_case(known))
-    })
+    super::attachments::media_type(target).is_some()
 }
 
 /// Obsidian's callout types, and the aliases each is also written as. A type not listed here is

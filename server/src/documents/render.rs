@@ -9,6 +9,8 @@
 //! matter what a note contains. Notes of an Obsidian vault are read with its syntax too (see
 //! [`obsidian`]).
 
+use super::attachments::{self, Media};
+use super::embeds;
 use super::obsidian;
 use app::contract::{Flavor, Heading};
 use comrak::adapters::SyntaxHighlighterAdapter;
@@ -26,7 +28,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// [`rerender_stale`](super::import::rerender_stale)).
 ///
 /// 2: notes also keep their plain text, which search indexes and cuts snippets from.
-pub const RENDER_VERSION: i64 = 2;
+/// 3: images, embeds and links to attachments point at the stored files, and a missing file
+///    shows as its name; an embedded note's placeholder names it.
+pub const RENDER_VERSION: i64 = 3;
 
 /// How deeply a note's structure may nest: quotes, lists and HTML elements inside one another.
 /// The HTML parser that sanitizing runs on looks through every open element for each new one,
@@ -86,6 +90,22 @@ pub struct Rendered {
     pub tags: Vec<String>,
     /// Wikilinks that name a file name several notes share, left unresolved.
     pub ambiguous: Vec<AmbiguousLink>,
+    /// The attachments the body shows or links to, as the store keeps them (see
+    /// [`file_link_key`](crate::store::file_link_key)), in order of first appearance.
+    pub files: Vec<String>,
+    /// References to attachments that are not there, where they are in the body.
+    pub missing_files: Vec<MissingFile>,
+}
+
+/// A reference to an attachment that is not stored, where it is in the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingFile {
+    /// The reference as written (`images/diagram.png`).
+    pub reference: String,
+    /// 1-based line of the body.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
 }
 
 /// A wikilink that could mean several notes, where it is in the body.
@@ -104,13 +124,16 @@ pub struct AmbiguousLink {
 /// What a link inside a note points to, once resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NoteLink {
-    /// The id of the target note.
+    /// The id of the target note; for an attachment, its path, or the key a missing one is
+    /// kept under (see [`file_link_key`](crate::store::file_link_key)).
     pub id: String,
-    /// Whether that note exists.
+    /// Whether that note (or file) exists.
     pub exists: bool,
-    /// When the reference names a file name several notes share and no note's id: those notes
-    /// (id and path), and `id` means nothing.
+    /// When the reference names a file name several notes (or files) share and no note's id:
+    /// those notes (id and path), and `id` means nothing.
     pub candidates: Vec<(String, String)>,
+    /// For an attachment that exists: the hash of its content.
+    pub hash: Option<String>,
 }
 
 /// A reference from inside a note's body to another note, as written.
@@ -121,6 +144,12 @@ pub enum Reference<'a> {
     /// A wikilink's target, without its `#heading`: a file name or a partial path, matched as
     /// Obsidian does.
     Wiki(&'a str),
+    /// A Markdown image's or link's destination that names an attachment (`images/x.png`),
+    /// percent-decoded, relative to the note.
+    File(&'a str),
+    /// A wikilink's or embed's target that names an attachment (`diagram.png`), matched as
+    /// Obsidian does.
+    WikiFile(&'a str),
 }
 
 /// A [`Reference`] that owns its text.
@@ -158,6 +187,8 @@ pub fn render(
     let mut headings = Vec::new();
     let mut links = Vec::new();
     let mut ambiguous = Vec::new();
+    let mut files = Vec::new();
+    let mut missing_files = Vec::new();
     let mut seen = HashSet::new();
     for node in obsidian::visible(root) {
         let heading_level = match &node.data().value {
@@ -191,6 +222,43 @@ pub fn render(
             }
             continue;
         }
+        let file_reference = match &node.data().value {
+            NodeValue::Link(link) | NodeValue::Image(link) => file_destination(&link.url),
+            _ => None,
+        };
+        if let Some(reference) = file_reference {
+            let found = resolve(Reference::File(&reference));
+            let image = matches!(node.data().value, NodeValue::Image(_));
+            let start = node.data().sourcepos.start;
+            let url = attachment_url(
+                found,
+                &reference,
+                (start.line, start.column),
+                &mut files,
+                &mut missing_files,
+                &mut ambiguous,
+            );
+            match (url, image) {
+                (Some(url), true) if attachments::media(&reference) != Media::Image => {
+                    // `![](clip.mp4)`: a player, as Obsidian shows it.
+                    let alt = node.collect_text();
+                    node.insert_before(obsidian::html_inline(
+                        &arena,
+                        media_html(&reference, &url, &alt, None),
+                    ));
+                    node.detach();
+                }
+                (Some(url), _) => {
+                    if let NodeValue::Link(link) | NodeValue::Image(link) =
+                        &mut node.data_mut().value
+                    {
+                        link.url = url;
+                    }
+                }
+                (None, _) => unlink(&arena, node, None),
+            }
+            continue;
+        }
         let wikilink = match &node.data().value {
             NodeValue::WikiLink(wikilink) => wikilink.clone(),
             _ => continue,
@@ -198,12 +266,40 @@ pub fn render(
         let (target, part) = obsidian::split_target(&wikilink.url);
         let fragment = part.map(obsidian::fragment).unwrap_or_default();
         let attachment = obsidian::names_attachment(target);
+        // The note an embed draws in place, and the anchor of its part.
+        let mut embedded = None;
         let url = if target.is_empty() {
             // `[[#Heading]]`: a heading of this note.
             fragment
         } else if attachment {
-            // Attachments are not stored yet: the link shows the file's name and leads nowhere.
-            String::new()
+            let start = node.data().sourcepos.start;
+            let url = attachment_url(
+                resolve(Reference::WikiFile(target)),
+                target,
+                (start.line, start.column),
+                &mut files,
+                &mut missing_files,
+                &mut ambiguous,
+            );
+            match url {
+                Some(url) if wikilink.embed => {
+                    let label = node.collect_text();
+                    let size = image_size(&label);
+                    let alt = if size.is_some() || label == wikilink.url {
+                        target.rsplit('/').next().unwrap_or(target).to_owned()
+                    } else {
+                        label
+                    };
+                    node.insert_before(obsidian::html_inline(
+                        &arena,
+                        media_html(target, &url, &alt, size),
+                    ));
+                    node.detach();
+                    continue;
+                }
+                Some(url) => url,
+                None => String::new(),
+            }
         } else {
             match resolve(Reference::Wiki(target)) {
                 Some(found) if !found.candidates.is_empty() => {
@@ -225,6 +321,7 @@ pub fn render(
                 }
                 Some(found) => {
                     let url = if found.exists {
+                        embedded = Some((found.id.clone(), fragment.trim_start_matches('#')));
                         format!("/notes/{}{fragment}", found.id)
                     } else {
                         format!("/wanted/{}", found.id)
@@ -237,30 +334,22 @@ pub fn render(
                 None => String::new(),
             }
         };
-        if wikilink.embed {
-            // Shown as a link to what it embeds until embeds are drawn in place.
-            node.insert_before(obsidian::html_inline(
-                &arena,
-                "<span class=\"embed\">".into(),
-            ));
+        if wikilink.embed && !attachment {
+            // A link to what it embeds, in the placeholder a reading draws it in place of (see
+            // `embeds`); an embed of a note that does not exist stays a link.
+            let start = match &embedded {
+                Some((id, part)) => {
+                    embeds::placeholder_start(id, Some(*part).filter(|p| !p.is_empty()))
+                }
+                None => "<span class=\"embed\">".into(),
+            };
+            node.insert_before(obsidian::html_inline(&arena, start));
             node.insert_after(obsidian::html_inline(&arena, "</span>".into()));
         }
         if url.is_empty() {
-            // Its label stays, as text in a span that says why it is not a link; an
-            // attachment's is its file name (in `![[diagram.png|300]]`, `300` is a width).
-            node.insert_before(obsidian::html_inline(
-                &arena,
-                "<span class=\"unlinked\">".into(),
-            ));
-            if attachment {
-                node.insert_before(obsidian::text_node(&arena, target));
-            } else {
-                for child in node.children().collect::<Vec<_>>() {
-                    node.insert_before(child);
-                }
-            }
-            node.insert_before(obsidian::html_inline(&arena, "</span>".into()));
-            node.detach();
+            // An attachment's label is its file name (in `![[diagram.png|300]]`, `300` is a
+            // width).
+            unlink(&arena, node, attachment.then_some(target));
         } else {
             node.data_mut().value = NodeValue::Link(Box::new(NodeLink {
                 url,
@@ -300,7 +389,120 @@ pub fn render(
         plain,
         tags,
         ambiguous,
+        files,
+        missing_files,
     })
+}
+
+/// The address of the attachment `found` for `reference` (written at `at`, line and column),
+/// noting it in `files`; or `None`, noting the reference as missing or ambiguous.
+fn attachment_url(
+    found: Option<NoteLink>,
+    reference: &str,
+    at: (usize, usize),
+    files: &mut Vec<String>,
+    missing: &mut Vec<MissingFile>,
+    ambiguous: &mut Vec<AmbiguousLink>,
+) -> Option<String> {
+    let found = found?;
+    let (line, column) = (at.0.max(1), at.1.max(1));
+    if !found.candidates.is_empty() {
+        ambiguous.push(AmbiguousLink {
+            reference: reference.to_owned(),
+            line,
+            column,
+            candidates: found.candidates,
+        });
+        return None;
+    }
+    if !files.contains(&found.id) {
+        files.push(found.id.clone());
+    }
+    match (found.exists, found.hash) {
+        (true, Some(hash)) => Some(attachments::file_url(&found.id, &hash)),
+        _ => {
+            missing.push(MissingFile {
+                reference: reference.to_owned(),
+                line,
+                column,
+            });
+            None
+        }
+    }
+}
+
+/// Replaces the link `node` with its label (or `label`), as text in a span that says it leads
+/// nowhere.
+fn unlink<'a>(arena: &'a Arena<'a>, node: &'a comrak::nodes::AstNode<'a>, label: Option<&str>) {
+    node.insert_before(obsidian::html_inline(
+        arena,
+        "<span class=\"unlinked\">".into(),
+    ));
+    match label {
+        Some(label) => node.insert_before(obsidian::text_node(arena, label)),
+        None => {
+            for child in node.children().collect::<Vec<_>>() {
+                node.insert_before(child);
+            }
+        }
+    }
+    node.insert_before(obsidian::html_inline(arena, "</span>".into()));
+    node.detach();
+}
+
+/// The size written after an embed's `|`: `300` (a width) or `300x200`.
+fn image_size(label: &str) -> Option<(u32, Option<u32>)> {
+    let (width, height) = match label.split_once('x') {
+        Some((width, height)) => (width, Some(height)),
+        None => (label, None),
+    };
+    let width = width.trim().parse().ok()?;
+    match height {
+        Some(height) => Some((width, Some(height.trim().parse().ok()?))),
+        None => Some((width, None)),
+    }
+}
+
+/// The HTML that shows the attachment `path` served at `url` in place: an image, a player, or
+/// for a PDF or a canvas, a link to it.
+fn media_html(path: &str, url: &str, alt: &str, size: Option<(u32, Option<u32>)>) -> String {
+    let url = super::escape_html(url);
+    let alt = super::escape_html(alt);
+    let size = match size {
+        Some((width, Some(height))) => format!(" width=\"{width}\" height=\"{height}\""),
+        Some((width, None)) => format!(" width=\"{width}\""),
+        None => String::new(),
+    };
+    match attachments::media(path) {
+        Media::Image => format!("<img src=\"{url}\" alt=\"{alt}\"{size}>"),
+        Media::Audio => format!("<audio controls src=\"{url}\"></audio>"),
+        Media::Video => format!("<video controls src=\"{url}\"{size}></video>"),
+        Media::Other => format!("<a class=\"file\" href=\"{url}\">{alt}</a>"),
+    }
+}
+
+/// The attachment a Markdown link or image's destination names, percent-decoded, or `None`
+/// for anything else: an address elsewhere (a scheme, `//host`, `/path`), a fragment, a note,
+/// a file of a kind that is not imported.
+fn file_destination(url: &str) -> Option<String> {
+    if url.is_empty() || url.starts_with('#') || url.starts_with('/') {
+        return None;
+    }
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    let has_scheme = path.split_once(':').is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    });
+    if has_scheme {
+        return None;
+    }
+    let decoded = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .ok()?
+        .into_owned();
+    attachments::media_type(&decoded).map(|_| decoded)
 }
 
 /// The text of a note as a reader sees it on its page, for search to index and cut snippets
@@ -566,8 +768,10 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("input", ["type", "checked", "disabled"])
         .add_tag_attributes("div", ["data-callout"])
         .add_tag_attributes("details", ["data-callout", "open"])
-        .add_tag_attributes("span", ["id"])
-        .add_tags(["mark"])
+        .add_tag_attributes("span", ["id", "data-embed", "data-part"])
+        .add_tags(["mark", "audio", "video"])
+        .add_tag_attributes("audio", ["src", "controls"])
+        .add_tag_attributes("video", ["src", "controls", "width", "height"])
         .add_tag_attributes("td", ["align"])
         .add_tag_attributes("th", ["align"])
         .attribute_filter(|element, attribute, value| {
@@ -584,13 +788,27 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 mod tests {
     use super::*;
 
+    /// Knows the note `http` and the attachments `images/diagram.png` and `clip.mp4`.
     fn resolve_known(reference: Reference<'_>) -> Option<NoteLink> {
-        let (Reference::Path(destination) | Reference::Wiki(destination)) = reference;
+        let destination = match reference {
+            Reference::Path(destination) | Reference::Wiki(destination) => destination,
+            Reference::File(path) | Reference::WikiFile(path) => {
+                let known = ["images/diagram.png", "clip.mp4"]
+                    .into_iter()
+                    .find(|known| known.ends_with(path.trim_start_matches("./")));
+                return Some(NoteLink {
+                    id: known.unwrap_or(path).to_owned(),
+                    exists: known.is_some(),
+                    hash: known.map(|_| "0123456789abcdef0123".to_owned()),
+                    ..NoteLink::default()
+                });
+            }
+        };
         let id = super::super::parse::id_from_path(destination);
         Some(NoteLink {
             exists: id == "http",
             id,
-            candidates: Vec::new(),
+            ..NoteLink::default()
         })
     }
 

@@ -9,6 +9,7 @@
 //! as it is spent, so memory stays bounded by the limit, whatever the upload claims.
 
 use super::SourceFile;
+use super::attachments::{MAX_ATTACHMENT_BYTES, media_type};
 use super::import::MAX_FILE_BYTES;
 use super::paths::clean_path;
 use app::contract::Problem;
@@ -20,6 +21,18 @@ use std::path::{Component, Path, PathBuf};
 pub fn is_markdown(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     lower.ends_with(".md") || lower.ends_with(".markdown")
+}
+
+/// The most bytes a file at `path` may have to be imported: a note's limit, an attachment's,
+/// or `None` for a file that is neither (it is not imported).
+pub fn size_limit(path: &str) -> Option<usize> {
+    if is_markdown(path) {
+        Some(MAX_FILE_BYTES)
+    } else if media_type(path).is_some() {
+        Some(MAX_ATTACHMENT_BYTES)
+    } else {
+        None
+    }
 }
 
 /// The kinds of archive an upload may hold.
@@ -62,6 +75,8 @@ pub struct Unpacked {
     limits: UnpackLimits,
     /// Markdown files, at their cleaned paths.
     pub files: Vec<SourceFile>,
+    /// Attachments (images, audio, video, PDFs), at their cleaned paths.
+    pub attachments: Vec<SourceFile>,
     /// Files that cannot be imported, and why.
     pub problems: Vec<Problem>,
     /// Whether an archive held an Obsidian vault (an `.obsidian/` folder).
@@ -78,6 +93,7 @@ impl Unpacked {
         Self {
             limits,
             files: Vec::new(),
+            attachments: Vec::new(),
             problems: Vec::new(),
             vault: false,
             bytes: 0,
@@ -85,8 +101,8 @@ impl Unpacked {
         }
     }
 
-    /// One uploaded Markdown file named `name`, whose first bytes are `bytes` (`complete`
-    /// false when the upload was longer and only this much was kept).
+    /// One uploaded Markdown file or attachment named `name`, whose first bytes are `bytes`
+    /// (`complete` false when the upload was longer and only this much was kept).
     pub fn add_file(
         &mut self,
         name: &str,
@@ -102,12 +118,25 @@ impl Unpacked {
             ));
             return Ok(());
         };
-        if !complete || bytes.len() > MAX_FILE_BYTES {
+        let Some(limit) = size_limit(&path) else {
+            self.problems.push(Problem::in_file(&path, NOT_IMPORTED));
+            return Ok(());
+        };
+        if !complete || bytes.len() > limit {
             self.problems.push(too_large(&path));
             return Ok(());
         }
-        self.files.push(SourceFile { path, bytes });
+        self.push(SourceFile { path, bytes });
         Ok(())
+    }
+
+    /// Files `file` with the notes or the attachments.
+    fn push(&mut self, file: SourceFile) {
+        if is_markdown(&file.path) {
+            self.files.push(file);
+        } else {
+            self.attachments.push(file);
+        }
     }
 
     /// The Markdown files inside archive `name` of `kind`, read from `file`.
@@ -143,7 +172,7 @@ impl Unpacked {
                 Some(raw) if !self.in_vault_only_folder(raw) => raw,
                 _ => continue,
             };
-            let raw = match is_markdown(raw) && !raw.ends_with('/') {
+            let raw = match size_limit(raw).is_some() && !raw.ends_with('/') {
                 true => raw.to_owned(),
                 false => continue,
             };
@@ -211,7 +240,7 @@ impl Unpacked {
                     return Ok(());
                 }
             };
-            if !self.in_vault_only_folder(&raw) && is_markdown(&raw) {
+            if !self.in_vault_only_folder(&raw) && size_limit(&raw).is_some() {
                 self.add_entry(name, &raw, &mut entry, false)?;
             }
         }
@@ -238,11 +267,10 @@ impl Unpacked {
             ));
             return Ok(());
         };
-        // One byte past the note limit tells a note that is too large from one that fits.
+        // One byte past the limit tells a file that is too large from one that fits.
+        let limit = size_limit(&path).unwrap_or(MAX_FILE_BYTES);
         let mut bytes = Vec::new();
-        let read = entry
-            .take(MAX_FILE_BYTES as u64 + 1)
-            .read_to_end(&mut bytes);
+        let read = entry.take(limit as u64 + 1).read_to_end(&mut bytes);
         if counts_bytes {
             self.count_bytes(bytes.len() as u64)?;
         }
@@ -255,12 +283,12 @@ impl Unpacked {
                     .push(Problem::in_file(&path, format!("cannot read: {error}")));
                 Ok(())
             }
-            Ok(_) if bytes.len() > MAX_FILE_BYTES => {
+            Ok(_) if bytes.len() > limit => {
                 self.problems.push(too_large(&path));
                 Ok(())
             }
             Ok(_) => {
-                self.files.push(SourceFile { path, bytes });
+                self.push(SourceFile { path, bytes });
                 Ok(())
             }
         }
@@ -327,11 +355,18 @@ impl<R: Read> Read for Budgeted<'_, R> {
 }
 
 fn too_large(path: &str) -> Problem {
-    Problem::in_file(
-        path,
-        format!("the file is larger than {MAX_FILE_BYTES} bytes, the most a note may be"),
-    )
+    let message = if is_markdown(path) {
+        format!("the file is larger than {MAX_FILE_BYTES} bytes, the most a note may be")
+    } else {
+        format!(
+            "the file is larger than {MAX_ATTACHMENT_BYTES} bytes, the most an attachment may be"
+        )
+    };
+    Problem::in_file(path, message)
 }
+
+/// Why an uploaded file is not imported.
+pub const NOT_IMPORTED: &str = "not a Markdown file (.md, .markdown), an attachment (an image, audio, video or PDF) or an archive (.zip, .tar.gz)";
 
 fn archive_problem(name: &str, error: impl std::fmt::Display) -> Problem {
     Problem::in_file(name, format!("not a readable archive: {error}"))
@@ -342,6 +377,8 @@ fn archive_problem(name: &str, error: impl std::fmt::Display) -> Problem {
 pub struct DiskFiles {
     /// Markdown files, at paths relative to the folder given.
     pub files: Vec<SourceFile>,
+    /// Attachments, at paths relative to the folder given.
+    pub attachments: Vec<SourceFile>,
     /// Files that cannot be imported, and why (too large).
     pub problems: Vec<Problem>,
     /// What was passed over, and why: not a regular file, a link to a folder.
@@ -436,7 +473,7 @@ fn walk(root: &Path, folder: &Path, found: &mut DiskFiles) -> Result<(), DiskErr
                     ));
                     continue;
                 }
-                Err(_) if is_markdown(&relative) => {
+                Err(_) if size_limit(&relative).is_some() => {
                     found
                         .skipped
                         .push(format!("{}: a link to nothing", path.display()));
@@ -445,15 +482,19 @@ fn walk(root: &Path, folder: &Path, found: &mut DiskFiles) -> Result<(), DiskErr
                 _ => {}
             }
         }
-        if is_markdown(&relative) {
+        if size_limit(&relative).is_some() {
             read_file(&path, relative, found)?;
         }
     }
     Ok(())
 }
 
-/// Reads one Markdown file found at `path`, to be imported as `relative`.
+/// Reads one Markdown file or attachment found at `path`, to be imported as `relative`.
 fn read_file(path: &Path, relative: String, found: &mut DiskFiles) -> Result<(), DiskError> {
+    let limit = match media_type(&relative) {
+        Some(_) => MAX_ATTACHMENT_BYTES,
+        None => MAX_FILE_BYTES,
+    };
     let named = |source| DiskError {
         path: path.to_owned(),
         source,
@@ -466,23 +507,30 @@ fn read_file(path: &Path, relative: String, found: &mut DiskFiles) -> Result<(),
         ));
         return Ok(());
     }
-    if metadata.len() > MAX_FILE_BYTES as u64 {
+    if metadata.len() > limit as u64 {
         found.problems.push(too_large(&relative));
         return Ok(());
     }
     // The size may grow between the check and the read: never read past the limit.
     let mut bytes = Vec::with_capacity(metadata.len() as usize);
     std::fs::File::open(path)
-        .and_then(|file| file.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes))
+        .and_then(|file| file.take(limit as u64 + 1).read_to_end(&mut bytes))
         .map_err(named)?;
-    if bytes.len() > MAX_FILE_BYTES {
+    if bytes.len() > limit {
         found.problems.push(too_large(&relative));
         return Ok(());
     }
-    found.files.push(SourceFile {
+    let file = SourceFile {
         path: relative,
         bytes,
-    });
+    };
+    // A file named on the command line is read as a note whatever its name, unless it is an
+    // attachment.
+    if media_type(&file.path).is_some() {
+        found.attachments.push(file);
+    } else {
+        found.files.push(file);
+    }
     Ok(())
 }
 

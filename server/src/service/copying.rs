@@ -1,13 +1,14 @@
 //! Moving a whole knowledge base from one database to another (`lore copy`), typically from the
 //! embedded SQLite to PostgreSQL when one server becomes several.
 //!
-//! Everything goes: notes as stored (their rendered HTML too), every revision, the trash and the
-//! redirects of renamed notes. The target must be empty, and is written in one transaction, so
+//! Everything goes: notes as stored (their rendered HTML too), every revision, the trash, the
+//! redirects of renamed notes and the attachments. The target must be empty, and is written in one transaction, so
 //! a copy is whole or absent. Then both bases are read back and compared: the number of notes,
-//! revisions, notes in the trash and redirects, and a SHA-256 over every note's exported file
-//! and path, which is what a user would get out of each.
+//! revisions, notes in the trash, redirects and attachments, and a SHA-256 over every exported
+//! file (notes and attachments) and path, which is what a user would get out of each.
 
 use super::reading::export_file;
+use crate::documents::export::ExportFile;
 use crate::error::ApiError;
 use crate::store::{Dump, Store};
 use sha2::{Digest, Sha256};
@@ -23,6 +24,8 @@ pub struct Copied {
     pub trash: usize,
     /// Redirects of renamed ids.
     pub redirects: usize,
+    /// Attachments.
+    pub attachments: usize,
     /// SHA-256 of every exported file with its path, in path order, hex.
     pub checksum: String,
 }
@@ -51,6 +54,7 @@ pub async fn copy(from: &dyn Store, to: &dyn Store) -> Result<Copied, CopyError>
         (existing.revisions.len(), "revisions"),
         (existing.trash.len(), "notes in the trash"),
         (existing.redirects.len(), "redirects"),
+        (existing.attachments.len(), "attachments"),
     ];
     let held: Vec<String> = found
         .iter()
@@ -90,11 +94,15 @@ fn summary_of(dump: &Dump) -> Result<Copied, ApiError> {
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    files.extend(dump.attachments.iter().map(|a| ExportFile {
+        path: a.path.clone(),
+        bytes: a.bytes.clone(),
+    }));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     for file in &files {
         hash.update(file.path.as_bytes());
         hash.update([0]);
-        hash.update(file.text.as_bytes());
+        hash.update(&file.bytes);
         hash.update([0]);
     }
     Ok(Copied {
@@ -102,6 +110,7 @@ fn summary_of(dump: &Dump) -> Result<Copied, ApiError> {
         revisions: dump.revisions.len(),
         trash: dump.trash.len(),
         redirects: dump.redirects.len(),
+        attachments: dump.attachments.len(),
         checksum: format!("{:x}", hash.finalize()),
     })
 }

@@ -408,13 +408,19 @@ impl Service {
         let redirects = self.store().redirects_of(&ids).await?;
         ids.extend(redirects.iter().map(|(_, new)| new.clone()));
         let located = self.store().locate(&ids, &paths, &names).await?;
-        Ok(Resolver::new(
+        let mut resolver = Resolver::new(
             located
                 .iter()
                 .filter(|(id, _)| Some(id.as_str()) != leaving)
                 .map(|(id, path)| (id.as_str(), path.as_str())),
         )
-        .with_redirects(redirects))
+        .with_redirects(redirects);
+        // A path and a hash per file: small beside the notes, and what finding a file by its
+        // name anywhere in the tree needs.
+        for (path, hash) in self.store().attachment_index().await? {
+            resolver.insert_file(&path, &hash);
+        }
+        Ok(resolver)
     }
 
     /// Renders `document` and the notes whose links it changes, and writes it as `write`

@@ -10,7 +10,7 @@ use crate::documents::import::{FlavorChoice, Resolver, name_key, plan, rerender,
 use crate::documents::render::RENDER_VERSION;
 use crate::documents::sources::{Archive, Unpacked};
 use crate::error::ApiError;
-use crate::store::NewRevision;
+use crate::store::{NewRevision, file_link_key};
 use app::contract::{Flavor, ImportReport, Problem};
 use indicatif::ProgressBar;
 use std::collections::{HashMap, HashSet};
@@ -30,7 +30,7 @@ impl Service {
             .await??)
     }
 
-    /// Imports `files`, read as `flavor` says: all or nothing, unless `skip_invalid` (then the
+    /// Imports `files` and `attachments`, the notes read as `flavor` says: all or nothing, unless `skip_invalid` (then the
     /// valid ones, and the others listed as skipped). `problems` found before (files that
     /// could not be read) count like the files' own.
     ///
@@ -38,6 +38,7 @@ impl Service {
     pub async fn import(
         &self,
         files: Vec<SourceFile>,
+        attachments: Vec<SourceFile>,
         flavor: FlavorChoice,
         mut problems: Vec<Problem>,
         skip_invalid: bool,
@@ -63,6 +64,7 @@ impl Service {
             }
         }
         let redirects = self.store().redirects().await?;
+        let stored_files = self.store().attachment_index().await?;
         progress.set_length(2 * files.len() as u64);
         let plan = self
             .state
@@ -70,8 +72,10 @@ impl Service {
             .run_wide(move |threads| {
                 plan(
                     files,
+                    attachments,
                     flavor,
                     &known,
+                    &stored_files,
                     redirects,
                     skip_invalid,
                     threads,
@@ -86,6 +90,24 @@ impl Service {
             })?;
         let in_batch: HashSet<&str> = plan.upserts.iter().map(|n| n.record.id.as_str()).collect();
         let mut linking = self.store().bodies_linking_to(&plan.created).await?;
+        // Notes showing a file this import brings or changes: by its path, or by its name if
+        // a wikilink named it while it was missing.
+        let arrived: Vec<String> = plan
+            .attachments
+            .iter()
+            .flat_map(|a| {
+                let name = a.path.rsplit('/').next().unwrap_or(&a.path);
+                [a.path.clone(), file_link_key(None, name)]
+            })
+            .collect();
+        let known_ids: HashSet<String> = linking.iter().map(|b| b.id.clone()).collect();
+        linking.extend(
+            self.store()
+                .bodies_using_files(&arrived)
+                .await?
+                .into_iter()
+                .filter(|b| !known_ids.contains(&b.id)),
+        );
         linking.retain(|b| !in_batch.contains(b.id.as_str()));
         let (plan, rerendered) = self
             .cpu(move || {
@@ -106,6 +128,7 @@ impl Service {
             .collect();
         let records: Vec<_> = plan.upserts.iter().map(|n| n.record.clone()).collect();
         let mut tx = self.store().begin().await?;
+        tx.put_attachments(&plan.attachments).await?;
         tx.put_notes(&records, &revisions).await?;
         tx.add_redirects(&plan.alias_redirects).await?;
         tx.store_html(&rerendered).await?;
@@ -125,6 +148,7 @@ impl Service {
         }
         self.import(
             demo::files(),
+            Vec::new(),
             FlavorChoice::Given(Flavor::Markdown),
             Vec::new(),
             false,
@@ -147,7 +171,8 @@ impl Service {
             .map(|source| {
                 Ok(NewRevision {
                     id: source.id.clone(),
-                    source: super::reading::export_file(source)?.text,
+                    source: String::from_utf8(super::reading::export_file(source)?.bytes)
+                        .expect("a note exports as UTF-8"),
                     source_path: source.source_path.clone(),
                     author: "import".to_owned(),
                     summary: "Imported before Lore kept history".to_owned(),
@@ -185,10 +210,13 @@ impl Service {
         if stale.is_empty() {
             return Ok(0);
         }
-        let resolver = Resolver::new_with(
+        let mut resolver = Resolver::new_with(
             &self.store().known_documents().await?,
             self.store().redirects().await?,
         );
+        for (path, hash) in self.store().attachment_index().await? {
+            resolver.insert_file(&path, &hash);
+        }
         let rendered = self.cpu(move || rerender(&stale, &resolver)).await?;
         let mut tx = self.store().begin().await?;
         tx.store_html(&rendered).await?;

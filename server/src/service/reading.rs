@@ -3,11 +3,12 @@
 
 use super::Service;
 use crate::cache::CachedJson;
-use crate::documents::export::ExportFile;
+use crate::documents::embeds;
+use crate::documents::export::{ExportFile, to_markdown};
 use crate::documents::parse::Layout;
 use crate::documents::reading_path::reading_path;
 use crate::error::ApiError;
-use crate::store::{SourceDocument, StoreError};
+use crate::store::{SourceDocument, StoreError, StoredAttachment};
 use app::contract::{
     CollectionSummary, DocumentQuery, DocumentSummary, DocumentView, Graph, GraphQuery,
     HelloResponse, Page, ReadyResponse, Related, TagCount, WantedPage,
@@ -120,7 +121,7 @@ impl Service {
             author: row.author,
             created_at: row.created_at,
             version: row.version,
-            html: row.html,
+            html: self.draw_embeds(row.html, &mut vec![id.to_owned()]).await?,
             headings: row.headings,
             prerequisites: Vec::new(),
             successors: Vec::new(),
@@ -157,6 +158,67 @@ impl Service {
         Ok(view)
     }
 
+    /// `html` with the notes it embeds drawn in place (see [`embeds`]). `chain` holds the
+    /// notes being drawn, outermost first: an embed of one of them closes a cycle and stays a
+    /// link, and so does one [`embeds::MAX_DEPTH`] deep.
+    async fn draw_embeds(&self, html: String, chain: &mut Vec<String>) -> Result<String, ApiError> {
+        let found = embeds::placeholders(&html);
+        if found.is_empty() || chain.len() > embeds::MAX_DEPTH {
+            return Ok(html);
+        }
+        let mut drawn = String::with_capacity(html.len());
+        let mut at = 0;
+        for placeholder in found {
+            drawn.push_str(&html[at..placeholder.range.start]);
+            at = placeholder.range.end;
+            let part = match placeholder.alone && !chain.contains(&placeholder.id) {
+                true => self
+                    .store()
+                    .document(&placeholder.id)
+                    .await?
+                    .and_then(|row| embeds::part_of(&row.html, placeholder.part.as_deref())),
+                false => None,
+            };
+            let Some(part) = part else {
+                drawn.push_str(&html[placeholder.range.clone()]);
+                continue;
+            };
+            chain.push(placeholder.id.clone());
+            let inner = Box::pin(self.draw_embeds(part, chain)).await?;
+            chain.pop();
+            drawn.push_str(&format!(
+                "<div class=\"embed\"><div class=\"embed-content\">{inner}</div><p class=\"embed-source\">{}</p></div>",
+                placeholder.link
+            ));
+        }
+        drawn.push_str(&html[at..]);
+        Ok(drawn)
+    }
+
+    /// What is stored at the attachment path `path`.
+    pub async fn file(&self, path: &str) -> Result<StoredAttachment, ApiError> {
+        self.store()
+            .attachment(path)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("No file is stored at `{path}`.")))
+    }
+
+    /// `length` bytes from byte `start` of the stored content with `hash`.
+    pub async fn file_bytes(
+        &self,
+        hash: &str,
+        start: u64,
+        length: u64,
+    ) -> Result<Vec<u8>, ApiError> {
+        self.store()
+            .attachment_bytes(hash, start, length)
+            .await?
+            // Replaced between the two reads: the reader asks again and finds the new file.
+            .ok_or_else(|| {
+                ApiError::NotFound("The file changed while it was read; ask again.".into())
+            })
+    }
+
     /// The note `id` as a Markdown file, front matter included.
     pub async fn raw(&self, id: &str) -> Result<RawFile, ApiError> {
         let source = self
@@ -164,15 +226,15 @@ impl Service {
             .source(id)
             .await?
             .ok_or_else(|| ApiError::DocumentNotFound(id.to_owned()))?;
-        let file = export_file(&source)?;
+        let file_name = source
+            .source_path
+            .rsplit('/')
+            .next()
+            .unwrap_or("document.md")
+            .to_owned();
         Ok(RawFile {
-            file_name: file
-                .path
-                .rsplit('/')
-                .next()
-                .unwrap_or("document.md")
-                .to_owned(),
-            text: file.text,
+            file_name,
+            text: to_markdown(&layout_of(&source)?, &source.body),
         })
     }
 
@@ -201,11 +263,23 @@ impl Service {
         Ok(self.store().wanted().await?)
     }
 
-    /// Every note as the file it exports as, ordered by path.
+    /// Every note as the file it exports as, and every attachment, ordered by path.
     pub async fn export_files(&self) -> Result<Vec<ExportFile>, ApiError> {
         let sources = self.store().sources().await?;
-        self.cpu(move || sources.iter().map(export_file).collect())
-            .await?
+        let attachments = self.store().attachments().await?;
+        self.cpu(move || {
+            let mut files = sources
+                .iter()
+                .map(export_file)
+                .collect::<Result<Vec<_>, _>>()?;
+            files.extend(attachments.into_iter().map(|a| ExportFile {
+                path: a.path,
+                bytes: a.bytes,
+            }));
+            files.sort_by(|a, b| a.path.cmp(&b.path));
+            Ok(files)
+        })
+        .await?
     }
 
     /// The whole base as a `.zip` of its files.

@@ -234,6 +234,29 @@ pub trait Store: Send + Sync + 'static {
 
     /// The whole base, for `lore copy`.
     async fn dump(&self) -> Result<Dump, StoreError>;
+
+    /// Path and hash of every attachment, by path: what resolving references to files needs
+    /// (a short row per file, never its bytes).
+    async fn attachment_index(&self) -> Result<Vec<(String, String)>, StoreError>;
+
+    /// What is stored at `path`, if anything.
+    async fn attachment(&self, path: &str) -> Result<Option<StoredAttachment>, StoreError>;
+
+    /// `length` bytes from byte `start` of the content with `hash` (fewer at its end), or
+    /// `None` if no such content is stored.
+    async fn attachment_bytes(
+        &self,
+        hash: &str,
+        start: u64,
+        length: u64,
+    ) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Every attachment with its bytes, ordered by path: what an export writes.
+    async fn attachments(&self) -> Result<Vec<AttachmentRecord>, StoreError>;
+
+    /// The notes that show or link to any of `targets` (paths, or `name:` keys: see
+    /// [`file_link_key`]), to render again when those files arrive or change.
+    async fn bodies_using_files(&self, targets: &[String]) -> Result<Vec<StoredBody>, StoreError>;
 }
 
 /// The writes of one transaction.
@@ -304,6 +327,11 @@ pub trait Transaction: Send {
 
     /// Writes a whole base into this (empty) one, for `lore copy`.
     async fn load(&mut self, dump: &Dump) -> Result<(), StoreError>;
+
+    /// Writes each attachment at its path, replacing what was there; bytes are stored once per
+    /// hash, and bytes no path holds any more are deleted.
+    async fn put_attachments(&mut self, attachments: &[AttachmentRecord])
+    -> Result<(), StoreError>;
 
     /// Marks the knowledge base as changed (for every replica's cache) and commits.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;

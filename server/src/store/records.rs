@@ -39,6 +39,10 @@ pub struct NoteRecord {
     pub tags: Vec<String>,
     /// Relationships and links, resolved, in order.
     pub edges: Vec<EdgeRecord>,
+    /// The attachments it shows or links to: each one's path, or for a wikilink to a file that
+    /// is not there, the lower-cased name it was written with (see [`file_link_key`]).
+    #[serde(default)]
+    pub files: Vec<String>,
     /// The Markdown body.
     pub body: String,
     /// How the file around the body looked (the documents module's `Layout`, as JSON).
@@ -94,6 +98,43 @@ pub struct KnownDocument {
     pub layout_json: String,
 }
 
+/// An attachment as written: the file at `path`, whose `bytes` hash to `hash`.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AttachmentRecord {
+    /// Its `/`-separated path in the tree.
+    pub path: String,
+    /// SHA-256 of its bytes, hex: the key its bytes are stored once under.
+    pub hash: String,
+    /// The media type it is served as.
+    pub content_type: String,
+    /// The file.
+    pub bytes: Vec<u8>,
+}
+
+/// What is stored at an attachment's path, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredAttachment {
+    /// Its path.
+    pub path: String,
+    /// SHA-256 of its bytes, hex.
+    pub hash: String,
+    /// How many bytes it has.
+    pub size: i64,
+    /// The media type it is served as.
+    pub content_type: String,
+}
+
+/// How a note's reference to an attachment is kept in [`NoteRecord::files`]: a file found, or
+/// one a Markdown link names by its path, by that path; a wikilink's file that is not there by
+/// its name as written, lower-cased, as `name:{name}` (a file of that name arriving anywhere
+/// will be what it means).
+pub fn file_link_key(path: Option<&str>, wiki_name: &str) -> String {
+    match path {
+        Some(path) => path.to_owned(),
+        None => format!("name:{}", wiki_name.to_lowercase()),
+    }
+}
+
 /// A stored note's body, to render again.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredBody {
@@ -119,6 +160,8 @@ pub struct Rerendered {
     pub html: String,
     /// The text a reader sees, rendered with it.
     pub plain_text: String,
+    /// The attachments it shows now (see [`NoteRecord::files`]).
+    pub files: Vec<String>,
     /// Which renderer made it.
     pub render_version: i64,
 }
@@ -289,6 +332,8 @@ pub struct Dump {
     pub trash: Vec<TrashedNote>,
     /// Renamed ids and the id each now is.
     pub redirects: Vec<(String, String)>,
+    /// Every attachment, with its bytes.
+    pub attachments: Vec<AttachmentRecord>,
 }
 
 /// A revision as stored.

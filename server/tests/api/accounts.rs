@@ -55,7 +55,8 @@ fn refusal(kind: Kind, permission: Permission, method: Method, public_read: bool
 }
 
 /// What an endpoint answers a caller it lets in, to the table test's request: its path with
-/// `alpha` (a note), `1` (its revision) and `nobody` (no account) for the parameters, an empty
+/// `alpha` (a note), `1` (its revision), `nobody` (no account) and `images/alpha.png` (an
+/// attachment) for the parameters, an empty
 /// JSON object as the body of a `POST` or `PUT`, no body for a `DELETE`. Reads succeed. Writes
 /// whose body lacks its fields are refused for the body (400), never for the caller; deleting
 /// the note and bringing it back from the trash both succeed, in that order, so each party
@@ -66,7 +67,7 @@ fn answer_when_let_in(endpoint: &str) -> u16 {
         | "GetDocument" | "GetDocumentRaw" | "ListTags" | "ListCollections" | "GetGraph"
         | "ListWanted" | "ExportArchive" | "EditDocument" | "ListTrash" | "ListRevisions"
         | "GetRevision" | "GetSession" | "SignOut" | "ListUsers" | "ListTokens"
-        | "DeleteDocument" | "RestoreDocument" => 200,
+        | "DeleteDocument" | "RestoreDocument" | "GetFile" => 200,
         "Search" | "GetDiff" | "RevokeToken" | "ImportFiles" | "CreateDocument"
         | "UpdateDocument" | "RestoreToRevision" | "PreviewMarkdown" | "SignIn"
         | "ChangePassword" | "SetUp" | "CreateUser" | "UpdateUser" | "CreateToken" => 400,
@@ -244,8 +245,11 @@ async fn every_endpoint_answers_every_party_as_the_table_says(public_read: bool)
         ..Options::default()
     })
     .await;
-    app.import_ok(&[("alpha.md", b"---\nid: alpha\ntitle: Alpha\n---\nText\n")])
-        .await;
+    app.import_ok(&[
+        ("alpha.md", b"---\nid: alpha\ntitle: Alpha\n---\nText\n"),
+        ("images/alpha.png", b"\x89PNG alpha"),
+    ])
+    .await;
     let parties = parties(&app).await;
     // Signing out ends a party's session: it goes last.
     let mut endpoints: Vec<_> = ENDPOINTS.iter().collect();
@@ -258,7 +262,8 @@ async fn every_endpoint_answers_every_party_as_the_table_says(public_read: bool)
                 .path
                 .replace("{id}", "alpha")
                 .replace("{number}", "1")
-                .replace("{name}", "nobody");
+                .replace("{name}", "nobody")
+                .replace("{*path}", "images/alpha.png");
             let url = app.url(&path);
             let request = match endpoint.method {
                 Method::Get => app.anonymous().get(url),

@@ -15,7 +15,8 @@ async fn serving(database: &FreshDatabase) -> TestApp {
 }
 
 /// A base with something of everything: the demo notes, files in each layout (a byte order
-/// mark, TOML, the nested collection), a renamed note, a note in the trash, edits.
+/// mark, TOML, the nested collection), a renamed note, a note in the trash, edits, and two
+/// attachments with the same bytes.
 async fn lived_in(app: &TestApp) {
     app.service().load_demo_if_empty().await.unwrap();
     app.import_ok(&[
@@ -30,6 +31,12 @@ async fn lived_in(app: &TestApp) {
         ("bom.md", "\u{feff}---\ntitle: BOM\n---\nBody\n".as_bytes()),
         ("to-rename.md", b"---\ntitle: Renamed\n---\nFirst\n"),
         ("to-trash.md", b"# Trash me\n"),
+        (
+            "pictures.md",
+            b"# Pictures\n\n![one](images/one.png) and ![same bytes](images/two.png)\n",
+        ),
+        ("images/one.png", b"\x89PNG\r\n\x1a\n one"),
+        ("images/two.png", b"\x89PNG\r\n\x1a\n one"),
     ])
     .await;
     let current = app.service().editable("to-rename").await.unwrap();
@@ -64,7 +71,10 @@ async fn a_base_copied_from_sqlite_to_postgresql_exports_the_same_bytes() {
     let copied = copy(source.store.as_ref(), target.store.as_ref())
         .await
         .unwrap();
-    assert_eq!((copied.trash, copied.redirects), (1, 1));
+    assert_eq!(
+        (copied.trash, copied.redirects, copied.attachments),
+        (1, 1, 2)
+    );
     assert!(copied.revisions > copied.notes, "{copied:?}");
 
     let from = source.get("/api/export").await.bytes().await.unwrap();

@@ -216,13 +216,22 @@ async fn an_archive_entry_escaping_its_folder_is_refused() {
 }
 
 #[tokio::test]
-async fn a_file_that_is_neither_markdown_nor_an_archive_is_named_in_the_problems() {
+async fn a_file_that_is_neither_markdown_nor_an_attachment_nor_an_archive_is_named_in_the_problems()
+{
     let app = TestApp::spawn().await;
 
-    let envelope =
-        TestApp::expect_error(app.import(&[("photo.png", b"\x89PNG")], false).await, 422).await;
+    let envelope = TestApp::expect_error(
+        app.import(&[("build.sh", b"#!/bin/sh\n")], false).await,
+        422,
+    )
+    .await;
 
-    assert_eq!(envelope.error.problems[0].file, "photo.png");
+    assert_eq!(envelope.error.problems[0].file, "build.sh");
+    assert!(
+        envelope.error.problems[0].message.contains("an attachment"),
+        "{}",
+        envelope.error.problems[0].message
+    );
 }
 
 #[tokio::test]

@@ -7,8 +7,8 @@
 use crate::databases::{Engine, FreshDatabase};
 use app::contract::{DocumentQuery, EdgeKind};
 use server::store::{
-    CollectionRecord, EdgeRecord, Held, NewRevision, NoteRecord, Rerendered, SearchRequest,
-    SearchTerm, Store, Taken,
+    AttachmentRecord, CollectionRecord, EdgeRecord, Held, NewRevision, NoteRecord, Rerendered,
+    SearchRequest, SearchTerm, Store, Taken,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,6 +41,7 @@ fn note(id: &str, path: &str, body: &str) -> NoteRecord {
         }),
         tags: vec!["shared".into(), format!("only-{id}")],
         edges: Vec::new(),
+        files: Vec::new(),
         body: body.into(),
         layout_json: r#"{"syntax":"none","front_matter":[],"collection_block":null,"preamble":""}"#
             .into(),
@@ -318,6 +319,7 @@ async fn new_html_is_kept_only_for_a_note_that_still_has_the_body_it_came_from()
         body: "an older body".into(),
         html: "<p>stale</p>".into(),
         plain_text: "stale".into(),
+        files: vec!["stale.png".into()],
         render_version: 2,
     }])
     .await
@@ -328,6 +330,30 @@ async fn new_html_is_kept_only_for_a_note_that_still_has_the_body_it_came_from()
         "<p>current</p>"
     );
     assert_eq!(store.stale_bodies(2).await.unwrap().len(), 1);
+    assert!(
+        store
+            .bodies_using_files(&["stale.png".into()])
+            .await
+            .unwrap()
+            .is_empty(),
+        "the files of HTML not kept were kept"
+    );
+
+    // Kept, the HTML's files replace the note's.
+    let mut tx = store.begin().await.unwrap();
+    tx.store_html(&[Rerendered {
+        id: "a".into(),
+        body: "current".into(),
+        html: "<p>current, again</p>".into(),
+        plain_text: "current".into(),
+        files: vec!["now.png".into()],
+        render_version: 3,
+    }])
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let using = store.bodies_using_files(&["now.png".into()]).await.unwrap();
+    assert_eq!(using.len(), 1);
 }
 
 #[tokio::test]
@@ -554,12 +580,19 @@ async fn a_whole_base_dumped_loads_into_an_empty_one_as_it_was() {
     let (store, _db) = fresh().await;
     let mut a = note("a", "a.md", "x");
     a.edges = vec![edge(EdgeKind::Link, "b")];
+    a.files = vec!["images/one.png".into(), "name:missing.png".into()];
     put(
         store.as_ref(),
         &[a, note("b", "b.md", "y"), note("c", "c.md", "z")],
     )
     .await;
     let mut tx = store.begin().await.unwrap();
+    tx.put_attachments(&[
+        attachment("images/one.png", b"\x89PNG one"),
+        attachment("images/same.png", b"\x89PNG one"),
+    ])
+    .await
+    .unwrap();
     tx.trash_note("c", "test", "2026-01-01T00:00:00Z")
         .await
         .unwrap();
@@ -577,9 +610,10 @@ async fn a_whole_base_dumped_loads_into_an_empty_one_as_it_was() {
             dump.notes.len(),
             dump.revisions.len(),
             dump.trash.len(),
-            dump.redirects.len()
+            dump.redirects.len(),
+            dump.attachments.len()
         ),
-        (2, 4, 1, 1)
+        (2, 4, 1, 1, 2)
     );
 
     let (copy, _copy_db) = fresh().await;
@@ -606,4 +640,94 @@ async fn replicas_starting_at_once_on_a_new_database_migrate_it_once() {
     for replica in starting {
         replica.await.unwrap().unwrap();
     }
+}
+
+fn attachment(path: &str, bytes: &[u8]) -> AttachmentRecord {
+    AttachmentRecord {
+        path: path.into(),
+        hash: format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(bytes)),
+        content_type: "image/png".into(),
+        bytes: bytes.to_vec(),
+    }
+}
+
+#[tokio::test]
+async fn attachments_are_stored_once_per_content_read_in_ranges_and_let_go_when_replaced() {
+    let (store, _db) = fresh().await;
+    let shared = attachment("a/shared.png", b"0123456789");
+    let mut tx = store.begin().await.unwrap();
+    tx.put_attachments(&[shared.clone(), attachment("b/copy.png", b"0123456789")])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        store.attachment_index().await.unwrap(),
+        vec![
+            ("a/shared.png".to_owned(), shared.hash.clone()),
+            ("b/copy.png".to_owned(), shared.hash.clone())
+        ]
+    );
+    let stored = store.attachment("a/shared.png").await.unwrap().unwrap();
+    assert_eq!(
+        (stored.size, stored.content_type.as_str()),
+        (10, "image/png")
+    );
+    assert_eq!(store.attachment("a/none.png").await.unwrap(), None);
+    // A range is a slice of the bytes, cut short at their end.
+    let read = |start, length| {
+        let store = store.clone();
+        let hash = shared.hash.clone();
+        async move { store.attachment_bytes(&hash, start, length).await.unwrap() }
+    };
+    assert_eq!(read(0, 10).await.as_deref(), Some(&b"0123456789"[..]));
+    assert_eq!(read(3, 4).await.as_deref(), Some(&b"3456"[..]));
+    assert_eq!(read(8, 100).await.as_deref(), Some(&b"89"[..]));
+
+    // One path replaced: the bytes stay, another path holds them. Both replaced: they go.
+    let changed = attachment("a/shared.png", b"new bytes");
+    let mut tx = store.begin().await.unwrap();
+    tx.put_attachments(std::slice::from_ref(&changed))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(read(0, 1).await.is_some(), "b/copy.png still holds them");
+    let mut tx = store.begin().await.unwrap();
+    tx.put_attachments(&[attachment("b/copy.png", b"new bytes")])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(read(0, 1).await, None, "no path holds the old bytes");
+    let all = store.attachments().await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert!(
+        all.iter()
+            .all(|a| a.bytes == b"new bytes" && a.hash == changed.hash)
+    );
+}
+
+#[tokio::test]
+async fn the_notes_showing_a_file_are_found_by_its_path_or_the_name_they_wrote() {
+    let (store, _db) = fresh().await;
+    let mut a = note("a", "a.md", "![](images/one.png)");
+    a.files = vec!["images/one.png".into()];
+    let mut b = note("b", "b.md", "![[two.png]]");
+    b.files = vec!["name:two.png".into()];
+    put(store.as_ref(), &[a, b, note("c", "c.md", "none")]).await;
+    let ids = |bodies: Vec<server::store::StoredBody>| {
+        let mut ids: Vec<String> = bodies.into_iter().map(|b| b.id).collect();
+        ids.sort();
+        ids
+    };
+    let found = store
+        .bodies_using_files(&["images/one.png".into(), "name:two.png".into()])
+        .await
+        .unwrap();
+    assert_eq!(ids(found), ["a", "b"]);
+    // A note written again without the file no longer shows it.
+    put(store.as_ref(), &[note("a", "a.md", "no image now")]).await;
+    let found = store
+        .bodies_using_files(&["images/one.png".into()])
+        .await
+        .unwrap();
+    assert_eq!(ids(found), Vec::<String>::new());
 }

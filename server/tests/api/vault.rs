@@ -11,20 +11,9 @@ use std::path::Path;
 
 /// Every file of the fixture vault, `.obsidian/` and `.trash/` included, at its path in it.
 fn vault_files() -> Vec<(String, Vec<u8>)> {
-    fn walk(root: &Path, folder: &Path, files: &mut Vec<(String, Vec<u8>)>) {
-        for entry in std::fs::read_dir(folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, files);
-            } else {
-                let relative = path.strip_prefix(root).unwrap().to_string_lossy();
-                files.push((relative.replace('\\', "/"), std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vault");
+    let root = vault_root();
     let mut files = Vec::new();
-    walk(&root, &root, &mut files);
+    collect(&root, &root, &mut files);
     files.sort();
     files
 }
@@ -87,7 +76,8 @@ async fn an_uploaded_vault_reads_its_wikilinks_callouts_tags_and_block_anchors()
         "the vault's settings and trash are not notes"
     );
     // The one name two notes share is reported where it is written, with both candidates.
-    assert_eq!(report.ambiguous.len(), 1, "{:?}", report.ambiguous);
+    // (And the one file name two folders share: see the attachments' test.)
+    assert_eq!(report.ambiguous.len(), 2, "{:?}", report.ambiguous);
     let ambiguous = &report.ambiguous[0];
     assert_eq!(
         (ambiguous.file.as_str(), ambiguous.line, ambiguous.column),
@@ -122,8 +112,10 @@ async fn an_uploaded_vault_reads_its_wikilinks_callouts_tags_and_block_anchors()
         // Code is the writer's, untouched.
         " not a tag, not a [[link]]",
         "%%kept%%",
-        r#"<span class="embed"><a href="/notes/http#methods" rel="noopener noreferrer">HTTP#Methods</a></span>"#,
-        r#"<span class="unlinked">diagram.png</span>"#,
+        // An embedded heading is drawn in place: its section, then where it comes from.
+        r#"<div class="embed"><div class="embed-content"><h2 id="methods">"#,
+        "<p>GET reads, POST writes.</p>",
+        r#"<p class="embed-source"><a href="/notes/http#methods" rel="noopener noreferrer">HTTP#Methods</a></p></div>"#,
     ] {
         assert!(home.contains(expected), "no {expected} in {home}");
     }
@@ -139,6 +131,15 @@ async fn an_uploaded_vault_reads_its_wikilinks_callouts_tags_and_block_anchors()
     );
     let start: DocumentView = app.get_json("/api/documents/start").await;
     assert_eq!(start.summary.id, "home");
+
+    // Two notes embedding each other: each draws the other once, and the cycle closes on a
+    // link.
+    let a = html_of(&app, "a").await;
+    assert!(
+        a.contains(r#"<div class="embed"><div class="embed-content"><h1 id="b">"#)
+            && a.contains(r#"<span class="embed" data-embed="a" data-part=""><a href="/notes/a""#),
+        "{a}"
+    );
 
     let http = html_of(&app, "http").await;
     assert!(
@@ -303,4 +304,212 @@ async fn an_edited_vault_note_stays_obsidian_and_finds_notes_by_name_without_rea
         })
         .await;
     assert!(plain.html.contains("[[HTTP]] ==now=="), "{}", plain.html);
+}
+
+/// Every `src` in `html` that is an attachment's address, in order.
+fn file_sources(html: &str) -> Vec<String> {
+    html.match_indices("src=\"/api/files/")
+        .map(|(at, _)| {
+            let rest = &html[at + 5..];
+            rest[..rest.find('"').unwrap()].replace("&amp;", "&")
+        })
+        .collect()
+}
+
+fn header<'r>(response: &'r reqwest::Response, name: &str) -> &'r str {
+    response
+        .headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_vaults_attachments_are_stored_shown_served_in_ranges_and_given_back_byte_for_byte() {
+    let app = TestApp::spawn().await;
+    let report = app.import_ok(&[("vault.zip", &vault_zip())]).await;
+    let mut stored = report.attachments.clone();
+    stored.sort();
+    assert_eq!(
+        stored,
+        [
+            "attachments/clip.mp4",
+            "attachments/diagram.png",
+            "attachments/hostile.svg",
+            "linux/screen.png",
+            "osx/screen.png"
+        ]
+    );
+    // A file that is not there is reported where it is written, and so is a name two files
+    // share; neither is guessed.
+    assert_eq!(report.missing_files.len(), 1, "{:?}", report.missing_files);
+    let missing = &report.missing_files[0];
+    assert_eq!(
+        (missing.file.as_str(), missing.line, missing.column),
+        ("Home.md", 40, 19),
+        "{missing:?}"
+    );
+    assert!(
+        missing.message.contains("`missing.png`"),
+        "{}",
+        missing.message
+    );
+    let screen = report
+        .ambiguous
+        .iter()
+        .find(|p| p.message.contains("screen.png"))
+        .expect("the shared file name is reported");
+    assert!(
+        screen.message.contains("linux/screen.png") && screen.message.contains("osx/screen.png"),
+        "{}",
+        screen.message
+    );
+
+    // Embeds are drawn in place, at addresses that carry their content's version.
+    let home = html_of(&app, "home").await;
+    let diagram = std::fs::read(vault_root().join("attachments/diagram.png")).unwrap();
+    let version = &format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&diagram))[..16];
+    for expected in [
+        format!(
+            r#"<img src="/api/files/attachments/diagram.png?v={version}" alt="diagram.png" width="300">"#
+        ),
+        r#"<video controls="" src="/api/files/attachments/clip.mp4?v="#.to_owned(),
+        r#"<img src="/api/files/osx/screen.png?v="#.to_owned(),
+        r#"<span class="unlinked">screen.png</span>"#.to_owned(),
+        r#"<span class="unlinked">missing.png</span>"#.to_owned(),
+    ] {
+        assert!(home.contains(&expected), "no {expected} in {home}");
+    }
+    let balancer = html_of(&app, "load-balancer").await;
+    assert!(
+        balancer.contains(r#"<img src="/api/files/attachments/hostile.svg?v="#)
+            && balancer.contains(r#"alt="topology""#),
+        "a Markdown image's relative path is resolved: {balancer}"
+    );
+
+    // Served as it was imported, for good at its versioned address.
+    let address = &file_sources(&home)[0];
+    let response = app.get(address).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(header(&response, "content-type"), "image/png");
+    assert_eq!(
+        header(&response, "cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    let etag = header(&response, "etag").to_owned();
+    assert_eq!(response.bytes().await.unwrap(), diagram);
+    let unversioned = app.get("/api/files/attachments/diagram.png").await;
+    assert_eq!(header(&unversioned, "cache-control"), "no-cache");
+    let again = app
+        .client
+        .get(app.url("/api/files/attachments/diagram.png"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+
+    // A player seeks with ranges.
+    let clip = std::fs::read(vault_root().join("attachments/clip.mp4")).unwrap();
+    let range = |value: &'static str| {
+        app.client
+            .get(app.url("/api/files/attachments/clip.mp4"))
+            .header("range", value)
+            .send()
+    };
+    let part = range("bytes=100-199").await.unwrap();
+    assert_eq!(part.status(), 206);
+    assert_eq!(header(&part, "content-range"), "bytes 100-199/10240");
+    assert_eq!(header(&part, "content-type"), "video/mp4");
+    assert_eq!(part.bytes().await.unwrap(), clip[100..200]);
+    let tail = range("bytes=-10").await.unwrap();
+    assert_eq!(tail.bytes().await.unwrap(), clip[clip.len() - 10..]);
+    let beyond = range("bytes=20000-").await.unwrap();
+    assert_eq!(beyond.status(), 416);
+    assert_eq!(header(&beyond, "content-range"), "bytes */10240");
+
+    // A hostile SVG is served so that nothing in it runs in Lore's origin.
+    let svg = app.get("/api/files/attachments/hostile.svg").await;
+    assert_eq!(header(&svg, "content-type"), "image/svg+xml");
+    assert_eq!(header(&svg, "x-content-type-options"), "nosniff");
+    let policy = header(&svg, "content-security-policy");
+    assert!(
+        policy.contains("default-src 'none'")
+            && policy.contains("sandbox")
+            && !policy.contains("script"),
+        "{policy}"
+    );
+    let envelope =
+        TestApp::expect_error(app.get("/api/files/attachments/none.png").await, 404).await;
+    assert!(envelope.error.message.contains("attachments/none.png"));
+
+    // Uploaded again unchanged, nothing is written; the missing file arriving, and a changed
+    // one, render the notes that show them again.
+    let report = app.import_ok(&[("vault.zip", &vault_zip())]).await;
+    assert!(report.attachments.is_empty(), "{:?}", report.attachments);
+    assert_eq!(report.unchanged_attachments.len(), 5);
+    let arriving = std::fs::read(vault_root().join("linux/screen.png")).unwrap();
+    let report = app
+        .import_ok(&[
+            ("attachments/missing.png", &arriving[..]),
+            ("attachments/diagram.png", b"\x89PNG not the same"),
+        ])
+        .await;
+    assert_eq!(report.attachments.len(), 2);
+    let home = html_of(&app, "home").await;
+    assert!(
+        home.contains(r#"<img src="/api/files/attachments/missing.png?v="#),
+        "{home}"
+    );
+    assert!(
+        !home.contains(version),
+        "the changed file's old address stays: {home}"
+    );
+
+    // The export is the vault, attachments included, byte for byte.
+    let export = app.get("/api/export").await;
+    let exported: std::collections::BTreeMap<String, Vec<u8>> =
+        unzip(&export.bytes().await.unwrap()).into_iter().collect();
+    assert_eq!(exported["attachments/clip.mp4"], clip);
+    assert_eq!(exported["attachments/missing.png"], arriving);
+    assert_eq!(
+        exported["osx/screen.png"],
+        std::fs::read(vault_root().join("osx/screen.png")).unwrap()
+    );
+}
+
+fn vault_root() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vault")
+}
+
+#[tokio::test]
+async fn the_vault_imported_by_the_command_line_exports_back_byte_for_byte_attachments_included() {
+    let database =
+        crate::databases::FreshDatabase::new(crate::databases::Engine::of_this_run()).await;
+    let root = vault_root();
+    let said = crate::processes::lore(&database.url, &["import", root.to_str().unwrap()], "");
+    assert!(said.contains("7 created"), "{said}");
+    assert!(
+        said.contains("attachments: 5 stored, 0 unchanged"),
+        "{said}"
+    );
+    let out = tempfile::tempdir().unwrap();
+    crate::processes::lore(&database.url, &["export", out.path().to_str().unwrap()], "");
+    let mut exported = Vec::new();
+    collect(out.path(), out.path(), &mut exported);
+    exported.sort();
+    assert_eq!(exported, vault_notes());
+}
+
+/// Every file under `folder`, at its path below `root`.
+fn collect(root: &Path, folder: &Path, files: &mut Vec<(String, Vec<u8>)>) {
+    for entry in std::fs::read_dir(folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect(root, &path, files);
+        } else {
+            let relative = path.strip_prefix(root).unwrap().to_string_lossy();
+            files.push((relative.replace('\\', "/"), std::fs::read(&path).unwrap()));
+        }
+    }
 }

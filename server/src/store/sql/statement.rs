@@ -28,6 +28,8 @@ pub enum Value<'v> {
     Flag(bool),
     /// A list of texts, bound the engine's way (see [`Dialect::add_list`]).
     List(Vec<&'v str>),
+    /// Bytes (a blob).
+    Bytes(&'v [u8]),
 }
 
 impl<'v> From<&'v str> for Value<'v> {
@@ -51,6 +53,12 @@ impl From<i64> for Value<'_> {
 impl From<Option<i64>> for Value<'_> {
     fn from(value: Option<i64>) -> Self {
         Value::MaybeInt(value)
+    }
+}
+
+impl<'v> From<&'v [u8]> for Value<'v> {
+    fn from(value: &'v [u8]) -> Self {
+        Value::Bytes(value)
     }
 }
 
@@ -161,6 +169,7 @@ impl<'v, D: Dialect> Sql<'v, D> {
                 Value::MaybeInt(n) => arguments.add(*n),
                 Value::Flag(flag) => arguments.add(*flag),
                 Value::List(list) => D::add_list(&mut arguments, list.as_slice()),
+                Value::Bytes(bytes) => arguments.add(*bytes),
             };
             added.map_err(|e| StoreError::Database(sqlx::Error::Encode(e)))?;
         }

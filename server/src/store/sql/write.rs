@@ -10,8 +10,8 @@
 //! to different notes do not queue on it for the length of their work.
 
 use super::super::{
-    CollectionRecord, DeletedNote, Dump, EdgeRecord, Held, NewRevision, NoteRecord, Rerendered,
-    StoreError, Taken, Transaction, now,
+    AttachmentRecord, CollectionRecord, DeletedNote, Dump, EdgeRecord, Held, NewRevision,
+    NoteRecord, Rerendered, StoreError, Taken, Transaction, now,
 };
 use super::Dialect;
 use super::Sql;
@@ -31,6 +31,29 @@ const DOCUMENT_COLUMNS: &str = "id, source_path, title, description, author, cre
 /// (three times fewer words counted with 3,000 notes per statement than with 500).
 fn rows_per_statement<D: Dialect>(columns: usize) -> usize {
     D::MAX_BIND_VALUES / columns
+}
+
+/// How many bytes of files one statement carries at most: a statement's values travel in one
+/// message, and a few hundred megabytes of images in one would be held in memory twice.
+const MAX_STATEMENT_BYTES: usize = 16 * 1024 * 1024;
+
+/// `rows` in runs of at most [`MAX_STATEMENT_BYTES`] (by `size`) and as many rows as one
+/// statement binds; a row larger than the budget runs alone.
+fn by_bytes<T>(rows: &[T], size: impl Fn(&T) -> usize) -> Vec<&[T]> {
+    let mut runs = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, row) in rows.iter().enumerate() {
+        let next = size(row);
+        if i > start && (bytes + next > MAX_STATEMENT_BYTES || i - start >= 1_000) {
+            runs.push(&rows[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += next;
+    }
+    if start < rows.len() {
+        runs.push(&rows[start..]);
+    }
+    runs
 }
 
 /// A transaction writing at least this many notes is a large write (an import): see
@@ -209,6 +232,21 @@ impl<D: Dialect> SqlTransaction<D> {
                     .push_bind(edge.target_id.as_str())
                     .push_bind(edge.target_ref.as_str());
             });
+            self.run(query).await?;
+        }
+
+        self.for_each_of("DELETE FROM file_links WHERE document_id", &ids)
+            .await?;
+        let files: Vec<(&str, &str)> = notes
+            .iter()
+            .flat_map(|n| n.files.iter().map(move |f| (n.id.as_str(), f.as_str())))
+            .collect();
+        for chunk in files.chunks(rows_per_statement::<D>(2)) {
+            let mut query = Sql::new("INSERT INTO file_links (document_id, target) ");
+            query.push_values(chunk, |row, (id, target)| {
+                row.push_bind(*id).push_bind(*target);
+            });
+            query.push(" ON CONFLICT DO NOTHING");
             self.run(query).await?;
         }
 
@@ -478,7 +516,20 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
                 .push_bind(note.id.as_str())
                 .push(" AND body = ")
                 .push_bind(note.body.as_str());
-            self.run(query).await?;
+            if self.run(query).await? == 0 {
+                continue;
+            }
+            // The files it shows now: a file that was missing may be there.
+            self.for_each_of("DELETE FROM file_links WHERE document_id", &[note.id.as_str()])
+                .await?;
+            if !note.files.is_empty() {
+                let mut query = Sql::<D>::new("INSERT INTO file_links (document_id, target) ");
+                query.push_values(&note.files, |row, target| {
+                    row.push_bind(note.id.as_str()).push_bind(target.as_str());
+                });
+                query.push(" ON CONFLICT DO NOTHING");
+                self.run(query).await?;
+            }
         }
         Ok(())
     }
@@ -588,6 +639,58 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
             query.push_values(chunk, |row, (old, new)| {
                 row.push_bind(old.as_str()).push_bind(new.as_str());
             });
+            self.run(query).await?;
+        }
+        self.put_attachments(&dump.attachments).await
+    }
+
+    async fn put_attachments(&mut self, attachments: &[AttachmentRecord]) -> Result<(), StoreError> {
+        if attachments.is_empty() {
+            return Ok(());
+        }
+        let paths: Vec<&str> = attachments.iter().map(|a| a.path.as_str()).collect();
+        let mut query = Sql::<D>::new("SELECT DISTINCT hash FROM attachments WHERE path");
+        query.push_in(&paths);
+        let replaced: Vec<(String,)> = query.fetch_all(&mut *self.tx).await?;
+
+        let mut blobs: BTreeMap<&str, &[u8]> = BTreeMap::new();
+        for attachment in attachments {
+            blobs.insert(&attachment.hash, &attachment.bytes);
+        }
+        let blobs: Vec<(&str, &[u8])> = blobs.into_iter().collect();
+        for chunk in by_bytes(&blobs, |(_, bytes)| bytes.len()) {
+            let mut query = Sql::new("INSERT INTO attachment_blobs (hash, bytes) ");
+            query.push_values(chunk, |row, (hash, bytes)| {
+                row.push_bind(*hash).push_bind(*bytes);
+            });
+            query.push(" ON CONFLICT (hash) DO NOTHING");
+            self.run(query).await?;
+        }
+        let now = now();
+        for chunk in attachments.chunks(rows_per_statement::<D>(5)) {
+            let mut query =
+                Sql::new("INSERT INTO attachments (path, hash, size, content_type, added_at) ");
+            query.push_values(chunk, |row, attachment| {
+                row.push_bind(attachment.path.as_str())
+                    .push_bind(attachment.hash.as_str())
+                    .push_bind(attachment.bytes.len() as i64)
+                    .push_bind(attachment.content_type.as_str())
+                    .push_bind(now.as_str());
+            });
+            query.push(
+                " ON CONFLICT (path) DO UPDATE SET hash = excluded.hash, size = excluded.size, \
+                 content_type = excluded.content_type, added_at = excluded.added_at",
+            );
+            self.run(query).await?;
+        }
+        // The bytes the paths written held before, unless some path still holds them.
+        let replaced: Vec<&str> = replaced.iter().map(|(hash,)| hash.as_str()).collect();
+        if !replaced.is_empty() {
+            let mut query = Sql::<D>::new(
+                "DELETE FROM attachment_blobs WHERE NOT EXISTS \
+                 (SELECT 1 FROM attachments a WHERE a.hash = attachment_blobs.hash) AND hash",
+            );
+            query.push_in(&replaced);
             self.run(query).await?;
         }
         Ok(())

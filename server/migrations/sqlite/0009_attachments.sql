@@ -1,0 +1,33 @@
+-- Attachments (#15): the images, PDFs, audio and video beside the notes.
+--
+-- They live in the database, like the notes, so every replica serves every file. A file's
+-- bytes are stored once per content (`attachment_blobs`, keyed by their SHA-256), however many
+-- paths hold them; `attachments` says which content is at which path. Bytes no path holds any
+-- more are deleted by the write that let them go.
+CREATE TABLE attachment_blobs (
+    hash TEXT PRIMARY KEY,
+    bytes BLOB NOT NULL
+);
+
+CREATE TABLE attachments (
+    -- Where the file is in the imported tree, `/`-separated, as export writes it back.
+    path TEXT PRIMARY KEY,
+    hash TEXT NOT NULL REFERENCES attachment_blobs (hash),
+    size INTEGER NOT NULL,
+    -- The media type it is served as, from its extension.
+    content_type TEXT NOT NULL,
+    added_at TEXT NOT NULL
+);
+
+CREATE INDEX attachments_by_hash ON attachments (hash);
+
+-- The files each note shows or links to, by path (or, for a wikilink to a file that is not
+-- there, by the lower-cased name it was written with): a note is rendered again when a file it
+-- names arrives or changes, and an attachment no note names is still exported.
+CREATE TABLE file_links (
+    document_id TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE ON UPDATE CASCADE,
+    target TEXT NOT NULL,
+    PRIMARY KEY (document_id, target)
+);
+
+CREATE INDEX file_links_by_target ON file_links (target);

@@ -1,0 +1,113 @@
+//! Serving attachments: `GET /api/files/{path}`.
+//!
+//! The file comes from the database, so every replica serves it. Rendered notes address it
+//! with `?v=` and the start of its content's hash, so the answer to such an address never
+//! changes and is cached for good (`immutable`); any other request is revalidated by its
+//! `ETag` (the hash). Media players seek with byte ranges, one range per request, read from
+//! the database as a slice of the stored bytes.
+//!
+//! A file is never a page of Lore's: besides `nosniff`, it gets a policy that runs no script
+//! and sandboxes the document, so an SVG with a `<script>` opened at its own address runs
+//! nothing in Lore's origin.
+
+use super::{Acting, Query};
+use crate::documents::attachments::VERSION_DIGITS;
+use crate::error::ApiError;
+use axum::extract::Path;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// The policy of a served file: nothing runs, styles written in the file (an SVG's) apply.
+const FILE_POLICY: HeaderValue = HeaderValue::from_static(
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox",
+);
+
+/// A PDF viewer does not open in a sandboxed document; a PDF runs no script in Lore's origin
+/// either way.
+const PDF_POLICY: HeaderValue =
+    HeaderValue::from_static("default-src 'none'; frame-ancestors 'self'");
+
+/// The query of `GET /api/files/{path}` (`FilePath` in the contract, whose `path` is in the
+/// path).
+#[derive(Debug, serde::Deserialize)]
+pub struct FileVersion {
+    v: Option<String>,
+}
+
+/// `GET /api/files/{path}`.
+pub async fn get_file(
+    Acting(service): Acting,
+    Path(path): Path<String>,
+    Query(FileVersion { v }): Query<FileVersion>,
+    request: HeaderMap,
+) -> Result<Response, ApiError> {
+    let file = service.file(&path).await?;
+    let etag = format!("\"{}\"", file.hash);
+    let size = file.size.max(0) as u64;
+    let versioned = v.is_some_and(|v| v.len() >= VERSION_DIGITS && file.hash.starts_with(&v));
+    let cache = if versioned {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    let policy = if file.content_type == "application/pdf" {
+        PDF_POLICY
+    } else {
+        FILE_POLICY
+    };
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, value);
+    }
+    let not_modified = request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if not_modified {
+        return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
+    }
+    if let Ok(content_type) = HeaderValue::from_str(&file.content_type) {
+        headers.insert(header::CONTENT_TYPE, content_type);
+    }
+    // A range asked of another version of the file (`If-Range`) is the whole of this one.
+    let range = request
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|_| {
+            request
+                .get(header::IF_RANGE)
+                .and_then(|v| v.to_str().ok())
+                .is_none_or(|tag| tag.trim() == etag)
+        });
+    let Some(range) = range else {
+        let bytes = service.file_bytes(&file.hash, 0, size).await?;
+        return Ok((StatusCode::OK, headers, bytes).into_response());
+    };
+    let ranges = http_range_header::parse_range_header(range).and_then(|r| r.validate(size));
+    match ranges.as_deref() {
+        Ok([one]) => {
+            let (start, end) = (*one.start(), *one.end());
+            let bytes = service
+                .file_bytes(&file.hash, start, end - start + 1)
+                .await?;
+            if let Ok(value) = HeaderValue::from_str(&format!("bytes {start}-{end}/{size}")) {
+                headers.insert(header::CONTENT_RANGE, value);
+            }
+            Ok((StatusCode::PARTIAL_CONTENT, headers, bytes).into_response())
+        }
+        // Several ranges: the whole file, which a client must accept instead.
+        Ok(_) => {
+            let bytes = service.file_bytes(&file.hash, 0, size).await?;
+            Ok((StatusCode::OK, headers, bytes).into_response())
+        }
+        Err(_) => {
+            if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                headers.insert(header::CONTENT_RANGE, value);
+            }
+            Ok((StatusCode::RANGE_NOT_SATISFIABLE, headers).into_response())
+        }
+    }
+}
