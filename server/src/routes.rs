@@ -27,11 +27,14 @@ use axum::extract::State;
 use axum::extract::{MatchedPath, Request};
 use axum::handler::Handler;
 use axum::http::HeaderName;
+use axum::http::header::ACCEPT_RANGES;
+use axum::http::{Extensions, HeaderMap, StatusCode, Version};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, any, on};
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
@@ -197,7 +200,15 @@ pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
                 within_deadline,
             ))
             .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
-            .layer(CompressionLayer::new()),
+            .layer(
+                CompressionLayer::new().compress_when(DefaultPredicate::new().and(
+                    // Attachments go as stored: a gzipped video would carry the ETag and byte
+                    // ranges of the file, which are not the compressed body's.
+                    |_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions| {
+                        !headers.contains_key(ACCEPT_RANGES)
+                    },
+                )),
+            ),
     )
 }
 

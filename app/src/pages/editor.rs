@@ -433,8 +433,9 @@ fn attach_dropped(
         leptos::task::spawn_local(async move {
             let stamp = format!("{:x}", web_sys::js_sys::Date::now() as u64);
             let mut links = String::new();
-            for file in &files {
-                let path = attachment_path(&file.name(), &file.type_(), &stamp);
+            for (index, file) in files.iter().enumerate() {
+                // Files dropped together may share a name: each gets its own.
+                let path = attachment_path(&file.name(), &file.type_(), &format!("{stamp}{index}"));
                 let sent = async {
                     let form =
                         web_sys::FormData::new().map_err(|_| "the browser cannot build a form")?;

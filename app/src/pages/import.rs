@@ -77,7 +77,7 @@ pub fn ImportPage() -> impl IntoView {
         <section class="import-page">
             <h1>"Import Markdown"</h1>
             <p class="lede">
-                "Markdown files with front matter (YAML or TOML), or a .zip / .tar.gz of a folder of them. "
+                "Markdown files with front matter (YAML or TOML) and the images, audio, video and PDFs they show, or a .zip / .tar.gz of a folder of them. "
                 "Nothing is imported if any file has a problem, unless you ask to skip invalid files."
             </p>
             <div
@@ -101,7 +101,7 @@ pub fn ImportPage() -> impl IntoView {
                         type="file"
                         name="files"
                         multiple
-                        accept=".md,.markdown,.zip,.tar.gz,.tgz"
+                        accept=".md,.markdown,.zip,.tar.gz,.tgz,image/*,audio/*,video/*,.pdf,.canvas"
                         on:change=move |event| {
                             let input: web_sys::HtmlInputElement = event_target(&event);
                             send(input.files());

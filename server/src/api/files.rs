@@ -11,9 +11,10 @@
 //! nothing in Lore's origin.
 
 use super::{Acting, Query};
+use crate::AppState;
 use crate::documents::attachments::VERSION_DIGITS;
 use crate::error::ApiError;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -36,6 +37,7 @@ pub struct FileVersion {
 
 /// `GET /api/files/{path}`.
 pub async fn get_file(
+    State(state): State<AppState>,
     Acting(service): Acting,
     Path(path): Path<String>,
     Query(FileVersion { v }): Query<FileVersion>,
@@ -45,10 +47,12 @@ pub async fn get_file(
     let etag = format!("\"{}\"", file.hash);
     let size = file.size.max(0) as u64;
     let versioned = v.is_some_and(|v| v.len() >= VERSION_DIGITS && file.hash.starts_with(&v));
-    let cache = if versioned {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
+    // A private base's files are kept by the reader's browser only, never by a shared cache.
+    let cache = match (versioned, state.access.public_read) {
+        (true, true) => "public, max-age=31536000, immutable",
+        (true, false) => "private, max-age=31536000, immutable",
+        (false, true) => "no-cache",
+        (false, false) => "private, no-cache",
     };
     let policy = if file.content_type == "application/pdf" {
         PDF_POLICY
@@ -62,20 +66,27 @@ pub async fn get_file(
     if let Ok(value) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, value);
     }
+    // Compared weakly, as `If-None-Match` is (RFC 9110 §13.1.2): `W/"…"` matches too.
     let not_modified = request
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+        .is_some_and(|tags| {
+            tags.split(',')
+                .map(|t| t.trim().trim_start_matches("W/"))
+                .any(|t| t == etag || t == "*")
+        });
     if not_modified {
         return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
     }
     if let Ok(content_type) = HeaderValue::from_str(&file.content_type) {
         headers.insert(header::CONTENT_TYPE, content_type);
     }
-    // A range asked of another version of the file (`If-Range`) is the whole of this one.
+    // The whole file, unless one range of bytes of this version is asked for: a range asked
+    // of another version (`If-Range`), of another unit, or of an empty file is ignored.
     let range = request
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
+        .filter(|range| range.starts_with("bytes=") && size > 0)
         .filter(|_| {
             request
                 .get(header::IF_RANGE)
@@ -85,6 +96,12 @@ pub async fn get_file(
     let Some(range) = range else {
         let bytes = service.file_bytes(&file.hash, 0, size).await?;
         return Ok((StatusCode::OK, headers, bytes).into_response());
+    };
+    // The last N bytes of a file shorter than N are all of it (RFC 9110 §14.1.2).
+    let whole = format!("bytes=-{size}");
+    let range = match range.strip_prefix("bytes=-").map(str::parse::<u64>) {
+        Some(Ok(suffix)) if suffix > size => whole.as_str(),
+        _ => range,
     };
     let ranges = http_range_header::parse_range_header(range).and_then(|r| r.validate(size));
     match ranges.as_deref() {

@@ -17,6 +17,14 @@
 /// How many embeds deep embedded parts are drawn.
 pub const MAX_DEPTH: usize = 3;
 
+/// How many embeds one read draws, at most: a note of a hundred thousand `![[Big note]]`
+/// lines, each drawing a note of megabytes, would otherwise be one read of hundreds of
+/// gigabytes. Past it, an embed stays a link.
+pub const MAX_DRAWN: usize = 64;
+
+/// How much HTML the embeds of one read may add, at most (past it, an embed stays a link).
+pub const MAX_DRAWN_BYTES: usize = 4 * 1024 * 1024;
+
 /// Elements that have no end tag.
 const VOID: &[&str] = &[
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
@@ -90,16 +98,27 @@ pub fn part_of(html: &str, part: Option<&str>) -> Option<String> {
     };
     let blocks = top_level(html);
     let id = format!("id=\"{}\"", super::escape_html(part));
+    // A block's anchor is the span Lore wrote (`obsidian::anchor_blocks`); text that reads
+    // like one is escaped (`&lt;span`), so it is never taken for it.
+    let anchor = format!("<span {id}></span>");
     let start = blocks.iter().position(|b| {
         let block = &html[b.clone()];
         if part.starts_with('^') {
-            block.contains(&id)
+            block.contains(&anchor)
         } else {
             heading_level(block).is_some() && block[..block.find('>').unwrap_or(0)].contains(&id)
         }
     })?;
     let first = &html[blocks[start].clone()];
-    let Some(level) = heading_level(first).filter(|_| !part.starts_with('^')) else {
+    if part.starts_with('^') {
+        // An id on a line of its own names the block before it, and its anchor stands alone
+        // in front of that block.
+        return Some(match blocks.get(start + 1) {
+            Some(next) if first == anchor => html[blocks[start].start..next.end].to_owned(),
+            _ => first.to_owned(),
+        });
+    }
+    let Some(level) = heading_level(first) else {
         return Some(first.to_owned());
     };
     let end = blocks[start + 1..]
@@ -226,6 +245,15 @@ mod tests {
         );
         assert_eq!(part_of(NOTE, None).unwrap(), NOTE);
         assert_eq!(part_of(NOTE, Some("nowhere")), None);
+        // An id on its own line after a table: its anchor, then the table.
+        let table = "<p>Before.</p>\n<span id=\"^t\"></span><table><tr><td>1</td></tr></table>\n<p>After.</p>\n";
+        assert_eq!(
+            part_of(table, Some("^t")).unwrap(),
+            "<span id=\"^t\"></span><table><tr><td>1</td></tr></table>"
+        );
+        // Text that reads like an anchor is not one.
+        let text = "<p><code>&lt;span id=\"^x\"&gt;</code> id=\"^x\"</p>\n";
+        assert_eq!(part_of(text, Some("^x")), None);
     }
 
     #[test]

@@ -230,7 +230,7 @@ impl Resolver {
                 id: if markdown {
                     relative
                 } else {
-                    crate::store::file_link_key(None, from_top)
+                    from_top.to_owned()
                 },
                 ..NoteLink::default()
             },
@@ -241,7 +241,7 @@ impl Resolver {
                     .collect();
                 candidates.sort();
                 NoteLink {
-                    id: crate::store::file_link_key(None, from_top),
+                    id: from_top.to_owned(),
                     candidates,
                     ..NoteLink::default()
                 }

@@ -12,6 +12,7 @@
 use super::attachments::{self, Media};
 use super::embeds;
 use super::obsidian;
+use crate::store::file_link_key;
 use app::contract::{Flavor, Heading};
 use comrak::adapters::SyntaxHighlighterAdapter;
 use comrak::nodes::{NodeLink, NodeValue};
@@ -90,8 +91,8 @@ pub struct Rendered {
     pub tags: Vec<String>,
     /// Wikilinks that name a file name several notes share, left unresolved.
     pub ambiguous: Vec<AmbiguousLink>,
-    /// The attachments the body shows or links to, as the store keeps them (see
-    /// [`file_link_key`](crate::store::file_link_key)), in order of first appearance.
+    /// The attachments the body shows or links to, found or not, by name as the store keeps
+    /// them (see [`file_link_key`](crate::store::file_link_key)), in order of first appearance.
     pub files: Vec<String>,
     /// References to attachments that are not there, where they are in the body.
     pub missing_files: Vec<MissingFile>,
@@ -187,7 +188,7 @@ pub fn render(
     let mut headings = Vec::new();
     let mut links = Vec::new();
     let mut ambiguous = Vec::new();
-    let mut files = Vec::new();
+    let mut files = Files::default();
     let mut missing_files = Vec::new();
     let mut seen = HashSet::new();
     for node in obsidian::visible(root) {
@@ -238,23 +239,24 @@ pub fn render(
                 &mut missing_files,
                 &mut ambiguous,
             );
+            let label = node.collect_text();
             match (url, image) {
                 (Some(url), true) if attachments::media(&reference) != Media::Image => {
                     // `![](clip.mp4)`: a player, as Obsidian shows it.
-                    let alt = node.collect_text();
                     node.insert_before(obsidian::html_inline(
                         &arena,
-                        media_html(&reference, &url, &alt, None),
+                        media_html(&reference, &url, &label, None),
                     ));
                     node.detach();
                 }
-                (Some(url), _) => {
-                    if let NodeValue::Link(link) | NodeValue::Image(link) =
-                        &mut node.data_mut().value
-                    {
+                (Some(url), true) => {
+                    if let NodeValue::Image(link) = &mut node.data_mut().value {
                         link.url = url;
                     }
                 }
+                (Some(url), false) => link_to_file(&arena, node, &url),
+                // A missing image without a description shows the file's name.
+                (None, _) if label.trim().is_empty() => unlink(&arena, node, Some(&reference)),
                 (None, _) => unlink(&arena, node, None),
             }
             continue;
@@ -350,6 +352,8 @@ pub fn render(
             // An attachment's label is its file name (in `![[diagram.png|300]]`, `300` is a
             // width).
             unlink(&arena, node, attachment.then_some(target));
+        } else if attachment {
+            link_to_file(&arena, node, &url);
         } else {
             node.data_mut().value = NodeValue::Link(Box::new(NodeLink {
                 url,
@@ -389,7 +393,7 @@ pub fn render(
         plain,
         tags,
         ambiguous,
-        files,
+        files: files.keys,
         missing_files,
     })
 }
@@ -400,11 +404,12 @@ fn attachment_url(
     found: Option<NoteLink>,
     reference: &str,
     at: (usize, usize),
-    files: &mut Vec<String>,
+    files: &mut Files,
     missing: &mut Vec<MissingFile>,
     ambiguous: &mut Vec<AmbiguousLink>,
 ) -> Option<String> {
     let found = found?;
+    files.add(file_link_key(reference));
     let (line, column) = (at.0.max(1), at.1.max(1));
     if !found.candidates.is_empty() {
         ambiguous.push(AmbiguousLink {
@@ -415,9 +420,6 @@ fn attachment_url(
         });
         return None;
     }
-    if !files.contains(&found.id) {
-        files.push(found.id.clone());
-    }
     match (found.exists, found.hash) {
         (true, Some(hash)) => Some(attachments::file_url(&found.id, &hash)),
         _ => {
@@ -427,6 +429,21 @@ fn attachment_url(
                 column,
             });
             None
+        }
+    }
+}
+
+/// The keys of the files a body names, each once, in order.
+#[derive(Default)]
+struct Files {
+    keys: Vec<String>,
+    seen: HashSet<String>,
+}
+
+impl Files {
+    fn add(&mut self, key: String) {
+        if self.seen.insert(key.clone()) {
+            self.keys.push(key);
         }
     }
 }
@@ -447,6 +464,24 @@ fn unlink<'a>(arena: &'a Arena<'a>, node: &'a comrak::nodes::AstNode<'a>, label:
         }
     }
     node.insert_before(obsidian::html_inline(arena, "</span>".into()));
+    node.detach();
+}
+
+/// Replaces the link `node` with a link to the file at `url`, its label kept, which opens in a
+/// tab of its own: the browser shows the file (a PDF in its viewer), where the app's router,
+/// which takes over every link into Lore's own pages, would show a page that is not there.
+fn link_to_file<'a>(arena: &'a Arena<'a>, node: &'a comrak::nodes::AstNode<'a>, url: &str) {
+    node.insert_before(obsidian::html_inline(
+        arena,
+        format!(
+            "<a class=\"file\" href=\"{}\" target=\"_blank\">",
+            super::escape_html(url)
+        ),
+    ));
+    for child in node.children().collect::<Vec<_>>() {
+        node.insert_before(child);
+    }
+    node.insert_before(obsidian::html_inline(arena, "</a>".into()));
     node.detach();
 }
 
@@ -477,7 +512,7 @@ fn media_html(path: &str, url: &str, alt: &str, size: Option<(u32, Option<u32>)>
         Media::Image => format!("<img src=\"{url}\" alt=\"{alt}\"{size}>"),
         Media::Audio => format!("<audio controls src=\"{url}\"></audio>"),
         Media::Video => format!("<video controls src=\"{url}\"{size}></video>"),
-        Media::Other => format!("<a class=\"file\" href=\"{url}\">{alt}</a>"),
+        Media::Other => format!("<a class=\"file\" href=\"{url}\" target=\"_blank\">{alt}</a>"),
     }
 }
 
@@ -763,6 +798,7 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
                 "data-footnote-backref",
             ],
         )
+        .add_tag_attributes("a", ["target"])
         .add_tag_attributes("li", ["id"])
         .add_tag_attributes("section", ["data-footnotes"])
         .add_tag_attributes("input", ["type", "checked", "disabled"])
@@ -778,6 +814,9 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
             // The only input a note may contain is comrak's disabled task-list checkbox.
             match (element, attribute) {
                 ("input", "type") => (value == "checkbox").then_some(value.into()),
+                // Links to files open in a tab of their own (see `link_to_file`); no other
+                // target is kept.
+                ("a", "target") => (value == "_blank").then_some(value.into()),
                 _ => Some(value.into()),
             }
         });
@@ -814,6 +853,45 @@ mod tests {
 
     fn render_plain(body: &str) -> Rendered {
         render(body, Flavor::Markdown, &resolve_known).unwrap()
+    }
+
+    #[test]
+    fn files_are_shown_from_their_stored_address_and_missing_ones_by_name() {
+        let rendered = render_plain(
+            "![diagram](./images/diagram.png) [the clip](clip.mp4) ![](gone/x.png) ![](clip.mp4)\n",
+        );
+        let html = &rendered.html;
+        assert!(
+            html.contains(
+                r#"<img src="/api/files/images/diagram.png?v=0123456789abcdef" alt="diagram">"#
+            ),
+            "{html}"
+        );
+        // A link to a file opens in a tab of its own, out of the app's router's way.
+        assert!(
+            html.contains(r#"<a class="file" href="/api/files/clip.mp4?v=0123456789abcdef" target="_blank" rel="noopener noreferrer">the clip</a>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<span class="unlinked">gone/x.png</span>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<video controls="" src="/api/files/clip.mp4?v="#),
+            "{html}"
+        );
+        assert_eq!(
+            rendered.files,
+            ["name:diagram.png", "name:clip.mp4", "name:x.png"]
+        );
+        assert_eq!(
+            rendered
+                .missing_files
+                .iter()
+                .map(|m| (m.reference.as_str(), m.line, m.column))
+                .collect::<Vec<_>>(),
+            [("gone/x.png", 1, 55)]
+        );
     }
 
     #[test]

@@ -90,15 +90,11 @@ impl Service {
             })?;
         let in_batch: HashSet<&str> = plan.upserts.iter().map(|n| n.record.id.as_str()).collect();
         let mut linking = self.store().bodies_linking_to(&plan.created).await?;
-        // Notes showing a file this import brings or changes: by its path, or by its name if
-        // a wikilink named it while it was missing.
+        // Notes showing a file of the name of one this import brings or changes.
         let arrived: Vec<String> = plan
             .attachments
             .iter()
-            .flat_map(|a| {
-                let name = a.path.rsplit('/').next().unwrap_or(&a.path);
-                [a.path.clone(), file_link_key(None, name)]
-            })
+            .map(|a| file_link_key(&a.path))
             .collect();
         let known_ids: HashSet<String> = linking.iter().map(|b| b.id.clone()).collect();
         linking.extend(

@@ -23,6 +23,17 @@ pub enum Found {
     Moved(String),
 }
 
+/// What one read has drawn of the notes its note embeds (see [`Service::draw_embeds`]).
+#[derive(Default)]
+struct Drawing {
+    /// Embeds drawn.
+    count: usize,
+    /// HTML they added.
+    bytes: usize,
+    /// The notes read, by id (`None`: no such note).
+    read: HashMap<String, Option<std::sync::Arc<String>>>,
+}
+
 /// A note's file, to download.
 pub struct RawFile {
     /// Its file name (the last part of its path).
@@ -121,7 +132,9 @@ impl Service {
             author: row.author,
             created_at: row.created_at,
             version: row.version,
-            html: self.draw_embeds(row.html, &mut vec![id.to_owned()]).await?,
+            html: self
+                .draw_embeds(row.html, &mut vec![id.to_owned()], &mut Drawing::default())
+                .await?,
             headings: row.headings,
             prerequisites: Vec::new(),
             successors: Vec::new(),
@@ -160,8 +173,14 @@ impl Service {
 
     /// `html` with the notes it embeds drawn in place (see [`embeds`]). `chain` holds the
     /// notes being drawn, outermost first: an embed of one of them closes a cycle and stays a
-    /// link, and so does one [`embeds::MAX_DEPTH`] deep.
-    async fn draw_embeds(&self, html: String, chain: &mut Vec<String>) -> Result<String, ApiError> {
+    /// link, and so does one [`embeds::MAX_DEPTH`] deep, or one past the read's budget
+    /// (`drawing`).
+    async fn draw_embeds(
+        &self,
+        html: String,
+        chain: &mut Vec<String>,
+        drawing: &mut Drawing,
+    ) -> Result<String, ApiError> {
         let found = embeds::placeholders(&html);
         if found.is_empty() || chain.len() > embeds::MAX_DEPTH {
             return Ok(html);
@@ -171,20 +190,25 @@ impl Service {
         for placeholder in found {
             drawn.push_str(&html[at..placeholder.range.start]);
             at = placeholder.range.end;
-            let part = match placeholder.alone && !chain.contains(&placeholder.id) {
+            let wanted = placeholder.alone
+                && !chain.contains(&placeholder.id)
+                && drawing.count < embeds::MAX_DRAWN;
+            let part = match wanted {
                 true => self
-                    .store()
-                    .document(&placeholder.id)
+                    .embedded_html(&placeholder.id, drawing)
                     .await?
-                    .and_then(|row| embeds::part_of(&row.html, placeholder.part.as_deref())),
+                    .and_then(|html| embeds::part_of(&html, placeholder.part.as_deref()))
+                    .filter(|part| drawing.bytes + part.len() <= embeds::MAX_DRAWN_BYTES),
                 false => None,
             };
             let Some(part) = part else {
                 drawn.push_str(&html[placeholder.range.clone()]);
                 continue;
             };
+            drawing.count += 1;
+            drawing.bytes += part.len();
             chain.push(placeholder.id.clone());
-            let inner = Box::pin(self.draw_embeds(part, chain)).await?;
+            let inner = Box::pin(self.draw_embeds(part, chain, drawing)).await?;
             chain.pop();
             drawn.push_str(&format!(
                 "<div class=\"embed\"><div class=\"embed-content\">{inner}</div><p class=\"embed-source\">{}</p></div>",
@@ -193,6 +217,24 @@ impl Service {
         }
         drawn.push_str(&html[at..]);
         Ok(drawn)
+    }
+
+    /// The stored HTML of note `id`, read once per read of the note embedding it.
+    async fn embedded_html(
+        &self,
+        id: &str,
+        drawing: &mut Drawing,
+    ) -> Result<Option<std::sync::Arc<String>>, ApiError> {
+        if let Some(html) = drawing.read.get(id) {
+            return Ok(html.clone());
+        }
+        let html = self
+            .store()
+            .document(id)
+            .await?
+            .map(|row| std::sync::Arc::new(row.html));
+        drawing.read.insert(id.to_owned(), html.clone());
+        Ok(html)
     }
 
     /// What is stored at the attachment path `path`.

@@ -39,8 +39,7 @@ pub struct NoteRecord {
     pub tags: Vec<String>,
     /// Relationships and links, resolved, in order.
     pub edges: Vec<EdgeRecord>,
-    /// The attachments it shows or links to: each one's path, or for a wikilink to a file that
-    /// is not there, the lower-cased name it was written with (see [`file_link_key`]).
+    /// The attachments it shows or links to, by name (see [`file_link_key`]).
     #[serde(default)]
     pub files: Vec<String>,
     /// The Markdown body.
@@ -124,15 +123,14 @@ pub struct StoredAttachment {
     pub content_type: String,
 }
 
-/// How a note's reference to an attachment is kept in [`NoteRecord::files`]: a file found, or
-/// one a Markdown link names by its path, by that path; a wikilink's file that is not there by
-/// its name as written, lower-cased, as `name:{name}` (a file of that name arriving anywhere
-/// will be what it means).
-pub fn file_link_key(path: Option<&str>, wiki_name: &str) -> String {
-    match path {
-        Some(path) => path.to_owned(),
-        None => format!("name:{}", wiki_name.to_lowercase()),
-    }
+/// How a note's reference to an attachment is kept in [`NoteRecord::files`]: by the file's
+/// name, lower-cased, as `name:{name}`, however the note wrote it (a relative path, a
+/// wikilink's name or partial path) and whether it was found. A file of that name arriving or
+/// changing anywhere may change what the note shows (a missing file is there, a relative path
+/// now finds its file, a name becomes ambiguous), so the note is rendered again then.
+pub fn file_link_key(path_or_name: &str) -> String {
+    let name = path_or_name.rsplit('/').next().unwrap_or(path_or_name);
+    format!("name:{}", name.to_lowercase())
 }
 
 /// A stored note's body, to render again.

@@ -427,6 +427,33 @@ async fn a_vaults_attachments_are_stored_shown_served_in_ranges_and_given_back_b
     let beyond = range("bytes=20000-").await.unwrap();
     assert_eq!(beyond.status(), 416);
     assert_eq!(header(&beyond, "content-range"), "bytes */10240");
+    // The last 20,000 bytes of a shorter file are all of it; another unit is not understood.
+    for whole in ["bytes=-20000", "items=0-1"] {
+        let answer = range(whole).await.unwrap();
+        assert_eq!(
+            answer.status(),
+            if whole.starts_with("bytes") { 206 } else { 200 }
+        );
+        assert_eq!(answer.bytes().await.unwrap(), clip, "{whole}");
+    }
+    // Served as stored, never compressed on the way.
+    let asked = app
+        .client
+        .get(app.url("/api/files/attachments/hostile.svg"))
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&asked, "content-encoding"), "");
+    // A weak validator (a proxy's, once it compressed) still matches.
+    let weak = app
+        .client
+        .get(app.url("/api/files/attachments/diagram.png"))
+        .header("if-none-match", format!("W/{etag}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(weak.status(), 304);
 
     // A hostile SVG is served so that nothing in it runs in Lore's origin.
     let svg = app.get("/api/files/attachments/hostile.svg").await;
@@ -512,4 +539,84 @@ fn collect(root: &Path, folder: &Path, files: &mut Vec<(String, Vec<u8>)>) {
             files.push((relative.replace('\\', "/"), std::fs::read(&path).unwrap()));
         }
     }
+}
+
+#[tokio::test]
+async fn a_file_arriving_later_is_shown_by_the_notes_that_name_it_however_they_wrote_it() {
+    let app = TestApp::spawn().await;
+    let notes = [
+        // Relative to the note, the file would be `notes/images/x.png`; it arrives at the top.
+        (
+            "notes/relative.md",
+            &b"# Relative\n\n![x](images/x.png)\n"[..],
+        ),
+        ("notes/by-path.md", b"# By path\n\n[the x](images/x.png)\n"),
+    ];
+    let report = app.import_ok(&notes).await;
+    assert_eq!(report.missing_files.len(), 2, "{:?}", report.missing_files);
+    app.import_ok(&[("images/x.png", b"\x89PNG x")]).await;
+    let relative = html_of(&app, "relative").await;
+    assert!(
+        relative.contains(r#"<img src="/api/files/images/x.png?v="#),
+        "{relative}"
+    );
+    let by_path = html_of(&app, "by-path").await;
+    assert!(
+        by_path.contains(r#"href="/api/files/images/x.png?v="#),
+        "{by_path}"
+    );
+    // A second file of that name, nearer the note, is what it means now.
+    app.import_ok(&[("notes/images/x.png", b"\x89PNG nearer")])
+        .await;
+    let relative = html_of(&app, "relative").await;
+    assert!(
+        relative.contains(r#"<img src="/api/files/notes/images/x.png?v="#),
+        "{relative}"
+    );
+}
+
+#[tokio::test]
+async fn a_note_drawing_more_embeds_than_a_read_allows_shows_the_rest_as_links() {
+    let app = TestApp::spawn().await;
+    let many = format!("# Many\n\n{}", "![[Target]]\n\n".repeat(100));
+    let report = app
+        .import_as(
+            &[
+                ("Many.md", many.as_bytes()),
+                ("Target.md", b"# Target\n\nThe embedded words.\n"),
+            ],
+            false,
+            Some("obsidian"),
+        )
+        .await;
+    assert_eq!(report.status(), 200);
+    let html = html_of(&app, "many").await;
+    assert_eq!(html.matches("The embedded words.").count(), 64);
+    assert_eq!(
+        html.matches(r#"<span class="embed" data-embed="target""#)
+            .count(),
+        36
+    );
+}
+
+#[tokio::test]
+async fn a_private_bases_files_are_kept_by_the_readers_browser_only() {
+    let app = TestApp::spawn_with(crate::helpers::Options {
+        access: Some(server::access::AccessPolicy {
+            public_read: false,
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+    .await;
+    app.import_ok(&[("x.png", b"\x89PNG x")]).await;
+    let hash = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(b"\x89PNG x"));
+    let response = app
+        .get(&format!("/api/files/x.png?v={}", &hash[..16]))
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        header(&response, "cache-control"),
+        "private, max-age=31536000, immutable"
+    );
 }
