@@ -6,7 +6,8 @@
 //! database takes part:
 //!
 //! 1. Import: a generated corpus of 10,000 notes shaped like a real team's (see `corpus.rs`)
-//!    into a fresh database with `lore import`, in notes per second, with peak memory.
+//!    into a fresh database with `lore import`, in notes per second, with peak memory; the same
+//!    notes as an Obsidian vault with 500 images, and those images alone (MB/s).
 //! 2. Reading: `GET /api/documents/{id}` against `GET /api/hello` on the same server with the
 //!    same load generator (wrk, same threads, connections and duration), as a ratio; and the
 //!    server-rendered page of the same note against the API's JSON of it.
@@ -225,7 +226,7 @@ fn psql(statement: &str) -> Result {
 struct EngineNumbers {
     /// `lore import`'s summary line for the 10,000 notes.
     import: String,
-    /// Its summary of the same notes as a vault, with its images.
+    /// Its summaries of the same notes as a vault, with its images, and of the images alone.
     vault_import: String,
     reads: Reads,
     search: SearchNumbers,
@@ -251,10 +252,15 @@ fn measure_engine(
         "\nxtask: importing {NOTES} generated notes into {}",
         engine.name()
     );
-    let vault_database = engine.fresh_database(scratch, "vault")?;
-    let vault_import = import_into(lore, &vault_database, vault);
-    engine.drop_database(&vault_database);
-    let vault_import = vault_import?;
+    // The vault, then its folder of images alone, for the attachments' own rate.
+    let mut vault_import = Vec::new();
+    for (label, folder) in [("vault", vault.to_owned()), ("images", vault.join("attachments"))] {
+        let database = engine.fresh_database(scratch, label)?;
+        let line = import_into(lore, &database, &folder);
+        engine.drop_database(&database);
+        vault_import.push(format!("{label}: {}", line?));
+    }
+    let vault_import = vault_import.join(" | ");
     let import = import_into(lore, database, corpus)?;
     import_into(lore, small, small_corpus)?;
     let port = free_port()?;
