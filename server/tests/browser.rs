@@ -1267,6 +1267,12 @@ async fn an_uploaded_vault_reads_with_its_callouts_folding_tags_and_wikilinks() 
     wait_for_text(&browser, ".document-header h1", "Load Balancer").await;
     let backlinks = text_of(&browser, ".relations").await;
     assert!(backlinks.contains("Home"), "{backlinks}");
+    // The file the vault shows but does not hold is on the wanted page, with its note.
+    open(&browser, &app.url("/wanted")).await;
+    let wanted_files = wait_for_text_containing(&browser, ".wanted-files", "missing.png").await;
+    assert!(wanted_files.contains("Home"), "{wanted_files}");
+    browser.back().await.unwrap();
+    wait_for_text(&browser, ".document-header h1", "Load Balancer").await;
     // A hostile SVG shows as an image; opened at its own address, its script does not run.
     let svg = ".markdown img[alt='topology']";
     let width = browser

@@ -254,7 +254,10 @@ fn measure_engine(
     );
     // The vault, then its folder of images alone, for the attachments' own rate.
     let mut vault_import = Vec::new();
-    for (label, folder) in [("vault", vault.to_owned()), ("images", vault.join("attachments"))] {
+    for (label, folder) in [
+        ("vault", vault.to_owned()),
+        ("images", vault.join("attachments")),
+    ] {
         let database = engine.fresh_database(scratch, label)?;
         let line = import_into(lore, &database, &folder);
         engine.drop_database(&database);

@@ -180,14 +180,19 @@ pub struct CollectionSummary {
     pub count: u64,
 }
 
-/// A page that is linked to but does not exist yet.
+/// A page that is linked to but does not exist yet, or a file a note shows that is not
+/// there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WantedPage {
-    /// The id it would have.
+    /// The id it would have; for a file, the reference as the notes write it
+    /// (`images/diagram.png`, `diagram.png`).
     pub id: String,
     /// Documents that point to it.
     pub wanted_by: Vec<Related>,
+    /// Whether it is a file (an image, a clip, a PDF) rather than a note.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub file: bool,
 }
 
 /// The whole base as a graph.

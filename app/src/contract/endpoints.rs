@@ -99,7 +99,8 @@ endpoints! {
     /// `GET /api/graph?limit=`: every document and typed edge, for the graph view (with a
     /// limit, the most connected documents and the edges between them).
     GetGraph: Get "/api/graph", Read, GraphQuery => Graph;
-    /// `GET /api/wanted`: pages that are referenced but do not exist.
+    /// `GET /api/wanted`: pages that are referenced but do not exist, then the files notes
+    /// show that are not there (`file: true`).
     ListWanted: Get "/api/wanted", Read, () => Vec<WantedPage>;
     /// `POST /api/import`: a `multipart/form-data` upload of `.md` files or one `.zip` /
     /// `.tar.gz`, plus an optional `skip_invalid=true` field and an optional `flavor` field

@@ -63,11 +63,12 @@ pub fn WantedListPage() -> impl IntoView {
         <PageMeta title="Wanted pages" description="Notes that are referenced but not written yet." />
         <section class="listing">
             <h1>"Wanted pages"</h1>
-            <p class="lede">"Referenced by a relationship or a link, but not written yet."</p>
+            <p class="lede">"Referenced by a relationship or a link, but not written yet; and the files notes show that are not there."</p>
             {loaded(wanted, "Loading wanted pages…", "The wanted pages did not load.", |pages| {
                 if pages.is_empty() {
                     return view! { <p class="empty">"Every reference resolves. Nothing is wanted."</p> }.into_any();
                 }
+                let (files, pages): (Vec<_>, Vec<_>) = pages.into_iter().partition(|page| page.file);
                 view! {
                     <ul class="wanted-list">
                         {pages.into_iter().map(|page| view! {
@@ -78,6 +79,19 @@ pub fn WantedListPage() -> impl IntoView {
                             </li>
                         }).collect_view()}
                     </ul>
+                    {(!files.is_empty()).then(|| view! {
+                        <h2>"Files shown but not there"</h2>
+                        <p>"Import them (beside the notes, or alone) and the notes show them."</p>
+                        <ul class="wanted-files">
+                            {files.into_iter().map(|file| view! {
+                                <li>
+                                    <code>{file.id}</code>
+                                    " — shown by "
+                                    {file.wanted_by.into_iter().map(|by| view! { <NoteLink note=by /> " " }).collect_view()}
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    })}
                 }
                 .into_any()
             })}

@@ -12,7 +12,7 @@
 use super::attachments::{self, Media};
 use super::embeds;
 use super::obsidian;
-use crate::store::file_link_key;
+use crate::store::{file_link_key, missing_file_key};
 use app::contract::{Flavor, Heading};
 use comrak::adapters::SyntaxHighlighterAdapter;
 use comrak::nodes::{NodeLink, NodeValue};
@@ -423,6 +423,7 @@ fn attachment_url(
     match (found.exists, found.hash) {
         (true, Some(hash)) => Some(attachments::file_url(&found.id, &hash)),
         _ => {
+            files.add(missing_file_key(reference));
             missing.push(MissingFile {
                 reference: reference.to_owned(),
                 line,
@@ -882,7 +883,12 @@ mod tests {
         );
         assert_eq!(
             rendered.files,
-            ["name:diagram.png", "name:clip.mp4", "name:x.png"]
+            [
+                "name:diagram.png",
+                "name:clip.mp4",
+                "name:x.png",
+                "missing:gone/x.png"
+            ]
         );
         assert_eq!(
             rendered

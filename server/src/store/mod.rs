@@ -428,8 +428,9 @@ fn graph_of(
     }
 }
 
-/// Wanted pages from rows `(wanted id, referring id, referring title)` ordered by wanted id.
-fn wanted_of(rows: Vec<(String, String, String)>) -> Vec<WantedPage> {
+/// Wanted pages (or files, `file`) from rows `(wanted id, referring id, referring title)`
+/// ordered by wanted id.
+fn wanted_of(rows: Vec<(String, String, String)>, file: bool) -> Vec<WantedPage> {
     let mut wanted: Vec<WantedPage> = Vec::new();
     for (target, id, title) in rows {
         let by = Related {
@@ -442,6 +443,7 @@ fn wanted_of(rows: Vec<(String, String, String)>) -> Vec<WantedPage> {
             _ => wanted.push(WantedPage {
                 id: target,
                 wanted_by: vec![by],
+                file,
             }),
         }
     }

@@ -133,6 +133,16 @@ pub fn file_link_key(path_or_name: &str) -> String {
     format!("name:{}", name.to_lowercase())
 }
 
+/// How a note's reference to an attachment that is not there is kept in
+/// [`NoteRecord::files`], beside its [`file_link_key`]: as written, so the wanted pages list it
+/// as the note wrote it.
+pub fn missing_file_key(reference: &str) -> String {
+    format!("{MISSING_FILE}{reference}")
+}
+
+/// The start of a [`missing_file_key`].
+pub const MISSING_FILE: &str = "missing:";
+
 /// A stored note's body, to render again.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredBody {

@@ -167,8 +167,23 @@ async fn an_uploaded_vault_reads_its_wikilinks_callouts_tags_and_block_anchors()
     let backlinks: Vec<&str> = balancer.backlinks.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(backlinks, ["home", "http"]);
     let wanted: Vec<WantedPage> = app.get_json("/api/wanted").await;
-    let wanted: Vec<&str> = wanted.iter().map(|w| w.id.as_str()).collect();
-    assert_eq!(wanted, ["nowhere-yet"], "a link in a comment wants nothing");
+    let listed = |file: bool| -> Vec<(&str, Vec<&str>)> {
+        wanted
+            .iter()
+            .filter(|w| w.file == file)
+            .map(|w| {
+                let by = w.wanted_by.iter().map(|r| r.id.as_str()).collect();
+                (w.id.as_str(), by)
+            })
+            .collect()
+    };
+    assert_eq!(
+        listed(false),
+        [("nowhere-yet", vec!["home"])],
+        "a link in a comment wants nothing"
+    );
+    // A file a note shows that is not there is wanted too, as the note wrote it.
+    assert_eq!(listed(true), [("missing.png", vec!["home"])]);
 
     // The source stays as written: the export is the vault's notes, byte for byte.
     let export = app.get("/api/export").await;
@@ -488,6 +503,8 @@ async fn a_vaults_attachments_are_stored_shown_served_in_ranges_and_given_back_b
         home.contains(r#"<img src="/api/files/attachments/missing.png?v="#),
         "{home}"
     );
+    let wanted: Vec<WantedPage> = app.get_json("/api/wanted").await;
+    assert!(!wanted.iter().any(|w| w.file), "{wanted:?}");
     assert!(
         !home.contains(version),
         "the changed file's old address stays: {home}"

@@ -608,7 +608,21 @@ where [SqlStore<D>: EngineSearch + super::accounts::Accounts, SqlTransaction<D>:
         ))
         .fetch_all(&self.pool)
         .await?;
-        Ok(wanted_of(rows))
+        let mut wanted = wanted_of(rows, false);
+        let mut query = Sql::<D>::new(format!(
+            "SELECT substr(f.target, {}), d.id, d.title FROM file_links f \
+             JOIN documents d ON d.id = f.document_id WHERE substr(f.target, 1, {}) = ",
+            super::MISSING_FILE.len() + 1,
+            super::MISSING_FILE.len()
+        ));
+        query.push_bind(super::MISSING_FILE).push(format!(
+            " ORDER BY {}, {}",
+            D::binary("f.target"),
+            D::nocase("d.title")
+        ));
+        let rows: Vec<(String, String, String)> = query.fetch_all(&self.pool).await?;
+        wanted.extend(wanted_of(rows, true));
+        Ok(wanted)
     }
 
     async fn source(&self, id: &str) -> Result<Option<SourceDocument>, StoreError> {
