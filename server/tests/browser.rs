@@ -417,7 +417,7 @@ const HAND_FILE: &str = "const [kind, name, base64] = arguments; \
 
 #[tokio::test]
 #[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
-async fn a_writer_pastes_and_drops_images_into_a_note_and_readers_see_them() {
+async fn a_writer_pastes_and_drops_images_into_a_vault_note_and_readers_see_them() {
     use base64::Engine as _;
     let app = serving_the_release_build().await;
     let driver = Chromedriver::start().await;
@@ -433,7 +433,14 @@ async fn a_writer_pastes_and_drops_images_into_a_note_and_readers_see_them() {
     open(&browser, &app.url("/new")).await;
     fill(&browser, "input[name='title']", "Screenshots").await;
     fill(&browser, "input[name='id']", "screenshots").await;
-    fill(&browser, "textarea[name='body']", "# Screenshots\n\n").await;
+    fill(&browser, "textarea[name='body']", "# Screenshots\n\n==Marked== ").await;
+    // A new note may be written in a vault's dialect: the preview reads it so at once.
+    element(&browser, "select[name='flavor']")
+        .await
+        .select_by_value("obsidian")
+        .await
+        .unwrap();
+    wait_for_text(&browser, ".editor-preview .markdown mark", "Marked").await;
     for (kind, name) in [("paste", "image.png"), ("drop", "Topology Diagram.png")] {
         browser
             .execute(
@@ -457,6 +464,7 @@ async fn a_writer_pastes_and_drops_images_into_a_note_and_readers_see_them() {
     wait_for_text(&browser, ".document-header h1", "Screenshots").await;
     let widths = wait_for_images(&browser, ".markdown img", 2).await;
     assert_eq!(widths, [30, 30]);
+    wait_for_text(&browser, ".markdown mark", "Marked").await;
     close_with_a_clean_console(browser, &[]).await;
 }
 

@@ -12,7 +12,8 @@
 use crate::api::{Api, ClientError};
 use crate::components::{PageMeta, loaded, request};
 use crate::contract::{
-    CreateNote, EditableNote, NoteDraft, PreviewRequest, Problem, Related, SearchQuery, UpdateNote,
+    CreateNote, EditableNote, Flavor, NoteDraft, PreviewRequest, Problem, Related, SearchQuery,
+    UpdateNote,
 };
 use crate::local_storage;
 use crate::session::{Session, use_session};
@@ -368,6 +369,20 @@ pub fn Editor(note: Option<EditableNote>) -> impl IntoView {
                     values=Signal::derive(move || draft.with(|d| d.related.clone()))
                     on_change=Callback::new(move |list| set_draft.update(|d| d.related = list)) />
                 {field("related")}
+            </div>
+            <div class="editor-fields">
+                <label>
+                    "Written as"
+                    <select name="flavor"
+                        prop:value=move || draft.with(|d| d.flavor.unwrap_or_default().as_str())
+                        on:change=move |event| {
+                            let flavor = Flavor::from_name(&event_target_value(&event));
+                            set_draft.update(|d| d.flavor = flavor);
+                        }>
+                        <option value="markdown">"Markdown"</option>
+                        <option value="obsidian">"Obsidian's Markdown ([[wikilinks]], callouts, #tags)"</option>
+                    </select>
+                </label>
             </div>
             <div class="editor-panes">
                 <label class="editor-source">

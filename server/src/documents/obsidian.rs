@@ -184,10 +184,14 @@ pub fn link_tags<'a>(arena: &'a Arena<'a>, nodes: &[&'a AstNode<'a>]) -> Vec<Str
             NodeValue::Text(text) if text.contains('#') => text.to_string(),
             _ => continue,
         };
+        // (An escaped `\#` is text of its own, inside an `Escaped` node.)
         if node.ancestors().skip(1).any(|a| {
             matches!(
                 a.data().value,
-                NodeValue::Link(_) | NodeValue::Image(_) | NodeValue::WikiLink(_)
+                NodeValue::Link(_)
+                    | NodeValue::Image(_)
+                    | NodeValue::WikiLink(_)
+                    | NodeValue::Escaped
             )
         }) {
             continue;

@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 ///
 /// 2: notes also keep their plain text, which search indexes and cuts snippets from.
 /// 3: images, embeds and links to attachments point at the stored files, and a missing file
-///    shows as its name; an embedded note's placeholder names it.
+///    shows as its name; an embedded note's placeholder names it; an escaped `\#` is no tag.
 pub const RENDER_VERSION: i64 = 3;
 
 /// How deeply a note's structure may nest: quotes, lists and HTML elements inside one another.
@@ -694,6 +694,8 @@ fn options(flavor: Flavor) -> Options<'static> {
         options.extension.ofm_callouts = true;
         options.extension.ofm_comments = true;
         options.extension.highlight = true;
+        // `\#word` is not a tag: the escaped `#` is kept apart in the tree (the HTML is the same).
+        options.parse.escaped_char_spans = true;
     }
     options.extension.table = true;
     options.extension.tasklist = true;
@@ -993,6 +995,15 @@ mod tests {
         assert_eq!(rendered.plain, "Setup #linux\nLearn #kubernetes today.");
         assert_eq!(rendered.headings[0].text, "Setup #linux");
         assert_eq!(rendered.tags, ["linux", "kubernetes"]);
+        // Escaped, a `#` is just a character.
+        let escaped = render_obsidian("Issue \\#kubernetes and #real.\n");
+        assert_eq!(escaped.tags, ["real"]);
+        assert!(
+            escaped.html.contains("Issue #kubernetes and"),
+            "{}",
+            escaped.html
+        );
+        assert_eq!(escaped.plain, "Issue #kubernetes and #real.");
     }
 
     #[test]
