@@ -27,7 +27,6 @@ use axum::extract::State;
 use axum::extract::{MatchedPath, Request};
 use axum::handler::Handler;
 use axum::http::HeaderName;
-use axum::http::header::ACCEPT_RANGES;
 use axum::http::{Extensions, HeaderMap, StatusCode, Version};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -204,8 +203,8 @@ pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
                 CompressionLayer::new().compress_when(DefaultPredicate::new().and(
                     // Attachments go as stored: a gzipped video would carry the ETag and byte
                     // ranges of the file, which are not the compressed body's.
-                    |_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions| {
-                        !headers.contains_key(ACCEPT_RANGES)
+                    |_: StatusCode, _: Version, _: &HeaderMap, extensions: &Extensions| {
+                        extensions.get::<files::AsStored>().is_none()
                     },
                 )),
             ),

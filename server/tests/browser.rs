@@ -433,7 +433,12 @@ async fn a_writer_pastes_and_drops_images_into_a_vault_note_and_readers_see_them
     open(&browser, &app.url("/new")).await;
     fill(&browser, "input[name='title']", "Screenshots").await;
     fill(&browser, "input[name='id']", "screenshots").await;
-    fill(&browser, "textarea[name='body']", "# Screenshots\n\n==Marked== ").await;
+    fill(
+        &browser,
+        "textarea[name='body']",
+        "# Screenshots\n\n==Marked== ",
+    )
+    .await;
     // A new note may be written in a vault's dialect: the preview reads it so at once.
     element(&browser, "select[name='flavor']")
         .await
@@ -465,6 +470,9 @@ async fn a_writer_pastes_and_drops_images_into_a_vault_note_and_readers_see_them
     let widths = wait_for_images(&browser, ".markdown img", 2).await;
     assert_eq!(widths, [30, 30]);
     wait_for_text(&browser, ".markdown mark", "Marked").await;
+    // Opened again in the editor (built in the browser), the note says what it is written in.
+    click(&browser, ".document-actions a[href$='/edit']").await;
+    wait_for_value_containing(&browser, "select[name='flavor']", "obsidian").await;
     close_with_a_clean_console(browser, &[]).await;
 }
 

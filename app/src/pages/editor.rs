@@ -373,14 +373,22 @@ pub fn Editor(note: Option<EditableNote>) -> impl IntoView {
             <div class="editor-fields">
                 <label>
                     "Written as"
+                    // Each option says whether it is chosen: a `value` set on the select itself
+                    // would be set before its options exist, when the editor is built in the
+                    // browser.
                     <select name="flavor"
-                        prop:value=move || draft.with(|d| d.flavor.unwrap_or_default().as_str())
                         on:change=move |event| {
                             let flavor = Flavor::from_name(&event_target_value(&event));
                             set_draft.update(|d| d.flavor = flavor);
                         }>
-                        <option value="markdown">"Markdown"</option>
-                        <option value="obsidian">"Obsidian's Markdown ([[wikilinks]], callouts, #tags)"</option>
+                        <option value="markdown"
+                            selected=move || draft.with(|d| d.flavor.unwrap_or_default() == Flavor::Markdown)>
+                            "Markdown"
+                        </option>
+                        <option value="obsidian"
+                            selected=move || draft.with(|d| d.flavor == Some(Flavor::Obsidian))>
+                            "Obsidian's Markdown ([[wikilinks]], callouts, #tags)"
+                        </option>
                     </select>
                 </label>
             </div>

@@ -76,55 +76,68 @@ pub async fn get_file(
                 .any(|t| t == etag || t == "*")
         });
     if not_modified {
-        return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
+        return Ok(as_stored(
+            (StatusCode::NOT_MODIFIED, headers).into_response(),
+        ));
     }
     if let Ok(content_type) = HeaderValue::from_str(&file.content_type) {
         headers.insert(header::CONTENT_TYPE, content_type);
     }
     // The whole file, unless one range of bytes of this version is asked for: a range asked
-    // of another version (`If-Range`), of another unit, or of an empty file is ignored.
+    // of another version (`If-Range`), of another unit, of an empty file, several ranges or a
+    // malformed one are answered with the whole file, as a client must accept instead.
     let range = request
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
-        .filter(|range| range.starts_with("bytes=") && size > 0)
+        .filter(|range| range.starts_with("bytes=") && !range.contains(',') && size > 0)
         .filter(|_| {
             request
                 .get(header::IF_RANGE)
                 .and_then(|v| v.to_str().ok())
                 .is_none_or(|tag| tag.trim() == etag)
         });
-    let Some(range) = range else {
-        let bytes = service.file_bytes(&file.hash, 0, size).await?;
-        return Ok((StatusCode::OK, headers, bytes).into_response());
-    };
-    // The last N bytes of a file shorter than N are all of it (RFC 9110 §14.1.2).
-    let whole = format!("bytes=-{size}");
-    let range = match range.strip_prefix("bytes=-").map(str::parse::<u64>) {
-        Some(Ok(suffix)) if suffix > size => whole.as_str(),
-        _ => range,
-    };
-    let ranges = http_range_header::parse_range_header(range).and_then(|r| r.validate(size));
-    match ranges.as_deref() {
-        Ok([one]) => {
-            let (start, end) = (*one.start(), *one.end());
+    let parsed = range.map(|range| {
+        // The last N bytes of a file shorter than N are all of it (RFC 9110 §14.1.2).
+        let whole = format!("bytes=-{size}");
+        let range = match range.strip_prefix("bytes=-").map(str::parse::<u64>) {
+            Some(Ok(suffix)) if suffix > size => whole.as_str(),
+            _ => range,
+        };
+        http_range_header::parse_range_header(range).map(|parsed| parsed.validate(size))
+    });
+    let answer = match parsed {
+        Some(Ok(Ok(ranges))) if ranges.len() == 1 => {
+            let (start, end) = (*ranges[0].start(), *ranges[0].end());
             let bytes = service
                 .file_bytes(&file.hash, start, end - start + 1)
                 .await?;
             if let Ok(value) = HeaderValue::from_str(&format!("bytes {start}-{end}/{size}")) {
                 headers.insert(header::CONTENT_RANGE, value);
             }
-            Ok((StatusCode::PARTIAL_CONTENT, headers, bytes).into_response())
+            (StatusCode::PARTIAL_CONTENT, headers, bytes).into_response()
         }
-        // Several ranges: the whole file, which a client must accept instead.
-        Ok(_) => {
-            let bytes = service.file_bytes(&file.hash, 0, size).await?;
-            Ok((StatusCode::OK, headers, bytes).into_response())
-        }
-        Err(_) => {
+        // Well formed, but outside the file.
+        Some(Ok(Err(_))) => {
             if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
                 headers.insert(header::CONTENT_RANGE, value);
             }
-            Ok((StatusCode::RANGE_NOT_SATISFIABLE, headers).into_response())
+            (StatusCode::RANGE_NOT_SATISFIABLE, headers).into_response()
         }
-    }
+        _ => {
+            let bytes = service.file_bytes(&file.hash, 0, size).await?;
+            (StatusCode::OK, headers, bytes).into_response()
+        }
+    };
+    Ok(as_stored(answer))
 }
+
+/// Marks an answer as a file to be sent as stored: never compressed on the way (its `ETag`
+/// and ranges are the file's bytes'), as the route table's compression sees from this mark.
+fn as_stored(mut response: Response) -> Response {
+    response.extensions_mut().insert(AsStored);
+    response
+}
+
+/// The mark of [`as_stored`].
+#[derive(Debug, Clone, Copy)]
+pub struct AsStored;

@@ -293,6 +293,18 @@ pub fn anchor_blocks<'a>(arena: &'a Arena<'a>, nodes: &[&'a AstNode<'a>]) {
             },
             _ => continue,
         };
+        // Right after other text (`**b**^id`, `a\*^id`), it is not an id: Obsidian wants a
+        // space or a line before it.
+        if kept.is_empty()
+            && let Some(previous) = last.previous_sibling()
+            && !matches!(
+                previous.data().value,
+                NodeValue::SoftBreak | NodeValue::LineBreak
+            )
+            && !matches!(&previous.data().value, NodeValue::Text(t) if t.ends_with(char::is_whitespace))
+        {
+            continue;
+        }
         let anchor = format!("<span id=\"^{}\"></span>", super::escape_html(&id));
         let only_an_id = kept.trim().is_empty() && last.previous_sibling().is_none();
         if only_an_id && let Some(block) = paragraph.previous_sibling() {

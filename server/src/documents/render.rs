@@ -995,6 +995,18 @@ mod tests {
         assert_eq!(rendered.plain, "Setup #linux\nLearn #kubernetes today.");
         assert_eq!(rendered.headings[0].text, "Setup #linux");
         assert_eq!(rendered.tags, ["linux", "kubernetes"]);
+        // A caret right after other text is no block id; after a space it is.
+        let caret = render_obsidian("a\\*^abc and **b**^def\n\nEnds here ^ghi\n");
+        assert!(
+            caret.html.contains("a*^abc and <strong>b</strong>^def"),
+            "{}",
+            caret.html
+        );
+        assert!(
+            caret.html.contains(r#"<span id="^ghi"></span>Ends here"#),
+            "{}",
+            caret.html
+        );
         // Escaped, a `#` is just a character.
         let escaped = render_obsidian("Issue \\#kubernetes and #real.\n");
         assert_eq!(escaped.tags, ["real"]);

@@ -190,22 +190,25 @@ impl Service {
         for placeholder in found {
             drawn.push_str(&html[at..placeholder.range.start]);
             at = placeholder.range.end;
+            // Every embed tried counts, drawn or not: finding a part reads the note's HTML.
             let wanted = placeholder.alone
                 && !chain.contains(&placeholder.id)
-                && drawing.count < embeds::MAX_DRAWN;
+                && drawing.count < embeds::MAX_DRAWN
+                && drawing.bytes < embeds::MAX_DRAWN_BYTES;
             let part = match wanted {
-                true => self
-                    .embedded_html(&placeholder.id, drawing)
-                    .await?
-                    .and_then(|html| embeds::part_of(&html, placeholder.part.as_deref()))
-                    .filter(|part| drawing.bytes + part.len() <= embeds::MAX_DRAWN_BYTES),
+                true => {
+                    drawing.count += 1;
+                    self.embedded_html(&placeholder.id, drawing)
+                        .await?
+                        .filter(|html| drawing.bytes + html.len() <= embeds::MAX_DRAWN_BYTES)
+                        .and_then(|html| embeds::part_of(&html, placeholder.part.as_deref()))
+                }
                 false => None,
             };
             let Some(part) = part else {
                 drawn.push_str(&html[placeholder.range.clone()]);
                 continue;
             };
-            drawing.count += 1;
             drawing.bytes += part.len();
             chain.push(placeholder.id.clone());
             let inner = Box::pin(self.draw_embeds(part, chain, drawing)).await?;

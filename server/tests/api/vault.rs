@@ -637,3 +637,32 @@ async fn a_private_bases_files_are_kept_by_the_readers_browser_only() {
         "private, max-age=31536000, immutable"
     );
 }
+
+#[tokio::test]
+async fn several_ranges_or_a_malformed_one_get_the_whole_file_and_files_go_uncompressed() {
+    let app = TestApp::spawn().await;
+    let svg = std::fs::read(vault_root().join("attachments/hostile.svg")).unwrap();
+    app.import_ok(&[("pictures/hostile.svg", &svg[..])]).await;
+    for range in ["bytes=0-1,-999999", "bytes=0-10,5-20", "bytes=abc"] {
+        let answer = app
+            .client
+            .get(app.url("/api/files/pictures/hostile.svg"))
+            .header("range", range)
+            .header("accept-encoding", "gzip, br")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200, "{range}");
+        assert_eq!(header(&answer, "content-encoding"), "", "{range}");
+        assert_eq!(answer.bytes().await.unwrap(), svg, "{range}");
+    }
+    // The client's own files are still compressed, as before.
+    let page = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&page, "content-encoding"), "gzip");
+}
