@@ -542,15 +542,17 @@ async fn a_failed_fetch_is_explained_with_a_retry_button() {
     // The test runner's server has no /api: a real fetch that gets a non-JSON 404.
     let page = mount_home(Api::http());
 
-    let title = text_of(&page, ".error-notice .error-title").await;
+    // The API server's tier (the second): the database's fails too, and either may fail first.
+    let tier = ".tier:nth-child(2) .error-notice";
+    let title = text_of(&page, &format!("{tier} .error-title")).await;
     assert_eq!(title, "The greeting did not arrive.");
-    let message = text_of(&page, ".error-notice .error-message").await;
+    let message = text_of(&page, &format!("{tier} .error-message")).await;
     assert!(
         message.contains("404"),
         "the message should give the status: {message}"
     );
     assert!(
-        page.query_selector(".error-notice button.retry")
+        page.query_selector(&format!("{tier} button.retry"))
             .unwrap()
             .is_some()
     );

@@ -21,16 +21,18 @@ CREATE TABLE attachments (
 
 CREATE INDEX attachments_by_hash ON attachments (hash);
 
--- The files each note shows or links to, by path (or, for a wikilink to a file that is not
--- there, by the lower-cased name it was written with): a note is rendered again when a file it
--- names arrives or changes, and an attachment no note names is still exported.
-CREATE TABLE file_links (
+-- The names each note's links look up (see `store::records`): the files it shows (`name:` and
+-- the file name, lower-cased; `missing:` and the reference as written, for one that is not
+-- there) and the notes its wikilinks name (`wiki:` and the name). A note is rendered again when
+-- a file or a note of a name it looks up arrives, changes or goes; the wanted pages list the
+-- missing files.
+CREATE TABLE link_names (
     document_id TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE ON UPDATE CASCADE,
-    target TEXT NOT NULL,
-    PRIMARY KEY (document_id, target)
+    name TEXT NOT NULL,
+    PRIMARY KEY (document_id, name)
 );
 
-CREATE INDEX file_links_by_target ON file_links (target);
+CREATE INDEX link_names_by_name ON link_names (name);
 
 -- Media are compressed already: PostgreSQL's attempt to compress them again is time lost.
 ALTER TABLE attachment_blobs ALTER COLUMN bytes SET STORAGE EXTERNAL;

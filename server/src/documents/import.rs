@@ -712,7 +712,7 @@ pub fn rerender(bodies: &[StoredBody], resolver: &Resolver) -> Vec<Rerendered> {
                     body: b.body.clone(),
                     html: rendered.html,
                     plain_text: rendered.plain,
-                    files: rendered.files,
+                    link_names: rendered.link_names,
                     render_version: RENDER_VERSION,
                 }),
                 Err(error) => {
@@ -846,7 +846,7 @@ pub fn build_record(
         draft: document.draft,
         tags,
         edges,
-        files: rendered.files,
+        link_names: rendered.link_names,
         body: document.body,
         html: rendered.html,
         plain_text: rendered.plain,

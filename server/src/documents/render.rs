@@ -12,7 +12,7 @@
 use super::attachments::{self, Media};
 use super::embeds;
 use super::obsidian;
-use crate::store::{file_link_key, missing_file_key};
+use crate::store::{file_name_key, missing_file_key, wiki_name_key};
 use app::contract::{Flavor, Heading};
 use comrak::adapters::SyntaxHighlighterAdapter;
 use comrak::nodes::{NodeLink, NodeValue};
@@ -91,9 +91,10 @@ pub struct Rendered {
     pub tags: Vec<String>,
     /// Wikilinks that name a file name several notes share, left unresolved.
     pub ambiguous: Vec<AmbiguousLink>,
-    /// The attachments the body shows or links to, found or not, by name as the store keeps
-    /// them (see [`file_link_key`](crate::store::file_link_key)), in order of first appearance.
-    pub files: Vec<String>,
+    /// The names its links look up, as the store keeps them (see
+    /// [`NoteRecord::link_names`](crate::store::NoteRecord::link_names)), in order of first
+    /// appearance.
+    pub link_names: Vec<String>,
     /// References to attachments that are not there, where they are in the body.
     pub missing_files: Vec<MissingFile>,
 }
@@ -188,7 +189,7 @@ pub fn render(
     let mut headings = Vec::new();
     let mut links = Vec::new();
     let mut ambiguous = Vec::new();
-    let mut files = Files::default();
+    let mut files = Names::default();
     let mut missing_files = Vec::new();
     let mut seen = HashSet::new();
     for node in obsidian::visible(root) {
@@ -303,6 +304,7 @@ pub fn render(
                 None => String::new(),
             }
         } else {
+            files.add(wiki_name_key(&super::import::name_key(target)));
             match resolve(Reference::Wiki(target)) {
                 Some(found) if !found.candidates.is_empty() => {
                     let start = node.data().sourcepos.start;
@@ -393,7 +395,7 @@ pub fn render(
         plain,
         tags,
         ambiguous,
-        files: files.keys,
+        link_names: files.keys,
         missing_files,
     })
 }
@@ -404,12 +406,12 @@ fn attachment_url(
     found: Option<NoteLink>,
     reference: &str,
     at: (usize, usize),
-    files: &mut Files,
+    files: &mut Names,
     missing: &mut Vec<MissingFile>,
     ambiguous: &mut Vec<AmbiguousLink>,
 ) -> Option<String> {
     let found = found?;
-    files.add(file_link_key(reference));
+    files.add(file_name_key(reference));
     let (line, column) = (at.0.max(1), at.1.max(1));
     if !found.candidates.is_empty() {
         ambiguous.push(AmbiguousLink {
@@ -434,14 +436,14 @@ fn attachment_url(
     }
 }
 
-/// The keys of the files a body names, each once, in order.
+/// The names a body's links look up, each once, in order.
 #[derive(Default)]
-struct Files {
+struct Names {
     keys: Vec<String>,
     seen: HashSet<String>,
 }
 
-impl Files {
+impl Names {
     fn add(&mut self, key: String) {
         if self.seen.insert(key.clone()) {
             self.keys.push(key);
@@ -884,7 +886,7 @@ mod tests {
             "{html}"
         );
         assert_eq!(
-            rendered.files,
+            rendered.link_names,
             [
                 "name:diagram.png",
                 "name:clip.mp4",

@@ -208,7 +208,14 @@ impl Service {
     /// restored.
     pub async fn delete(&self, id: &str) -> Result<DeletedNote, ApiError> {
         let who = check(None, None, self.actor().author(), "")?;
-        let mut linking = self.store().bodies_linking_to(&[id.to_owned()]).await?;
+        let paths: Vec<String> = self
+            .store()
+            .locate(&[id.to_owned()], &[], &[])
+            .await?
+            .into_iter()
+            .map(|(_, path)| path)
+            .collect();
+        let mut linking = self.notes_affected(&[id.to_owned()], &paths, &[]).await?;
         linking.retain(|b| b.id != id);
         let bodies: Vec<NoteToResolve> = linking.iter().map(NoteToResolve::stored).collect();
         let resolver = self.resolver_for(&bodies, Some(id)).await?;
@@ -441,9 +448,12 @@ impl Service {
             Write::Create | Write::Undelete => true,
         };
         let mut linking = if arrives {
-            self.store()
-                .bodies_linking_to(std::slice::from_ref(&id))
-                .await?
+            self.notes_affected(
+                std::slice::from_ref(&id),
+                std::slice::from_ref(&document.source_path),
+                &[],
+            )
+            .await?
         } else {
             Vec::new()
         };

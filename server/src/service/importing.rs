@@ -10,7 +10,7 @@ use crate::documents::import::{FlavorChoice, Resolver, name_key, plan, rerender,
 use crate::documents::render::RENDER_VERSION;
 use crate::documents::sources::{Archive, Unpacked};
 use crate::error::ApiError;
-use crate::store::{NewRevision, file_link_key};
+use crate::store::NewRevision;
 use app::contract::{Flavor, ImportReport, Problem};
 use indicatif::ProgressBar;
 use std::collections::{HashMap, HashSet};
@@ -89,21 +89,16 @@ impl Service {
                 ApiError::InvalidImport(all)
             })?;
         let in_batch: HashSet<&str> = plan.upserts.iter().map(|n| n.record.id.as_str()).collect();
-        let mut linking = self.store().bodies_linking_to(&plan.created).await?;
-        // Notes showing a file of the name of one this import brings or changes.
-        let arrived: Vec<String> = plan
-            .attachments
+        let created_paths: Vec<String> = plan
+            .upserts
             .iter()
-            .map(|a| file_link_key(&a.path))
+            .filter(|n| plan.created.contains(&n.record.id))
+            .map(|n| n.record.source_path.clone())
             .collect();
-        let known_ids: HashSet<String> = linking.iter().map(|b| b.id.clone()).collect();
-        linking.extend(
-            self.store()
-                .bodies_using_files(&arrived)
-                .await?
-                .into_iter()
-                .filter(|b| !known_ids.contains(&b.id)),
-        );
+        let files: Vec<String> = plan.attachments.iter().map(|a| a.path.clone()).collect();
+        let mut linking = self
+            .notes_affected(&plan.created, &created_paths, &files)
+            .await?;
         linking.retain(|b| !in_batch.contains(b.id.as_str()));
         let (plan, rerendered) = self
             .cpu(move || {

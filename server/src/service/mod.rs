@@ -23,9 +23,11 @@ pub mod reading;
 pub mod search;
 
 use crate::AppState;
+use crate::documents::import::name_key;
 use crate::error::ApiError;
-use crate::store::Store;
+use crate::store::{Store, StoredBody, file_name_key, wiki_name_key};
 use app::contract::{Role, TokenScope};
+use std::collections::HashSet;
 
 /// Who is acting: found once per request by [`crate::access`] (from the session cookie or the
 /// API token), which also decides, from the endpoint table, whether they may call what they
@@ -139,5 +141,31 @@ impl Service {
     /// After a write through this replica: what it had cached may be stale.
     fn changed(&self) {
         self.state.cache.invalidate();
+    }
+
+    /// The stored notes whose links change when notes with `ids` (at `paths`) and files at
+    /// `files` arrive, change or go: the notes linking to those ids, and those whose links look
+    /// up one of their names (a wikilink to a note's file name, an attachment's file name).
+    async fn notes_affected(
+        &self,
+        ids: &[String],
+        paths: &[String],
+        files: &[String],
+    ) -> Result<Vec<StoredBody>, ApiError> {
+        let mut affected = self.store().bodies_linking_to(ids).await?;
+        let names: Vec<String> = paths
+            .iter()
+            .map(|path| wiki_name_key(&name_key(path)))
+            .chain(files.iter().map(|path| file_name_key(path)))
+            .collect();
+        let known: HashSet<String> = affected.iter().map(|b| b.id.clone()).collect();
+        affected.extend(
+            self.store()
+                .bodies_naming(&names)
+                .await?
+                .into_iter()
+                .filter(|b| !known.contains(&b.id)),
+        );
+        Ok(affected)
     }
 }

@@ -254,9 +254,9 @@ pub trait Store: Send + Sync + 'static {
     /// Every attachment with its bytes, ordered by path: what an export writes.
     async fn attachments(&self) -> Result<Vec<AttachmentRecord>, StoreError>;
 
-    /// The notes that show or link to any of `targets` (paths, or `name:` keys: see
-    /// [`file_link_key`]), to render again when those files arrive or change.
-    async fn bodies_using_files(&self, targets: &[String]) -> Result<Vec<StoredBody>, StoreError>;
+    /// The notes whose links look up any of `names` (see [`NoteRecord::link_names`]), to render
+    /// again when a file or a note of one of those names arrives, changes or goes.
+    async fn bodies_naming(&self, names: &[String]) -> Result<Vec<StoredBody>, StoreError>;
 }
 
 /// The writes of one transaction.

@@ -39,9 +39,10 @@ pub struct NoteRecord {
     pub tags: Vec<String>,
     /// Relationships and links, resolved, in order.
     pub edges: Vec<EdgeRecord>,
-    /// The attachments it shows or links to, by name (see [`file_link_key`]).
+    /// The names its links look up: files ([`file_name_key`], [`missing_file_key`]) and the
+    /// notes its wikilinks name ([`wiki_name_key`]).
     #[serde(default)]
-    pub files: Vec<String>,
+    pub link_names: Vec<String>,
     /// The Markdown body.
     pub body: String,
     /// How the file around the body looked (the documents module's `Layout`, as JSON).
@@ -123,25 +124,33 @@ pub struct StoredAttachment {
     pub content_type: String,
 }
 
-/// How a note's reference to an attachment is kept in [`NoteRecord::files`]: by the file's
+/// How a note's reference to an attachment is kept in [`NoteRecord::link_names`]: by the file's
 /// name, lower-cased, as `name:{name}`, however the note wrote it (a relative path, a
 /// wikilink's name or partial path) and whether it was found. A file of that name arriving or
 /// changing anywhere may change what the note shows (a missing file is there, a relative path
 /// now finds its file, a name becomes ambiguous), so the note is rendered again then.
-pub fn file_link_key(path_or_name: &str) -> String {
+pub fn file_name_key(path_or_name: &str) -> String {
     let name = path_or_name.rsplit('/').next().unwrap_or(path_or_name);
     format!("name:{}", name.to_lowercase())
 }
 
 /// How a note's reference to an attachment that is not there is kept in
-/// [`NoteRecord::files`], beside its [`file_link_key`]: as written, so the wanted pages list it
-/// as the note wrote it.
+/// [`NoteRecord::link_names`], beside its [`file_name_key`]: as written, so the wanted pages
+/// list it as the note wrote it.
 pub fn missing_file_key(reference: &str) -> String {
     format!("{MISSING_FILE}{reference}")
 }
 
 /// The start of a [`missing_file_key`].
 pub const MISSING_FILE: &str = "missing:";
+
+/// How a wikilink naming a note is kept in [`NoteRecord::link_names`]: by the name it looks up
+/// (`name_key`: the file name without `.md`, lower-cased), as `wiki:{name}`. Which note that
+/// name means changes when a note of that name arrives or goes (a second `top.md` makes
+/// `[[top]]` ambiguous; its leaving makes it unique again), so the note is rendered again then.
+pub fn wiki_name_key(name_key: &str) -> String {
+    format!("wiki:{name_key}")
+}
 
 /// A stored note's body, to render again.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -168,8 +177,8 @@ pub struct Rerendered {
     pub html: String,
     /// The text a reader sees, rendered with it.
     pub plain_text: String,
-    /// The attachments it shows now (see [`NoteRecord::files`]).
-    pub files: Vec<String>,
+    /// The names its links look up now (see [`NoteRecord::link_names`]).
+    pub link_names: Vec<String>,
     /// Which renderer made it.
     pub render_version: i64,
 }

@@ -41,7 +41,7 @@ fn note(id: &str, path: &str, body: &str) -> NoteRecord {
         }),
         tags: vec!["shared".into(), format!("only-{id}")],
         edges: Vec::new(),
-        files: Vec::new(),
+        link_names: Vec::new(),
         body: body.into(),
         layout_json: r#"{"syntax":"none","front_matter":[],"collection_block":null,"preamble":""}"#
             .into(),
@@ -319,7 +319,7 @@ async fn new_html_is_kept_only_for_a_note_that_still_has_the_body_it_came_from()
         body: "an older body".into(),
         html: "<p>stale</p>".into(),
         plain_text: "stale".into(),
-        files: vec!["stale.png".into()],
+        link_names: vec!["stale.png".into()],
         render_version: 2,
     }])
     .await
@@ -332,7 +332,7 @@ async fn new_html_is_kept_only_for_a_note_that_still_has_the_body_it_came_from()
     assert_eq!(store.stale_bodies(2).await.unwrap().len(), 1);
     assert!(
         store
-            .bodies_using_files(&["stale.png".into()])
+            .bodies_naming(&["stale.png".into()])
             .await
             .unwrap()
             .is_empty(),
@@ -346,13 +346,13 @@ async fn new_html_is_kept_only_for_a_note_that_still_has_the_body_it_came_from()
         body: "current".into(),
         html: "<p>current, again</p>".into(),
         plain_text: "current".into(),
-        files: vec!["now.png".into()],
+        link_names: vec!["now.png".into()],
         render_version: 3,
     }])
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    let using = store.bodies_using_files(&["now.png".into()]).await.unwrap();
+    let using = store.bodies_naming(&["now.png".into()]).await.unwrap();
     assert_eq!(using.len(), 1);
 }
 
@@ -580,7 +580,7 @@ async fn a_whole_base_dumped_loads_into_an_empty_one_as_it_was() {
     let (store, _db) = fresh().await;
     let mut a = note("a", "a.md", "x");
     a.edges = vec![edge(EdgeKind::Link, "b")];
-    a.files = vec!["images/one.png".into(), "name:missing.png".into()];
+    a.link_names = vec!["images/one.png".into(), "name:missing.png".into()];
     put(
         store.as_ref(),
         &[a, note("b", "b.md", "y"), note("c", "c.md", "z")],
@@ -706,12 +706,12 @@ async fn attachments_are_stored_once_per_content_read_in_ranges_and_let_go_when_
 }
 
 #[tokio::test]
-async fn the_notes_showing_a_file_are_found_by_its_path_or_the_name_they_wrote() {
+async fn the_notes_whose_links_look_up_a_name_are_found_by_it() {
     let (store, _db) = fresh().await;
     let mut a = note("a", "a.md", "![](images/one.png)");
-    a.files = vec!["images/one.png".into()];
+    a.link_names = vec!["images/one.png".into()];
     let mut b = note("b", "b.md", "![[two.png]]");
-    b.files = vec!["name:two.png".into()];
+    b.link_names = vec!["name:two.png".into()];
     put(store.as_ref(), &[a, b, note("c", "c.md", "none")]).await;
     let ids = |bodies: Vec<server::store::StoredBody>| {
         let mut ids: Vec<String> = bodies.into_iter().map(|b| b.id).collect();
@@ -719,14 +719,14 @@ async fn the_notes_showing_a_file_are_found_by_its_path_or_the_name_they_wrote()
         ids
     };
     let found = store
-        .bodies_using_files(&["images/one.png".into(), "name:two.png".into()])
+        .bodies_naming(&["images/one.png".into(), "name:two.png".into()])
         .await
         .unwrap();
     assert_eq!(ids(found), ["a", "b"]);
     // A note written again without the file no longer shows it.
     put(store.as_ref(), &[note("a", "a.md", "no image now")]).await;
     let found = store
-        .bodies_using_files(&["images/one.png".into()])
+        .bodies_naming(&["images/one.png".into()])
         .await
         .unwrap();
     assert_eq!(ids(found), Vec::<String>::new());

@@ -666,3 +666,25 @@ async fn several_ranges_or_a_malformed_one_get_the_whole_file_and_files_go_uncom
         .unwrap();
     assert_eq!(header(&page, "content-encoding"), "gzip");
 }
+
+#[tokio::test]
+async fn a_wikilink_becomes_ambiguous_when_a_second_note_of_its_name_arrives_and_not_when_it_goes()
+{
+    let app = TestApp::spawn().await;
+    let home: (&str, &[u8]) = ("Home.md", b"# Home\n\nSee [[top]].\n");
+    let linux: (&str, &[u8]) = ("linux/top.md", b"# top on Linux\n");
+    let imported = app.import_as(&[home, linux], false, Some("obsidian")).await;
+    assert_eq!(imported.status(), 200);
+    let home = html_of(&app, "home").await;
+    assert!(home.contains(r#"<a href="/notes/top""#), "{home}");
+    // A second `top.md`: the link no longer knows which, and says so.
+    let osx: (&str, &[u8]) = ("osx/top.md", b"# top on macOS\n");
+    let imported = app.import_as(&[osx], false, Some("obsidian")).await;
+    assert_eq!(imported.status(), 200);
+    let home = html_of(&app, "home").await;
+    assert!(home.contains(r#"<a href="/search?q=top""#), "{home}");
+    // It goes to the trash: the name is one note's again.
+    app.service().delete("osx-top").await.unwrap();
+    let home = html_of(&app, "home").await;
+    assert!(home.contains(r#"<a href="/notes/top""#), "{home}");
+}

@@ -610,14 +610,14 @@ where [SqlStore<D>: EngineSearch + super::accounts::Accounts, SqlTransaction<D>:
         .await?;
         let mut wanted = wanted_of(rows, false);
         let mut query = Sql::<D>::new(format!(
-            "SELECT substr(f.target, {}), d.id, d.title FROM file_links f \
-             JOIN documents d ON d.id = f.document_id WHERE substr(f.target, 1, {}) = ",
+            "SELECT substr(f.name, {}), d.id, d.title FROM link_names f \
+             JOIN documents d ON d.id = f.document_id WHERE substr(f.name, 1, {}) = ",
             super::MISSING_FILE.len() + 1,
             super::MISSING_FILE.len()
         ));
         query.push_bind(super::MISSING_FILE).push(format!(
             " ORDER BY {}, {}",
-            D::binary("f.target"),
+            D::binary("f.name"),
             D::nocase("d.title")
         ));
         let rows: Vec<(String, String, String)> = query.fetch_all(&self.pool).await?;
@@ -779,15 +779,15 @@ where [SqlStore<D>: EngineSearch + super::accounts::Accounts, SqlTransaction<D>:
                 target_ref,
             });
         }
-        let mut files: HashMap<String, Vec<String>> = HashMap::new();
+        let mut names: HashMap<String, Vec<String>> = HashMap::new();
         let rows: Vec<(String, String)> = Sql::<D>::new(format!(
-            "SELECT document_id, target FROM file_links ORDER BY document_id, {}",
-            D::binary("target")
+            "SELECT document_id, name FROM link_names ORDER BY document_id, {}",
+            D::binary("name")
         ))
         .fetch_all(&self.pool)
         .await?;
-        for (id, target) in rows {
-            files.entry(id).or_default().push(target);
+        for (id, name) in rows {
+            names.entry(id).or_default().push(name);
         }
         let mut dump = Dump::default();
         for row in notes {
@@ -795,7 +795,7 @@ where [SqlStore<D>: EngineSearch + super::accounts::Accounts, SqlTransaction<D>:
             dump.notes.push(NoteRecord {
                 tags: tags.remove(&row.id).unwrap_or_default(),
                 edges: edges.remove(&row.id).unwrap_or_default(),
-                files: files.remove(&row.id).unwrap_or_default(),
+                link_names: names.remove(&row.id).unwrap_or_default(),
                 collection: row.collection_id.map(|id| super::CollectionRecord {
                     id,
                     title: row.collection_title.unwrap_or_default(),
@@ -885,15 +885,15 @@ where [SqlStore<D>: EngineSearch + super::accounts::Accounts, SqlTransaction<D>:
         .await?)
     }
 
-    async fn bodies_using_files(&self, targets: &[String]) -> Result<Vec<StoredBody>, StoreError> {
-        if targets.is_empty() {
+    async fn bodies_naming(&self, names: &[String]) -> Result<Vec<StoredBody>, StoreError> {
+        if names.is_empty() {
             return Ok(Vec::new());
         }
         let mut query = Sql::<D>::new(
             "SELECT DISTINCT d.id, d.source_path, d.body, d.layout AS layout_json FROM documents d \
-             JOIN file_links f ON f.document_id = d.id WHERE f.target",
+             JOIN link_names f ON f.document_id = d.id WHERE f.name",
         );
-        query.push_in(&strs(targets));
+        query.push_in(&strs(names));
         Ok(query.fetch_all(&self.pool).await?)
     }
 }

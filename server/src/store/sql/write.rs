@@ -235,14 +235,14 @@ impl<D: Dialect> SqlTransaction<D> {
             self.run(query).await?;
         }
 
-        self.for_each_of("DELETE FROM file_links WHERE document_id", &ids)
+        self.for_each_of("DELETE FROM link_names WHERE document_id", &ids)
             .await?;
-        let files: Vec<(&str, &str)> = notes
+        let names: Vec<(&str, &str)> = notes
             .iter()
-            .flat_map(|n| n.files.iter().map(move |f| (n.id.as_str(), f.as_str())))
+            .flat_map(|n| n.link_names.iter().map(move |f| (n.id.as_str(), f.as_str())))
             .collect();
-        for chunk in files.chunks(rows_per_statement::<D>(2)) {
-            let mut query = Sql::new("INSERT INTO file_links (document_id, target) ");
+        for chunk in names.chunks(rows_per_statement::<D>(2)) {
+            let mut query = Sql::new("INSERT INTO link_names (document_id, name) ");
             query.push_values(chunk, |row, (id, target)| {
                 row.push_bind(*id).push_bind(*target);
             });
@@ -519,13 +519,13 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
             if self.run(query).await? == 0 {
                 continue;
             }
-            // The files it shows now: a file that was missing may be there.
-            self.for_each_of("DELETE FROM file_links WHERE document_id", &[note.id.as_str()])
+            // The names it looks up now: a file that was missing may be there.
+            self.for_each_of("DELETE FROM link_names WHERE document_id", &[note.id.as_str()])
                 .await?;
-            if !note.files.is_empty() {
-                let mut query = Sql::<D>::new("INSERT INTO file_links (document_id, target) ");
-                query.push_values(&note.files, |row, target| {
-                    row.push_bind(note.id.as_str()).push_bind(target.as_str());
+            if !note.link_names.is_empty() {
+                let mut query = Sql::<D>::new("INSERT INTO link_names (document_id, name) ");
+                query.push_values(&note.link_names, |row, name| {
+                    row.push_bind(note.id.as_str()).push_bind(name.as_str());
                 });
                 query.push(" ON CONFLICT DO NOTHING");
                 self.run(query).await?;
