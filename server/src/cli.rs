@@ -221,16 +221,12 @@ async fn run_import(database: &Database, args: ImportArgs) -> anyhow::Result<()>
             .expect("a valid template")
             .progress_chars("=> "),
     );
-    let flavor = match args.flavor {
-        Some(flavor) => FlavorChoice::Given(flavor),
-        None if found.vault => {
-            eprintln!(
-                "an Obsidian vault (it has .obsidian/): reading its notes as Obsidian's Markdown"
-            );
-            FlavorChoice::Detected(Flavor::Obsidian)
-        }
-        None => FlavorChoice::Detected(Flavor::Markdown),
-    };
+    let flavor = FlavorChoice::of(args.flavor, found.vault);
+    if flavor == FlavorChoice::Detected(Flavor::Obsidian) {
+        eprintln!(
+            "an Obsidian vault (it has .obsidian/): reading its notes as Obsidian's Markdown"
+        );
+    }
     progress.set_message(format!("importing {} files", found.files.len()));
     let started = std::time::Instant::now();
     let result = service

@@ -108,11 +108,7 @@ pub async fn import_files(
         ));
     }
     // Without a flavour named, an upload holding a vault's `.obsidian/` folder is a vault.
-    let flavor = match flavor {
-        Some(flavor) => FlavorChoice::Given(flavor),
-        None if unpacked.vault => FlavorChoice::Detected(Flavor::Obsidian),
-        None => FlavorChoice::Detected(Flavor::Markdown),
-    };
+    let flavor = FlavorChoice::of(flavor, unpacked.vault);
     let report = service
         .import(
             unpacked.files,

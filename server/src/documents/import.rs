@@ -13,6 +13,7 @@ use super::ids;
 use super::parse::{MAX_TAGS, ParsedDocument, id_from_path, parse_document, slugify};
 use super::paths::{Clashes, unportable};
 use super::render::{Destination, NoteLink, RENDER_VERSION, Reference, RenderError, render};
+use super::sources::{NOT_IMPORTED, too_large};
 use crate::cpu::map_in_parallel;
 use crate::store::{
     AttachmentRecord, CollectionRecord, EdgeRecord, KnownDocument, NoteRecord, Rerendered,
@@ -167,6 +168,14 @@ impl Resolver {
         for alias in aliases {
             add_named(&mut self.aliases, alias.trim().to_lowercase(), id, path);
         }
+    }
+
+    /// Also resolves the attachments given as `(path, hash)`.
+    pub fn with_files<'a>(mut self, files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        for (path, hash) in files {
+            self.insert_file(path, hash);
+        }
+        self
     }
 
     /// Adds the attachment at `path`, whose content has `hash`.
@@ -438,6 +447,18 @@ pub enum FlavorChoice {
     Detected(Flavor),
 }
 
+impl FlavorChoice {
+    /// The dialect `named` by the user if any, else the one the import's shape suggests:
+    /// Obsidian's for a `vault` (it holds `.obsidian/`), plain Markdown otherwise.
+    pub fn of(named: Option<Flavor>, vault: bool) -> Self {
+        match named {
+            Some(flavor) => FlavorChoice::Given(flavor),
+            None if vault => FlavorChoice::Detected(Flavor::Obsidian),
+            None => FlavorChoice::Detected(Flavor::Markdown),
+        }
+    }
+}
+
 /// Plans the import of `files`, read as `flavor` says, into a store that holds `known`,
 /// parsing and rendering on up to `threads` threads.
 ///
@@ -472,7 +493,7 @@ pub fn plan(
     }
     let is_stored = |path: &str| stored_paths.contains(path) || stored_hashes.contains_key(path);
     let note_count = files.len();
-    let checked: Vec<Result<SourceFile, Problem>> = files
+    let mut checked: Vec<Result<SourceFile, Problem>> = files
         .into_iter()
         .chain(attachments)
         .map(|file| {
@@ -501,7 +522,6 @@ pub fn plan(
             Ok(file)
         })
         .collect();
-    let mut checked = checked;
     let checked_attachments = checked.split_off(note_count);
     let mut new_files = Vec::new();
     let mut unchanged_files = Vec::new();
@@ -572,13 +592,13 @@ pub fn plan(
                     .map(|(d, _, _)| (d.id.as_str(), d.source_path.as_str())),
             ),
     )
-    .with_redirects(redirects);
-    for (path, hash) in stored_files {
-        resolver.insert_file(path, hash);
-    }
-    for file in &new_files {
-        resolver.insert_file(&file.path, &file.hash);
-    }
+    .with_redirects(redirects)
+    .with_files(
+        stored_files
+            .iter()
+            .map(|(path, hash)| (path.as_str(), hash.as_str()))
+            .chain(new_files.iter().map(|f| (f.path.as_str(), f.hash.as_str()))),
+    );
     let mut by_alias: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for (document, _, _) in parsed
         .iter()
@@ -930,18 +950,10 @@ fn ambiguous(
 fn read_attachment(file: Result<SourceFile, Problem>) -> Result<AttachmentRecord, Problem> {
     let file = file?;
     let Some(content_type) = media_type(&file.path) else {
-        return Err(Problem::in_file(
-            &file.path,
-            "not a kind of file Lore imports",
-        ));
+        return Err(Problem::in_file(&file.path, NOT_IMPORTED));
     };
     if file.bytes.len() > MAX_ATTACHMENT_BYTES {
-        return Err(Problem::in_file(
-            &file.path,
-            format!(
-                "the file is larger than {MAX_ATTACHMENT_BYTES} bytes, the most an attachment may be"
-            ),
-        ));
+        return Err(too_large(&file.path));
     }
     Ok(AttachmentRecord {
         hash: hash(&file.bytes),

@@ -126,8 +126,8 @@ pub struct AmbiguousLink {
 /// What a link inside a note points to, once resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NoteLink {
-    /// The id of the target note; for an attachment, its path, or the key a missing one is
-    /// kept under (see [`file_link_key`](crate::store::file_link_key)).
+    /// The id of the target note; for an attachment, its path (for a missing one, the path or
+    /// name it was looked for at).
     pub id: String,
     /// Whether that note (or file) exists.
     pub exists: bool,
@@ -189,7 +189,7 @@ pub fn render(
     let mut headings = Vec::new();
     let mut links = Vec::new();
     let mut ambiguous = Vec::new();
-    let mut files = Names::default();
+    let mut names = Names::default();
     let mut missing_files = Vec::new();
     let mut seen = HashSet::new();
     for node in obsidian::visible(root) {
@@ -236,7 +236,7 @@ pub fn render(
                 found,
                 &reference,
                 (start.line, start.column),
-                &mut files,
+                &mut names,
                 &mut missing_files,
                 &mut ambiguous,
             );
@@ -280,7 +280,7 @@ pub fn render(
                 resolve(Reference::WikiFile(target)),
                 target,
                 (start.line, start.column),
-                &mut files,
+                &mut names,
                 &mut missing_files,
                 &mut ambiguous,
             );
@@ -304,7 +304,7 @@ pub fn render(
                 None => String::new(),
             }
         } else {
-            files.add(wiki_name_key(&super::import::name_key(target)));
+            names.add(wiki_name_key(&super::import::name_key(target)));
             match resolve(Reference::Wiki(target)) {
                 Some(found) if !found.candidates.is_empty() => {
                     let start = node.data().sourcepos.start;
@@ -395,23 +395,23 @@ pub fn render(
         plain,
         tags,
         ambiguous,
-        link_names: files.keys,
+        link_names: names.keys,
         missing_files,
     })
 }
 
 /// The address of the attachment `found` for `reference` (written at `at`, line and column),
-/// noting it in `files`; or `None`, noting the reference as missing or ambiguous.
+/// noting its name in `names`; or `None`, noting the reference as missing or ambiguous.
 fn attachment_url(
     found: Option<NoteLink>,
     reference: &str,
     at: (usize, usize),
-    files: &mut Names,
+    names: &mut Names,
     missing: &mut Vec<MissingFile>,
     ambiguous: &mut Vec<AmbiguousLink>,
 ) -> Option<String> {
     let found = found?;
-    files.add(file_name_key(reference));
+    names.add(file_name_key(reference));
     let (line, column) = (at.0.max(1), at.1.max(1));
     if !found.candidates.is_empty() {
         ambiguous.push(AmbiguousLink {
@@ -425,7 +425,7 @@ fn attachment_url(
     match (found.exists, found.hash) {
         (true, Some(hash)) => Some(attachments::file_url(&found.id, &hash)),
         _ => {
-            files.add(missing_file_key(reference));
+            names.add(missing_file_key(reference));
             missing.push(MissingFile {
                 reference: reference.to_owned(),
                 line,
@@ -454,10 +454,24 @@ impl Names {
 /// Replaces the link `node` with its label (or `label`), as text in a span that says it leads
 /// nowhere.
 fn unlink<'a>(arena: &'a Arena<'a>, node: &'a comrak::nodes::AstNode<'a>, label: Option<&str>) {
-    node.insert_before(obsidian::html_inline(
+    rewrap(
         arena,
+        node,
         "<span class=\"unlinked\">".into(),
-    ));
+        label,
+        "</span>",
+    );
+}
+
+/// Replaces `node` with `open`, its children (or the text `label`), and `close`.
+fn rewrap<'a>(
+    arena: &'a Arena<'a>,
+    node: &'a comrak::nodes::AstNode<'a>,
+    open: String,
+    label: Option<&str>,
+    close: &str,
+) {
+    node.insert_before(obsidian::html_inline(arena, open));
     match label {
         Some(label) => node.insert_before(obsidian::text_node(arena, label)),
         None => {
@@ -466,7 +480,7 @@ fn unlink<'a>(arena: &'a Arena<'a>, node: &'a comrak::nodes::AstNode<'a>, label:
             }
         }
     }
-    node.insert_before(obsidian::html_inline(arena, "</span>".into()));
+    node.insert_before(obsidian::html_inline(arena, close.to_owned()));
     node.detach();
 }
 
@@ -474,18 +488,11 @@ fn unlink<'a>(arena: &'a Arena<'a>, node: &'a comrak::nodes::AstNode<'a>, label:
 /// tab of its own: the browser shows the file (a PDF in its viewer), where the app's router,
 /// which takes over every link into Lore's own pages, would show a page that is not there.
 fn link_to_file<'a>(arena: &'a Arena<'a>, node: &'a comrak::nodes::AstNode<'a>, url: &str) {
-    node.insert_before(obsidian::html_inline(
-        arena,
-        format!(
-            "<a class=\"file\" href=\"{}\" target=\"_blank\">",
-            super::escape_html(url)
-        ),
-    ));
-    for child in node.children().collect::<Vec<_>>() {
-        node.insert_before(child);
-    }
-    node.insert_before(obsidian::html_inline(arena, "</a>".into()));
-    node.detach();
+    let open = format!(
+        "<a class=\"file\" href=\"{}\" target=\"_blank\">",
+        super::escape_html(url)
+    );
+    rewrap(arena, node, open, None, "</a>");
 }
 
 /// The size written after an embed's `|`: `300` (a width) or `300x200`.
@@ -527,13 +534,7 @@ fn file_destination(url: &str) -> Option<String> {
         return None;
     }
     let path = url.split(['?', '#']).next().unwrap_or(url);
-    let has_scheme = path.split_once(':').is_some_and(|(scheme, _)| {
-        !scheme.is_empty()
-            && scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-    });
-    if has_scheme {
+    if has_scheme(path) {
         return None;
     }
     let decoded = percent_encoding::percent_decode_str(path)
@@ -718,14 +719,19 @@ fn note_destination(url: &str) -> Option<(&str, &str)> {
         return None;
     }
     let (path, fragment) = url.find('#').map_or((url, ""), |i| (&url[..i], &url[i..]));
-    let has_scheme = path.split_once(':').is_some_and(|(scheme, _)| {
+    let is_note = path.ends_with(".md") || !path.rsplit('/').next().unwrap_or(path).contains('.');
+    (!has_scheme(path) && is_note && !path.is_empty()).then_some((path, fragment))
+}
+
+/// Whether a link's `path` starts with a URL scheme (`https:`, `mailto:`): it leaves the
+/// knowledge base.
+fn has_scheme(path: &str) -> bool {
+    path.split_once(':').is_some_and(|(scheme, _)| {
         !scheme.is_empty()
             && scheme
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-    });
-    let is_note = path.ends_with(".md") || !path.rsplit('/').next().unwrap_or(path).contains('.');
-    (!has_scheme && is_note && !path.is_empty()).then_some((path, fragment))
+    })
 }
 
 /// How much code of one note is highlighted; code past it is shown plain. Highlighted code is

@@ -354,7 +354,8 @@ impl<R: Read> Read for Budgeted<'_, R> {
     }
 }
 
-fn too_large(path: &str) -> Problem {
+/// The problem of a file at `path` larger than its kind may be.
+pub fn too_large(path: &str) -> Problem {
     let message = if is_markdown(path) {
         format!("the file is larger than {MAX_FILE_BYTES} bytes, the most a note may be")
     } else {

@@ -7,10 +7,9 @@
 //! revisions, notes in the trash, redirects and attachments, and a SHA-256 over every exported
 //! file (notes and attachments) and path, which is what a user would get out of each.
 
-use super::reading::export_file;
-use crate::documents::export::ExportFile;
+use super::reading::exported_files;
 use crate::error::ApiError;
-use crate::store::{Dump, Store};
+use crate::store::{Dump, SourceDocument, Store};
 use sha2::{Digest, Sha256};
 
 /// What was copied, as verified on the target.
@@ -82,24 +81,17 @@ pub async fn copy(from: &dyn Store, to: &dyn Store) -> Result<Copied, CopyError>
 /// Counts and the checksum of a base's files.
 fn summary_of(dump: &Dump) -> Result<Copied, ApiError> {
     let mut hash = Sha256::new();
-    let mut files = dump
+    let sources: Vec<SourceDocument> = dump
         .notes
         .iter()
-        .map(|note| {
-            export_file(&crate::store::SourceDocument {
-                id: note.id.clone(),
-                source_path: note.source_path.clone(),
-                layout_json: note.layout_json.clone(),
-                body: note.body.clone(),
-            })
+        .map(|note| SourceDocument {
+            id: note.id.clone(),
+            source_path: note.source_path.clone(),
+            layout_json: note.layout_json.clone(),
+            body: note.body.clone(),
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    files.extend(dump.attachments.iter().map(|a| ExportFile {
-        path: a.path.clone(),
-        bytes: a.bytes.clone(),
-    }));
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    for file in &files {
+        .collect();
+    for file in exported_files(&sources, dump.attachments.clone())? {
         hash.update(file.path.as_bytes());
         hash.update([0]);
         hash.update(&file.bytes);

@@ -415,19 +415,21 @@ impl Service {
         let redirects = self.store().redirects_of(&ids).await?;
         ids.extend(redirects.iter().map(|(_, new)| new.clone()));
         let located = self.store().locate(&ids, &paths, &names).await?;
-        let mut resolver = Resolver::new(
+        // A path and a hash per file: small beside the notes, and what finding a file by its
+        // name anywhere in the tree needs.
+        let files = self.store().attachment_index().await?;
+        Ok(Resolver::new(
             located
                 .iter()
                 .filter(|(id, _)| Some(id.as_str()) != leaving)
                 .map(|(id, path)| (id.as_str(), path.as_str())),
         )
-        .with_redirects(redirects);
-        // A path and a hash per file: small beside the notes, and what finding a file by its
-        // name anywhere in the tree needs.
-        for (path, hash) in self.store().attachment_index().await? {
-            resolver.insert_file(&path, &hash);
-        }
-        Ok(resolver)
+        .with_redirects(redirects)
+        .with_files(
+            files
+                .iter()
+                .map(|(path, hash)| (path.as_str(), hash.as_str())),
+        ))
     }
 
     /// Renders `document` and the notes whose links it changes, and writes it as `write`

@@ -89,10 +89,11 @@ impl Service {
                 ApiError::InvalidImport(all)
             })?;
         let in_batch: HashSet<&str> = plan.upserts.iter().map(|n| n.record.id.as_str()).collect();
+        let created: HashSet<&str> = plan.created.iter().map(String::as_str).collect();
         let created_paths: Vec<String> = plan
             .upserts
             .iter()
-            .filter(|n| plan.created.contains(&n.record.id))
+            .filter(|n| created.contains(n.record.id.as_str()))
             .map(|n| n.record.source_path.clone())
             .collect();
         let files: Vec<String> = plan.attachments.iter().map(|a| a.path.clone()).collect();
@@ -162,8 +163,7 @@ impl Service {
             .map(|source| {
                 Ok(NewRevision {
                     id: source.id.clone(),
-                    source: String::from_utf8(super::reading::export_file(source)?.bytes)
-                        .expect("a note exports as UTF-8"),
+                    source: super::reading::markdown_of(source)?,
                     source_path: source.source_path.clone(),
                     author: "import".to_owned(),
                     summary: "Imported before Lore kept history".to_owned(),
@@ -201,13 +201,16 @@ impl Service {
         if stale.is_empty() {
             return Ok(0);
         }
-        let mut resolver = Resolver::new_with(
+        let files = self.store().attachment_index().await?;
+        let resolver = Resolver::new_with(
             &self.store().known_documents().await?,
             self.store().redirects().await?,
+        )
+        .with_files(
+            files
+                .iter()
+                .map(|(path, hash)| (path.as_str(), hash.as_str())),
         );
-        for (path, hash) in self.store().attachment_index().await? {
-            resolver.insert_file(&path, &hash);
-        }
         let rendered = self.cpu(move || rerender(&stale, &resolver)).await?;
         let mut tx = self.store().begin().await?;
         tx.store_html(&rendered).await?;

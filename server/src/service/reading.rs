@@ -8,7 +8,7 @@ use crate::documents::export::{ExportFile, to_markdown};
 use crate::documents::parse::Layout;
 use crate::documents::reading_path::reading_path;
 use crate::error::ApiError;
-use crate::store::{SourceDocument, StoreError, StoredAttachment};
+use crate::store::{AttachmentRecord, SourceDocument, StoreError, StoredAttachment};
 use app::contract::{
     CollectionSummary, DocumentQuery, DocumentSummary, DocumentView, Graph, GraphQuery,
     HelloResponse, Page, ReadyResponse, Related, TagCount, WantedPage,
@@ -279,7 +279,7 @@ impl Service {
             .to_owned();
         Ok(RawFile {
             file_name,
-            text: to_markdown(&layout_of(&source)?, &source.body),
+            text: markdown_of(&source)?,
         })
     }
 
@@ -312,19 +312,8 @@ impl Service {
     pub async fn export_files(&self) -> Result<Vec<ExportFile>, ApiError> {
         let sources = self.store().sources().await?;
         let attachments = self.store().attachments().await?;
-        self.cpu(move || {
-            let mut files = sources
-                .iter()
-                .map(export_file)
-                .collect::<Result<Vec<_>, _>>()?;
-            files.extend(attachments.into_iter().map(|a| ExportFile {
-                path: a.path,
-                bytes: a.bytes,
-            }));
-            files.sort_by(|a, b| a.path.cmp(&b.path));
-            Ok(files)
-        })
-        .await?
+        self.cpu(move || exported_files(&sources, attachments))
+            .await?
     }
 
     /// The whole base as a `.zip` of its files.
@@ -347,12 +336,35 @@ pub(super) fn layout_of(source: &SourceDocument) -> Result<Layout, StoreError> {
 }
 
 /// The file a stored note exports as.
-pub(super) fn export_file(source: &SourceDocument) -> Result<ExportFile, ApiError> {
+fn export_file(source: &SourceDocument) -> Result<ExportFile, ApiError> {
     Ok(ExportFile::new(
         &source.source_path,
         &layout_of(source)?,
         &source.body,
     ))
+}
+
+/// A stored note's whole Markdown file, front matter included.
+pub(super) fn markdown_of(source: &SourceDocument) -> Result<String, ApiError> {
+    Ok(to_markdown(&layout_of(source)?, &source.body))
+}
+
+/// What an export writes: every note as its file and every attachment as imported, ordered by
+/// path.
+pub(super) fn exported_files(
+    sources: &[SourceDocument],
+    attachments: Vec<AttachmentRecord>,
+) -> Result<Vec<ExportFile>, ApiError> {
+    let mut files = sources
+        .iter()
+        .map(export_file)
+        .collect::<Result<Vec<_>, _>>()?;
+    files.extend(attachments.into_iter().map(|a| ExportFile {
+        path: a.path,
+        bytes: a.bytes,
+    }));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
 }
 
 /// The `limit` nodes of `graph` with the most edges (ties by id, so the answer is stable), and

@@ -235,20 +235,8 @@ impl<D: Dialect> SqlTransaction<D> {
             self.run(query).await?;
         }
 
-        self.for_each_of("DELETE FROM link_names WHERE document_id", &ids)
+        self.replace_link_names(notes.iter().map(|n| (n.id.as_str(), n.link_names.as_slice())))
             .await?;
-        let names: Vec<(&str, &str)> = notes
-            .iter()
-            .flat_map(|n| n.link_names.iter().map(move |f| (n.id.as_str(), f.as_str())))
-            .collect();
-        for chunk in names.chunks(rows_per_statement::<D>(2)) {
-            let mut query = Sql::new("INSERT INTO link_names (document_id, name) ");
-            query.push_values(chunk, |row, (id, target)| {
-                row.push_bind(*id).push_bind(*target);
-            });
-            query.push(" ON CONFLICT DO NOTHING");
-            self.run(query).await?;
-        }
 
         // Links written as one of these ids that a rename pointed elsewhere come back to it.
         let mut query = Sql::new(
@@ -260,6 +248,33 @@ impl<D: Dialect> SqlTransaction<D> {
             .await?;
         self.for_each_of("DELETE FROM deleted_documents WHERE id", &ids)
             .await?;
+        Ok(())
+    }
+
+    /// Makes the names each of `notes` (as `(id, names)`) looks up exactly those given.
+    async fn replace_link_names(
+        &mut self,
+        notes: impl Iterator<Item = (&str, &[String])>,
+    ) -> Result<(), StoreError> {
+        let mut ids = Vec::new();
+        let mut names: Vec<(&str, &str)> = Vec::new();
+        for (id, looked_up) in notes {
+            ids.push(id);
+            names.extend(looked_up.iter().map(|name| (id, name.as_str())));
+        }
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.for_each_of("DELETE FROM link_names WHERE document_id", &ids)
+            .await?;
+        for chunk in names.chunks(rows_per_statement::<D>(2)) {
+            let mut query = Sql::new("INSERT INTO link_names (document_id, name) ");
+            query.push_values(chunk, |row, (id, name)| {
+                row.push_bind(*id).push_bind(*name);
+            });
+            query.push(" ON CONFLICT DO NOTHING");
+            self.run(query).await?;
+        }
         Ok(())
     }
 
@@ -504,6 +519,7 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
     }
 
     async fn store_html(&mut self, rerendered: &[Rerendered]) -> Result<(), StoreError> {
+        let mut kept = Vec::new();
         for note in rerendered {
             let mut query = Sql::<D>::new("UPDATE documents SET html = ");
             query
@@ -516,22 +532,13 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
                 .push_bind(note.id.as_str())
                 .push(" AND body = ")
                 .push_bind(note.body.as_str());
-            if self.run(query).await? == 0 {
-                continue;
-            }
-            // The names it looks up now: a file that was missing may be there.
-            self.for_each_of("DELETE FROM link_names WHERE document_id", &[note.id.as_str()])
-                .await?;
-            if !note.link_names.is_empty() {
-                let mut query = Sql::<D>::new("INSERT INTO link_names (document_id, name) ");
-                query.push_values(&note.link_names, |row, name| {
-                    row.push_bind(note.id.as_str()).push_bind(name.as_str());
-                });
-                query.push(" ON CONFLICT DO NOTHING");
-                self.run(query).await?;
+            if self.run(query).await? == 1 {
+                kept.push(note);
             }
         }
-        Ok(())
+        // The names the kept HTML looks up: a file that was missing may be there now.
+        self.replace_link_names(kept.iter().map(|n| (n.id.as_str(), n.link_names.as_slice())))
+            .await
     }
 
     async fn add_redirects(&mut self, redirects: &[(String, String)]) -> Result<(), StoreError> {
