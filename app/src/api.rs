@@ -217,7 +217,7 @@ mod http {
         ListRevisions, ListTags, ListTrash, ListWanted, NoteAction, Page, Preview, PreviewMarkdown,
         PreviewRequest, Ready, ReadyResponse, RestoreDocument, RestoreRevision, RestoreToRevision,
         RevisionSummary, Saved, Search, SearchQuery, SearchResults, TagCount, UpdateDocument,
-        UpdateNote, WantedPage, request_url,
+        UpdateNote, WantedPage, request_parts,
     };
     use gloo_net::http::{Request, RequestBuilder};
 
@@ -255,7 +255,7 @@ mod http {
         }
 
         async fn graph(&self, query: GraphQuery) -> Result<Graph, ClientError> {
-            fetch::<GetGraph>(&query).await
+            writing::<GetGraph>(&query).await
         }
 
         async fn wanted(&self) -> Result<Vec<WantedPage>, ClientError> {
@@ -281,15 +281,15 @@ mod http {
         }
 
         async fn editable(&self, id: String) -> Result<EditableNote, ClientError> {
-            fetch::<EditDocument>(&DocumentId { id }).await
+            writing::<EditDocument>(&DocumentId { id }).await
         }
 
         async fn create(&self, note: CreateNote) -> Result<Saved, ClientError> {
-            fetch::<CreateDocument>(&note).await
+            writing::<CreateDocument>(&note).await
         }
 
         async fn update(&self, note: UpdateNote) -> Result<Saved, ClientError> {
-            fetch::<UpdateDocument>(&note).await
+            writing::<UpdateDocument>(&note).await
         }
 
         async fn delete(&self, action: NoteAction) -> Result<DeletedNote, ClientError> {
@@ -297,27 +297,27 @@ mod http {
         }
 
         async fn trash(&self) -> Result<Vec<DeletedNote>, ClientError> {
-            fetch::<ListTrash>(&()).await
+            writing::<ListTrash>(&()).await
         }
 
         async fn undelete(&self, action: NoteAction) -> Result<Saved, ClientError> {
-            fetch::<RestoreDocument>(&action).await
+            writing::<RestoreDocument>(&action).await
         }
 
         async fn revisions(&self, id: String) -> Result<Vec<RevisionSummary>, ClientError> {
-            fetch::<ListRevisions>(&DocumentId { id }).await
+            writing::<ListRevisions>(&DocumentId { id }).await
         }
 
         async fn diff(&self, query: DiffQuery) -> Result<Diff, ClientError> {
-            fetch::<GetDiff>(&query).await
+            writing::<GetDiff>(&query).await
         }
 
         async fn restore_revision(&self, request: RestoreRevision) -> Result<Saved, ClientError> {
-            fetch::<RestoreToRevision>(&request).await
+            writing::<RestoreToRevision>(&request).await
         }
 
         async fn preview(&self, request: PreviewRequest) -> Result<Preview, ClientError> {
-            fetch::<PreviewMarkdown>(&request).await
+            writing::<PreviewMarkdown>(&request).await
         }
 
         async fn session(&self) -> Result<SessionInfo, ClientError> {
@@ -336,39 +336,39 @@ mod http {
             &self,
             change: PasswordChange,
         ) -> Result<SessionInfo, ClientError> {
-            fetch::<ChangePassword>(&change).await
+            writing::<ChangePassword>(&change).await
         }
 
         async fn set_up(&self, first: FirstAdmin) -> Result<SessionInfo, ClientError> {
-            fetch::<SetUp>(&first).await
+            writing::<SetUp>(&first).await
         }
 
         async fn users(&self) -> Result<Vec<UserSummary>, ClientError> {
-            fetch::<ListUsers>(&()).await
+            writing::<ListUsers>(&()).await
         }
 
         async fn create_user(&self, user: NewUser) -> Result<UserSummary, ClientError> {
-            fetch::<CreateUser>(&user).await
+            writing::<CreateUser>(&user).await
         }
 
         async fn update_user(&self, change: UserChange) -> Result<UserSummary, ClientError> {
-            fetch::<UpdateUser>(&change).await
+            writing::<UpdateUser>(&change).await
         }
 
         async fn remove_user(&self, name: String) -> Result<UserSummary, ClientError> {
-            fetch::<RemoveUser>(&UserName { name }).await
+            writing::<RemoveUser>(&UserName { name }).await
         }
 
         async fn tokens(&self) -> Result<Vec<TokenSummary>, ClientError> {
-            fetch::<ListTokens>(&()).await
+            writing::<ListTokens>(&()).await
         }
 
         async fn create_token(&self, token: NewToken) -> Result<CreatedToken, ClientError> {
-            fetch::<CreateToken>(&token).await
+            writing::<CreateToken>(&token).await
         }
 
         async fn revoke_token(&self, id: i64) -> Result<TokenSummary, ClientError> {
-            fetch::<RevokeToken>(&TokenId { id }).await
+            writing::<RevokeToken>(&TokenId { id }).await
         }
     }
 
@@ -380,13 +380,27 @@ mod http {
             .header("accept", "application/json")
             .body(form)
             .map_err(|e| ClientError::Unreachable(e.to_string()))?;
-        decode::<ImportFiles>(request).await
+        parse(exchange(request).await?)
     }
 
     thread_local! {
         /// The search-as-you-type request in flight, if any.
         static SEARCH_IN_FLIGHT: std::cell::RefCell<Option<web_sys::AbortController>> =
             const { std::cell::RefCell::new(None) };
+    }
+
+    /// [`fetch`] for the endpoints only the writing pages use (see [`crate::pages::writing`]).
+    #[cfg(not(feature = "reader"))]
+    use fetch as writing;
+
+    /// The reader's client has no writing pages, so nothing in it asks these endpoints; this
+    /// keeps their requests' and answers' code out of its download.
+    #[cfg(feature = "reader")]
+    async fn writing<E: Endpoint>(_: &E::Request) -> Result<E::Response, ClientError> {
+        Err(ClientError::Unreachable(format!(
+            "{} is asked only by the writing pages, which the reader's client leaves out",
+            E::PATH
+        )))
     }
 
     /// Sends `request` to endpoint `E` and decodes its answer: `E::Response` on 2xx, the
@@ -396,43 +410,67 @@ mod http {
     }
 
     /// [`fetch`], abandoned when `abort` fires.
+    ///
+    /// Only what depends on the endpoint's types is generic (its address and body going out,
+    /// its answer coming back); sending and reading the answer is one function for all of
+    /// them. Generic end to end, each of the three dozen endpoints carried its own copy of
+    /// the whole exchange, a ninth of the wasm.
     async fn fetch_with<E: Endpoint>(
         request: &E::Request,
         abort: Option<&web_sys::AbortSignal>,
     ) -> Result<E::Response, ClientError> {
-        let url = request_url::<E>(request).map_err(|e| ClientError::UnexpectedResponse {
-            status: 0,
-            detail: e.to_string(),
-        })?;
-        let builder = RequestBuilder::new(&url)
-            .method(method::<E>())
-            .header("accept", "application/json")
-            .abort_signal(abort);
-        let prepared: Result<Request, _> = if E::METHOD.has_body() {
-            builder.json(request)
-        } else {
-            builder.build()
-        };
-        decode::<E>(prepared.map_err(|e| ClientError::Unreachable(e.to_string()))?).await
+        let (url, body) =
+            request_parts::<E>(request).map_err(|e| ClientError::UnexpectedResponse {
+                status: 0,
+                detail: e.to_string(),
+            })?;
+        parse(send(&url, method::<E>(), body, abort).await?)
     }
 
-    /// Sends a prepared request and decodes the answer as endpoint `E` promises.
-    async fn decode<E: Endpoint>(request: Request) -> Result<E::Response, ClientError> {
+    /// A 2xx answer's status and body.
+    struct Answer {
+        status: u16,
+        body: String,
+    }
+
+    /// Sends a request with `body` as its JSON, if any.
+    async fn send(
+        url: &str,
+        method: gloo_net::http::Method,
+        body: Option<serde_json::Value>,
+        abort: Option<&web_sys::AbortSignal>,
+    ) -> Result<Answer, ClientError> {
+        let builder = RequestBuilder::new(url)
+            .method(method)
+            .header("accept", "application/json")
+            .abort_signal(abort);
+        let prepared = match body {
+            Some(json) => builder
+                .header("content-type", "application/json")
+                .body(json.to_string()),
+            None => builder.build(),
+        };
+        exchange(prepared.map_err(|e| ClientError::Unreachable(e.to_string()))?).await
+    }
+
+    /// Sends a prepared request: its answer when it succeeded, else the error it carries.
+    async fn exchange(request: Request) -> Result<Answer, ClientError> {
         let response = request
             .send()
             .await
             .map_err(|e| ClientError::Unreachable(e.to_string()))?;
         let status = response.status();
+        let body = response
+            .text()
+            .await
+            .map_err(|e| ClientError::UnexpectedResponse {
+                status,
+                detail: e.to_string(),
+            })?;
         if response.ok() {
-            response
-                .json::<E::Response>()
-                .await
-                .map_err(|e| ClientError::UnexpectedResponse {
-                    status,
-                    detail: e.to_string(),
-                })
+            Ok(Answer { status, body })
         } else {
-            match response.json::<ErrorEnvelope>().await {
+            match serde_json::from_str::<ErrorEnvelope>(&body) {
                 Ok(envelope) => Err(ClientError::Api { status, envelope }),
                 Err(e) => Err(ClientError::UnexpectedResponse {
                     status,
@@ -440,6 +478,14 @@ mod http {
                 }),
             }
         }
+    }
+
+    /// A successful answer's body as the type its endpoint promises.
+    fn parse<T: serde::de::DeserializeOwned>(answer: Answer) -> Result<T, ClientError> {
+        serde_json::from_str(&answer.body).map_err(|e| ClientError::UnexpectedResponse {
+            status: answer.status,
+            detail: e.to_string(),
+        })
     }
 
     fn method<E: Endpoint>() -> gloo_net::http::Method {

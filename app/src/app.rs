@@ -2,10 +2,12 @@
 
 use crate::api::Api;
 use crate::components::{AccountMenu, SearchBox, ThemeToggle, tab_title};
+use crate::pages::writing::{
+    AccountPage, EditorPage, GraphPage, HistoryPage, ImportPage, SetUpPage, TrashPage, UsersPage,
+};
 use crate::pages::{
-    AccountPage, ArchitecturePage, CollectionPage, DocumentPage, EditorPage, GraphPage,
-    HistoryPage, HomePage, ImportPage, NotFoundPage, SearchPage, SetUpPage, SignInPage, TagPage,
-    TrashPage, UsersPage, WantedListPage, WantedPage,
+    ArchitecturePage, CollectionPage, DocumentPage, HomePage, NotFoundPage, SearchPage, SignInPage,
+    TagPage, WantedListPage, WantedPage,
 };
 use crate::request_log::RequestLog;
 use crate::session::Session;
@@ -28,6 +30,9 @@ pub fn App(api: Api) -> impl IntoView {
     // timeline is read from the start, so the page load itself is there too.
     let requests = RequestLog::provide();
     Effect::new(move |_| requests.record());
+    // The reader's client has no writing pages: links to them load them from the server.
+    #[cfg(feature = "reader")]
+    Effect::new(|_| crate::pages::follow_writing_links_with_page_loads());
     // Says on `<html data-interactive>` that the wasm has taken over the page: effects run only
     // in the browser, once hydration (deferred until the browser is idle) is done. Style and
     // the end-to-end tests can tell a page that reads from one that also responds. The moment

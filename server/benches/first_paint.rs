@@ -11,7 +11,9 @@
 //! Then the same first visits over a slow phone's network (chromedriver's network conditions:
 //! 1.6 Mbit/s down, 750 kbit/s up, 150 ms per round trip), where the download is what a reader
 //! waits for: also the bytes the page transferred and when it became interactive (the
-//! `lore:interactive` mark the app sets once the wasm has taken over the page).
+//! `lore:interactive` mark the app sets once the wasm has taken over the page), and the
+//! server-rendered page once more with the whole client instead of the reader's (as every
+//! page was sent before the writing pages were split off), for the ratio.
 //!
 //! `cargo xtask bench` builds both clients and the database, then runs this with
 //! `LORE_BENCH_DATABASE` (an sqlx URL), `LORE_BENCH_HYDRATING` and `LORE_BENCH_CLIENT_ONLY`
@@ -93,6 +95,16 @@ async fn main() {
     let state = AppState::new(Arc::new(store), Duration::from_secs(1));
     let hydrating =
         ClientBundle::read(Path::new(&setting("LORE_BENCH_HYDRATING"))).expect("a hydrating build");
+    assert!(
+        hydrating.reader_output_name.is_some(),
+        "no reader's client in LORE_BENCH_HYDRATING's reader/"
+    );
+    // Before the split, for comparison in the same run: the whole client on every page.
+    let whole_everywhere = ClientBundle {
+        reader_output_name: None,
+        ..hydrating.clone()
+    };
+    let whole = serve_locally(routes::router(state.clone(), Some(whole_everywhere))).await;
     let rendered = serve_locally(routes::router(state.clone(), Some(hydrating))).await;
     let client_only = serve_locally(client_only(
         state,
@@ -117,7 +129,12 @@ async fn main() {
         rendered_lcp / client_lcp,
     );
 
-    let [rendered_visits, client_visits] =
+    let urls = [
+        format!("{rendered}{page}"),
+        format!("{client_only}{page}"),
+        format!("{whole}{page}"),
+    ];
+    let [rendered_visits, client_visits, whole_visits] =
         first_visits(&urls, SLOW_LOADS, Some(&SLOW_PHONE), true).await;
     let interactive = |visit: &Visit| visit.interactive.expect("the app marks lore:interactive");
     println!(
@@ -132,6 +149,16 @@ async fn main() {
         median(&client_visits, |v| v.largest_paint),
         median(&client_visits, interactive),
         median(&client_visits, |v| v.transferred) / 1000.0,
+    );
+    println!(
+        "slow phone, {page}, server-rendered: with the reader's client interactive {:.0} ms, {:.1} KB transferred; \
+         with the whole client (before the split) interactive {:.0} ms, {:.1} KB transferred; ratios {:.2} and {:.2}",
+        median(&rendered_visits, interactive),
+        median(&rendered_visits, |v| v.transferred) / 1000.0,
+        median(&whole_visits, interactive),
+        median(&whole_visits, |v| v.transferred) / 1000.0,
+        median(&rendered_visits, interactive) / median(&whole_visits, interactive),
+        median(&rendered_visits, |v| v.transferred) / median(&whole_visits, |v| v.transferred),
     );
 }
 
@@ -166,14 +193,14 @@ struct Visit {
 }
 
 /// `loads` first visits of each of `urls` (see [`first_visit`]). The pages take turns, so a
-/// slow moment of the machine hits both.
-async fn first_visits(
-    urls: &[String; 2],
+/// slow moment of the machine hits them all.
+async fn first_visits<const N: usize>(
+    urls: &[String; N],
     loads: usize,
     network: Option<&Network>,
     await_interactive: bool,
-) -> [Vec<Visit>; 2] {
-    let mut visits = [Vec::new(), Vec::new()];
+) -> [Vec<Visit>; N] {
+    let mut visits = std::array::from_fn(|_| Vec::new());
     for _ in 0..loads {
         for (url, visits) in urls.iter().zip(&mut visits) {
             visits.push(first_visit(url, network, await_interactive).await);

@@ -31,6 +31,12 @@ const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
 /// Where the client pages load from: `/pkg/<name>`.
 pub const ASSETS_PATH: &str = "/pkg";
 
+/// Where, inside the whole client's folder, the reader's client is built (`dist/reader/`,
+/// served under `/pkg/reader`): the same app without its writing pages (see
+/// `app::pages::is_writing_page`), sent with every reading page so that a first visit
+/// downloads only what reading needs.
+pub const READER_DIR: &str = "reader";
+
 /// A built client, as the pages need to name it.
 #[derive(Debug, Clone)]
 pub struct ClientBundle {
@@ -40,47 +46,65 @@ pub struct ClientBundle {
     pub output_name: String,
     /// The stylesheet's address, if the build has one: `/pkg/main-<hash>.css`.
     pub stylesheet: Option<String>,
+    /// The reader's client's stem in [`READER_DIR`], when it is built; without it every page
+    /// comes with the whole client.
+    pub reader_output_name: Option<String>,
 }
 
 impl ClientBundle {
-    /// Reads the names from trunk's `index.html` in `dir`, checks the build hydrates, and
-    /// writes the compressed copies of its files that are missing. A folder that cannot be
-    /// written to is served all the same, compressed on the fly.
+    /// Reads the names from trunk's `index.html` in `dir` (and in its [`READER_DIR`], if there
+    /// is one), checks the builds hydrate, and writes the compressed copies of their files that
+    /// are missing. A folder that cannot be written to is served all the same, compressed on
+    /// the fly.
     pub fn read(dir: &Path) -> Result<Self, String> {
-        let manifest = std::fs::read_to_string(dir.join("index.html"))
-            .map_err(|e| format!("cannot read {}: {e}", dir.join("index.html").display()))?;
-        let script = file_named(&manifest, "from '", "'")
-            .ok_or_else(|| format!("{} names no script: is it a trunk build?", dir.display()))?;
-        let output_name = script.strip_suffix(".js").unwrap_or(&script).to_owned();
-        let glue = std::fs::read_to_string(dir.join(&script))
-            .map_err(|e| format!("cannot read the client's {script}: {e}"))?;
-        if !glue.contains("export function hydrate") {
-            return Err(format!(
-                "{} holds a client that does not hydrate (a `trunk serve` build?); build it with `cargo xtask run`",
-                dir.display()
-            ));
-        }
-        let stylesheet = file_named(&manifest, "rel=\"stylesheet\" href=\"", "\"")
-            .map(|file| format!("{ASSETS_PATH}/{file}"));
-        let started = Instant::now();
-        match precompress(dir) {
-            Ok(0) => {}
-            Ok(written) => tracing::info!(
-                written,
-                elapsed = ?started.elapsed(),
-                "compressed the client's files once for every reader"
-            ),
-            Err(error) => tracing::warn!(
-                %error,
-                "cannot write compressed copies of the client's files; compressing per request"
-            ),
-        }
+        let (output_name, stylesheet) = read_build(dir)?;
+        let reader = dir.join(READER_DIR);
+        let reader_output_name = if reader.join("index.html").is_file() {
+            Some(read_build(&reader)?.0)
+        } else {
+            None
+        };
         Ok(Self {
             dir: dir.to_owned(),
             output_name,
             stylesheet,
+            reader_output_name,
         })
     }
+}
+
+/// The stem of the hydrating build in `dir` and its stylesheet's address, once its files have
+/// their compressed copies.
+fn read_build(dir: &Path) -> Result<(String, Option<String>), String> {
+    let manifest = std::fs::read_to_string(dir.join("index.html"))
+        .map_err(|e| format!("cannot read {}: {e}", dir.join("index.html").display()))?;
+    let script = file_named(&manifest, "from '", "'")
+        .ok_or_else(|| format!("{} names no script: is it a trunk build?", dir.display()))?;
+    let output_name = script.strip_suffix(".js").unwrap_or(&script).to_owned();
+    let glue = std::fs::read_to_string(dir.join(&script))
+        .map_err(|e| format!("cannot read the client's {script}: {e}"))?;
+    if !glue.contains("export function hydrate") {
+        return Err(format!(
+            "{} holds a client that does not hydrate (a `trunk serve` build?); build it with `cargo xtask run`",
+            dir.display()
+        ));
+    }
+    let stylesheet = file_named(&manifest, "rel=\"stylesheet\" href=\"", "\"")
+        .map(|file| format!("{ASSETS_PATH}/{file}"));
+    let started = Instant::now();
+    match precompress(dir) {
+        Ok(0) => {}
+        Ok(written) => tracing::info!(
+            written,
+            elapsed = ?started.elapsed(),
+            "compressed the client's files once for every reader"
+        ),
+        Err(error) => tracing::warn!(
+            %error,
+            "cannot write compressed copies of the client's files; compressing per request"
+        ),
+    }
+    Ok((output_name, stylesheet))
 }
 
 /// The file name (after the last `/`) of the first text between `start` and `end`.

@@ -16,11 +16,12 @@
 
 use crate::AppState;
 use crate::cache::CachedResponse;
-use crate::client_files::{self, ASSETS_PATH, ClientBundle};
+use crate::client_files::{self, ASSETS_PATH, ClientBundle, READER_DIR};
 use crate::security::PagePolicy;
 use crate::service::Actor;
 use crate::store_api::StoreApi;
 use app::api::Api;
+use app::pages::is_writing_page;
 use app::response::{ResponseStatus, SiteOrigin};
 use app::{App, shell};
 use axum::Router;
@@ -36,35 +37,47 @@ use std::sync::OnceLock;
 
 /// The page router, with the client's assets under `/pkg` when one is built. Without a client,
 /// pages are still served, as plain HTML.
+///
+/// A built client is two: the whole one, and the reader's (under `/pkg/reader`, when built),
+/// which leaves out the writing pages. Each page names the smaller one that has it
+/// ([`app::pages::is_writing_page`], the rule the app's own routes follow).
 pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
-    let options = LeptosOptions::builder()
-        .output_name(
-            client
-                .as_ref()
-                .map_or_else(|| "frontend".to_owned(), |c| c.output_name.clone()),
-        )
-        .site_pkg_dir(ASSETS_PATH.trim_start_matches('/'))
-        .build();
+    let whole = hydration_options(
+        client
+            .as_ref()
+            .map_or("frontend", |c| c.output_name.as_str()),
+        ASSETS_PATH,
+    );
+    let reader = client
+        .as_ref()
+        .and_then(|c| c.reader_output_name.as_deref())
+        .map(|name| hydration_options(name, &format!("{ASSETS_PATH}/{READER_DIR}")));
     let routes = page_routes(&StoreApi::api(state.clone(), Actor::Anonymous));
     let stylesheet = client.as_ref().and_then(|c| c.stylesheet.clone());
     let scripts = client.is_some();
     // Called for each request, in its reactive owner: the page reads for whoever asked.
     let page = {
-        let (options, state) = (options.clone(), state.clone());
+        let (whole, reader, state) = (whole.clone(), reader.clone(), state.clone());
         move || {
-            let actor = use_context::<axum::http::request::Parts>()
-                .map(|parts| Actor::of(&parts))
-                .unwrap_or_default();
+            let parts = use_context::<axum::http::request::Parts>();
+            let actor = parts.as_ref().map(Actor::of).unwrap_or_default();
+            let options = match (&reader, &parts) {
+                (Some(reader), Some(parts)) if !is_writing_page(parts.uri.path()) => reader,
+                _ => &whole,
+            };
             let api = StoreApi::api(state.clone(), actor);
             shell(options.clone(), api, stylesheet.clone(), scripts)
         }
     };
     let context = PageContext {
         state,
-        policy: page_policy(&options, client.as_ref()),
+        policy: page_policy(
+            scripts,
+            [Some(&whole), reader.as_ref()].into_iter().flatten(),
+        ),
     };
     let mut pages = Router::new()
-        .leptos_routes_with_context(&options, routes, per_request, page.clone())
+        .leptos_routes_with_context(&whole, routes, per_request, page.clone())
         .fallback(leptos_axum::render_app_async_with_context(
             per_request,
             page,
@@ -73,7 +86,16 @@ pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
     if let Some(client) = client {
         pages = pages.nest_service(ASSETS_PATH, client_files::assets(&client.dir));
     }
-    pages.with_state(options)
+    pages.with_state(whole)
+}
+
+/// What leptos needs to write the scripts that load a client: its files' stem and the address
+/// of their folder.
+fn hydration_options(output_name: &str, folder: &str) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name(output_name)
+        .site_pkg_dir(folder.trim_start_matches('/'))
+        .build()
 }
 
 /// The paths of `App`'s routes, found by rendering it once (without loading data) the first
@@ -211,16 +233,20 @@ fn page_key(request: &Request) -> String {
     )
 }
 
-/// The policy for pages served with `client` (its hydration script rendered once, alone, the
-/// way the shell renders it, to hash exactly what the pages will carry).
-fn page_policy(options: &LeptosOptions, client: Option<&ClientBundle>) -> PagePolicy {
-    if client.is_none() {
-        return PagePolicy::new(None);
+/// The policy for pages served with a client (`scripts`): each build's hydration script
+/// rendered once, alone, the way the shell renders it, to hash exactly what the pages carry.
+fn page_policy<'a>(scripts: bool, builds: impl Iterator<Item = &'a LeptosOptions>) -> PagePolicy {
+    if !scripts {
+        return PagePolicy::new(std::iter::empty());
     }
-    let options = options.clone();
-    let rendered = Owner::new().with(|| {
-        use leptos::tachys::view::RenderHtml;
-        view! { <HydrationScripts options defer=true /> }.to_html()
-    });
-    PagePolicy::new(Some(&rendered))
+    let rendered: Vec<String> = builds
+        .map(|options| {
+            let options = options.clone();
+            Owner::new().with(|| {
+                use leptos::tachys::view::RenderHtml;
+                view! { <HydrationScripts options defer=true /> }.to_html()
+            })
+        })
+        .collect();
+    PagePolicy::new(rendered.iter().map(String::as_str))
 }

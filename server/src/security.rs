@@ -46,18 +46,22 @@ pub async fn headers(request: Request, next: Next) -> Response {
 /// How a rendered page's policy is made: which of its inline scripts are the server's own.
 #[derive(Debug, Clone, Default)]
 pub struct PagePolicy {
-    /// `'sha256-…'` of the script that loads the wasm and hydrates, when a client is served.
-    hydration: Option<String>,
+    /// `'sha256-…'` of each script that loads a client's wasm and hydrates (the whole
+    /// client's and the reader's), when a client is served.
+    hydration: Vec<String>,
 }
 
 impl PagePolicy {
-    /// A policy for pages whose hydration script is the first inline script of `rendered`
-    /// (the `HydrationScripts` component rendered alone), or for pages without one.
-    pub fn new(rendered_hydration: Option<&str>) -> Self {
+    /// A policy for pages whose hydration script is the first inline script of one of
+    /// `rendered` (the `HydrationScripts` component rendered alone, once per build), or for
+    /// pages without one (no builds).
+    pub fn new<'a>(rendered_hydration: impl IntoIterator<Item = &'a str>) -> Self {
         Self {
             hydration: rendered_hydration
-                .and_then(|html| inline_scripts(html).next())
-                .map(source_hash),
+                .into_iter()
+                .filter_map(|html| inline_scripts(html).next())
+                .map(source_hash)
+                .collect(),
         }
     }
 
@@ -145,7 +149,7 @@ mod tests {
 
     #[test]
     fn a_page_may_run_its_hydration_script_and_its_data_and_nothing_else() {
-        let policy = PagePolicy::new(Some("<script type=\"module\">hydrate()</script>"));
+        let policy = PagePolicy::new(["<script type=\"module\">hydrate()</script>"]);
         let header = policy.for_page(PAGE);
         let header = header.to_str().unwrap();
         assert!(header.contains(&source_hash("hydrate()")), "{header}");

@@ -625,19 +625,146 @@ async fn a_server_rendered_note_hydrates_without_asking_for_its_data_again() {
         .unwrap();
     assert_eq!(fetched, serde_json::json!([]), "the note was fetched again");
 
-    // A marker on the window survives only client-side navigation, not a page load.
+    mark_the_page(&browser).await;
+    click(&browser, ".relations a[href='/notes/proxy']").await;
+    wait_for_text(&browser, ".document-header h1", "Proxy").await;
+    assert_eq!(
+        page_marked(&browser).await,
+        Some(true),
+        "the link loaded a new page"
+    );
+    close_with_a_clean_console(browser, &[]).await;
+}
+
+/// The wasm files the page loaded so far, as their paths (`/pkg/reader/frontend-…_bg.wasm`).
+async fn loaded_wasm(browser: &Client) -> Vec<String> {
+    let loaded = browser
+        .execute(
+            "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname).filter(p => p.endsWith('.wasm'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(loaded).unwrap()
+}
+
+/// Marks the page's window: the mark survives client-side navigation, not a page load.
+async fn mark_the_page(browser: &Client) {
     browser
         .execute("window.stillTheSamePage = true;", vec![])
         .await
         .unwrap();
-    click(&browser, ".relations a[href='/notes/proxy']").await;
-    wait_for_text(&browser, ".document-header h1", "Proxy").await;
-    let same = browser
+}
+
+/// Whether the window still has [`mark_the_page`]'s mark, or `None` while the browser cannot
+/// say (between two pages).
+async fn page_marked(browser: &Client) -> Option<bool> {
+    browser
         .execute("return window.stillTheSamePage === true;", vec![])
         .await
+        .ok()
+        .and_then(|marked| marked.as_bool())
+}
+
+/// Waits up to 30 s for the page to be a new document (the mark set on the old one's window
+/// gone) that has become interactive.
+async fn until_a_new_page_is_interactive(browser: &Client) {
+    for _ in 0..300 {
+        if page_marked(browser).await == Some(false) {
+            return until_interactive(browser).await;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the page was never loaded again");
+}
+
+#[tokio::test]
+#[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
+async fn a_reader_downloads_only_the_readers_client_and_the_editor_still_loads_and_saves() {
+    let app = serving_the_release_build().await;
+    let driver = Chromedriver::start().await;
+    let browser = driver.browser().await;
+
+    // Signing in on its way to the editor: the reader's sign-in page goes there itself once
+    // signed in, and the editor arrives with the whole client.
+    open(&browser, &app.url("/sign-in?next=/notes/proxy/edit")).await;
+    let signing_in = loaded_wasm(&browser).await;
+    assert!(
+        signing_in.len() == 1 && signing_in[0].starts_with("/pkg/reader/"),
+        "the sign-in page loaded {signing_in:?}"
+    );
+    mark_the_page(&browser).await;
+    fill(&browser, ".sign-in-page input[name='name']", ADMIN).await;
+    fill(&browser, ".sign-in-page input[name='password']", PASSWORD).await;
+    click(&browser, ".sign-in-page button[type='submit']").await;
+    until_a_new_page_is_interactive(&browser).await;
+    wait_for_path(&browser, "/notes/proxy/edit").await;
+    element(&browser, "textarea[name='body']").await;
+    let editing = loaded_wasm(&browser).await;
+    assert!(
+        editing.len() == 1 && !editing[0].starts_with("/pkg/reader/"),
+        "the editor loaded {editing:?}"
+    );
+
+    open(&browser, &app.url("/notes/load-balancer")).await;
+    let read = loaded_wasm(&browser).await;
+    assert!(
+        read.len() == 1 && read[0].starts_with("/pkg/reader/"),
+        "a note page loaded {read:?}"
+    );
+    // Following links between reading pages stays in the page.
+    mark_the_page(&browser).await;
+    click(&browser, ".relations a[href='/notes/proxy']").await;
+    wait_for_text(&browser, ".document-header h1", "Proxy").await;
+    assert_eq!(
+        page_marked(&browser).await,
+        Some(true),
+        "the link loaded a new page"
+    );
+
+    // The editor is not in the reader's client: the browser follows the link, and the page
+    // comes with the whole client.
+    click(&browser, ".document-actions a[href$='/edit']").await;
+    until_a_new_page_is_interactive(&browser).await;
+    assert_eq!(
+        browser.current_url().await.unwrap().path(),
+        "/notes/proxy/edit"
+    );
+    let written = loaded_wasm(&browser).await;
+    assert!(
+        written.len() == 1 && !written[0].starts_with("/pkg/reader/"),
+        "the editor loaded {written:?}"
+    );
+    let body = element(&browser, "textarea[name='body']").await;
+    body.send_keys("\nSplit clients still save.\n")
+        .await
         .unwrap();
-    assert_eq!(same, serde_json::json!(true), "the link loaded a new page");
+    click(&browser, "button[type='submit']").await;
+    wait_for_text_containing(&browser, ".markdown", "Split clients still save.").await;
+    assert_eq!(browser.current_url().await.unwrap().path(), "/notes/proxy");
+    let saved = app.get("/api/documents/proxy").await.text().await.unwrap();
+    assert!(saved.contains("Split clients still save."), "{saved}");
+
+    // Back goes to the editor, then to the note as the reader had it.
+    browser.back().await.unwrap();
+    wait_for_path(&browser, "/notes/proxy/edit").await;
+    browser.back().await.unwrap();
+    wait_for_path(&browser, "/notes/proxy").await;
+    wait_for_text(&browser, ".document-header h1", "Proxy").await;
     close_with_a_clean_console(browser, &[]).await;
+}
+
+/// Waits up to 30 s for the browser to be at `path`.
+async fn wait_for_path(browser: &Client, path: &str) {
+    let mut last = String::new();
+    for _ in 0..300 {
+        last = browser.current_url().await.unwrap().path().to_owned();
+        if last == path {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the browser is at {last}, not {path}");
 }
 
 /// What a page says when a smuggled script ran, and whether a smuggled element exists: both

@@ -29,7 +29,8 @@
 use crate::corpus;
 use crate::tools::debian_packages;
 use crate::{
-    Rendering, Result, build_release_client, cargo, fetch_crates, step, tools, workspace_root,
+    Rendering, Result, build_hydrating_clients, build_release_client, cargo, fetch_crates, step,
+    tools, workspace_root,
 };
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -63,7 +64,7 @@ pub fn run() -> Result {
     let hydrating = workspace_root().join("dist");
     fetch_crates()?;
     build_release_client(&client_only, Rendering::ClientOnly)?;
-    build_release_client(&hydrating, Rendering::Hydrating)?;
+    build_hydrating_clients(&hydrating)?;
     for (name, bench) in [
         ("first-paint", "first_paint"),
         ("hostile-requests", "hostile"),
@@ -110,7 +111,8 @@ pub fn run() -> Result {
     let accounts = bench_lines(&mut server_bench("accounts"), "accounts", &["accounts:"])?;
     // After both were served, so both have their brotli copies.
     let bundles = format!(
-        "hydrating {}; client-only {}",
+        "hydrating, the reader's (sent with reading pages) {}; hydrating, the whole (sent with writing pages) {}; client-only {}",
+        bundle_sizes(&hydrating.join("reader"))?,
         bundle_sizes(&hydrating)?,
         bundle_sizes(&client_only)?
     );

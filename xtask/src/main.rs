@@ -215,14 +215,15 @@ fn test() -> Result {
         ]),
     )?;
     step(
-        "clippy, wasm32, hydrating client",
+        // The reader's: what it leaves out must leave nothing unused behind.
+        "clippy, wasm32, hydrating reader's client",
         cargo().args([
             "clippy",
             "--package",
             "frontend",
             "--no-default-features",
             "--features",
-            "hydrate",
+            "hydrate,reader",
             "--target",
             "wasm32-unknown-unknown",
             "--",
@@ -277,11 +278,19 @@ fn test() -> Result {
     Ok(())
 }
 
-/// `trunk build --release` of the hydrating client into `dist/`, which `lore serve` serves
-/// under `/pkg` (`trunk serve` builds the client-rendered one into `target/trunk-dev/`).
+/// `trunk build --release` of the hydrating clients, the whole one into `dist/` and the
+/// reader's into `dist/reader/`, which `lore serve` serves under `/pkg` (`trunk serve` builds
+/// the client-rendered one into `target/trunk-dev/`).
 pub(crate) fn build_client() -> Result {
     fetch_crates()?;
-    build_release_client(&workspace_root().join("dist"), Rendering::Hydrating)
+    build_hydrating_clients(&workspace_root().join("dist"))
+}
+
+/// Both hydrating builds into `dist`: the whole client first, since trunk empties the folder
+/// it builds into, then the reader's inside it.
+pub(crate) fn build_hydrating_clients(dist: &Path) -> Result {
+    build_release_client(dist, Rendering::Hydrating)?;
+    build_release_client(&dist.join("reader"), Rendering::Reader)
 }
 
 /// Trunk runs cargo --offline (Trunk.toml), so the crates must be here before it builds.
@@ -289,11 +298,13 @@ pub(crate) fn fetch_crates() -> Result {
     step("fetching crates", cargo().arg("fetch"))
 }
 
-/// Which of `frontend`'s two builds: the one that hydrates server-rendered pages (`hydrate`),
-/// or the one that renders from an empty page (`csr`, its default feature).
+/// Which of `frontend`'s builds: the one that hydrates server-rendered pages (`hydrate`), the
+/// same without the writing pages (`reader`), or the one that renders from an empty page
+/// (`csr`, its default feature).
 #[derive(Clone, Copy)]
 pub(crate) enum Rendering {
     Hydrating,
+    Reader,
     ClientOnly,
 }
 
@@ -304,6 +315,10 @@ pub(crate) fn build_release_client(dist: &Path, rendering: Rendering) -> Result 
         Rendering::Hydrating => (
             "building the browser client (release, hydrating)",
             &["--no-default-features", "--features", "hydrate"],
+        ),
+        Rendering::Reader => (
+            "building the reader's browser client (release, hydrating, no writing pages)",
+            &["--no-default-features", "--features", "hydrate,reader"],
         ),
         Rendering::ClientOnly => (
             "building the client-only browser client (release, csr)",

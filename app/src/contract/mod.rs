@@ -101,42 +101,69 @@ pub struct QueryEncodingError(String);
 /// body the other fields become the query string (a `()` request adds nothing); for methods with
 /// a body they travel in it.
 pub fn request_url<E: Endpoint>(request: &E::Request) -> Result<String, QueryEncodingError> {
-    let mut path = E::PATH.to_owned();
-    let mut query: Vec<String> = Vec::new();
+    Ok(request_parts::<E>(request)?.0)
+}
+
+/// [`request_url`], and for a method with a body, the request as the JSON body to send.
+///
+/// Only the encoding is generic; placing the fields in the path is one function for every
+/// endpoint, so the browser's bundle does not carry a copy of it per endpoint.
+pub fn request_parts<E: Endpoint>(
+    request: &E::Request,
+) -> Result<(String, Option<serde_json::Value>), QueryEncodingError> {
     if E::METHOD.has_body() {
-        // The body may nest (a draft inside a save), which a query string cannot hold: only
-        // the top-level fields the path names are taken out of it.
         let value = serde_json::to_value(request).map_err(|e| QueryEncodingError(e.to_string()))?;
-        for (name, field) in value.as_object().into_iter().flatten() {
-            let placeholder = format!("{{{name}}}");
-            let text = match field {
-                serde_json::Value::String(text) => text.clone(),
-                serde_json::Value::Number(number) => number.to_string(),
-                _ => continue,
-            };
-            if path.contains(&placeholder) {
-                let encoded = serde_urlencoded::to_string([("", text.as_str())])
-                    .map_err(|e| QueryEncodingError(e.to_string()))?;
-                path = path.replace(&placeholder, &path_segment(&encoded[1..]));
-            }
-        }
+        Ok((path_from_body(E::PATH, &value)?, Some(value)))
     } else {
         let encoded =
             serde_urlencoded::to_string(request).map_err(|e| QueryEncodingError(e.to_string()))?;
-        for pair in encoded.split('&').filter(|p| !p.is_empty()) {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let placeholder = format!("{{{name}}}");
-            // `{*name}` takes the rest of the path: its slashes stay slashes.
-            let rest = format!("{{*{name}}}");
-            if path.contains(&placeholder) {
-                path = path.replace(&placeholder, &path_segment(value));
-            } else if path.contains(&rest) {
-                path = path.replace(&rest, &path_segment(value).replace("%2F", "/"));
-            } else {
-                query.push(pair.to_owned());
-            }
+        Ok((url_from_query(E::PATH, &encoded)?, None))
+    }
+}
+
+/// `path` with its placeholders filled from a JSON body's top-level fields. The body may nest
+/// (a draft inside a save), which a query string cannot hold, so nothing else is taken out.
+fn path_from_body(path: &str, body: &serde_json::Value) -> Result<String, QueryEncodingError> {
+    let mut path = path.to_owned();
+    for (name, field) in body.as_object().into_iter().flatten() {
+        let placeholder = format!("{{{name}}}");
+        let text = match field {
+            serde_json::Value::String(text) => text.clone(),
+            serde_json::Value::Number(number) => number.to_string(),
+            _ => continue,
+        };
+        if path.contains(&placeholder) {
+            let encoded = serde_urlencoded::to_string([("", text.as_str())])
+                .map_err(|e| QueryEncodingError(e.to_string()))?;
+            path = path.replace(&placeholder, &path_segment(&encoded[1..]));
         }
     }
+    filled(path, Vec::new())
+}
+
+/// `path` with its placeholders filled from a form-encoded request, and the pairs it does not
+/// name as the query string.
+fn url_from_query(path: &str, encoded: &str) -> Result<String, QueryEncodingError> {
+    let mut path = path.to_owned();
+    let mut query: Vec<&str> = Vec::new();
+    for pair in encoded.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let placeholder = format!("{{{name}}}");
+        // `{*name}` takes the rest of the path: its slashes stay slashes.
+        let rest = format!("{{*{name}}}");
+        if path.contains(&placeholder) {
+            path = path.replace(&placeholder, &path_segment(value));
+        } else if path.contains(&rest) {
+            path = path.replace(&rest, &path_segment(value).replace("%2F", "/"));
+        } else {
+            query.push(pair);
+        }
+    }
+    filled(path, query)
+}
+
+/// The address of a filled `path` and `query`, or which placeholder no field filled.
+fn filled(path: String, query: Vec<&str>) -> Result<String, QueryEncodingError> {
     if let Some(missing) = path.split('{').nth(1) {
         return Err(QueryEncodingError(format!(
             "the request has no field for {{{}",

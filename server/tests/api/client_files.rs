@@ -55,6 +55,47 @@ async fn pages_load_the_hydrating_client_and_its_stylesheet_from_pkg() {
     );
 }
 
+/// `built_client` with the reader's build beside it in `reader/`, as `cargo xtask` builds them.
+fn hydrating_with_the_readers_client() -> TempDir {
+    let dist = hydrating();
+    let reader = built_client("export function hydrate() { return 'Hello, reader!'; }\n");
+    std::fs::rename(reader.path(), dist.path().join("reader")).unwrap();
+    dist
+}
+
+#[tokio::test]
+async fn reading_pages_load_the_readers_client_and_writing_pages_the_whole_one() {
+    let dist = hydrating_with_the_readers_client();
+    let app = spawn_serving(dist.path()).await;
+
+    for path in ["/", "/notes/dns", "/search?q=dns", "/wanted", "/sign-in"] {
+        let page = app.get(path).await.text().await.unwrap();
+        assert!(
+            page.contains(&format!("/pkg/reader/{SCRIPT}")),
+            "{path}: {page}"
+        );
+        assert!(!page.contains(&format!("/pkg/{SCRIPT}")), "{path}: {page}");
+    }
+    for path in [
+        "/notes/dns/edit",
+        "/new",
+        "/notes/dns/history",
+        "/graph",
+        "/import",
+    ] {
+        let page = app.get(path).await.text().await.unwrap();
+        assert!(page.contains(&format!("/pkg/{SCRIPT}")), "{path}: {page}");
+        assert!(!page.contains("/pkg/reader/"), "{path}: {page}");
+    }
+    let reader = app.get(&format!("/pkg/reader/{SCRIPT}")).await;
+    assert_eq!(reader.status(), 200);
+    assert!(reader.text().await.unwrap().contains("Hello, reader!"));
+    assert!(
+        dist.path().join(format!("reader/{SCRIPT}.br")).is_file(),
+        "the reader's files are compressed at start-up too"
+    );
+}
+
 #[tokio::test]
 async fn fingerprinted_assets_are_cached_for_a_year() {
     let dist = hydrating();
