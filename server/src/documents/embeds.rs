@@ -115,7 +115,9 @@ pub fn part_of(html: &str, part: Option<&str>) -> Option<String> {
         // in front of that block.
         return Some(match blocks.get(start + 1) {
             Some(next) if first == anchor => html[blocks[start].start..next.end].to_owned(),
-            _ => first.to_owned(),
+            // An id at the end of a list item names that item (with the items under it), as
+            // in Obsidian, not the whole list.
+            _ => list_item_of(first, first.find(&anchor)?).unwrap_or_else(|| first.to_owned()),
         });
     }
     let Some(level) = heading_level(first) else {
@@ -126,6 +128,51 @@ pub fn part_of(html: &str, part: Option<&str>) -> Option<String> {
         .position(|b| heading_level(&html[b.clone()]).is_some_and(|l| l <= level))
         .map_or(blocks.len(), |i| start + 1 + i);
     Some(html[blocks[start].start..blocks[end - 1].end].to_owned())
+}
+
+/// The innermost list item of `block` holding byte `at`, alone in a list like its own (an
+/// ordered one starting at its number), or `None` if `at` is in no list item.
+fn list_item_of(block: &str, at: usize) -> Option<String> {
+    let item = innermost(block, at, &["li"])?;
+    let list = innermost(block, item.start, &["ul", "ol"])?;
+    let list_html = &block[list.clone()];
+    let name = &list_html[1..3];
+    let start = if name == "ol" {
+        // Its number: the list's first, plus the items before it in the same list.
+        let first: usize = attribute(list_html, "start")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1);
+        let inner = list.start + tag_end(list_html, 0)?;
+        let before = top_level(&block[inner..item.start])
+            .iter()
+            .filter(|child| block[inner + child.start..].starts_with("<li"))
+            .count();
+        format!(" start=\"{}\"", first + before)
+    } else {
+        String::new()
+    };
+    Some(format!("<{name}{start}>{}</{name}>", &block[item]))
+}
+
+/// The byte range of the innermost element of `block` named one of `names` that holds byte
+/// `at`.
+fn innermost(block: &str, at: usize, names: &[&str]) -> Option<std::ops::Range<usize>> {
+    let mut found = None;
+    let mut from = 0;
+    while let Some(open) = block[from..at].find('<').map(|i| i + from) {
+        from = open + 1;
+        let name: String = block[open + 1..]
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect();
+        if names.contains(&name.as_str())
+            && let Some(end) = element_end(block, open)
+            && end > at
+        {
+            found = Some(open..end);
+        }
+    }
+    found
 }
 
 /// The level of the heading `block` is, if it is one.
@@ -254,6 +301,47 @@ mod tests {
         // Text that reads like an anchor is not one.
         let text = "<p><code>&lt;span id=\"^x\"&gt;</code> id=\"^x\"</p>\n";
         assert_eq!(part_of(text, Some("^x")), None);
+    }
+
+    #[test]
+    fn a_block_id_in_a_list_item_embeds_that_item_with_its_own_items_not_the_whole_list() {
+        let list = "<ul>\n<li>First</li>\n<li><span id=\"^second\"></span>Second\n<ul>\n<li>Under it</li>\n</ul>\n</li>\n<li>Third</li>\n</ul>\n";
+        assert_eq!(
+            part_of(list, Some("^second")).unwrap(),
+            "<ul><li><span id=\"^second\"></span>Second\n<ul>\n<li>Under it</li>\n</ul>\n</li></ul>"
+        );
+        // In a nested list, the innermost item; in an ordered one, with its own number.
+        let nested = "<ol start=\"3\">\n<li>Three</li>\n<li>Four\n<ol>\n<li>A</li>\n<li><p><span id=\"^b\"></span>B</p></li>\n</ol>\n</li>\n</ol>\n";
+        assert_eq!(
+            part_of(nested, Some("^b")).unwrap(),
+            "<ol start=\"2\"><li><p><span id=\"^b\"></span>B</p></li></ol>"
+        );
+        let numbered =
+            "<ol start=\"3\">\n<li>Three</li>\n<li><span id=\"^four\"></span>Four</li>\n</ol>\n";
+        assert_eq!(
+            part_of(numbered, Some("^four")).unwrap(),
+            "<ol start=\"4\"><li><span id=\"^four\"></span>Four</li></ol>"
+        );
+        // As the renderer writes a vault's list.
+        let rendered = crate::documents::render::render(
+            "- One\n- Two ^two\n  - Under two\n- Three\n",
+            app::contract::Flavor::Obsidian,
+            &|_| None,
+        )
+        .unwrap()
+        .html;
+        let item = part_of(&rendered, Some("^two")).unwrap();
+        assert!(
+            item.starts_with("<ul><li><span id=\"^two\"></span>Two"),
+            "{item}"
+        );
+        assert!(item.contains("Under two") && !item.contains("One") && !item.contains("Three"));
+        // An id on its own line after the list still names the whole list.
+        let after = "<span id=\"^all\"></span><ul>\n<li>One</li>\n</ul>\n";
+        assert_eq!(
+            part_of(after, Some("^all")).unwrap(),
+            "<span id=\"^all\"></span><ul>\n<li>One</li>\n</ul>"
+        );
     }
 
     #[test]
