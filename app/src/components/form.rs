@@ -1,5 +1,6 @@
-//! What the account forms (signing in, setting up, tokens, users) share: knowing when the page
-//! can handle a submit, reading a field, and saying what went wrong.
+//! What the forms (signing in, setting up, tokens, users, import, the editor) share: knowing
+//! when the page can handle a submit, reading a field or the files given to it, and saying what
+//! went wrong.
 
 use leptos::html::Input;
 use leptos::prelude::*;
@@ -17,6 +18,13 @@ pub fn use_interactive() -> ReadSignal<bool> {
 /// what was typed before the page became interactive counts too.
 pub fn input_value(input: NodeRef<Input>) -> String {
     input.get_untracked().map(|i| i.value()).unwrap_or_default()
+}
+
+/// The files of a file input, a paste or a drop, copied out of their `FileList` at once: the
+/// list is live, and clearing the input (so the same file can be picked again) empties it.
+pub fn files_in(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
+    list.map(|list| (0..list.length()).filter_map(|i| list.item(i)).collect())
+        .unwrap_or_default()
 }
 
 /// Empties `input` (a password once used).

@@ -12,7 +12,7 @@ mod theme;
 
 pub use account::{AccountMenu, SignedIn};
 pub use error_notice::ErrorNotice;
-pub use form::{FormError, clear_input, input_value, use_interactive};
+pub use form::{FormError, clear_input, files_in, input_value, use_interactive};
 pub use links::{DocumentList, NoteLink, RelatedList, TagList};
 pub use loaded::{loaded, reloaded, request};
 pub use loading::Loading;

@@ -438,9 +438,7 @@ fn attach_dropped(
     set_draft: WriteSignal<NoteDraft>,
     set_status: WriteSignal<Status>,
 ) {
-    let files: Vec<web_sys::File> = files
-        .map(|list| (0..list.length()).filter_map(|i| list.item(i)).collect())
-        .unwrap_or_default();
+    let files = crate::components::files_in(files);
     if files.is_empty() {
         return;
     }
@@ -460,30 +458,32 @@ fn attach_dropped(
                 // Files dropped together may share a name: each gets its own.
                 let path = attachment_path(&file.name(), &file.type_(), &format!("{stamp}{index}"));
                 let sent = async {
-                    let form =
-                        web_sys::FormData::new().map_err(|_| "the browser cannot build a form")?;
+                    let form = web_sys::FormData::new()
+                        .map_err(|_| "the browser cannot build a form.".to_owned())?;
                     form.append_with_blob_and_filename("files", file, &path)
-                        .map_err(|_| "the browser cannot read the file")?;
-                    crate::api::upload(form)
-                        .await
-                        .map_err(|_| "the file could not be stored")
+                        .map_err(|_| "the browser cannot read the file.".to_owned())?;
+                    crate::api::upload(form).await.map_err(|e| e.to_string())
                 }
                 .await;
-                match sent {
+                let refused = match sent {
                     Ok(report)
                         if report.attachments.contains(&path)
                             || report.unchanged_attachments.contains(&path) =>
                     {
                         links.push_str(&attachment_link(&file.name(), &file.type_(), &path));
+                        continue;
                     }
-                    Ok(_) | Err(_) => {
-                        set_status.set(Status::Failed(format!(
-                            "{} was not attached: only images, audio, video and PDFs of up to 32 MiB are.",
-                            file.name()
-                        )));
-                        return;
+                    // The import took the upload but not as a file to keep.
+                    Ok(_) => {
+                        "only images, audio, video and PDFs of up to 32 MiB are kept.".to_owned()
                     }
-                }
+                    Err(reason) => reason,
+                };
+                set_status.set(Status::Failed(format!(
+                    "{} was not attached: {refused}",
+                    file.name()
+                )));
+                return;
             }
             set_draft.update(|draft| {
                 let at = utf16_to_byte_index(&draft.body, cursor);

@@ -30,12 +30,8 @@ pub fn ImportPage() -> impl IntoView {
     let (flavor, set_flavor) = signal(String::from("auto"));
     let (dragging, set_dragging) = signal(false);
 
-    // The files are copied out of the `FileList` at once: it is live, and clearing the input
-    // (so the same file can be picked again) empties it before the upload would read it.
     let send = move |list: Option<web_sys::FileList>| {
-        let files: Vec<web_sys::File> = list
-            .map(|list| (0..list.length()).filter_map(|i| list.item(i)).collect())
-            .unwrap_or_default();
+        let files = crate::components::files_in(list);
         if files.is_empty() {
             return;
         }

@@ -20,9 +20,9 @@ pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
 
 /// One part of an upload, as received: an archive is spooled to an unnamed temporary file (the
 /// upload is never held in memory whole) and unpacked before the next part is read, so one
-/// file at a time is open; a note is kept up to the note limit.
+/// file at a time is open; a file (a note or an attachment) is kept up to its limit.
 enum Received {
-    Note {
+    File {
         name: String,
         bytes: Vec<u8>,
         complete: bool,
@@ -85,7 +85,7 @@ pub async fn import_files(
             return Err(LimitExceeded::Files(limits.max_files).into());
         }
         unpacked = match receive(field).await? {
-            Received::Note {
+            Received::File {
                 name,
                 bytes,
                 complete,
@@ -159,7 +159,7 @@ async fn receive(mut field: Field<'_>) -> Result<Received, ApiError> {
     if limit.is_none() {
         return Ok(Received::Refused(Problem::in_file(&name, NOT_IMPORTED)));
     }
-    Ok(Received::Note {
+    Ok(Received::File {
         name,
         bytes,
         complete,

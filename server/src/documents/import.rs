@@ -220,17 +220,13 @@ impl Resolver {
             }
         }
         let lower = from_top.to_lowercase();
-        let suffix = format!("/{lower}");
         let name = lower.rsplit('/').next().unwrap_or(&lower);
         let matching: Vec<&String> = self
             .files_by_name
             .get(name)
             .into_iter()
             .flatten()
-            .filter(|path| {
-                let path = path.to_lowercase();
-                path == lower || path.ends_with(&suffix)
-            })
+            .filter(|path| ends_with_path(path, &lower))
             .collect();
         let exact = matching.iter().find(|path| path.to_lowercase() == lower);
         match (matching.as_slice(), exact) {
@@ -314,16 +310,12 @@ impl Resolver {
             written.trim_start_matches('/').to_owned()
         };
         let lower = wanted.to_lowercase();
-        let suffix = format!("/{lower}");
         let matching: Vec<&(String, String)> = self
             .by_name
             .get(&name_key(&wanted))
             .into_iter()
             .flatten()
-            .filter(|(_, path)| {
-                let path = without_markdown_extension(path).to_lowercase();
-                path == lower || path.ends_with(&suffix)
-            })
+            .filter(|(_, path)| ends_with_path(without_markdown_extension(path), &lower))
             .collect();
         let matching = if matching.is_empty() {
             self.aliases.get(&lower).into_iter().flatten().collect()
@@ -388,6 +380,14 @@ pub struct Lookups {
 /// Whether a reference names a file by its path rather than a note by its id.
 fn is_path(reference: &str) -> bool {
     reference.contains('/') || reference.ends_with(".md") || reference.ends_with(".markdown")
+}
+
+/// Whether `path`, in any case, is `wanted` (in lower case) or ends with it after a `/`: how
+/// Obsidian finds a note or a file by the end of its path (`[[networking/http]]`).
+fn ends_with_path(path: &str, wanted: &str) -> bool {
+    let path = path.to_lowercase();
+    path.strip_suffix(wanted)
+        .is_some_and(|before| before.is_empty() || before.ends_with('/'))
 }
 
 /// `reference` relative to the folder of `from_path`, with `.` and `..` applied.
