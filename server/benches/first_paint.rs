@@ -151,7 +151,7 @@ async fn main() {
         median(&client_visits, |v| v.transferred) / 1000.0,
     );
     println!(
-        "slow phone, {page}, server-rendered: with the reader's client interactive {:.0} ms, {:.1} KB transferred; \
+        "split clients, slow phone, {page}, server-rendered: with the reader's client interactive {:.0} ms, {:.1} KB transferred; \
          with the whole client (before the split) interactive {:.0} ms, {:.1} KB transferred; ratios {:.2} and {:.2}",
         median(&rendered_visits, interactive),
         median(&rendered_visits, |v| v.transferred) / 1000.0,

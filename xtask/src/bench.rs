@@ -407,7 +407,8 @@ fn measure_reads(port: u16, scratch: &Path) -> Result<Reads> {
 }
 
 /// `server/benches/first_paint.rs` over the benchmark's database and both builds; returns the
-/// lines it prints (on loopback, then over a slow phone's network).
+/// lines it prints (on loopback, then over a slow phone's network, then the reader's client
+/// against the whole one there).
 fn measure_first_paint(database: &str, hydrating: &Path, client_only: &Path) -> Result<String> {
     println!("\nxtask: first paint in headless Chromium (server-rendered and client-only)");
     let lines = bench_lines(
@@ -418,7 +419,7 @@ fn measure_first_paint(database: &str, hydrating: &Path, client_only: &Path) -> 
             .env("LORE_BENCH_CLIENT_ONLY", client_only)
             .env("LORE_BENCH_PAGE", format!("/notes/{NOTE}")),
         "first-paint",
-        &["first paint", "slow phone"],
+        &["first paint", "slow phone", "split clients"],
     )?;
     Ok(lines.join("\n           "))
 }
