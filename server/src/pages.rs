@@ -71,10 +71,7 @@ pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
     };
     let context = PageContext {
         state,
-        policy: page_policy(
-            scripts,
-            [Some(&whole), reader.as_ref()].into_iter().flatten(),
-        ),
+        policy: page_policy(scripts.then_some(&whole).into_iter().chain(&reader)),
     };
     let mut pages = Router::new()
         .leptos_routes_with_context(&whole, routes, per_request, page.clone())
@@ -233,12 +230,10 @@ fn page_key(request: &Request) -> String {
     )
 }
 
-/// The policy for pages served with a client (`scripts`): each build's hydration script
-/// rendered once, alone, the way the shell renders it, to hash exactly what the pages carry.
-fn page_policy<'a>(scripts: bool, builds: impl Iterator<Item = &'a LeptosOptions>) -> PagePolicy {
-    if !scripts {
-        return PagePolicy::new(std::iter::empty());
-    }
+/// The policy for pages served with `builds` of the client (none: pages without scripts):
+/// each build's hydration script rendered once, alone, the way the shell renders it, to hash
+/// exactly what the pages carry.
+fn page_policy<'a>(builds: impl Iterator<Item = &'a LeptosOptions>) -> PagePolicy {
     let rendered: Vec<String> = builds
         .map(|options| {
             let options = options.clone();

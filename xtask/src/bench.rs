@@ -112,7 +112,7 @@ pub fn run() -> Result {
     // After both were served, so both have their brotli copies.
     let bundles = format!(
         "hydrating, the reader's (sent with reading pages) {}; hydrating, the whole (sent with writing pages) {}; client-only {}",
-        bundle_sizes(&hydrating.join("reader"))?,
+        bundle_sizes(&hydrating.join(crate::READER_DIR))?,
         bundle_sizes(&hydrating)?,
         bundle_sizes(&client_only)?
     );

@@ -286,11 +286,15 @@ pub(crate) fn build_client() -> Result {
     build_hydrating_clients(&workspace_root().join("dist"))
 }
 
+/// Where in `dist/` the reader's client is built, as `lore serve` looks for it
+/// (`server::client_files::READER_DIR`).
+pub(crate) const READER_DIR: &str = "reader";
+
 /// Both hydrating builds into `dist`: the whole client first, since trunk empties the folder
 /// it builds into, then the reader's inside it.
 pub(crate) fn build_hydrating_clients(dist: &Path) -> Result {
     build_release_client(dist, Rendering::Hydrating)?;
-    build_release_client(&dist.join("reader"), Rendering::Reader)
+    build_release_client(&dist.join(READER_DIR), Rendering::Reader)
 }
 
 /// Trunk runs cargo --offline (Trunk.toml), so the crates must be here before it builds.

@@ -16,8 +16,10 @@ use web_sys::PerformanceEntry;
 
 /// Whether `path` is one of the pages only the whole client has: the editor and a new note,
 /// a note's history, the trash, import, the graph, the account, set-up and admin pages.
-/// Written once for the server, which picks the client to send by it, and the routes in
-/// [`App`](crate::App), which must agree (a test in the server checks every route).
+/// Written once for the server, which picks the client to send by it; the routes in
+/// [`App`](crate::App) must agree, by taking these pages from [`super::writing`] (the
+/// end-to-end test follows a link and the app's own navigation from the reader's client to the
+/// editor, and `is_writing_page`'s tests list every route of each kind).
 pub fn is_writing_page(path: &str) -> bool {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     matches!(
@@ -36,21 +38,18 @@ pub fn is_writing_page(path: &str) -> bool {
 #[component]
 pub fn LoadsWholeClient() -> impl IntoView {
     let location = use_location();
-    let target = move || {
-        format!(
-            "{}{}{}",
-            location.pathname.get_untracked(),
-            Some(location.search.get_untracked())
-                .filter(|search| !search.is_empty())
-                .map(|search| format!("?{search}"))
-                .unwrap_or_default(),
-            location.hash.get_untracked()
-        )
-    };
     // The address to offer a link to, once asking again is known not to help.
     let (stuck, set_stuck) = signal(None::<String>);
     Effect::new(move |_| {
-        let (target, path) = (target(), location.pathname.get_untracked());
+        // Where the router is going, which the browser's address may not show yet.
+        let path = location.pathname.get_untracked();
+        let search = location.search.get_untracked();
+        let query = if search.is_empty() {
+            String::new()
+        } else {
+            format!("?{search}")
+        };
+        let target = format!("{path}{query}{}", location.hash.get_untracked());
         let browser = window().location();
         let at_path = move || browser.pathname().is_ok_and(|here| here == path);
         if at_path() && loaded_at(&window().location().href().unwrap_or_default()) {
