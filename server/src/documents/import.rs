@@ -23,28 +23,60 @@ use app::contract::{EdgeKind, Flavor, ImportReport, Problem};
 use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 /// The largest note accepted. Notes are text; a bigger `.md` is almost always something else
 /// under the wrong name, and every note is rendered in memory.
 pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 
-/// What to write, and what to tell the user.
+/// An import planned up to its rendering: the notes to render and write (in batches, see
+/// [`render_batch`] and [`ImportPlan::take`]), the attachments and redirects to write, and what
+/// to tell the user, completed batch by batch.
+///
+/// Rendering is most of an import's work on the server's cores and writing it most of the
+/// database's, so the two run side by side: while one batch is written, the next is rendered.
 #[derive(Debug, Default)]
 pub struct ImportPlan {
-    /// New and changed notes.
-    pub upserts: Vec<PlannedNote>,
+    /// New and changed notes, not yet rendered.
+    pub pending: Vec<PendingNote>,
     /// Ids that did not exist before this import (existing notes linking to them need their
-    /// HTML rendered again: see [`rerender`]).
-    pub created: Vec<String>,
-    /// The report for the user (everything but `wanted`, filled in once stored).
-    pub report: ImportReport,
+    /// HTML rendered again: see [`rerender`]), with their paths.
+    pub created: Vec<(String, String)>,
     /// Vault notes' aliases, as `(slug of the alias, id)`: redirects to write, so `/notes/start`
     /// reaches the note that calls itself "Start" (an id a note has wins over them).
     pub alias_redirects: Vec<(String, String)>,
     /// New and changed attachments.
     pub attachments: Vec<AttachmentRecord>,
     /// Resolves references over the stored documents and this import's.
-    pub resolver: Resolver,
+    pub resolver: Arc<Resolver>,
+    /// The report for the user, filled in as batches are taken.
+    report: ImportReport,
+    /// The references of the rendered notes that name no note.
+    wanted: BTreeSet<String>,
+    /// Bodies that cannot be rendered.
+    refused: Vec<Problem>,
+    /// Every note's path by id once the import is written, and the ids of each file name
+    /// several of them share: what [`ambiguous`] says a name could mean.
+    paths: HashMap<String, String>,
+    shared: HashMap<String, Vec<String>>,
+}
+
+/// A parsed note waiting to be rendered.
+#[derive(Debug)]
+pub struct PendingNote {
+    document: ParsedDocument,
+    content_hash: String,
+    /// Its file, exactly as imported.
+    source: String,
+    /// It replaces a stored note.
+    existed: bool,
+}
+
+impl PendingNote {
+    /// The id the note will have.
+    pub fn id(&self) -> &str {
+        &self.document.id
+    }
 }
 
 /// A note to write, and the file it came from (its revision keeps it).
@@ -54,6 +86,110 @@ pub struct PlannedNote {
     pub record: NoteRecord,
     /// Its file, exactly as imported.
     pub source: String,
+}
+
+/// What became of one batch of pending notes when rendered: see [`ImportPlan::take`].
+#[derive(Debug)]
+pub struct RenderedBatch(Vec<Built>);
+
+impl ImportPlan {
+    /// Takes the pending notes, in batches of at most `size`.
+    pub fn batches(&mut self, size: usize) -> Vec<Vec<PendingNote>> {
+        let mut pending = std::mem::take(&mut self.pending).into_iter();
+        std::iter::from_fn(|| {
+            let batch: Vec<PendingNote> = pending.by_ref().take(size.max(1)).collect();
+            (!batch.is_empty()).then_some(batch)
+        })
+        .collect()
+    }
+
+    /// Enters a rendered batch in the report; returns its notes to write.
+    pub fn take(&mut self, batch: RenderedBatch) -> Vec<PlannedNote> {
+        let mut notes = Vec::with_capacity(batch.0.len());
+        for built in batch.0 {
+            match built {
+                Built::Note {
+                    note,
+                    ambiguous,
+                    missing_files,
+                    existed,
+                } => {
+                    self.report.ambiguous.extend(ambiguous);
+                    self.report.missing_files.extend(missing_files);
+                    let id = note.record.id.clone();
+                    if existed {
+                        self.report.updated.push(id);
+                    } else {
+                        self.report.created.push(id);
+                    }
+                    notes.push(*note);
+                }
+                Built::Refused(problem) => self.refused.push(problem),
+            }
+        }
+        let resolver = &self.resolver;
+        self.wanted.extend(
+            notes
+                .iter()
+                .flat_map(|n| &n.record.edges)
+                .filter(|e| !resolver.exists(&e.target_id))
+                .map(|e| e.target_id.clone()),
+        );
+        self.report
+            .ambiguous
+            .extend(ambiguous(&notes, &self.paths, &self.shared, resolver));
+        notes
+    }
+
+    /// Whether a note taken so far could not be rendered: unless invalid notes are skipped,
+    /// nothing of the import is to be written.
+    pub fn has_refused(&self) -> bool {
+        !self.refused.is_empty()
+    }
+
+    /// The report, once every batch is taken; or, unless `skip_invalid`, the notes that could
+    /// not be rendered.
+    pub fn finish(mut self, skip_invalid: bool) -> Result<ImportReport, Vec<Problem>> {
+        if self.has_refused() {
+            if !skip_invalid {
+                return Err(self.refused);
+            }
+            self.report.skipped.append(&mut self.refused);
+        }
+        self.report.wanted = self.wanted.into_iter().collect();
+        Ok(self.report)
+    }
+}
+
+/// Renders `batch` against `resolver` on up to `threads` threads, advancing `progress` once a
+/// note.
+pub fn render_batch(
+    batch: Vec<PendingNote>,
+    resolver: &Resolver,
+    threads: usize,
+    progress: &ProgressBar,
+) -> RenderedBatch {
+    RenderedBatch(map_in_parallel(batch, threads, |pending| {
+        progress.inc(1);
+        let PendingNote {
+            document,
+            content_hash,
+            source,
+            existed,
+        } = pending;
+        match build_record(document, content_hash, resolver) {
+            Ok(built) => Built::Note {
+                note: Box::new(PlannedNote {
+                    record: built.record,
+                    source,
+                }),
+                ambiguous: built.ambiguous,
+                missing_files: built.missing_files,
+                existed,
+            },
+            Err(problem) => Built::Refused(problem),
+        }
+    }))
 }
 
 /// Resolves references between notes: relative paths through the tree, bare words as ids,
@@ -615,14 +751,11 @@ pub fn plan(
             }
         }
     }
-    let mut plan = ImportPlan::default();
-    report.attachments = new_files.iter().map(|f| f.path.clone()).collect();
-    report.unchanged_attachments = unchanged_files;
-    plan.attachments = new_files;
     let mut shared_aliases = Vec::new();
+    let mut alias_redirects = Vec::new();
     for (slug, claims) in by_alias {
         match claims.as_slice() {
-            [(id, _)] => plan.alias_redirects.push((slug, id.clone())),
+            [(id, _)] => alias_redirects.push((slug, id.clone())),
             several => {
                 let named: Vec<String> = several
                     .iter()
@@ -639,73 +772,57 @@ pub fn plan(
             }
         }
     }
-    let mut unrendered = Vec::new();
-    let built = map_in_parallel(parsed, threads, |(document, content_hash, source)| {
-        progress.inc(1);
+    report.ambiguous = shared_aliases;
+    report.attachments = new_files.iter().map(|f| f.path.clone()).collect();
+    report.unchanged_attachments = unchanged_files;
+
+    // Every note's path once the import is written, for the names several notes share.
+    let mut paths: HashMap<String, String> = known
+        .iter()
+        .map(|k| (k.id.clone(), k.source_path.clone()))
+        .collect();
+    let mut pending = Vec::with_capacity(parsed.len());
+    let mut created = Vec::new();
+    for (document, content_hash, source) in parsed {
         let known = known_by_id.get(document.id.as_str());
         // The same file read in another dialect is a changed note.
         if known.is_some_and(|existing| {
             existing.content_hash == content_hash
                 && stored_flavor.get(existing.source_path.as_str()) == Some(&document.layout.flavor)
         }) {
-            return Built::Unchanged(document.id);
+            progress.inc(1);
+            report.unchanged.push(document.id);
+            continue;
         }
-        let existed = known.is_some();
-        match build_record(document, content_hash, &resolver) {
-            Ok(built) => Built::Note {
-                note: Box::new(PlannedNote {
-                    record: built.record,
-                    source,
-                }),
-                ambiguous: built.ambiguous,
-                missing_files: built.missing_files,
-                existed,
-            },
-            Err(problem) => Built::Refused(problem),
+        if known.is_none() {
+            created.push((document.id.clone(), document.source_path.clone()));
         }
-    });
-    let mut ambiguous_wikilinks = Vec::new();
-    for outcome in built {
-        match outcome {
-            Built::Unchanged(id) => report.unchanged.push(id),
-            Built::Note {
-                note,
-                ambiguous,
-                missing_files,
-                existed,
-            } => {
-                ambiguous_wikilinks.extend(ambiguous);
-                report.missing_files.extend(missing_files);
-                let id = note.record.id.clone();
-                plan.upserts.push(*note);
-                if existed {
-                    report.updated.push(id);
-                } else {
-                    report.created.push(id.clone());
-                    plan.created.push(id);
-                }
-            }
-            Built::Refused(problem) => unrendered.push(problem),
-        }
+        paths.insert(document.id.clone(), document.source_path.clone());
+        pending.push(PendingNote {
+            document,
+            content_hash,
+            source,
+            existed: known.is_some(),
+        });
     }
-    if !unrendered.is_empty() {
-        if !skip_invalid {
-            return Err(unrendered);
-        }
-        report.skipped.extend(unrendered);
-    }
-    report.ambiguous = ambiguous(&plan.upserts, known, &resolver);
-    report.ambiguous.extend(ambiguous_wikilinks);
-    report.ambiguous.extend(shared_aliases);
-    plan.report = report;
-    plan.resolver = resolver;
-    Ok(plan)
+    let shared = ids::shared_names(paths.iter().map(|(id, path)| (id.as_str(), path.as_str())));
+    Ok(ImportPlan {
+        pending,
+        created,
+        alias_redirects,
+        attachments: new_files,
+        resolver: Arc::new(resolver),
+        report,
+        wanted: BTreeSet::new(),
+        refused: Vec::new(),
+        paths,
+        shared,
+    })
 }
 
-/// What became of one parsed note when the import was planned.
+/// What became of one pending note when rendered.
+#[derive(Debug)]
 enum Built {
-    /// Its file is the one stored already.
-    Unchanged(String),
     /// Rendered, to be written; `existed` if it replaces a stored note.
     Note {
         note: Box<PlannedNote>,
@@ -890,37 +1007,17 @@ pub fn render_problem(document: &ParsedDocument, error: &RenderError) -> Problem
     )
 }
 
-/// Ids that are referenced but exist nowhere, sorted.
-pub fn wanted(records: &[NoteRecord], resolver: &Resolver) -> Vec<String> {
-    records
-        .iter()
-        .flat_map(|r| r.edges.iter())
-        .filter(|e| !resolver.exists(&e.target_id))
-        .map(|e| e.target_id.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect()
-}
-
-/// The references of `upserts` that name no note but a file name several notes share, beside
-/// the `known` notes: one problem per note and name, listing the notes it could mean.
+/// The references of `notes` that name no note but a file name several notes share (`shared`,
+/// the ids of each such name; `paths`, every note's path by id): one problem per note and
+/// name, listing the notes it could mean.
 fn ambiguous(
-    upserts: &[PlannedNote],
-    known: &[KnownDocument],
+    notes: &[PlannedNote],
+    paths: &HashMap<String, String>,
+    shared: &HashMap<String, Vec<String>>,
     resolver: &Resolver,
 ) -> Vec<Problem> {
-    let mut paths: HashMap<&str, &str> = known
-        .iter()
-        .map(|k| (k.id.as_str(), k.source_path.as_str()))
-        .collect();
-    paths.extend(
-        upserts
-            .iter()
-            .map(|n| (n.record.id.as_str(), n.record.source_path.as_str())),
-    );
-    let shared = ids::shared_names(paths.iter().map(|(id, path)| (*id, *path)));
     let mut found = Vec::new();
-    for note in upserts {
+    for note in notes {
         let names: BTreeSet<&str> = note
             .record
             .edges
@@ -931,7 +1028,7 @@ fn ambiguous(
         for name in names {
             let candidates: Vec<String> = shared[name]
                 .iter()
-                .map(|id| format!("`{id}` ({})", paths[id.as_str()]))
+                .map(|id| format!("`{id}` ({})", paths[id]))
                 .collect();
             found.push(Problem::in_file(
                 &note.record.source_path,
@@ -1000,6 +1097,27 @@ mod tests {
             2,
             &ProgressBar::hidden(),
         )
+    }
+
+    /// The notes of `plan` rendered in batches of `size`, and its finished report.
+    fn render_in_batches(
+        mut plan: ImportPlan,
+        size: usize,
+        skip_invalid: bool,
+    ) -> (Vec<PlannedNote>, Result<ImportReport, Vec<Problem>>) {
+        let resolver = plan.resolver.clone();
+        let mut notes = Vec::new();
+        for batch in plan.batches(size) {
+            let rendered = render_batch(batch, &resolver, 2, &ProgressBar::hidden());
+            notes.extend(plan.take(rendered));
+        }
+        (notes, plan.finish(skip_invalid))
+    }
+
+    /// The notes of `plan` rendered, and its report, as an import that stops at nothing.
+    fn rendered(plan: ImportPlan) -> (Vec<PlannedNote>, ImportReport) {
+        let (notes, report) = render_in_batches(plan, usize::MAX, true);
+        (notes, report.expect("skipping, the report is whole"))
     }
 
     fn file(path: &str, text: &str) -> SourceFile {
@@ -1086,12 +1204,9 @@ mod tests {
             &ProgressBar::hidden(),
         )
         .unwrap();
-        let a = &plan
-            .upserts
-            .iter()
-            .find(|n| n.record.id == "a")
-            .unwrap()
-            .record;
+        let alias_redirects = plan.alias_redirects.clone();
+        let (notes, report) = rendered(plan);
+        let a = &notes.iter().find(|n| n.record.id == "a").unwrap().record;
         assert_eq!(
             a.html.matches(r#"href="/notes/home""#).count(),
             2,
@@ -1099,19 +1214,19 @@ mod tests {
             a.html
         );
         assert_eq!(
-            plan.alias_redirects,
+            alias_redirects,
             [
                 ("index-page".to_owned(), "home".to_owned()),
                 ("start".to_owned(), "home".to_owned())
             ]
         );
-        assert_eq!(plan.report.ambiguous.len(), 1);
+        assert_eq!(report.ambiguous.len(), 1);
         assert!(
-            plan.report.ambiguous[0]
+            report.ambiguous[0]
                 .message
                 .starts_with("the alias `shared` is written by 2 notes"),
             "{}",
-            plan.report.ambiguous[0].message
+            report.ambiguous[0].message
         );
         // Plain Markdown's `aliases` are someone else's (Hugo's old addresses, say).
         let plain = plan_of(files, &[], false).unwrap();
@@ -1179,9 +1294,44 @@ mod tests {
             file("good.md", "# Good\n"),
             file("bad.md", "---\ndraft: perhaps\n---\n"),
         ];
-        let plan = plan_of(files, &[], true).unwrap();
-        assert_eq!(plan.report.created, ["good"]);
-        assert_eq!(plan.report.skipped[0].file, "bad.md");
+        let (_, report) = rendered(plan_of(files, &[], true).unwrap());
+        assert_eq!(report.created, ["good"]);
+        assert_eq!(report.skipped[0].file, "bad.md");
+    }
+
+    #[test]
+    fn notes_rendered_in_batches_are_reported_as_rendered_at_once() {
+        // Two notes of one name (ambiguous links to it), links to missing notes, and two
+        // bodies nested too deep, spread over batches of one note.
+        let too_deep = format!("{}x\n", "> ".repeat(super::super::render::MAX_NESTING + 1));
+        let files = vec![
+            file("a/top.md", "# Top\n"),
+            file("b/top.md", "# Other top\n"),
+            file("links.md", "[t](top) and [w](wanted-one)\n"),
+            file("deep-1.md", &too_deep),
+            file("more.md", "[w](wanted-two) [t](top)\n"),
+            file("deep-2.md", &too_deep),
+        ];
+        let whole = render_in_batches(plan_of(files.clone(), &[], true).unwrap(), 100, true);
+        let batched = render_in_batches(plan_of(files.clone(), &[], true).unwrap(), 1, true);
+        let ids = |notes: &[PlannedNote]| -> Vec<String> {
+            notes.iter().map(|n| n.record.id.clone()).collect()
+        };
+        assert_eq!(ids(&batched.0), ids(&whole.0));
+        let (batched, whole) = (batched.1.unwrap(), whole.1.unwrap());
+        assert_eq!(batched.wanted, ["top", "wanted-one", "wanted-two"]);
+        assert_eq!(batched.ambiguous.len(), 2, "{:?}", batched.ambiguous);
+        let files_of = |problems: &[Problem]| -> Vec<String> {
+            problems.iter().map(|p| p.file.clone()).collect()
+        };
+        assert_eq!(files_of(&batched.skipped), ["deep-1.md", "deep-2.md"]);
+        assert_eq!(files_of(&batched.ambiguous), files_of(&whole.ambiguous));
+        assert_eq!(batched.created, whole.created);
+        // Without skipping, every refused note is named, whichever batch it was in.
+        let refused = render_in_batches(plan_of(files, &[], false).unwrap(), 1, false)
+            .1
+            .unwrap_err();
+        assert_eq!(files_of(&refused), ["deep-1.md", "deep-2.md"]);
     }
 
     #[test]
@@ -1208,9 +1358,10 @@ mod tests {
             content_hash: hash(text.as_bytes()),
             layout_json: String::new(),
         }];
-        let plan = plan_of(vec![file("same.md", text)], &known, false).unwrap();
-        assert!(plan.upserts.is_empty());
-        assert_eq!(plan.report.unchanged, ["same"]);
+        let (notes, report) =
+            rendered(plan_of(vec![file("same.md", text)], &known, false).unwrap());
+        assert!(notes.is_empty());
+        assert_eq!(report.unchanged, ["same"]);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod edit;
 pub mod embeds;
 pub mod export;
 pub mod front_matter;
+pub mod highlight;
 pub mod ids;
 pub mod import;
 pub mod obsidian;

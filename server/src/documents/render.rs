@@ -2,8 +2,8 @@
 //! per request).
 //!
 //! CommonMark with GitHub's tables, task lists, strikethrough, autolinks and footnotes (comrak);
-//! code blocks highlighted on the server into CSS classes (syntect, so the browser bundle carries
-//! no highlighter); heading anchors and a table of contents; links between notes rewritten to the
+//! code blocks highlighted on the server into CSS classes ([`super::highlight`], so the browser
+//! bundle carries no highlighter); heading anchors and a table of contents; links between notes rewritten to the
 //! app's pages, and links to notes that do not exist pointed at their wanted page. The HTML is
 //! then sanitized with ammonia: scripts, event handlers and `javascript:` URLs never survive, no
 //! matter what a note contains. Notes of an Obsidian vault are read with its syntax too (see
@@ -11,12 +11,12 @@
 
 use super::attachments::{self, Media};
 use super::embeds;
+use super::highlight::highlight;
 use super::obsidian;
 use crate::store::{file_name_key, missing_file_key, wiki_name_key};
 use app::contract::{Flavor, Heading};
 use comrak::adapters::SyntaxHighlighterAdapter;
 use comrak::nodes::{NodeLink, NodeValue};
-use comrak::plugins::syntect::{SyntectAdapter, SyntectAdapterBuilder};
 use comrak::{Anchorizer, Arena, Options, options::Plugins};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -31,7 +31,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// 2: notes also keep their plain text, which search indexes and cuts snippets from.
 /// 3: images, embeds and links to attachments point at the stored files, and a missing file
 ///    shows as its name; an embedded note's placeholder names it; an escaped `\#` is no tag.
-pub const RENDER_VERSION: i64 = 3;
+/// 4: highlighted code has a span per coloured run, not per scope (see [`super::highlight`]).
+pub const RENDER_VERSION: i64 = 4;
 
 /// How deeply a note's structure may nest: quotes, lists and HTML elements inside one another.
 /// The HTML parser that sanitizing runs on looks through every open element for each new one,
@@ -735,12 +736,12 @@ fn has_scheme(path: &str) -> bool {
 }
 
 /// How much code of one note is highlighted; code past it is shown plain. Highlighted code is
-/// some twenty times its size in HTML (a span with classes around every token), and takes
-/// seconds per megabyte to highlight: a pasted log is read, not admired.
+/// a few times its size in HTML (a span around every coloured run), and takes seconds per
+/// megabyte to highlight: a pasted log is read, not admired.
 pub const MAX_HIGHLIGHTED_BYTES: usize = 128 * 1024;
 
-/// The highlighter of one render: syntect's, until the note's budget of highlighted code is
-/// spent (see [`MAX_HIGHLIGHTED_BYTES`]).
+/// The highlighter of one render: [`highlight`], until the note's budget of highlighted code
+/// is spent (see [`MAX_HIGHLIGHTED_BYTES`]).
 struct Highlighter {
     budget: AtomicUsize,
 }
@@ -755,7 +756,7 @@ impl SyntaxHighlighterAdapter for Highlighter {
         let left = self.budget.load(Ordering::Relaxed);
         if code.len() <= left {
             self.budget.store(left - code.len(), Ordering::Relaxed);
-            return HIGHLIGHTER.write_highlighted(output, lang, code);
+            return output.write_str(&highlight(lang, code));
         }
         output.write_str(&super::escape_html(code))
     }
@@ -763,9 +764,9 @@ impl SyntaxHighlighterAdapter for Highlighter {
     fn write_pre_tag(
         &self,
         output: &mut dyn std::fmt::Write,
-        attributes: HashMap<&'static str, Cow<'_, str>>,
+        _attributes: HashMap<&'static str, Cow<'_, str>>,
     ) -> std::fmt::Result {
-        HIGHLIGHTER.write_pre_tag(output, attributes)
+        comrak::html::write_opening_tag(output, "pre", [("class", "syntax-highlighting")])
     }
 
     fn write_code_tag(
@@ -773,18 +774,9 @@ impl SyntaxHighlighterAdapter for Highlighter {
         output: &mut dyn std::fmt::Write,
         attributes: HashMap<&'static str, Cow<'_, str>>,
     ) -> std::fmt::Result {
-        HIGHLIGHTER.write_code_tag(output, attributes)
+        comrak::html::write_opening_tag(output, "code", attributes)
     }
 }
-
-/// Server-side highlighting into CSS classes (`style/main.css` colours them for both themes).
-/// The `hl-` prefix keeps syntect's scope names (`meta`, `block`, `source`) from colliding
-/// with the page's own classes.
-static HIGHLIGHTER: LazyLock<SyntectAdapter> = LazyLock::new(|| {
-    SyntectAdapterBuilder::new()
-        .css_with_class_prefix("hl-")
-        .build()
-});
 
 /// The allow-list for rendered notes: ammonia's defaults (no scripts, no event handlers, only
 /// safe URL schemes) plus what comrak's extensions produce: heading ids, highlighting classes,
@@ -1057,9 +1049,7 @@ mod tests {
         let rendered = render(&body, Flavor::Obsidian, &resolve_known).unwrap();
         for code in expected {
             assert!(
-                rendered
-                    .html
-                    .contains(&format!("<span class=\"hl-text hl-plain\">{code}\n</span>")),
+                rendered.html.contains(&format!("<code>{code}\n</code>")),
                 "the block `{code}` changed"
             );
             assert!(

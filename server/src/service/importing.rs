@@ -6,11 +6,13 @@
 use super::Service;
 use crate::documents::SourceFile;
 use crate::documents::demo;
-use crate::documents::import::{FlavorChoice, Resolver, name_key, plan, rerender, wanted};
+use crate::documents::import::{
+    FlavorChoice, PendingNote, Resolver, name_key, plan, render_batch, rerender,
+};
 use crate::documents::render::RENDER_VERSION;
 use crate::documents::sources::{Archive, Unpacked};
 use crate::error::ApiError;
-use crate::store::NewRevision;
+use crate::store::{NewRevision, NoteRecord};
 use app::contract::{Flavor, ImportReport, Problem};
 use indicatif::ProgressBar;
 use std::collections::{HashMap, HashSet};
@@ -35,6 +37,10 @@ impl Service {
     /// could not be read) count like the files' own.
     ///
     /// `progress` (hidden for the API) counts two steps per file: parsed, then rendered.
+    ///
+    /// The notes are rendered and written in batches, each written while the next renders:
+    /// rendering is the CPU pool's work and writing the database's, and side by side an import
+    /// takes little more than the longer of the two.
     pub async fn import(
         &self,
         files: Vec<SourceFile>,
@@ -66,7 +72,8 @@ impl Service {
         let redirects = self.store().redirects().await?;
         let stored_files = self.store().attachment_index().await?;
         progress.set_length(2 * files.len() as u64);
-        let plan = self
+        let planning = progress.clone();
+        let mut plan = self
             .state
             .cpu
             .run_wide(move |threads| {
@@ -79,7 +86,7 @@ impl Service {
                     redirects,
                     skip_invalid,
                     threads,
-                    &progress,
+                    &planning,
                 )
             })
             .await?
@@ -88,46 +95,68 @@ impl Service {
                 all.extend(found);
                 ApiError::InvalidImport(all)
             })?;
-        let in_batch: HashSet<&str> = plan.upserts.iter().map(|n| n.record.id.as_str()).collect();
-        let created: HashSet<&str> = plan.created.iter().map(String::as_str).collect();
-        let created_paths: Vec<String> = plan
-            .upserts
-            .iter()
-            .filter(|n| created.contains(n.record.id.as_str()))
-            .map(|n| n.record.source_path.clone())
-            .collect();
+        let (created, created_paths): (Vec<String>, Vec<String>) =
+            plan.created.iter().cloned().unzip();
         let files: Vec<String> = plan.attachments.iter().map(|a| a.path.clone()).collect();
         let mut linking = self
-            .notes_affected(&plan.created, &created_paths, &files)
+            .notes_affected(&created, &created_paths, &files)
             .await?;
+        let in_batch: HashSet<&str> = plan.pending.iter().map(PendingNote::id).collect();
         linking.retain(|b| !in_batch.contains(b.id.as_str()));
-        let (plan, rerendered) = self
-            .cpu(move || {
-                let rerendered = rerender(&linking, &plan.resolver);
-                (plan, rerendered)
-            })
-            .await?;
-        let revisions: Vec<NewRevision> = plan
-            .upserts
-            .iter()
-            .map(|note| NewRevision {
-                id: note.record.id.clone(),
-                source: note.source.clone(),
-                source_path: note.record.source_path.clone(),
-                author: "import".to_owned(),
-                summary: format!("Imported from {}", note.record.source_path),
-            })
-            .collect();
-        let records: Vec<_> = plan.upserts.iter().map(|n| n.record.clone()).collect();
+
         let mut tx = self.store().begin().await?;
+        // Each batch is written while the next one renders on the CPU pool; the first renders
+        // while the attachments are written.
+        let mut batches = plan.batches(tx.notes_per_statement()).into_iter();
+        let resolver = plan.resolver.clone();
+        let render = |batch: Vec<PendingNote>| {
+            let (cpu, resolver, progress) =
+                (self.state.cpu.clone(), resolver.clone(), progress.clone());
+            tokio::spawn(async move {
+                cpu.run_wide(move |threads| render_batch(batch, &resolver, threads, &progress))
+                    .await
+            })
+        };
+        let mut rendering = batches.next().map(render);
         tx.put_attachments(&plan.attachments).await?;
-        tx.put_notes(&records, &revisions).await?;
-        tx.add_redirects(&plan.alias_redirects).await?;
+        while let Some(job) = rendering.take() {
+            let rendered = job
+                .await
+                .map_err(|error| ApiError::Internal(error.to_string()))??;
+            rendering = batches.next().map(render);
+            let notes = plan.take(rendered);
+            // Nothing is written once a note is refused, but the rest are still rendered, to
+            // report every problem at once.
+            if plan.has_refused() && !skip_invalid {
+                continue;
+            }
+            let (records, revisions): (Vec<NoteRecord>, Vec<NewRevision>) = notes
+                .into_iter()
+                .map(|note| {
+                    let revision = NewRevision {
+                        id: note.record.id.clone(),
+                        summary: format!("Imported from {}", note.record.source_path),
+                        source_path: note.record.source_path.clone(),
+                        source: note.source,
+                        author: "import".to_owned(),
+                    };
+                    (note.record, revision)
+                })
+                .unzip();
+            tx.put_notes(&records, &revisions).await?;
+        }
+        let rerendered = self.cpu(move || rerender(&linking, &resolver)).await?;
+        let alias_redirects = std::mem::take(&mut plan.alias_redirects);
+        // Refused notes end the import here, before anything is committed.
+        let mut report = plan.finish(skip_invalid).map_err(|refused| {
+            let mut all = problems.clone();
+            all.extend(refused);
+            ApiError::InvalidImport(all)
+        })?;
+        tx.add_redirects(&alias_redirects).await?;
         tx.store_html(&rerendered).await?;
         tx.commit().await?;
         self.changed();
-        let mut report = plan.report;
-        report.wanted = wanted(&records, &plan.resolver);
         problems.append(&mut report.skipped);
         report.skipped = problems;
         Ok(report)

@@ -272,6 +272,10 @@ pub trait Transaction: Send {
         revisions: &[NewRevision],
     ) -> Result<Vec<i64>, StoreError>;
 
+    /// How many notes one statement of [`put_notes`](Self::put_notes) writes: an import hands
+    /// its notes over in batches of this size, each written while the next is rendered.
+    fn notes_per_statement(&self) -> usize;
+
     /// Holds note `id` for this transaction if it is at `revision`.
     async fn hold(&mut self, id: &str, revision: i64) -> Result<Held, StoreError>;
 

@@ -92,8 +92,9 @@ pub trait Dialect: Database {
     /// How many values one statement may bind.
     const MAX_BIND_VALUES: usize;
 
-    /// Statements run in a transaction before it writes at least [`write::LARGE_WRITE_NOTES`]
-    /// notes at once: settings for a bulk write, which last until the transaction ends.
+    /// Statements run in a transaction once the notes it has written and is about to write
+    /// reach [`write::LARGE_WRITE_NOTES`]: settings for a bulk write, which last until the
+    /// transaction ends.
     const BEFORE_LARGE_WRITE: &'static [&'static str];
 
     /// Statements run once a transaction that wrote at least [`write::LARGE_WRITE_NOTES`] notes has

@@ -364,7 +364,10 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         notes: &[NoteRecord],
         revisions: &[NewRevision],
     ) -> Result<Vec<i64>, StoreError> {
-        if notes.len() >= LARGE_WRITE_NOTES {
+        // Once, for the transaction, when it has become a large write (also in batches).
+        if self.notes_written < LARGE_WRITE_NOTES
+            && self.notes_written + notes.len() >= LARGE_WRITE_NOTES
+        {
             for statement in D::BEFORE_LARGE_WRITE {
                 self.run(Sql::new(*statement)).await?;
             }
@@ -384,6 +387,10 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         let numbers = self.insert_revisions(revisions).await?;
         self.write_notes(notes, Some(&numbers)).await?;
         Ok(revisions.iter().map(|r| numbers[&r.id]).collect())
+    }
+
+    fn notes_per_statement(&self) -> usize {
+        rows_per_statement::<D>(DOCUMENT_COLUMNS.split(',').count())
     }
 
     async fn hold(&mut self, id: &str, revision: i64) -> Result<Held, StoreError> {

@@ -24,6 +24,12 @@ use sqlx::{Arguments, Sqlite};
 use std::str::FromStr;
 use std::time::Duration;
 
+/// The page size of a new database file (one made before keeps its own). A note's row holds
+/// its Markdown, HTML and plain text, a few kilobytes each; in 4 KiB pages most rows overflow
+/// into chains of pages, and a 10,000-note vault imported in 5.8 s where 8 KiB pages take 5.0 s
+/// (16 KiB: 5.5 s).
+const PAGE_SIZE: u32 = 8192;
+
 /// A SQLite database behind a connection pool.
 pub type SqliteStore = SqlStore<Sqlite>;
 
@@ -95,7 +101,8 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            .page_size(PAGE_SIZE);
         if let Some(folder) = options.get_filename().parent()
             && !folder.as_os_str().is_empty()
         {
