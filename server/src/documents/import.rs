@@ -1,5 +1,7 @@
 //! Planning an import: from a batch of files to the records to store, or to every problem
-//! found, located as `file:line:column`.
+//! found, located as `file:line:column`. The plan ([`plan`]) parses every file and decides ids,
+//! links and what changed; its notes are then rendered in batches ([`render_batch`]), each
+//! written while the next renders, and entered in the report ([`ImportPlan::take`]).
 //!
 //! All or nothing by default: one problem in one file and the plan is refused, with every
 //! problem of every file listed at once, so a user fixes them in one pass. With `skip_invalid`
