@@ -37,13 +37,10 @@ pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 ///
 /// Rendering is most of an import's work on the server's cores and writing it most of the
 /// database's, so the two run side by side: while one batch is written, the next is rendered.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ImportPlan {
     /// New and changed notes, not yet rendered.
     pub pending: Vec<PendingNote>,
-    /// Ids that did not exist before this import (existing notes linking to them need their
-    /// HTML rendered again: see [`rerender`]), with their paths.
-    pub created: Vec<(String, String)>,
     /// Vault notes' aliases, as `(slug of the alias, id)`: redirects to write, so `/notes/start`
     /// reaches the note that calls itself "Start" (an id a note has wins over them).
     pub alias_redirects: Vec<(String, String)>,
@@ -95,6 +92,20 @@ pub struct PlannedNote {
 pub struct RenderedBatch(Vec<Built>);
 
 impl ImportPlan {
+    /// The ids, with their paths, of the pending notes that did not exist before this import
+    /// (existing notes linking to them need their HTML rendered again: see [`rerender`]).
+    pub fn created(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pending
+            .iter()
+            .filter(|note| !note.existed)
+            .map(|note| {
+                (
+                    note.document.id.as_str(),
+                    note.document.source_path.as_str(),
+                )
+            })
+    }
+
     /// Takes the pending notes, in batches of at most `size`.
     pub fn batches(&mut self, size: usize) -> Vec<Vec<PendingNote>> {
         let mut pending = std::mem::take(&mut self.pending).into_iter();
@@ -784,7 +795,6 @@ pub fn plan(
         .map(|k| (k.id.clone(), k.source_path.clone()))
         .collect();
     let mut pending = Vec::with_capacity(parsed.len());
-    let mut created = Vec::new();
     for (document, content_hash, source) in parsed {
         let known = known_by_id.get(document.id.as_str());
         // The same file read in another dialect is a changed note.
@@ -795,9 +805,6 @@ pub fn plan(
             progress.inc(1);
             report.unchanged.push(document.id);
             continue;
-        }
-        if known.is_none() {
-            created.push((document.id.clone(), document.source_path.clone()));
         }
         paths.insert(document.id.clone(), document.source_path.clone());
         pending.push(PendingNote {
@@ -810,7 +817,6 @@ pub fn plan(
     let shared = ids::shared_names(paths.iter().map(|(id, path)| (id.as_str(), path.as_str())));
     Ok(ImportPlan {
         pending,
-        created,
         alias_redirects,
         attachments: new_files,
         resolver: Arc::new(resolver),

@@ -3,11 +3,11 @@
 //!
 //! CommonMark with GitHub's tables, task lists, strikethrough, autolinks and footnotes (comrak);
 //! code blocks highlighted on the server into CSS classes ([`super::highlight`], so the browser
-//! bundle carries no highlighter); heading anchors and a table of contents; links between notes rewritten to the
-//! app's pages, and links to notes that do not exist pointed at their wanted page. The HTML is
-//! then sanitized with ammonia: scripts, event handlers and `javascript:` URLs never survive, no
-//! matter what a note contains. Notes of an Obsidian vault are read with its syntax too (see
-//! [`obsidian`]).
+//! bundle carries no highlighter); heading anchors and a table of contents; links between notes
+//! rewritten to the app's pages, and links to notes that do not exist pointed at their wanted
+//! page. The HTML is then sanitized with ammonia: scripts, event handlers and `javascript:` URLs
+//! never survive, no matter what a note contains. Notes of an Obsidian vault are read with its
+//! syntax too (see [`obsidian`]).
 
 use super::attachments::{self, Media};
 use super::embeds;

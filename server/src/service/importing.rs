@@ -95,8 +95,10 @@ impl Service {
                 all.extend(found);
                 ApiError::InvalidImport(all)
             })?;
-        let (created, created_paths): (Vec<String>, Vec<String>) =
-            plan.created.iter().cloned().unzip();
+        let (created, created_paths): (Vec<String>, Vec<String>) = plan
+            .created()
+            .map(|(id, path)| (id.to_owned(), path.to_owned()))
+            .unzip();
         let files: Vec<String> = plan.attachments.iter().map(|a| a.path.clone()).collect();
         let mut linking = self
             .notes_affected(&created, &created_paths, &files)

@@ -153,7 +153,7 @@ impl<D: Dialect> SqlTransaction<D> {
             .iter()
             .zip(headings.iter().zip(&search_tags))
             .collect();
-        for chunk in rows.chunks(rows_per_statement::<D>(DOCUMENT_COLUMNS.split(',').count())) {
+        for chunk in rows.chunks(self.notes_per_statement()) {
             let mut query = Sql::new(format!("INSERT INTO documents ({DOCUMENT_COLUMNS}) "));
             query.push_values(chunk, |row, (note, (headings, search_tags))| {
                 let revision = revisions.and_then(|numbers| numbers.get(&note.id).copied());

@@ -26,8 +26,8 @@ use std::time::Duration;
 
 /// The page size of a new database file (one made before keeps its own). A note's row holds
 /// its Markdown, HTML and plain text, a few kilobytes each; in 4 KiB pages most rows overflow
-/// into chains of pages, and a 10,000-note vault imported in 5.8 s where 8 KiB pages take 5.0 s
-/// (16 KiB: 5.5 s).
+/// into chains of pages: a 10,000-note vault imported in 5.5-6.2 s with 4 KiB pages, 4.9-5.1 s
+/// with 8 KiB and 5.4-6.1 s with 16 KiB.
 const PAGE_SIZE: u32 = 8192;
 
 /// A SQLite database behind a connection pool.
