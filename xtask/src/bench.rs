@@ -327,30 +327,24 @@ fn median_import(
         let line = line?;
         runs.push((rate(&line)?, line));
     }
-    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let unit = if runs[0].1.contains("(0 notes/s)") {
-        "MB/s"
-    } else {
-        "notes/s"
-    };
-    let range = format!(
-        " [{IMPORT_RUNS} runs, median shown; {:.0} to {:.0} {unit}]",
-        runs[0].0,
-        runs[runs.len() - 1].0
-    );
+    runs.sort_by(|a, b| a.0.0.total_cmp(&b.0.0));
+    let ((slowest, unit), (fastest, _)) = (runs[0].0, runs[runs.len() - 1].0);
+    let range = format!(" [{IMPORT_RUNS} runs, median shown; {slowest:.0} to {fastest:.0} {unit}]");
     Ok(runs.swap_remove(IMPORT_RUNS / 2).1 + &range)
 }
 
-/// The rate in an import's summary: notes a second, or for attachments alone MB a second.
-fn rate(summary: &str) -> Result<f64> {
+/// The rate in an import's summary, with its unit: notes a second, or for attachments alone MB
+/// a second.
+fn rate(summary: &str) -> Result<(f64, &'static str)> {
     let number_before = |text: &str, unit: &str| -> Option<f64> {
         let end = text.find(unit)?;
         let start = text[..end].rfind([' ', '('])? + 1;
         text[start..end].trim().parse().ok()
     };
     match number_before(summary, " notes/s)") {
-        Some(notes) if notes > 0.0 => Ok(notes),
+        Some(notes) if notes > 0.0 => Ok((notes, "notes/s")),
         _ => number_before(summary, " MB/s)")
+            .map(|megabytes| (megabytes, "MB/s"))
             .ok_or_else(|| format!("no rate in lore import's summary: {summary}")),
     }
 }
@@ -794,14 +788,14 @@ mod tests {
         let summary = "imported in 3.9s (2563 notes/s): 10000 created, 0 updated, 0 unchanged, \
                        0 skipped; peak memory 411 MiB; attachments: 500 stored, 0 unchanged \
                        (102.9 MB read at 26.7 MB/s)";
-        assert_eq!(rate(summary), Ok(2563.0));
+        assert_eq!(rate(summary), Ok((2563.0, "notes/s")));
     }
 
     #[test]
     fn a_summary_of_attachments_alone_gives_its_megabytes_a_second() {
         let summary = "imported in 815.4ms (0 notes/s): 0 created, 0 updated, 0 unchanged, \
                        0 skipped; attachments: 500 stored, 0 unchanged (102.9 MB read at 126.2 MB/s)";
-        assert_eq!(rate(summary), Ok(126.2));
+        assert_eq!(rate(summary), Ok((126.2, "MB/s")));
     }
 
     #[test]
