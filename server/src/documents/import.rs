@@ -160,14 +160,11 @@ impl ImportPlan {
         !self.refused.is_empty()
     }
 
-    /// The report, once every batch is taken; or, unless `skip_invalid`, the notes that could
-    /// not be rendered.
-    pub fn finish(mut self, skip_invalid: bool) -> Result<ImportReport, Vec<Problem>> {
+    /// The report, once every batch is taken; or the notes that could not be rendered (an
+    /// import that skips them is made again without them: see `Service::import`).
+    pub fn finish(mut self) -> Result<ImportReport, Vec<Problem>> {
         if self.has_refused() {
-            if !skip_invalid {
-                return Err(self.refused);
-            }
-            self.report.skipped.append(&mut self.refused);
+            return Err(self.refused);
         }
         self.report.wanted = self.wanted.into_iter().collect();
         Ok(self.report)
@@ -1111,7 +1108,6 @@ mod tests {
     fn render_in_batches(
         mut plan: ImportPlan,
         size: usize,
-        skip_invalid: bool,
     ) -> (Vec<PlannedNote>, Result<ImportReport, Vec<Problem>>) {
         let resolver = plan.resolver.clone();
         let mut notes = Vec::new();
@@ -1119,13 +1115,13 @@ mod tests {
             let rendered = render_batch(batch, &resolver, 2, &ProgressBar::hidden());
             notes.extend(plan.take(rendered));
         }
-        (notes, plan.finish(skip_invalid))
+        (notes, plan.finish())
     }
 
-    /// The notes of `plan` rendered, and its report, as an import that stops at nothing.
+    /// The notes of `plan` rendered, and its report, when the renderer refuses none.
     fn rendered(plan: ImportPlan) -> (Vec<PlannedNote>, ImportReport) {
-        let (notes, report) = render_in_batches(plan, usize::MAX, true);
-        (notes, report.expect("skipping, the report is whole"))
+        let (notes, report) = render_in_batches(plan, usize::MAX);
+        (notes, report.expect("no note is refused"))
     }
 
     fn file(path: &str, text: &str) -> SourceFile {
@@ -1320,8 +1316,23 @@ mod tests {
             file("more.md", "[w](wanted-two) [t](top)\n"),
             file("deep-2.md", &too_deep),
         ];
-        let whole = render_in_batches(plan_of(files.clone(), &[], true).unwrap(), 100, true);
-        let batched = render_in_batches(plan_of(files.clone(), &[], true).unwrap(), 1, true);
+        let files_of = |problems: &[Problem]| -> Vec<String> {
+            problems.iter().map(|p| p.file.clone()).collect()
+        };
+        // Every refused note is named, whichever batch it was in.
+        for size in [1, 100] {
+            let refused = render_in_batches(plan_of(files.clone(), &[], true).unwrap(), size)
+                .1
+                .unwrap_err();
+            assert_eq!(files_of(&refused), ["deep-1.md", "deep-2.md"]);
+        }
+        // Without them (as an import that skips them is made again), the rest.
+        let rest: Vec<SourceFile> = files
+            .into_iter()
+            .filter(|f| !f.path.starts_with("deep"))
+            .collect();
+        let whole = render_in_batches(plan_of(rest.clone(), &[], true).unwrap(), 100);
+        let batched = render_in_batches(plan_of(rest, &[], true).unwrap(), 1);
         let ids = |notes: &[PlannedNote]| -> Vec<String> {
             notes.iter().map(|n| n.record.id.clone()).collect()
         };
@@ -1329,17 +1340,8 @@ mod tests {
         let (batched, whole) = (batched.1.unwrap(), whole.1.unwrap());
         assert_eq!(batched.wanted, ["top", "wanted-one", "wanted-two"]);
         assert_eq!(batched.ambiguous.len(), 2, "{:?}", batched.ambiguous);
-        let files_of = |problems: &[Problem]| -> Vec<String> {
-            problems.iter().map(|p| p.file.clone()).collect()
-        };
-        assert_eq!(files_of(&batched.skipped), ["deep-1.md", "deep-2.md"]);
         assert_eq!(files_of(&batched.ambiguous), files_of(&whole.ambiguous));
         assert_eq!(batched.created, whole.created);
-        // Without skipping, every refused note is named, whichever batch it was in.
-        let refused = render_in_batches(plan_of(files, &[], false).unwrap(), 1, false)
-            .1
-            .unwrap_err();
-        assert_eq!(files_of(&refused), ["deep-1.md", "deep-2.md"]);
     }
 
     #[test]

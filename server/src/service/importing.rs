@@ -17,6 +17,14 @@ use app::contract::{Flavor, ImportReport, Problem};
 use indicatif::ProgressBar;
 use std::collections::{HashMap, HashSet};
 
+/// How one try at an import ended.
+enum Attempt {
+    /// Written and committed.
+    Imported(ImportReport),
+    /// Rolled back: the renderer refused these notes (only when invalid notes are skipped).
+    Refused(Vec<Problem>),
+}
+
 impl Service {
     /// The notes in archive `name` of `kind` (spooled to `file`), added to `unpacked` on the
     /// CPU pool within its limits.
@@ -41,10 +49,15 @@ impl Service {
     /// The notes are rendered and written in batches, each written while the next renders:
     /// rendering is the CPU pool's work and writing the database's, and side by side an import
     /// takes little more than the longer of the two.
+    ///
+    /// A note the renderer refuses (nested too deep, too large) is known only once it is
+    /// rendered, after notes linking to it may have been rendered, and written, as if it would
+    /// be there. Skipping invalid notes, the import is then rolled back and made again without
+    /// it, so that they link to it as to any note that is not there: a wanted page.
     pub async fn import(
         &self,
-        files: Vec<SourceFile>,
-        attachments: Vec<SourceFile>,
+        mut files: Vec<SourceFile>,
+        mut attachments: Vec<SourceFile>,
         flavor: FlavorChoice,
         mut problems: Vec<Problem>,
         skip_invalid: bool,
@@ -53,6 +66,45 @@ impl Service {
         if !problems.is_empty() && !skip_invalid {
             return Err(ApiError::InvalidImport(problems));
         }
+        loop {
+            let again = skip_invalid.then(|| (files.clone(), attachments.clone()));
+            let attempt = self
+                .import_once(
+                    files,
+                    attachments,
+                    flavor,
+                    &problems,
+                    skip_invalid,
+                    &progress,
+                )
+                .await?;
+            let refused = match attempt {
+                Attempt::Imported(report) => return Ok(report),
+                Attempt::Refused(refused) => refused,
+            };
+            // Each round leaves out at least one file, so this ends.
+            let (all_files, all_attachments) = again.expect("only a skipping import is retried");
+            let left_out: HashSet<&str> = refused.iter().map(|p| p.file.as_str()).collect();
+            files = all_files
+                .into_iter()
+                .filter(|file| !left_out.contains(file.path.as_str()))
+                .collect();
+            attachments = all_attachments;
+            problems.extend(refused);
+        }
+    }
+
+    /// One try at [`Self::import`]: imported, or, skipping invalid notes, rolled back because
+    /// the renderer refused some.
+    async fn import_once(
+        &self,
+        files: Vec<SourceFile>,
+        attachments: Vec<SourceFile>,
+        flavor: FlavorChoice,
+        problems: &[Problem],
+        skip_invalid: bool,
+        progress: &ProgressBar,
+    ) -> Result<Attempt, ApiError> {
         let mut known = self.store().known_documents().await?;
         // The notes this import reads again keep their dialect unless it names one, and are
         // changed if it names another: only theirs are asked for.
@@ -71,6 +123,7 @@ impl Service {
         }
         let redirects = self.store().redirects().await?;
         let stored_files = self.store().attachment_index().await?;
+        progress.set_position(0);
         progress.set_length(2 * files.len() as u64);
         let planning = progress.clone();
         let mut plan = self
@@ -90,11 +143,7 @@ impl Service {
                 )
             })
             .await?
-            .map_err(|found| {
-                let mut all = problems.clone();
-                all.extend(found);
-                ApiError::InvalidImport(all)
-            })?;
+            .map_err(|found| ApiError::InvalidImport([problems, &found].concat()))?;
         let (created, created_paths): (Vec<String>, Vec<String>) = plan
             .created()
             .map(|(id, path)| (id.to_owned(), path.to_owned()))
@@ -129,7 +178,7 @@ impl Service {
             let notes = plan.take(rendered);
             // Nothing is written once a note is refused, but the rest are still rendered, to
             // report every problem at once.
-            if plan.has_refused() && !skip_invalid {
+            if plan.has_refused() {
                 continue;
             }
             let (records, revisions): (Vec<NoteRecord>, Vec<NewRevision>) = notes
@@ -147,21 +196,20 @@ impl Service {
                 .unzip();
             tx.put_notes(&records, &revisions).await?;
         }
-        let rerendered = self.cpu(move || rerender(&linking, &resolver)).await?;
         let alias_redirects = std::mem::take(&mut plan.alias_redirects);
-        // Refused notes end the import here, before anything is committed.
-        let mut report = plan.finish(skip_invalid).map_err(|refused| {
-            let mut all = problems.clone();
-            all.extend(refused);
-            ApiError::InvalidImport(all)
-        })?;
+        // Refused notes end this try here, before anything is committed.
+        let mut report = match plan.finish() {
+            Ok(report) => report,
+            Err(refused) if skip_invalid => return Ok(Attempt::Refused(refused)),
+            Err(refused) => return Err(ApiError::InvalidImport([problems, &refused].concat())),
+        };
+        let rerendered = self.cpu(move || rerender(&linking, &resolver)).await?;
         tx.add_redirects(&alias_redirects).await?;
         tx.store_html(&rerendered).await?;
         tx.commit().await?;
         self.changed();
-        problems.append(&mut report.skipped);
-        report.skipped = problems;
-        Ok(report)
+        report.skipped = [problems, &report.skipped].concat();
+        Ok(Attempt::Imported(report))
     }
 
     /// Loads the demo notes into an empty base; says whether it did.

@@ -154,6 +154,46 @@ async fn skip_invalid_imports_the_valid_files_and_lists_the_rest() {
 }
 
 #[tokio::test]
+async fn a_note_skipped_because_it_cannot_be_rendered_is_linked_as_wanted_by_the_others() {
+    let app = TestApp::spawn().await;
+    // Stored before: its link to `deep` becomes a real link only if `deep` arrives.
+    app.import_ok(&[("older.md", b"See [deep](deep).\n")]).await;
+    let too_deep = format!(
+        "{}x\n",
+        "> ".repeat(server::documents::render::MAX_NESTING + 1)
+    );
+
+    let response = app
+        .import(
+            &[
+                // Rendered before `deep` is refused, and after.
+                ("before.md", b"Read [the deep one](deep.md).\n"),
+                ("deep.md", too_deep.as_bytes()),
+                ("after.md", b"Or [this](deep).\n"),
+            ],
+            true,
+        )
+        .await;
+
+    assert_eq!(response.status(), 200);
+    let report: app::contract::ImportReport = response.json().await.unwrap();
+    assert_eq!(report.skipped.len(), 1, "{:?}", report.skipped);
+    assert_eq!(report.skipped[0].file, "deep.md");
+    assert!(report.created.iter().all(|id| id != "deep"));
+    assert_eq!(report.wanted, ["deep"]);
+    for id in ["before", "after", "older"] {
+        let note: DocumentView = app.get_json(&format!("/api/documents/{id}")).await;
+        assert!(
+            note.html.contains(r#"href="/wanted/deep""#) && !note.html.contains("/notes/deep"),
+            "{id}: {}",
+            note.html
+        );
+    }
+    let missing = app.get("/api/documents/deep").await;
+    assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
 async fn reimporting_updates_what_changed_and_leaves_the_rest_alone() {
     let app = TestApp::spawn().await;
     app.import_ok(&[("a.md", b"# A\n"), ("b.md", b"# B\n")])
