@@ -13,6 +13,11 @@
 use super::super::sql::{EngineSearch, Tier};
 use super::super::{MATCH_END, MATCH_START, SearchRequest, SearchTerm, StoreError};
 use super::PostgresStore;
+use sqlx::Postgres;
+use sqlx::pool::PoolConnection;
+
+/// A search's connection (see [`EngineSearch`]).
+type Session = PoolConnection<Postgres>;
 
 /// The `tsquery` text for `terms`, each lexeme restricted to `weight` when there is one
 /// (`A` title, `B` tags, `C` description), or `None` when there are no terms.
@@ -91,6 +96,7 @@ impl PostgresStore {
     /// `within` if given, found by the primary key and the index on the title in lower case.
     async fn titled(
         &self,
+        session: &mut Session,
         request: &SearchRequest,
         within: Option<&[i64]>,
         cap: usize,
@@ -108,7 +114,7 @@ impl PostgresStore {
         if let Some(within) = within {
             statement = statement.bind(within);
         }
-        let rows: Vec<(i64,)> = statement.fetch_all(&self.pool).await?;
+        let rows: Vec<(i64,)> = statement.fetch_all(&mut **session).await?;
         Ok(rows.into_iter().map(|(seq,)| seq).collect())
     }
 
@@ -119,6 +125,7 @@ impl PostgresStore {
     /// is every note.
     async fn newest_matching(
         &self,
+        session: &mut Session,
         column: &str,
         query: &str,
         within: Option<&[i64]>,
@@ -142,26 +149,33 @@ impl PostgresStore {
         if let Some(before) = before {
             statement = statement.bind(before);
         }
-        let rows: Vec<(i64,)> = statement.fetch_all(&self.pool).await?;
+        let rows: Vec<(i64,)> = statement.fetch_all(&mut **session).await?;
         Ok(rows.into_iter().map(|(seq,)| seq).collect())
     }
 }
 
 #[async_trait::async_trait]
 impl EngineSearch for PostgresStore {
+    type Session = Session;
+
+    async fn session(&self) -> Result<Session, StoreError> {
+        Ok(self.pool.acquire().await?)
+    }
+
     /// Title, tags and description are asked of the small `meta` vectors. Anywhere is asked of
     /// `words`; a phrase there needs each candidate's word positions, which the index does not
     /// hold, so notes with all the words are taken newest first a batch at a time and only
     /// those are checked for the phrase, until `cap` are found.
     async fn tier_matches(
         &self,
+        session: &mut Session,
         request: &SearchRequest,
         tier: Tier,
         within: Option<&[i64]>,
         cap: usize,
     ) -> Result<Vec<i64>, StoreError> {
         if tier == Tier::Exact {
-            return self.titled(request, within, cap).await;
+            return self.titled(session, request, within, cap).await;
         }
         let weight = tier_weight(tier);
         let Some(query) = ts_query(&request.terms, request.prefix_last, weight) else {
@@ -173,12 +187,12 @@ impl EngineSearch for PostgresStore {
             .any(|term| matches!(term, SearchTerm::Phrase(_)));
         if weight.is_some() {
             return self
-                .newest_matching("meta", &query, within, None, cap)
+                .newest_matching(session, "meta", &query, within, None, cap)
                 .await;
         }
         if !has_phrase {
             return self
-                .newest_matching("words", &query, within, None, cap)
+                .newest_matching(session, "words", &query, within, None, cap)
                 .await;
         }
         let Some(all_words) = ts_query(&words_only(&request.terms), request.prefix_last, None)
@@ -189,7 +203,7 @@ impl EngineSearch for PostgresStore {
         let mut before = None;
         loop {
             let batch = self
-                .newest_matching("words", &all_words, within, before, cap)
+                .newest_matching(session, "words", &all_words, within, before, cap)
                 .await?;
             let Some(&oldest) = batch.last() else { break };
             let with_phrase: Vec<(i64,)> = sqlx::query_as(&format!(
@@ -198,7 +212,7 @@ impl EngineSearch for PostgresStore {
             ))
             .bind(&query)
             .bind(&batch)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut **session)
             .await?;
             found.extend(with_phrase.into_iter().map(|(seq,)| seq));
             if found.len() >= cap || batch.len() < cap {
@@ -213,7 +227,11 @@ impl EngineSearch for PostgresStore {
     /// The notes with the tag and in the collection asked for: the tag's notes' ids as one
     /// array, then their keys through the primary key (joined, the planner reads every note's
     /// row to map ids to keys).
-    async fn filtered(&self, request: &SearchRequest) -> Result<Option<Vec<i64>>, StoreError> {
+    async fn filtered(
+        &self,
+        session: &mut Session,
+        request: &SearchRequest,
+    ) -> Result<Option<Vec<i64>>, StoreError> {
         if request.tag.is_none() && request.collection.is_none() {
             return Ok(None);
         }
@@ -235,13 +253,14 @@ impl EngineSearch for PostgresStore {
         for value in values {
             query = query.bind(value);
         }
-        let rows: Vec<(i64,)> = query.fetch_all(&self.pool).await?;
+        let rows: Vec<(i64,)> = query.fetch_all(&mut **session).await?;
         Ok(Some(rows.into_iter().map(|(seq,)| seq).collect()))
     }
 
     /// `ts_rank` over the whole word list, the title's words weighing most.
     async fn relevance(
         &self,
+        session: &mut Session,
         request: &SearchRequest,
         notes: &[i64],
     ) -> Result<Vec<(i64, f64)>, StoreError> {
@@ -254,7 +273,7 @@ impl EngineSearch for PostgresStore {
         ))
         .bind(&query)
         .bind(notes)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut **session)
         .await?;
         Ok(rows
             .into_iter()
@@ -270,6 +289,7 @@ impl EngineSearch for PostgresStore {
     /// window is the note's start).
     async fn snippets(
         &self,
+        session: &mut Session,
         request: &SearchRequest,
         notes: &[i64],
     ) -> Result<Vec<(i64, String, String)>, StoreError> {
@@ -293,7 +313,7 @@ impl EngineSearch for PostgresStore {
         .bind(MATCH_START.to_string())
         .bind(MATCH_END.to_string())
         .bind(first_word)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut **session)
         .await?)
     }
 

@@ -60,16 +60,32 @@ fn tiers(request: &SearchRequest) -> Vec<(Tier, SearchRequest)> {
 /// What the ranking asks of an engine. Notes are named by their key in the engine's index (the
 /// order they entered the base: SQLite's rowid, PostgreSQL's `seq`), which is also what
 /// "newest" means.
+///
+/// A search asks its questions one after another through one [`Self::Session`]: a connection
+/// taken from the pool once. Taken once a question, each would cost a round trip more on
+/// PostgreSQL (sqlx checks that a pooled connection is alive before handing it out), and each
+/// connection would prepare every statement for itself.
 #[async_trait::async_trait]
 pub trait EngineSearch: Sync {
+    /// What a search's questions are asked through.
+    type Session: Send;
+
+    /// A session for one search.
+    async fn session(&self) -> Result<Self::Session, StoreError>;
+
     /// The notes that pass `request`'s filters (its tag, its collection), or `None` when it
     /// has none. Gathered once a search, not once a tier.
-    async fn filtered(&self, request: &SearchRequest) -> Result<Option<Vec<i64>>, StoreError>;
+    async fn filtered(
+        &self,
+        session: &mut Self::Session,
+        request: &SearchRequest,
+    ) -> Result<Option<Vec<i64>>, StoreError>;
 
     /// The newest `cap` notes of `tier` that match `request`, of those `within` when given,
     /// newest first.
     async fn tier_matches(
         &self,
+        session: &mut Self::Session,
         request: &SearchRequest,
         tier: Tier,
         within: Option<&[i64]>,
@@ -79,6 +95,7 @@ pub trait EngineSearch: Sync {
     /// How relevant each of `notes` is to `request`, higher is better.
     async fn relevance(
         &self,
+        session: &mut Self::Session,
         request: &SearchRequest,
         notes: &[i64],
     ) -> Result<Vec<(i64, f64)>, StoreError>;
@@ -86,6 +103,7 @@ pub trait EngineSearch: Sync {
     /// Each of `notes` as its id and a snippet of its body around the matches.
     async fn snippets(
         &self,
+        session: &mut Self::Session,
         request: &SearchRequest,
         notes: &[i64],
     ) -> Result<Vec<(i64, String, String)>, StoreError>;
@@ -251,7 +269,9 @@ pub async fn ranked(
     request: &SearchRequest,
 ) -> Result<Vec<(String, String)>, StoreError> {
     let limit = request.limit as usize;
-    let within = timing::database(engine.filtered(request)).await?;
+    // Not a statement: taking a connection is not counted as the database's time.
+    let mut session = engine.session().await?;
+    let within = timing::database(engine.filtered(&mut session, request)).await?;
     if within.as_ref().is_some_and(Vec::is_empty) {
         return Ok(Vec::new());
     }
@@ -263,13 +283,19 @@ pub async fn ranked(
         // A note of an earlier tier may match this one too: ask for as many more as were
         // chosen, so what is left still says whether the tier is small enough to score.
         let cap = SCORED_PER_TIER + 1 + chosen.len();
-        let mut found =
-            timing::database(engine.tier_matches(&asked, tier, within.as_deref(), cap)).await?;
+        let mut found = timing::database(engine.tier_matches(
+            &mut session,
+            &asked,
+            tier,
+            within.as_deref(),
+            cap,
+        ))
+        .await?;
         found.retain(|note| !chosen.contains(note));
         // An empty tier, or one of a single note, has nothing to order.
         if (2..=SCORED_PER_TIER).contains(&found.len()) {
             let scores: std::collections::HashMap<i64, f64> =
-                timing::database(engine.relevance(request, &found))
+                timing::database(engine.relevance(&mut session, request, &found))
                     .await?
                     .into_iter()
                     .collect();
@@ -286,7 +312,7 @@ pub async fn ranked(
         return Ok(Vec::new());
     }
     let mut snippets: std::collections::HashMap<i64, (String, String)> =
-        timing::database(engine.snippets(request, &chosen))
+        timing::database(engine.snippets(&mut session, request, &chosen))
             .await?
             .into_iter()
             .map(|(note, id, snippet)| (note, (id, snippet)))
@@ -313,12 +339,23 @@ mod tests {
 
     #[async_trait::async_trait]
     impl EngineSearch for Notes {
-        async fn filtered(&self, _: &SearchRequest) -> Result<Option<Vec<i64>>, StoreError> {
+        type Session = ();
+
+        async fn session(&self) -> Result<(), StoreError> {
+            Ok(())
+        }
+
+        async fn filtered(
+            &self,
+            _: &mut (),
+            _: &SearchRequest,
+        ) -> Result<Option<Vec<i64>>, StoreError> {
             Ok(None)
         }
 
         async fn tier_matches(
             &self,
+            _: &mut (),
             request: &SearchRequest,
             tier: Tier,
             _: Option<&[i64]>,
@@ -340,6 +377,7 @@ mod tests {
 
         async fn relevance(
             &self,
+            _: &mut (),
             _: &SearchRequest,
             notes: &[i64],
         ) -> Result<Vec<(i64, f64)>, StoreError> {
@@ -350,6 +388,7 @@ mod tests {
 
         async fn snippets(
             &self,
+            _: &mut (),
             _: &SearchRequest,
             notes: &[i64],
         ) -> Result<Vec<(i64, String, String)>, StoreError> {

@@ -11,6 +11,11 @@
 use super::super::sql::{EngineSearch, Tier};
 use super::super::{MATCH_END, MATCH_START, SearchRequest, SearchTerm, StoreError};
 use super::SqliteStore;
+use sqlx::Sqlite;
+use sqlx::pool::PoolConnection;
+
+/// A search's connection (see [`EngineSearch`]).
+type Session = PoolConnection<Sqlite>;
 
 /// The FTS5 query for `terms`, or `None` when there are none.
 pub fn fts_query(terms: &[SearchTerm], prefix_last: bool) -> Option<String> {
@@ -62,6 +67,7 @@ impl SqliteStore {
     /// `within` if given, found by the primary key and the index on the title in lower case.
     async fn titled(
         &self,
+        session: &mut Session,
         request: &SearchRequest,
         within: Option<&[i64]>,
         cap: usize,
@@ -78,7 +84,7 @@ impl SqliteStore {
         .bind(title)
         .bind(within.map(key_list))
         .bind(cap as i64)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut **session)
         .await?;
         Ok(rows.into_iter().map(|(rowid,)| rowid).collect())
     }
@@ -86,8 +92,18 @@ impl SqliteStore {
 
 #[async_trait::async_trait]
 impl EngineSearch for SqliteStore {
+    type Session = Session;
+
+    async fn session(&self) -> Result<Session, StoreError> {
+        Ok(self.pool.acquire().await?)
+    }
+
     /// The rowids with the tag and in the collection asked for, from their indexes.
-    async fn filtered(&self, request: &SearchRequest) -> Result<Option<Vec<i64>>, StoreError> {
+    async fn filtered(
+        &self,
+        session: &mut Session,
+        request: &SearchRequest,
+    ) -> Result<Option<Vec<i64>>, StoreError> {
         if request.tag.is_none() && request.collection.is_none() {
             return Ok(None);
         }
@@ -103,7 +119,7 @@ impl EngineSearch for SqliteStore {
         for value in [&request.collection, &request.tag].into_iter().flatten() {
             query = query.bind(value);
         }
-        let rows: Vec<(i64,)> = query.fetch_all(&self.pool).await?;
+        let rows: Vec<(i64,)> = query.fetch_all(&mut **session).await?;
         Ok(Some(rows.into_iter().map(|(rowid,)| rowid).collect()))
     }
 
@@ -111,13 +127,14 @@ impl EngineSearch for SqliteStore {
     /// a set of rowids, read as a list (`+rowid` keeps it from becoming the plan).
     async fn tier_matches(
         &self,
+        session: &mut Session,
         request: &SearchRequest,
         tier: Tier,
         within: Option<&[i64]>,
         cap: usize,
     ) -> Result<Vec<i64>, StoreError> {
         if tier == Tier::Exact {
-            return self.titled(request, within, cap).await;
+            return self.titled(session, request, within, cap).await;
         }
         let Some(query) = fts_query(&request.terms, request.prefix_last) else {
             return Ok(Vec::new());
@@ -130,7 +147,7 @@ impl EngineSearch for SqliteStore {
         .bind(tier_query(&query, tier))
         .bind(within.map(key_list))
         .bind(cap as i64)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut **session)
         .await?;
         Ok(rows.into_iter().map(|(rowid,)| rowid).collect())
     }
@@ -138,6 +155,7 @@ impl EngineSearch for SqliteStore {
     /// bm25 over every column (title weighing most), computed only for `notes`.
     async fn relevance(
         &self,
+        session: &mut Session,
         request: &SearchRequest,
         notes: &[i64],
     ) -> Result<Vec<(i64, f64)>, StoreError> {
@@ -154,13 +172,14 @@ impl EngineSearch for SqliteStore {
         .bind(low)
         .bind(high)
         .bind(list)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut **session)
         .await?;
         Ok(rows)
     }
 
     async fn snippets(
         &self,
+        session: &mut Session,
         request: &SearchRequest,
         notes: &[i64],
     ) -> Result<Vec<(i64, String, String)>, StoreError> {
@@ -180,7 +199,7 @@ impl EngineSearch for SqliteStore {
         .bind(low)
         .bind(high)
         .bind(list)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut **session)
         .await?)
     }
 
