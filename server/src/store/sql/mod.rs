@@ -101,6 +101,11 @@ pub trait Dialect: Database {
     /// committed, so that the searches after an import do not pay for tidying what it left.
     const AFTER_LARGE_WRITE: &'static [&'static str];
 
+    /// Statements run on a connection of their own while a large write goes on, after each
+    /// batch of notes it writes (one run at a time): tidying that needs no transaction and can
+    /// use a core the writing one leaves idle.
+    const DURING_LARGE_WRITE: &'static [&'static str];
+
     /// A membership test of a list bound as one value: the text before and after its
     /// placeholder, and the value (JSON for SQLite, an array for PostgreSQL).
     fn in_list<'v>(values: &[&'v str]) -> (&'static str, Value<'v>, &'static str);
@@ -353,6 +358,7 @@ where [SqlStore<D>: EngineSearch + super::accounts::Accounts, SqlTransaction<D>:
             tx: self.pool.begin_with(D::BEGIN).await?,
             pool: self.pool.clone(),
             notes_written: 0,
+            tidying: None,
         }))
     }
 

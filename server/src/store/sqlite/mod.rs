@@ -42,6 +42,7 @@ impl Dialect for Sqlite {
     // FTS5 merges its index as it goes, and the planner needs no statistics for these queries.
     const BEFORE_LARGE_WRITE: &'static [&'static str] = &[];
     const AFTER_LARGE_WRITE: &'static [&'static str] = &[];
+    const DURING_LARGE_WRITE: &'static [&'static str] = &[];
 
     fn in_list<'v>(values: &[&'v str]) -> (&'static str, Value<'v>, &'static str) {
         let json = serde_json::to_string(values).expect("strings serialize");
