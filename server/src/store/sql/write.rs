@@ -79,9 +79,13 @@ impl<D: Dialect> SqlTransaction<D> {
     }
 
     /// Starts [`Dialect::DURING_LARGE_WRITE`] on a connection of its own, unless its last run
-    /// is still going.
+    /// is still going or the pool has no connection to spare (with one, the commit would wait
+    /// for a tidying that waits for the transaction's connection).
     fn tidy_meanwhile(&mut self) {
+        let spare = self.pool.num_idle() > 0
+            || self.pool.size() < self.pool.options().get_max_connections();
         if D::DURING_LARGE_WRITE.is_empty()
+            || !spare
             || self.tidying.as_ref().is_some_and(|run| !run.is_finished())
         {
             return;
