@@ -17,6 +17,10 @@ use sqlx::{Arguments, Postgres};
 /// A PostgreSQL database behind a connection pool.
 pub type PostgresStore = SqlStore<Postgres>;
 
+/// Merges the search index's GIN pending lists into their trees.
+const MERGE_PENDING_LISTS: &str = "SELECT gin_clean_pending_list('search_index_meta'), \
+     gin_clean_pending_list('search_index_words')";
+
 impl Dialect for Postgres {
     const KIND: &'static str = "postgres";
     const BEGIN: &'static str = "BEGIN";
@@ -30,21 +34,18 @@ impl Dialect for Postgres {
     const BEFORE_LARGE_WRITE: &'static [&'static str] =
         &["SET LOCAL gin_pending_list_limit = '256MB'"];
 
-    // A GIN index takes a large write into a pending list that every search then reads
-    // through (6 ms a query after an import of 10,000 notes, against 0.7 ms) until autovacuum
-    // merges it; and the planner, without statistics for the new rows, reads the search index
-    // in key order instead of through its GIN indexes.
     // The merge of the pending lists, while the import writes: their entries are merged
     // whatever becomes of the transaction that wrote them (GIN entries carry no visibility;
     // those of a rolled-back import are dead rows' entries, which vacuum removes), on a core
     // that the import's one PostgreSQL process leaves idle.
-    const DURING_LARGE_WRITE: &'static [&'static str] =
-        &["SELECT gin_clean_pending_list('search_index_meta'), \
-         gin_clean_pending_list('search_index_words')"];
+    const DURING_LARGE_WRITE: &'static [&'static str] = &[MERGE_PENDING_LISTS];
 
+    // A GIN index takes a large write into a pending list that every search then reads
+    // through (6 ms a query after an import of 10,000 notes, against 0.7 ms) until autovacuum
+    // merges it; and the planner, without statistics for the new rows, reads the search index
+    // in key order instead of through its GIN indexes.
     const AFTER_LARGE_WRITE: &'static [&'static str] = &[
-        "SELECT gin_clean_pending_list('search_index_meta'), \
-         gin_clean_pending_list('search_index_words')",
+        MERGE_PENDING_LISTS,
         "ANALYZE documents, search_index, document_tags, edges, revisions, vocabulary",
     ];
 
