@@ -228,42 +228,42 @@ mod http {
     #[async_trait::async_trait(?Send)]
     impl LoreApi for HttpApi {
         async fn hello(&self) -> Result<HelloResponse, ClientError> {
-            fetch::<Hello>(&()).await
+            pages_only::<Hello>(&()).await
         }
 
         async fn ready(&self) -> Result<ReadyResponse, ClientError> {
-            fetch::<Ready>(&()).await
+            pages_only::<Ready>(&()).await
         }
 
         async fn documents(
             &self,
             query: DocumentQuery,
         ) -> Result<Page<DocumentSummary>, ClientError> {
-            fetch::<ListDocuments>(&query).await
+            pages_only::<ListDocuments>(&query).await
         }
 
         async fn document(&self, id: String) -> Result<DocumentView, ClientError> {
-            fetch::<GetDocument>(&DocumentId { id }).await
+            pages_only::<GetDocument>(&DocumentId { id }).await
         }
 
         async fn tags(&self) -> Result<Vec<TagCount>, ClientError> {
-            fetch::<ListTags>(&()).await
+            pages_only::<ListTags>(&()).await
         }
 
         async fn collections(&self) -> Result<Vec<CollectionSummary>, ClientError> {
-            fetch::<ListCollections>(&()).await
+            pages_only::<ListCollections>(&()).await
         }
 
         async fn graph(&self, query: GraphQuery) -> Result<Graph, ClientError> {
-            writing::<GetGraph>(&query).await
+            pages_only::<GetGraph>(&query).await
         }
 
         async fn wanted(&self) -> Result<Vec<WantedPage>, ClientError> {
-            fetch::<ListWanted>(&()).await
+            pages_only::<ListWanted>(&()).await
         }
 
         async fn search(&self, query: SearchQuery) -> Result<SearchResults, ClientError> {
-            fetch::<Search>(&query).await
+            pages_only::<Search>(&query).await
         }
 
         async fn search_as_you_type(
@@ -281,15 +281,15 @@ mod http {
         }
 
         async fn editable(&self, id: String) -> Result<EditableNote, ClientError> {
-            writing::<EditDocument>(&DocumentId { id }).await
+            pages_only::<EditDocument>(&DocumentId { id }).await
         }
 
         async fn create(&self, note: CreateNote) -> Result<Saved, ClientError> {
-            writing::<CreateDocument>(&note).await
+            pages_only::<CreateDocument>(&note).await
         }
 
         async fn update(&self, note: UpdateNote) -> Result<Saved, ClientError> {
-            writing::<UpdateDocument>(&note).await
+            pages_only::<UpdateDocument>(&note).await
         }
 
         async fn delete(&self, action: NoteAction) -> Result<DeletedNote, ClientError> {
@@ -297,27 +297,27 @@ mod http {
         }
 
         async fn trash(&self) -> Result<Vec<DeletedNote>, ClientError> {
-            writing::<ListTrash>(&()).await
+            pages_only::<ListTrash>(&()).await
         }
 
         async fn undelete(&self, action: NoteAction) -> Result<Saved, ClientError> {
-            writing::<RestoreDocument>(&action).await
+            pages_only::<RestoreDocument>(&action).await
         }
 
         async fn revisions(&self, id: String) -> Result<Vec<RevisionSummary>, ClientError> {
-            writing::<ListRevisions>(&DocumentId { id }).await
+            pages_only::<ListRevisions>(&DocumentId { id }).await
         }
 
         async fn diff(&self, query: DiffQuery) -> Result<Diff, ClientError> {
-            writing::<GetDiff>(&query).await
+            pages_only::<GetDiff>(&query).await
         }
 
         async fn restore_revision(&self, request: RestoreRevision) -> Result<Saved, ClientError> {
-            writing::<RestoreToRevision>(&request).await
+            pages_only::<RestoreToRevision>(&request).await
         }
 
         async fn preview(&self, request: PreviewRequest) -> Result<Preview, ClientError> {
-            writing::<PreviewMarkdown>(&request).await
+            pages_only::<PreviewMarkdown>(&request).await
         }
 
         async fn session(&self) -> Result<SessionInfo, ClientError> {
@@ -325,7 +325,7 @@ mod http {
         }
 
         async fn sign_in(&self, credentials: Credentials) -> Result<SessionInfo, ClientError> {
-            fetch::<SignIn>(&credentials).await
+            pages_only::<SignIn>(&credentials).await
         }
 
         async fn sign_out(&self) -> Result<SessionInfo, ClientError> {
@@ -336,39 +336,39 @@ mod http {
             &self,
             change: PasswordChange,
         ) -> Result<SessionInfo, ClientError> {
-            writing::<ChangePassword>(&change).await
+            pages_only::<ChangePassword>(&change).await
         }
 
         async fn set_up(&self, first: FirstAdmin) -> Result<SessionInfo, ClientError> {
-            writing::<SetUp>(&first).await
+            pages_only::<SetUp>(&first).await
         }
 
         async fn users(&self) -> Result<Vec<UserSummary>, ClientError> {
-            writing::<ListUsers>(&()).await
+            pages_only::<ListUsers>(&()).await
         }
 
         async fn create_user(&self, user: NewUser) -> Result<UserSummary, ClientError> {
-            writing::<CreateUser>(&user).await
+            pages_only::<CreateUser>(&user).await
         }
 
         async fn update_user(&self, change: UserChange) -> Result<UserSummary, ClientError> {
-            writing::<UpdateUser>(&change).await
+            pages_only::<UpdateUser>(&change).await
         }
 
         async fn remove_user(&self, name: String) -> Result<UserSummary, ClientError> {
-            writing::<RemoveUser>(&UserName { name }).await
+            pages_only::<RemoveUser>(&UserName { name }).await
         }
 
         async fn tokens(&self) -> Result<Vec<TokenSummary>, ClientError> {
-            writing::<ListTokens>(&()).await
+            pages_only::<ListTokens>(&()).await
         }
 
         async fn create_token(&self, token: NewToken) -> Result<CreatedToken, ClientError> {
-            writing::<CreateToken>(&token).await
+            pages_only::<CreateToken>(&token).await
         }
 
         async fn revoke_token(&self, id: i64) -> Result<TokenSummary, ClientError> {
-            writing::<RevokeToken>(&TokenId { id }).await
+            pages_only::<RevokeToken>(&TokenId { id }).await
         }
     }
 
@@ -389,16 +389,17 @@ mod http {
             const { std::cell::RefCell::new(None) };
     }
 
-    /// [`fetch`] for the endpoints only the writing pages use (see [`crate::pages::writing`]).
-    #[cfg(not(feature = "reader"))]
-    use fetch as writing;
+    /// [`fetch`] for the endpoints only pages ask, never an island (see [`crate::islands`]).
+    #[cfg(not(feature = "islands"))]
+    use fetch as pages_only;
 
-    /// The reader's client has no writing pages, so nothing in it asks these endpoints; this
-    /// keeps their requests' and answers' code out of its download.
-    #[cfg(feature = "reader")]
-    async fn writing<E: Endpoint>(_: &E::Request) -> Result<E::Response, ClientError> {
+    /// The reader's client hydrates islands, not pages, so nothing in it asks these endpoints;
+    /// as the data interface is one trait object, every method would otherwise be kept, and
+    /// with it the code of every request and answer.
+    #[cfg(feature = "islands")]
+    async fn pages_only<E: Endpoint>(_: &E::Request) -> Result<E::Response, ClientError> {
         Err(ClientError::Unreachable(format!(
-            "{} is asked only by the writing pages, which the reader's client leaves out",
+            "{} is asked only by pages, which the reader's client does not hydrate",
             E::PATH
         )))
     }

@@ -1,13 +1,11 @@
 //! The root component: provides the data interface and the session, and owns the router.
 
 use crate::api::Api;
-use crate::components::{AccountMenu, SearchBox, ThemeToggle, tab_title};
-use crate::pages::writing::{
-    AccountPage, EditorPage, GraphPage, HistoryPage, ImportPage, SetUpPage, TrashPage, UsersPage,
-};
+use crate::components::{AccountMenu, SearchBox, ThemeToggle, WriterLinks, tab_title};
 use crate::pages::{
-    ArchitecturePage, CollectionPage, DocumentPage, HomePage, NotFoundPage, SearchPage, SignInPage,
-    TagPage, WantedListPage, WantedPage,
+    AccountPage, ArchitecturePage, CollectionPage, DocumentPage, EditorPage, GraphPage,
+    HistoryPage, HomePage, ImportPage, NotFoundPage, SearchPage, SetUpPage, SignInPage, TagPage,
+    TrashPage, UsersPage, WantedListPage, WantedPage,
 };
 use crate::request_log::RequestLog;
 use crate::session::Session;
@@ -30,22 +28,9 @@ pub fn App(api: Api) -> impl IntoView {
     // timeline is read from the start, so the page load itself is there too.
     let requests = RequestLog::provide();
     Effect::new(move |_| requests.record());
-    // The reader's client has no writing pages: links to them load them from the server.
-    #[cfg(feature = "reader")]
-    Effect::new(|_| crate::pages::follow_writing_links_with_page_loads());
-    // Says on `<html data-interactive>` that the wasm has taken over the page: effects run only
-    // in the browser, once hydration (deferred until the browser is idle) is done. Style and
-    // the end-to-end tests can tell a page that reads from one that also responds. The moment
-    // is also the performance mark `lore:interactive`: time to interactive in a browser's
-    // performance panel and in `server/benches/first_paint.rs`.
-    Effect::new(|_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-interactive", "");
-        }
-        if let Some(performance) = window().performance() {
-            let _ = performance.mark("lore:interactive");
-        }
-    });
+    // Effects run only in the browser, once hydration (deferred until the browser is idle) is
+    // done.
+    Effect::new(|_| mark_interactive());
     view! {
         // Every page names itself with a `<Title>`; the tab reads "Note title · Lore".
         <Title formatter=tab_title />
@@ -56,15 +41,7 @@ pub fn App(api: Api) -> impl IntoView {
                 <nav class="site-nav" aria-label="Main">
                     <A href="/graph">"Graph"</A>
                     <A href="/wanted">"Wanted"</A>
-                    // Only for those who may write: the server refuses the others anyway.
-                    <Show when=move || session.can_write()>
-                        <A href="/import">"Import"</A>
-                        <A href="/trash">"Trash"</A>
-                        <A href="/new" attr:class="new-note">"New note"</A>
-                    </Show>
-                    <Show when=move || session.is_admin()>
-                        <A href="/admin/users">"Users"</A>
-                    </Show>
+                    <WriterLinks />
                 </nav>
                 <ThemeToggle />
                 <AccountMenu />
@@ -99,17 +76,34 @@ pub fn App(api: Api) -> impl IntoView {
     }
 }
 
+/// Says on `<html data-interactive>` that the wasm has taken over the page (the whole client,
+/// or the reader's islands). Style and the end-to-end tests can tell a page that reads from one
+/// that also responds. The moment is also the performance mark `lore:interactive`: time to
+/// interactive in a browser's performance panel and in `server/benches/first_paint.rs`.
+pub(crate) fn mark_interactive() {
+    if let Some(root) = document().document_element() {
+        let _ = root.set_attribute("data-interactive", "");
+    }
+    if let Some(performance) = window().performance() {
+        let _ = performance.mark("lore:interactive");
+    }
+}
+
 /// The whole HTML document the server sends for a page: `App` rendered inside, the tags pages
 /// set with leptos_meta in the head, and (when a client is built) the scripts that load the
-/// wasm and hydrate the body. `stylesheet` is trunk's hashed CSS file.
+/// wasm and hydrate the body: its islands with the reader's client when `islands`, all of it
+/// with the whole client otherwise (see [`crate::islands`]). `stylesheet` is trunk's hashed
+/// CSS file.
 #[cfg(feature = "ssr")]
 pub fn shell(
     options: leptos::config::LeptosOptions,
     api: Api,
     stylesheet: Option<String>,
     scripts: bool,
+    islands: bool,
 ) -> impl IntoView {
     use leptos_meta::MetaTags;
+    crate::islands::render_pages_as(islands);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -122,7 +116,7 @@ pub fn shell(
                 {stylesheet.map(|href| view! { <link rel="stylesheet" href=href /> })}
                 // `defer`: the wasm loads and hydrates when the browser is idle, after the page
                 // is painted; until then links and the search form work as plain HTML.
-                {scripts.then(|| view! { <HydrationScripts options defer=true /> })}
+                {scripts.then(|| view! { <HydrationScripts options defer=true islands /> })}
                 <MetaTags />
             </head>
             <body>

@@ -8,7 +8,8 @@
 //!   interface the UI reads through. Components never call `fetch` themselves; they ask [`api::Api`],
 //!   which the browser implements over HTTP and the server can implement over the store.
 //!   [`session`] holds who the browser acts as, learnt only once the page is shown: pages
-//!   rendered on the server are shared by every visitor.
+//!   rendered on the server are shared by every visitor. [`islands`] is what the reader's
+//!   client hydrates of a reading page.
 //!
 //! The crate compiles for wasm32 and for the host. Server-only crates (tokio, sqlx, axum) never
 //! appear here: the browser build would drag them into wasm and fail.
@@ -22,6 +23,7 @@ mod app;
 pub mod components;
 pub mod contract;
 pub mod graph_layout;
+pub mod islands;
 pub mod local_storage;
 pub mod pages;
 pub mod request_log;

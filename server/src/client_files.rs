@@ -32,8 +32,8 @@ const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
 pub const ASSETS_PATH: &str = "/pkg";
 
 /// Where, inside the whole client's folder, the reader's client is built (`dist/reader/`,
-/// served under `/pkg/reader`): the same app without its writing pages (see
-/// `app::pages::is_writing_page`), sent with every reading page so that a first visit
+/// served under `/pkg/reader`): only the islands of reading pages (see `app::islands` and
+/// `app::pages::needs_whole_client`), sent with every reading page so that a first visit
 /// downloads only what reading needs.
 pub const READER_DIR: &str = "reader";
 

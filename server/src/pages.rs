@@ -21,7 +21,7 @@ use crate::security::PagePolicy;
 use crate::service::Actor;
 use crate::store_api::StoreApi;
 use app::api::Api;
-use app::pages::is_writing_page;
+use app::pages::needs_whole_client;
 use app::response::{ResponseStatus, SiteOrigin};
 use app::{App, shell};
 use axum::Router;
@@ -39,8 +39,8 @@ use std::sync::OnceLock;
 /// pages are still served, as plain HTML.
 ///
 /// A built client is two: the whole one, and the reader's (under `/pkg/reader`, when built),
-/// which leaves out the writing pages. Each page names the smaller one that has it
-/// ([`app::pages::is_writing_page`], the rule the app's own routes follow).
+/// which hydrates only a reading page's islands ([`app::islands`]). Each page is rendered for
+/// one of them ([`app::pages::needs_whole_client`] decides), as islands for the reader's.
 pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
     let whole = hydration_options(
         client
@@ -61,17 +61,24 @@ pub fn router(state: AppState, client: Option<ClientBundle>) -> Router {
         move || {
             let parts = use_context::<axum::http::request::Parts>();
             let actor = parts.as_ref().map(Actor::of).unwrap_or_default();
-            let options = match (&reader, &parts) {
-                (Some(reader), Some(parts)) if !is_writing_page(parts.uri.path()) => reader,
-                _ => &whole,
+            let (options, islands) = match (&reader, &parts) {
+                (Some(reader), Some(parts)) if !needs_whole_client(parts.uri.path()) => {
+                    (reader, true)
+                }
+                _ => (&whole, false),
             };
             let api = StoreApi::api(state.clone(), actor);
-            shell(options.clone(), api, stylesheet.clone(), scripts)
+            shell(options.clone(), api, stylesheet.clone(), scripts, islands)
         }
     };
     let context = PageContext {
         state,
-        policy: page_policy(scripts.then_some(&whole).into_iter().chain(&reader)),
+        policy: page_policy(
+            scripts
+                .then_some((&whole, false))
+                .into_iter()
+                .chain(reader.as_ref().map(|reader| (reader, true))),
+        ),
     };
     let mut pages = Router::new()
         .leptos_routes_with_context(&whole, routes, per_request, page.clone())
@@ -230,16 +237,16 @@ fn page_key(request: &Request) -> String {
     )
 }
 
-/// The policy for pages served with `builds` of the client (none: pages without scripts):
-/// each build's hydration script rendered once, alone, the way the shell renders it, to hash
-/// exactly what the pages carry.
-fn page_policy<'a>(builds: impl Iterator<Item = &'a LeptosOptions>) -> PagePolicy {
+/// The policy for pages served with `builds` of the client (none: pages without scripts), each
+/// with whether it hydrates islands: each build's hydration script rendered once, alone, the
+/// way the shell renders it, to hash exactly what the pages carry.
+fn page_policy<'a>(builds: impl Iterator<Item = (&'a LeptosOptions, bool)>) -> PagePolicy {
     let rendered: Vec<String> = builds
-        .map(|options| {
+        .map(|(options, islands)| {
             let options = options.clone();
             Owner::new().with(|| {
                 use leptos::tachys::view::RenderHtml;
-                view! { <HydrationScripts options defer=true /> }.to_html()
+                view! { <HydrationScripts options defer=true islands /> }.to_html()
             })
         })
         .collect();

@@ -625,14 +625,20 @@ async fn a_server_rendered_note_hydrates_without_asking_for_its_data_again() {
         .unwrap();
     assert_eq!(fetched, serde_json::json!([]), "the note was fetched again");
 
+    // The reader's client has no router: a link is a page load, server-rendered and hydrated
+    // again, which asks for no data either.
     mark_the_page(&browser).await;
     click(&browser, ".relations a[href='/notes/proxy']").await;
+    until_a_new_page_is_interactive(&browser).await;
     wait_for_text(&browser, ".document-header h1", "Proxy").await;
-    assert_eq!(
-        page_marked(&browser).await,
-        Some(true),
-        "the link loaded a new page"
-    );
+    let fetched = browser
+        .execute(
+            "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/api/documents'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(fetched, serde_json::json!([]), "the note was fetched");
     close_with_a_clean_console(browser, &[]).await;
 }
 
@@ -680,30 +686,28 @@ async fn until_a_new_page_is_interactive(browser: &Client) {
 
 #[tokio::test]
 #[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
-async fn a_reader_downloads_only_the_readers_client_and_the_editor_still_loads_and_saves() {
+async fn a_reader_downloads_only_the_reading_pages_islands_and_the_editor_still_loads_and_saves() {
     let app = serving_the_release_build().await;
     let driver = Chromedriver::start().await;
     let browser = driver.browser().await;
 
-    // Signing in on its way to the editor: the reader's sign-in page goes there itself once
-    // signed in, and the editor arrives with the whole client.
+    // Signing in is for the whole client, which then goes to the editor itself.
     open(&browser, &app.url("/sign-in?next=/notes/proxy/edit")).await;
     let signing_in = loaded_wasm(&browser).await;
     assert!(
-        signing_in.len() == 1 && signing_in[0].starts_with("/pkg/reader/"),
+        signing_in.len() == 1 && !signing_in[0].starts_with("/pkg/reader/"),
         "the sign-in page loaded {signing_in:?}"
     );
     mark_the_page(&browser).await;
     fill(&browser, ".sign-in-page input[name='name']", ADMIN).await;
     fill(&browser, ".sign-in-page input[name='password']", PASSWORD).await;
     click(&browser, ".sign-in-page button[type='submit']").await;
-    until_a_new_page_is_interactive(&browser).await;
     wait_for_path(&browser, "/notes/proxy/edit").await;
     element(&browser, "textarea[name='body']").await;
-    let editing = loaded_wasm(&browser).await;
-    assert!(
-        editing.len() == 1 && !editing[0].starts_with("/pkg/reader/"),
-        "the editor loaded {editing:?}"
+    assert_eq!(
+        page_marked(&browser).await,
+        Some(true),
+        "the whole client loaded a page to reach the editor instead of routing there"
     );
 
     open(&browser, &app.url("/notes/load-balancer")).await;
@@ -712,14 +716,17 @@ async fn a_reader_downloads_only_the_readers_client_and_the_editor_still_loads_a
         read.len() == 1 && read[0].starts_with("/pkg/reader/"),
         "a note page loaded {read:?}"
     );
-    // Following links between reading pages stays in the page.
+    // The islands know who is signed in: the note's actions offer editing.
+    element(&browser, ".document-actions a.edit-link").await;
+    // A link between reading pages is a page load, with the reader's client again.
     mark_the_page(&browser).await;
     click(&browser, ".relations a[href='/notes/proxy']").await;
+    until_a_new_page_is_interactive(&browser).await;
     wait_for_text(&browser, ".document-header h1", "Proxy").await;
-    assert_eq!(
-        page_marked(&browser).await,
-        Some(true),
-        "the link loaded a new page"
+    let read = loaded_wasm(&browser).await;
+    assert!(
+        read.len() == 1 && read[0].starts_with("/pkg/reader/"),
+        "the linked note loaded {read:?}"
     );
 
     // The editor is not in the reader's client: the browser follows the link, and the page
@@ -751,6 +758,72 @@ async fn a_reader_downloads_only_the_readers_client_and_the_editor_still_loads_a
     browser.back().await.unwrap();
     wait_for_path(&browser, "/notes/proxy").await;
     wait_for_text(&browser, ".document-header h1", "Proxy").await;
+    close_with_a_clean_console(browser, &[]).await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromedriver and a release client build; run by `cargo xtask test`"]
+async fn on_reading_pages_the_islands_switch_the_theme_follow_a_rename_delete_and_sign_out() {
+    use app::contract::{DocumentId, EditDocument, UpdateDocument, UpdateNote};
+    let app = serving_the_release_build().await;
+    let driver = Chromedriver::start().await;
+    let browser = driver.browser().await;
+    sign_in(&browser, &app, ADMIN).await;
+
+    // The theme switch flips the page and is remembered by the next page.
+    open(&browser, &app.url("/notes/proxy")).await;
+    let theme = "return document.documentElement.getAttribute('data-theme');";
+    let before = browser.execute(theme, vec![]).await.unwrap();
+    click(&browser, ".theme-toggle").await;
+    let flipped = browser.execute(theme, vec![]).await.unwrap();
+    assert_ne!(flipped, before, "the switch changed nothing");
+    open(&browser, &app.url("/notes/load-balancer")).await;
+    assert_eq!(browser.execute(theme, vec![]).await.unwrap(), flipped);
+
+    // A note reached by its old id shows its new address (once: no loop of page loads).
+    let opened = app
+        .send_ok::<EditDocument>(&DocumentId { id: "tcp".into() })
+        .await;
+    let mut draft = opened.draft.clone();
+    draft.id = "transmission-control".into();
+    app.send_ok::<UpdateDocument>(&UpdateNote {
+        id: "tcp".into(),
+        base_revision: opened.revision,
+        draft,
+        summary: "Renamed".into(),
+    })
+    .await;
+    open(&browser, &app.url("/notes/tcp")).await;
+    wait_for_path(&browser, "/notes/transmission-control").await;
+    until_interactive(&browser).await;
+    mark_the_page(&browser).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        page_marked(&browser).await,
+        Some(true),
+        "the page loaded again"
+    );
+
+    // Moving the note to the trash, after saying yes, goes to the trash (the whole client).
+    click(&browser, ".document-actions .danger").await;
+    browser.accept_alert().await.unwrap();
+    wait_for_path(&browser, "/trash").await;
+    wait_for_text_containing(&browser, ".content", "TCP").await;
+
+    // Signing out from a reading page goes home, signed out.
+    open(&browser, &app.url("/notes/proxy")).await;
+    click(&browser, ".account-menu .sign-out").await;
+    wait_for_path(&browser, "/").await;
+    wait_for_text(&browser, ".account-menu .sign-in-link", "Sign in").await;
+    assert!(
+        browser
+            .find(Locator::Css(
+                ".document-actions a.edit-link, .site-nav a[href='/new']"
+            ))
+            .await
+            .is_err(),
+        "signed out, no writing controls"
+    );
     close_with_a_clean_console(browser, &[]).await;
 }
 
@@ -1235,7 +1308,8 @@ async fn the_architecture_page_shows_each_request_its_replica_and_where_its_time
     let driver = Chromedriver::start().await;
     let browser = driver.browser().await;
 
-    // A note read as a page load, then the footer's link followed without one.
+    // From a note, the footer's link: a page load (a reading page has no router), so the
+    // architecture page's own load is the first row: served by this replica, rendered on it.
     open(&browser, &app.url("/notes/proxy")).await;
     browser
         .find(Locator::LinkText("How this page reached you"))
@@ -1246,19 +1320,19 @@ async fn the_architecture_page_shows_each_request_its_replica_and_where_its_time
         .unwrap();
     wait_for_text(&browser, ".architecture h1", "How Lore answered you").await;
     assert_eq!(browser.current_url().await.unwrap().path(), "/architecture");
+    until_interactive(&browser).await;
 
-    // The note's page load is there: served by this replica, rendered on it.
     let mut rows = Vec::new();
     for _ in 0..300 {
         rows = request_rows(&browser).await;
-        if rows.iter().any(|row| row.contains("/notes/proxy")) {
+        if rows.iter().any(|row| row.starts_with("/architecture ")) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let page = rows
         .iter()
-        .find(|row| row.contains("/notes/proxy"))
+        .find(|row| row.starts_with("/architecture "))
         .unwrap_or_else(|| panic!("no row for the page load among {rows:#?}"));
     assert!(page.contains(&replica), "{page}");
     assert!(page.contains("render"), "{page}");

@@ -303,7 +303,7 @@ pub(crate) fn fetch_crates() -> Result {
 }
 
 /// Which of `frontend`'s builds: the one that hydrates server-rendered pages (`hydrate`), the
-/// same without the writing pages (`reader`), or the one that renders from an empty page
+/// reading pages' islands alone (`reader`), or the one that renders from an empty page
 /// (`csr`, its default feature).
 #[derive(Clone, Copy)]
 pub(crate) enum Rendering {
@@ -321,7 +321,7 @@ pub(crate) fn build_release_client(dist: &Path, rendering: Rendering) -> Result 
             &["--no-default-features", "--features", "hydrate"],
         ),
         Rendering::Reader => (
-            "building the reader's browser client (release, hydrating, no writing pages)",
+            "building the reader's browser client (release, the reading pages' islands)",
             &["--no-default-features", "--features", "hydrate,reader"],
         ),
         Rendering::ClientOnly => (

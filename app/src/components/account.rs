@@ -1,5 +1,5 @@
-//! The reader's account in the page: the header's [`AccountMenu`], and [`SignedIn`], which
-//! shows a part of a page only to those it is for.
+//! The reader's account in the page: the header's [`AccountMenu`] and [`WriterLinks`], and
+//! [`SignedIn`], which shows a part of a page only to those it is for.
 //!
 //! Both draw nothing about the reader until the browser has learnt the session (see
 //! [`session`](crate::session)): on the server, and during hydration, the session is unknown.
@@ -7,29 +7,34 @@
 use super::Loading;
 use crate::api::Api;
 use crate::contract::{Role, SessionInfo};
+use crate::islands::{is_islands_page, use_here, use_navigator};
 use crate::session::{Session, sign_in_href, use_session};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::hooks::use_location;
 
 /// The header's account area: nothing while the session is unknown; a "Sign in" link for an
 /// anonymous visitor; the user's name (to their account page) and a "Sign out" button once
-/// signed in. Carries the session's state as `data-session`.
-#[component]
+/// signed in. Carries the session's state as `data-session`. An island on reading pages.
+#[cfg_attr(feature = "islands", island)]
+#[cfg_attr(not(feature = "islands"), component)]
 pub fn AccountMenu() -> impl IntoView {
     let session = use_session();
-    let location = use_location();
-    let sign_in = move || sign_in_href(&location.pathname.get(), &location.search.get());
+    let here = use_here();
+    let sign_in = move || {
+        let (path, search) = here();
+        sign_in_href(&path, &search)
+    };
     // Rebuilt only when who is signed in changes, not on every refresh that says the same.
     let state = Memo::new(move |_| session.get().map(|info| info.user.map(|u| u.name)));
     view! {
         <div class="account-menu" data-session=move || session.state_name()>
             {move || match state.get() {
                 None => ().into_any(),
-                Some(None) => view! { <A href=sign_in attr:class="sign-in-link">"Sign in"</A> }.into_any(),
+                Some(None) => view! { <a href=sign_in.clone() class="sign-in-link">"Sign in"</a> }.into_any(),
                 Some(Some(name)) => view! {
-                    <A href="/account" attr:class="account-name" attr:title="Your account and API tokens">{name}</A>
+                    <a href="/account" class="account-name" title="Your account and API tokens">{name}</a>
                     <SignOutButton session />
                 }
                 .into_any(),
@@ -38,12 +43,42 @@ pub fn AccountMenu() -> impl IntoView {
     }
 }
 
+/// The header's links to the pages for writers (import, trash, a new note) and admins (users),
+/// shown once the browser knows the reader may use them: the server refuses the others anyway.
+/// An island on reading pages.
+#[cfg_attr(feature = "islands", island)]
+#[cfg_attr(not(feature = "islands"), component)]
+pub fn WriterLinks() -> impl IntoView {
+    let session = use_session();
+    // The link to the page the router shows is marked current, as the router's own links are;
+    // on a page hydrated as islands none of these pages is the current one.
+    let location = StoredValue::new((!is_islands_page()).then(use_location));
+    let current = move |href: &'static str| {
+        move || {
+            location.with_value(|l| {
+                l.as_ref()
+                    .and_then(|l| (l.pathname.get() == href).then_some("page"))
+            })
+        }
+    };
+    view! {
+        <Show when=move || session.can_write()>
+            <a href="/import" aria-current=current("/import")>"Import"</a>
+            <a href="/trash" aria-current=current("/trash")>"Trash"</a>
+            <a href="/new" class="new-note" aria-current=current("/new")>"New note"</a>
+        </Show>
+        <Show when=move || session.is_admin()>
+            <a href="/admin/users" aria-current=current("/admin/users")>"Users"</a>
+        </Show>
+    }
+}
+
 /// Ends the session, then goes home (to the sign-in page on a private base, where home would
 /// only send an anonymous visitor there).
 #[component]
 fn SignOutButton(session: Session) -> impl IntoView {
     let api = expect_context::<Api>();
-    let navigate = use_navigate();
+    let navigate = use_navigator();
     let (failure, set_failure) = signal(None::<String>);
     let sign_out = move |_| {
         let api = api.clone();
@@ -53,7 +88,7 @@ fn SignOutButton(session: Session) -> impl IntoView {
                 Ok(info) => {
                     let home = if info.public_read { "/" } else { "/sign-in" };
                     session.set(info);
-                    navigate(home, Default::default());
+                    navigate(home, false);
                 }
                 Err(error) => {
                     set_failure.try_set(Some(format!("Not signed out: {error}")));

@@ -1,6 +1,7 @@
 //! How a failed request looks to a reader: what failed, why, and a way to try again.
 
 use crate::api::ClientError;
+use crate::islands::is_islands_page;
 use leptos::prelude::*;
 
 /// A readable error with a retry button (shown only when retrying could help).
@@ -16,14 +17,24 @@ pub fn ErrorNotice(
     on_retry: Callback<()>,
 ) -> impl IntoView {
     let retryable = error.is_retryable();
+    // A page hydrated as islands does not run this component in the browser: trying again is
+    // asking the server for the page again.
+    let reloads = is_islands_page();
     view! {
         <div class="error-notice" role="alert">
             <p class="error-title">{title}</p>
             <p class="error-message">{error.to_string()}</p>
             <Show when=move || retryable>
-                <button class="retry" on:click=move |_| on_retry.run(())>
-                    "Try again"
-                </button>
+                {if reloads {
+                    view! { <a class="retry" href="">"Try again"</a> }.into_any()
+                } else {
+                    view! {
+                        <button class="retry" on:click=move |_| on_retry.run(())>
+                            "Try again"
+                        </button>
+                    }
+                    .into_any()
+                }}
             </Show>
         </div>
     }

@@ -10,7 +10,7 @@ mod page_meta;
 mod search_box;
 mod theme;
 
-pub use account::{AccountMenu, SignedIn};
+pub use account::{AccountMenu, SignedIn, WriterLinks};
 pub use error_notice::ErrorNotice;
 pub use form::{FormError, clear_input, files_in, input_value, use_interactive};
 pub use links::{DocumentList, NoteLink, RelatedList, TagList};

@@ -10,15 +10,16 @@
 
 use crate::api::Api;
 use crate::contract::{SearchQuery, SearchResults};
+use crate::islands::use_navigator;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use std::time::Duration;
 
 /// How long typing must pause before a search is sent.
 pub const DEBOUNCE_MS: u64 = 150;
 
-/// The header's search box.
-#[component]
+/// The header's search box. An island on reading pages.
+#[cfg_attr(feature = "islands", island)]
+#[cfg_attr(not(feature = "islands"), component)]
 pub fn SearchBox() -> impl IntoView {
     let api = expect_context::<Api>();
     let input_ref = NodeRef::<leptos::html::Input>::new();
@@ -63,7 +64,7 @@ pub fn SearchBox() -> impl IntoView {
         pending.set_value(handle);
     };
 
-    let navigate = use_navigate();
+    let navigate = use_navigator();
     let open = move |href: String| {
         // A search still waiting for the typing to pause is not wanted any more.
         if let Some(handle) = pending.get_value() {
@@ -72,7 +73,7 @@ pub fn SearchBox() -> impl IntoView {
         latest.set_value(latest.get_value() + 1);
         set_results.set(None);
         set_selected.set(None);
-        navigate(&href, Default::default());
+        navigate(&href, false);
     };
     let on_keydown = {
         let open = open.clone();

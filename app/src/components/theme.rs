@@ -7,8 +7,9 @@ use leptos::prelude::*;
 
 const STORAGE_KEY: &str = "lore-theme";
 
-/// A button that flips between light and dark.
-#[component]
+/// A button that flips between light and dark. An island on reading pages.
+#[cfg_attr(feature = "islands", island)]
+#[cfg_attr(not(feature = "islands"), component)]
 pub fn ThemeToggle() -> impl IntoView {
     let (theme, set_theme) = signal(None::<String>);
     Effect::new(move |_| {

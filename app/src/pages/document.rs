@@ -4,12 +4,13 @@
 use crate::api::Api;
 use crate::components::{PageMeta, RelatedList, TagList, loaded, request};
 use crate::contract::{DocumentView, NoteAction};
+use crate::islands::{use_here, use_navigator};
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::NavigateOptions;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
+use percent_encoding::percent_decode_str;
 
 /// The document page.
 #[component]
@@ -27,21 +28,6 @@ pub fn DocumentPage() -> impl IntoView {
 #[component]
 fn DocumentBody(doc: DocumentView) -> impl IntoView {
     let summary = doc.summary;
-    // An old id answers with the renamed note: show its current address.
-    let params = use_params_map();
-    let navigate = use_navigate();
-    let current_id = summary.id.clone();
-    Effect::new(move |_| {
-        if params.read_untracked().get("id").as_deref() != Some(current_id.as_str()) {
-            navigate(
-                &format!("/notes/{current_id}"),
-                NavigateOptions {
-                    replace: true,
-                    ..NavigateOptions::default()
-                },
-            );
-        }
-    });
     // Most notes open with their title as `# Title`: the page shows it once, first, above
     // what is known about the note (the body's own heading is hidden by the stylesheet).
     let body_has_title = doc
@@ -62,10 +48,6 @@ fn DocumentBody(doc: DocumentView) -> impl IntoView {
         if toc.is_empty() { "" } else { " with-contents" },
         if has_relations { " with-relations" } else { "" }
     );
-    let raw_href = format!("/api/documents/{}/raw", summary.id);
-    let session = use_session();
-    let edit_href = format!("/notes/{}/edit", summary.id);
-    let id = summary.id.clone();
     view! {
         <PageMeta
             title=summary.title.clone()
@@ -87,17 +69,7 @@ fn DocumentBody(doc: DocumentView) -> impl IntoView {
                     {doc.version.map(|v| view! { <dt>"Version"</dt><dd>{v}</dd> })}
                 </dl>
                 <TagList tags=summary.tags />
-                <div class="document-actions">
-                    // Shown once the browser knows the reader may write (see `session`).
-                    <Show when=move || session.can_write()>
-                        <A href=edit_href.clone() attr:class="edit-link">"Edit"</A>
-                    </Show>
-                    <A href=format!("/notes/{}/history", summary.id)>"History"</A>
-                    <a class="raw-link" href=raw_href rel="external">"View Markdown"</a>
-                    <Show when=move || session.can_write()>
-                        <DeleteButton id=id.clone() />
-                    </Show>
-                </div>
+                <DocumentActions id=summary.id />
             </header>
             <div class=layout>
                 {(!toc.is_empty()).then(|| view! {
@@ -133,11 +105,51 @@ fn DocumentBody(doc: DocumentView) -> impl IntoView {
     }
 }
 
+/// What can be done with the note `id`: edit it and move it to the trash (shown once the
+/// browser knows the reader may write; see `session`), read its history, see its Markdown.
+/// Also shows the note's current address when it was reached by an old id (it was renamed).
+/// An island on reading pages.
+#[cfg_attr(feature = "islands", island)]
+#[cfg_attr(not(feature = "islands"), component)]
+pub fn DocumentActions(id: String) -> impl IntoView {
+    let session = use_session();
+    let navigate = use_navigator();
+    let here = use_here();
+    let current = format!("/notes/{id}");
+    let shown = id.clone();
+    Effect::new(move |_| {
+        let (path, _) = untrack(&here);
+        let reached_by = path.strip_prefix("/notes/").map(|rest| {
+            percent_decode_str(rest.trim_end_matches('/'))
+                .decode_utf8_lossy()
+                .into_owned()
+        });
+        if reached_by.is_some_and(|reached_by| reached_by != shown) {
+            navigate(&current, true);
+        }
+    });
+    let id = StoredValue::new(id);
+    view! {
+        <div class="document-actions">
+            <Show when=move || session.can_write()>
+                <a href=format!("/notes/{}/edit", id.get_value()) class="edit-link">"Edit"</a>
+            </Show>
+            <a href=format!("/notes/{}/history", id.get_value())>"History"</a>
+            <a class="raw-link" href=format!("/api/documents/{}/raw", id.get_value()) rel="external">
+                "View Markdown"
+            </a>
+            <Show when=move || session.can_write()>
+                <DeleteButton id=id.get_value() />
+            </Show>
+        </div>
+    }
+}
+
 /// Moves the note to the trash, after asking.
 #[component]
 fn DeleteButton(id: String) -> impl IntoView {
     let api = expect_context::<Api>();
-    let navigate = use_navigate();
+    let navigate = use_navigator();
     let (failure, set_failure) = signal(None::<String>);
     let delete = move |_| {
         let confirmed = window()
@@ -151,7 +163,7 @@ fn DeleteButton(id: String) -> impl IntoView {
         let action = NoteAction { id: id.clone() };
         spawn_local(async move {
             match api.delete(action).await {
-                Ok(_) => navigate("/trash", Default::default()),
+                Ok(_) => navigate("/trash", false),
                 Err(error) => {
                     set_failure.try_set(Some(error.to_string()));
                 }

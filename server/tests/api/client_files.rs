@@ -64,17 +64,22 @@ fn hydrating_with_the_readers_client() -> TempDir {
 }
 
 #[tokio::test]
-async fn reading_pages_load_the_readers_client_and_writing_pages_the_whole_one() {
+async fn reading_pages_come_as_islands_with_the_readers_client_and_the_others_with_the_whole_one() {
     let dist = hydrating_with_the_readers_client();
     let app = spawn_serving(dist.path()).await;
 
-    for path in ["/", "/notes/dns", "/search?q=dns", "/wanted", "/sign-in"] {
+    for path in ["/", "/notes/dns", "/search?q=dns", "/wanted", "/tags/net"] {
         let page = app.get(path).await.text().await.unwrap();
         assert!(
             page.contains(&format!("/pkg/reader/{SCRIPT}")),
             "{path}: {page}"
         );
         assert!(!page.contains(&format!("/pkg/{SCRIPT}")), "{path}: {page}");
+        // The header's search box, at least, is an island of its own.
+        assert!(
+            page.contains("<leptos-island data-component=\"SearchBox_"),
+            "{path}: {page}"
+        );
     }
     for path in [
         "/notes/dns/edit",
@@ -82,10 +87,15 @@ async fn reading_pages_load_the_readers_client_and_writing_pages_the_whole_one()
         "/notes/dns/history",
         "/graph",
         "/import",
+        "/sign-in",
+        "/architecture",
     ] {
         let page = app.get(path).await.text().await.unwrap();
         assert!(page.contains(&format!("/pkg/{SCRIPT}")), "{path}: {page}");
         assert!(!page.contains("/pkg/reader/"), "{path}: {page}");
+        // Hydrated whole: the same components, without the islands' wrappers.
+        assert!(page.contains("class=\"search-box\""), "{path}: {page}");
+        assert!(!page.contains("<leptos-island"), "{path}: {page}");
     }
     let reader = app.get(&format!("/pkg/reader/{SCRIPT}")).await;
     assert_eq!(reader.status(), 200);
