@@ -1,6 +1,7 @@
 //! `cargo xtask bench-before REV`: what this tree costs an anonymous reader compared with an
-//! earlier commit, measured in one run: `GET /api/hello`, a note's JSON and its page, served by
-//! REV's `lore` and by this tree's from the same corpus, with the same wrk settings.
+//! earlier commit, measured in one run: `GET /api/hello`, a note's JSON and its page (from the
+//! page cache, and rendered for every request), served by REV's `lore` and by this tree's from
+//! the same corpus, with the same wrk settings.
 //!
 //! A number from an earlier run cannot answer "did this change slow reading down?": on this
 //! machine two runs a day apart differ by 20%. So both servers run side by side, and their rounds
@@ -14,7 +15,7 @@
 //! or the second would link the first's. This tree's base has an account (as any base with
 //! accounts does); the readers are anonymous.
 
-use crate::bench::{NOTE, NOTES, free_port, import_into, serve, wrk};
+use crate::bench::{EVERY_REQUEST_NEW, NOTE, NOTES, free_port, import_into, serve, wrk};
 use crate::tools::debian_packages;
 use crate::{Result, cargo, corpus, step, workspace_root};
 use std::path::{Path, PathBuf};
@@ -49,10 +50,14 @@ pub fn run(args: &[String]) -> Result {
     import_into(&after_binary, &after_base, &notes)?;
     add_an_admin(&after_binary, &after_base)?;
 
+    let every_request_new = scratch.join("every-request-new.lua");
+    std::fs::write(&every_request_new, EVERY_REQUEST_NEW)
+        .map_err(|e| format!("cannot write the wrk script: {e}"))?;
+
     let dist = root.join("dist");
     let before = Server::start(&before_binary, &before_base, &dist)?;
     let after = Server::start(&after_binary, &after_base, &dist)?;
-    let result = compare(&before, &after, rev);
+    let result = compare(&before, &after, rev, &every_request_new);
     drop((before, after));
     let _ = std::fs::remove_dir_all(&scratch);
     let lines = result?;
@@ -170,27 +175,44 @@ impl Drop for Server {
 }
 
 /// Each request's median req/s on both servers, as report lines.
-fn compare(before: &Server, after: &Server, rev: &str) -> Result<Vec<String>> {
+/// `every_request_new`: the wrk script that makes each page address new, so that every request
+/// misses the page cache and is rendered.
+fn compare(
+    before: &Server,
+    after: &Server,
+    rev: &str,
+    every_request_new: &Path,
+) -> Result<Vec<String>> {
+    let page = format!("/notes/{NOTE}");
     let requests = [
-        ("GET /api/hello", "/api/hello".to_owned()),
-        ("GET /api/documents/{id}", format!("/api/documents/{NOTE}")),
-        ("GET /notes/{id}", format!("/notes/{NOTE}")),
+        ("GET /api/hello", "/api/hello".to_owned(), None),
+        (
+            "GET /api/documents/{id}",
+            format!("/api/documents/{NOTE}"),
+            None,
+        ),
+        ("GET /notes/{id}", page.clone(), None),
+        (
+            "GET /notes/{id} rendered on every request",
+            page,
+            Some(every_request_new),
+        ),
     ];
     let mut lines = Vec::new();
-    for (name, path) in &requests {
+    for (name, path, script) in &requests {
         let (before_url, after_url) = (before.url(path), after.url(path));
-        wrk(&before_url, "2s", None)?;
-        wrk(&after_url, "2s", None)?;
+        wrk(&before_url, "2s", *script)?;
+        wrk(&after_url, "2s", *script)?;
         let (mut before_rates, mut after_rates) = (Vec::new(), Vec::new());
         for round in 0..ROUNDS {
             // Alternate who goes first, so a machine getting slower or faster during the run
             // weighs on both sides alike.
             if round % 2 == 0 {
-                before_rates.push(wrk(&before_url, "5s", None)?);
-                after_rates.push(wrk(&after_url, "5s", None)?);
+                before_rates.push(wrk(&before_url, "5s", *script)?);
+                after_rates.push(wrk(&after_url, "5s", *script)?);
             } else {
-                after_rates.push(wrk(&after_url, "5s", None)?);
-                before_rates.push(wrk(&before_url, "5s", None)?);
+                after_rates.push(wrk(&after_url, "5s", *script)?);
+                before_rates.push(wrk(&before_url, "5s", *script)?);
             }
         }
         let (was, is) = (median(&mut before_rates), median(&mut after_rates));
