@@ -21,6 +21,7 @@
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::location::Location;
 
 /// Provided on reading pages, on the server and in the reader's client: the page is hydrated
 /// as islands, not by the whole client.
@@ -70,6 +71,30 @@ pub fn use_here() -> impl Fn() -> (String, String) + Clone + Send + Sync + 'stat
                 browser.pathname().unwrap_or_default(),
                 search.trim_start_matches('?').to_owned(),
             )
+        }
+    }
+}
+
+/// Marks the links to the page the router shows, as the router's own links mark themselves
+/// (`aria-current="page"`). On a page hydrated as islands none is marked: every page such a link
+/// leads to is another one. See [`use_current_page`].
+#[derive(Clone, Copy)]
+pub struct CurrentPage(StoredValue<Option<Location>>);
+
+/// The [`CurrentPage`] of this component's page.
+pub fn use_current_page() -> CurrentPage {
+    CurrentPage(StoredValue::new((!is_islands_page()).then(use_location)))
+}
+
+impl CurrentPage {
+    /// `aria-current` for a link to `href` (tracked).
+    pub fn of(self, href: &'static str) -> impl Fn() -> Option<&'static str> + Copy + 'static {
+        move || {
+            self.0.with_value(|location| {
+                location
+                    .as_ref()
+                    .and_then(|l| (l.pathname.get() == href).then_some("page"))
+            })
         }
     }
 }

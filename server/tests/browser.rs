@@ -186,6 +186,7 @@ async fn a_deep_link_to_an_unknown_page_says_so_and_links_home() {
 
     open(&browser, &app.url("/no/such/page")).await;
     assert_eq!(text_of(&browser, ".not-found h1").await, "Page not found");
+    mark_the_page(&browser).await;
     browser
         .find(Locator::LinkText("Back to the home page"))
         .await
@@ -194,7 +195,9 @@ async fn a_deep_link_to_an_unknown_page_says_so_and_links_home() {
         .await
         .unwrap();
 
-    // Client-side navigation: the home page renders and fetches without a page load.
+    // A reading page's link is a page load: the home page comes from the server, greeting and
+    // all, and its islands are hydrated again.
+    until_a_new_page_is_interactive(&browser).await;
     assert_eq!(text_of(&browser, ".greeting").await, "Hello, client!");
     assert_eq!(browser.current_url().await.unwrap().path(), "/");
     browser.close().await.unwrap();

@@ -7,7 +7,7 @@
 use super::Loading;
 use crate::api::Api;
 use crate::contract::{Role, SessionInfo};
-use crate::islands::{is_islands_page, use_here, use_navigator};
+use crate::islands::{use_current_page, use_here, use_navigator};
 use crate::session::{Session, sign_in_href, use_session};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -26,15 +26,26 @@ pub fn AccountMenu() -> impl IntoView {
         let (path, search) = here();
         sign_in_href(&path, &search)
     };
+    let current = use_current_page();
     // Rebuilt only when who is signed in changes, not on every refresh that says the same.
     let state = Memo::new(move |_| session.get().map(|info| info.user.map(|u| u.name)));
     view! {
         <div class="account-menu" data-session=move || session.state_name()>
             {move || match state.get() {
                 None => ().into_any(),
-                Some(None) => view! { <a href=sign_in.clone() class="sign-in-link">"Sign in"</a> }.into_any(),
+                Some(None) => view! {
+                    <a href=sign_in.clone() class="sign-in-link" aria-current=current.of("/sign-in")>"Sign in"</a>
+                }
+                .into_any(),
                 Some(Some(name)) => view! {
-                    <a href="/account" class="account-name" title="Your account and API tokens">{name}</a>
+                    <a
+                        href="/account"
+                        class="account-name"
+                        title="Your account and API tokens"
+                        aria-current=current.of("/account")
+                    >
+                        {name}
+                    </a>
                     <SignOutButton session />
                 }
                 .into_any(),
@@ -50,25 +61,15 @@ pub fn AccountMenu() -> impl IntoView {
 #[cfg_attr(not(feature = "islands"), component)]
 pub fn WriterLinks() -> impl IntoView {
     let session = use_session();
-    // The link to the page the router shows is marked current, as the router's own links are;
-    // on a page hydrated as islands none of these pages is the current one.
-    let location = StoredValue::new((!is_islands_page()).then(use_location));
-    let current = move |href: &'static str| {
-        move || {
-            location.with_value(|l| {
-                l.as_ref()
-                    .and_then(|l| (l.pathname.get() == href).then_some("page"))
-            })
-        }
-    };
+    let current = use_current_page();
     view! {
         <Show when=move || session.can_write()>
-            <a href="/import" aria-current=current("/import")>"Import"</a>
-            <a href="/trash" aria-current=current("/trash")>"Trash"</a>
-            <a href="/new" class="new-note" aria-current=current("/new")>"New note"</a>
+            <a href="/import" aria-current=current.of("/import")>"Import"</a>
+            <a href="/trash" aria-current=current.of("/trash")>"Trash"</a>
+            <a href="/new" class="new-note" aria-current=current.of("/new")>"New note"</a>
         </Show>
         <Show when=move || session.is_admin()>
-            <a href="/admin/users" aria-current=current("/admin/users")>"Users"</a>
+            <a href="/admin/users" aria-current=current.of("/admin/users")>"Users"</a>
         </Show>
     }
 }

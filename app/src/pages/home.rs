@@ -36,7 +36,7 @@ pub fn HomePage() -> impl IntoView {
         <section class="tiers" aria-label="The three tiers">
             <article class="tier">
                 <h2>"Browser"</h2>
-                <p>"This page: Leptos compiled to WebAssembly."</p>
+                <p>"This page: Leptos, rendered by the server, its search box and menus made live by WebAssembly."</p>
             </article>
             <article class="tier">
                 <h2>"API server"</h2>
