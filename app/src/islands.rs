@@ -57,38 +57,37 @@ pub fn use_navigator() -> impl Fn(&str, bool) + Clone {
     }
 }
 
-/// The current path and query (without its `?`), tracked where the router has them; on a page
-/// hydrated as islands, the browser's (which only a page load changes). Read only in the
-/// browser: the server renders nothing that depends on it.
-pub fn use_here() -> impl Fn() -> (String, String) + Clone + Send + Sync + 'static {
-    let location = (!is_islands_page()).then(use_location);
-    move || match &location {
-        Some(location) => (location.pathname.get(), location.search.get()),
-        None => {
-            let browser = window().location();
-            let search = browser.search().unwrap_or_default();
-            (
-                browser.pathname().unwrap_or_default(),
-                search.trim_start_matches('?').to_owned(),
-            )
-        }
-    }
-}
-
-/// Marks the links to the page the router shows, as the router's own links mark themselves
-/// (`aria-current="page"`). On a page hydrated as islands none is marked: every page such a link
-/// leads to is another one. See [`use_current_page`].
+/// Where the browser is: the router's location in the whole client; on a page hydrated as
+/// islands, the browser's own address, which only a page load changes. See [`use_here`].
 #[derive(Clone, Copy)]
-pub struct CurrentPage(StoredValue<Option<Location>>);
+pub struct Here(StoredValue<Option<Location>>);
 
-/// The [`CurrentPage`] of this component's page.
-pub fn use_current_page() -> CurrentPage {
-    CurrentPage(StoredValue::new((!is_islands_page()).then(use_location)))
+/// The [`Here`] of this component's page.
+pub fn use_here() -> Here {
+    Here(StoredValue::new((!is_islands_page()).then(use_location)))
 }
 
-impl CurrentPage {
-    /// `aria-current` for a link to `href` (tracked).
-    pub fn of(self, href: &'static str) -> impl Fn() -> Option<&'static str> + Copy + 'static {
+impl Here {
+    /// The current path and query (without its `?`), tracked where the router has them. Read
+    /// only in the browser: the server renders nothing that depends on it.
+    pub fn address(self) -> (String, String) {
+        self.0.with_value(|location| match location {
+            Some(location) => (location.pathname.get(), location.search.get()),
+            None => {
+                let browser = window().location();
+                let search = browser.search().unwrap_or_default();
+                (
+                    browser.pathname().unwrap_or_default(),
+                    search.trim_start_matches('?').to_owned(),
+                )
+            }
+        })
+    }
+
+    /// `aria-current` for a link to `href` (tracked): `page` where the router shows that page,
+    /// as the router's own links mark themselves. On a page hydrated as islands none is marked:
+    /// every page such a link leads to is another one.
+    pub fn marks(self, href: &'static str) -> impl Fn() -> Option<&'static str> + Copy + 'static {
         move || {
             self.0.with_value(|location| {
                 location

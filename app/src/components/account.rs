@@ -7,7 +7,7 @@
 use super::Loading;
 use crate::api::Api;
 use crate::contract::{Role, SessionInfo};
-use crate::islands::{use_current_page, use_here, use_navigator};
+use crate::islands::{use_here, use_navigator};
 use crate::session::{Session, sign_in_href, use_session};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -23,10 +23,9 @@ pub fn AccountMenu() -> impl IntoView {
     let session = use_session();
     let here = use_here();
     let sign_in = move || {
-        let (path, search) = here();
+        let (path, search) = here.address();
         sign_in_href(&path, &search)
     };
-    let current = use_current_page();
     // Rebuilt only when who is signed in changes, not on every refresh that says the same.
     let state = Memo::new(move |_| session.get().map(|info| info.user.map(|u| u.name)));
     view! {
@@ -34,7 +33,7 @@ pub fn AccountMenu() -> impl IntoView {
             {move || match state.get() {
                 None => ().into_any(),
                 Some(None) => view! {
-                    <a href=sign_in.clone() class="sign-in-link" aria-current=current.of("/sign-in")>"Sign in"</a>
+                    <a href=sign_in class="sign-in-link" aria-current=here.marks("/sign-in")>"Sign in"</a>
                 }
                 .into_any(),
                 Some(Some(name)) => view! {
@@ -42,7 +41,7 @@ pub fn AccountMenu() -> impl IntoView {
                         href="/account"
                         class="account-name"
                         title="Your account and API tokens"
-                        aria-current=current.of("/account")
+                        aria-current=here.marks("/account")
                     >
                         {name}
                     </a>
@@ -61,15 +60,15 @@ pub fn AccountMenu() -> impl IntoView {
 #[cfg_attr(not(feature = "islands"), component)]
 pub fn WriterLinks() -> impl IntoView {
     let session = use_session();
-    let current = use_current_page();
+    let here = use_here();
     view! {
         <Show when=move || session.can_write()>
-            <a href="/import" aria-current=current.of("/import")>"Import"</a>
-            <a href="/trash" aria-current=current.of("/trash")>"Trash"</a>
-            <a href="/new" class="new-note" aria-current=current.of("/new")>"New note"</a>
+            <a href="/import" aria-current=here.marks("/import")>"Import"</a>
+            <a href="/trash" aria-current=here.marks("/trash")>"Trash"</a>
+            <a href="/new" class="new-note" aria-current=here.marks("/new")>"New note"</a>
         </Show>
         <Show when=move || session.is_admin()>
-            <a href="/admin/users" aria-current=current.of("/admin/users")>"Users"</a>
+            <a href="/admin/users" aria-current=here.marks("/admin/users")>"Users"</a>
         </Show>
     }
 }

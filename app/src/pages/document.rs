@@ -118,7 +118,7 @@ pub fn DocumentActions(id: String) -> impl IntoView {
     let current = format!("/notes/{id}");
     let shown = id.clone();
     Effect::new(move |_| {
-        let (path, _) = untrack(&here);
+        let (path, _) = untrack(|| here.address());
         let reached_by = path.strip_prefix("/notes/").map(|rest| {
             percent_decode_str(rest.trim_end_matches('/'))
                 .decode_utf8_lossy()
