@@ -59,6 +59,13 @@ pub struct NoteRecord {
     pub render_version: i64,
 }
 
+impl NoteRecord {
+    /// Its tags as search reads them: one text, separated by spaces.
+    pub fn search_tags(&self) -> String {
+        self.tags.join(" ")
+    }
+}
+
 /// A collection as a note declares it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CollectionRecord {

@@ -731,3 +731,155 @@ async fn the_notes_whose_links_look_up_a_name_are_found_by_it() {
         .unwrap();
     assert_eq!(ids(found), Vec::<String>::new());
 }
+
+/// Notes shaped at each limit of a `tsvector`, with odd characters in every part.
+fn notes_at_the_search_index_limits() -> Vec<NoteRecord> {
+    let at = |id: &str, title: &str, tags: &[&str], description: Option<&str>, body: String| {
+        let mut record = note(id, &format!("limits/{id}.md"), &body);
+        record.title = title.into();
+        record.tags = tags.iter().map(|t| (*t).to_owned()).collect();
+        record.description = description.map(str::to_owned);
+        record
+    };
+    let words = |n: usize, word: &dyn Fn(usize) -> String| -> String {
+        (0..n).map(|i| word(i) + " ").collect()
+    };
+    vec![
+        // Words of 2,047 bytes are kept and of 2,048 dropped, in one, two and three bytes.
+        at(
+            "long-words",
+            "Long words",
+            &[],
+            None,
+            [
+                "x".repeat(2_047),
+                "y".repeat(2_048),
+                "é".repeat(1_023),
+                "è".repeat(1_024),
+                "ह".repeat(682),
+                "क".repeat(683),
+                "after".into(),
+            ]
+            .join(" "),
+        ),
+        // A word in every part and 300 times in the body: 255 positions a text, 256 joined.
+        at(
+            "repeats",
+            "Echo, echo: ECHO",
+            &["echo", "C++", "naïve-ü"],
+            Some("Échos of echo"),
+            words(300, &|_| "echo".into()),
+        ),
+        // Past position 16,383, where every later word is.
+        at(
+            "many-words",
+            &words(300, &|i| format!("t{}", i % 7)),
+            &["ǅemal", "İstanbul"],
+            Some("ﬁnal ℃ ß Œuvre ½ x²"),
+            words(20_000, &|i| format!("w{}", i % 5_000)),
+        ),
+        at("empty", "", &[], None, String::new()),
+        at(
+            "punctuation",
+            "--- ... ***",
+            &["-"],
+            Some("«»"),
+            "¡¿ — ‘’ “” … 🙂🙃 a🙂b 東京タワー Ελληνικά ΣΊΣΥΦΟΣ العربية".into(),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn on_postgresql_the_words_an_import_hands_over_are_the_ones_the_database_would_build() {
+    // PostgreSQL whatever the run's engine: it is its own way of writing the search index.
+    let database = FreshDatabase::new(Engine::Postgres).await;
+    let store = server::store::connect(&database.url, &Default::default())
+        .await
+        .unwrap();
+    let pool = sqlx::PgPool::connect(&database.url).await.unwrap();
+    let run = async |sql: &str| {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    };
+    // Every character there is, within a word and alone; then notes at each limit.
+    let characters: Vec<char> = (1..=0x10_FFFF).filter_map(char::from_u32).collect();
+    let mut notes: Vec<NoteRecord> = characters
+        .chunks(40_000)
+        .enumerate()
+        .map(|(n, chunk)| {
+            let body: String = chunk.iter().map(|c| format!("a{c}a {c} ")).collect();
+            let mut record = note(&format!("characters-{n}"), &format!("c/{n}.md"), &body);
+            record.title = chunk.iter().take(200).collect();
+            record
+        })
+        .collect();
+    notes.extend(notes_at_the_search_index_limits());
+
+    // The database's own builders fail while the import writes: a row built by them would
+    // fail it.
+    let builders: Vec<String> = sqlx::query_scalar(
+        "SELECT pg_get_functiondef(oid) FROM pg_proc \
+         WHERE proname IN ('lore_meta_vector', 'lore_words_vector')",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(builders.len(), 2);
+    for signature in [
+        "lore_meta_vector(title text, tags text, description text)",
+        "lore_words_vector(meta tsvector, body text)",
+    ] {
+        run(&format!(
+            "CREATE OR REPLACE FUNCTION {signature} RETURNS tsvector LANGUAGE plpgsql \
+             AS $$ BEGIN RAISE 'built by the database'; END $$"
+        ))
+        .await;
+    }
+    put(store.as_ref(), &notes).await;
+    for builder in &builders {
+        run(builder).await;
+    }
+
+    // Notes whose rows differ from the database's own, and words counted otherwise than the
+    // rows say.
+    let built_otherwise = async || -> (Vec<String>, Vec<String>) {
+        let notes = sqlx::query_scalar(
+            "SELECT d.id FROM documents d LEFT JOIN search_index s USING (seq) \
+             WHERE s.seq IS NULL \
+                OR s.meta <> lore_meta_vector(d.title, d.search_tags, d.description) \
+                OR s.words <> lore_words_vector( \
+                    lore_meta_vector(d.title, d.search_tags, d.description), d.plain_text) \
+             ORDER BY d.id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        let words = sqlx::query_scalar(
+            "WITH held AS (SELECT word, count(*) AS n \
+                           FROM search_index, unnest(tsvector_to_array(words)) AS word \
+                           GROUP BY word) \
+             SELECT coalesce(held.word, v.term) FROM held FULL JOIN vocabulary v \
+                 ON v.term = held.word \
+             WHERE v.documents IS DISTINCT FROM held.n LIMIT 10",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        (notes, words)
+    };
+    assert_eq!(built_otherwise().await, (vec![], vec![]));
+    let indexed: i64 = sqlx::query_scalar("SELECT count(*) FROM search_index")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(indexed as usize, notes.len());
+
+    // Written again, one of them changed: the update trigger keeps their rows.
+    let mut again = notes_at_the_search_index_limits();
+    again[1].plain_text = "Echo no more".into();
+    put(store.as_ref(), &again).await;
+    assert_eq!(built_otherwise().await, (vec![], vec![]));
+    let found = store.search(&search(&["more"], false)).await.unwrap();
+    let ids: Vec<&str> = found.iter().map(|hit| hit.document.id.as_str()).collect();
+    assert_eq!(ids, ["repeats"]);
+    pool.close().await;
+}

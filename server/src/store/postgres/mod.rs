@@ -7,12 +7,14 @@
 //! start at once migrate once.
 
 pub(super) mod search;
+mod words;
 
 use super::sql::{Dialect, SqlStore, Value};
-use super::{DatabaseSettings, StoreError, Taken};
+use super::{DatabaseSettings, NoteRecord, StoreError, Taken};
 use sqlx::error::BoxDynError;
-use sqlx::postgres::{PgArguments, PgPoolOptions, PgQueryResult};
+use sqlx::postgres::{PgArguments, PgConnection, PgPoolOptions, PgQueryResult};
 use sqlx::{Arguments, Postgres};
+use std::sync::Arc;
 
 /// A PostgreSQL database behind a connection pool.
 pub type PostgresStore = SqlStore<Postgres>;
@@ -48,6 +50,25 @@ impl Dialect for Postgres {
         MERGE_PENDING_LISTS,
         "ANALYZE documents, search_index, document_tags, edges, revisions, vocabulary",
     ];
+
+    // An import's notes come with their words, built on Lore's cores ([`words`]).
+    type IndexBuilding = words::Folding;
+    type IndexRows = words::GivenWords;
+
+    async fn index_rows(
+        tx: &mut PgConnection,
+        folding: &Arc<words::Folding>,
+        notes: &[NoteRecord],
+    ) -> Result<Option<words::GivenWords>, StoreError> {
+        words::prepare(tx, folding, notes).await
+    }
+
+    async fn write_index_rows(
+        tx: &mut PgConnection,
+        rows: words::GivenWords,
+    ) -> Result<(), StoreError> {
+        words::write(tx, rows).await
+    }
 
     fn in_list<'v>(values: &[&'v str]) -> (&'static str, Value<'v>, &'static str) {
         (" = ANY(", Value::List(values.to_vec()), ")")

@@ -98,7 +98,8 @@ pub trait Dialect: Database {
     const BEFORE_LARGE_WRITE: &'static [&'static str];
 
     /// Statements run once a transaction that wrote at least [`write::LARGE_WRITE_NOTES`] notes has
-    /// committed, so that the searches after an import do not pay for tidying what it left.
+    /// committed, so that the searches after an import do not pay for tidying what it left; all
+    /// at once, each on a connection of its own.
     const AFTER_LARGE_WRITE: &'static [&'static str];
 
     /// Statements run on a connection of their own while a large write goes on, after each
@@ -130,31 +131,55 @@ pub trait Dialect: Database {
 
     /// The unique key of notes that `error` broke: their id, or their path.
     fn taken_by(error: &sqlx::Error) -> Option<Taken>;
+
+    /// What a store keeps for [`Self::index_rows`] from one import to the next.
+    type IndexBuilding: Default + std::fmt::Debug + Send + Sync + 'static;
+
+    /// What [`Self::index_rows`] builds for [`Self::write_index_rows`].
+    type IndexRows: Send;
+
+    /// Before an import writes `notes`: their search index rows, when the engine takes them
+    /// from Lore rather than building them itself as the notes are written.
+    fn index_rows(
+        tx: &mut <Self as Database>::Connection,
+        building: &std::sync::Arc<Self::IndexBuilding>,
+        notes: &[NoteRecord],
+    ) -> impl Future<Output = Result<Option<Self::IndexRows>, StoreError>> + Send;
+
+    /// Stores the rows [`Self::index_rows`] built, once their notes are written.
+    fn write_index_rows(
+        tx: &mut <Self as Database>::Connection,
+        rows: Self::IndexRows,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// A database of either engine behind a connection pool.
 #[derive(Debug)]
-pub struct SqlStore<D: Database> {
+pub struct SqlStore<D: Dialect> {
     pub(super) pool: Pool<D>,
     /// The index's vocabulary as last read, for spelling suggestions.
     pub(super) vocabulary: std::sync::Arc<VocabularyCache>,
+    /// What the engine keeps to build imported notes' search index rows.
+    pub(super) index_building: std::sync::Arc<D::IndexBuilding>,
 }
 
-impl<D: Database> SqlStore<D> {
+impl<D: Dialect> SqlStore<D> {
     /// A store over `pool`, whose schema is up to date.
     pub(super) fn over(pool: Pool<D>) -> Self {
         Self {
             pool,
             vocabulary: Default::default(),
+            index_building: Default::default(),
         }
     }
 }
 
-impl<D: Database> Clone for SqlStore<D> {
+impl<D: Dialect> Clone for SqlStore<D> {
     fn clone(&self) -> Self {
         Self {
             pool: self.pool.clone(),
             vocabulary: self.vocabulary.clone(),
+            index_building: self.index_building.clone(),
         }
     }
 }
@@ -359,6 +384,7 @@ where [SqlStore<D>: EngineSearch + super::accounts::Accounts, SqlTransaction<D>:
             pool: self.pool.clone(),
             notes_written: 0,
             tidying: None,
+            index_building: self.index_building.clone(),
         }))
     }
 

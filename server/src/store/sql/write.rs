@@ -15,7 +15,6 @@ use super::super::{
 };
 use super::Dialect;
 use super::Sql;
-use sqlx::Database;
 use std::collections::{BTreeMap, HashMap};
 
 /// The columns an imported note is written with, in the order its values are bound.
@@ -61,7 +60,7 @@ fn by_bytes<T>(rows: &[T], size: impl Fn(&T) -> usize) -> Vec<&[T]> {
 pub const LARGE_WRITE_NOTES: usize = 500;
 
 /// A write transaction on either engine.
-pub struct SqlTransaction<D: Database> {
+pub struct SqlTransaction<D: Dialect> {
     pub(super) tx: sqlx::Transaction<'static, D>,
     /// For the statements run after a large write, once the transaction has ended.
     pub(super) pool: sqlx::Pool<D>,
@@ -69,6 +68,8 @@ pub struct SqlTransaction<D: Database> {
     pub(super) notes_written: usize,
     /// The run of [`Dialect::DURING_LARGE_WRITE`] started last, if any.
     pub(super) tidying: Option<tokio::task::JoinHandle<()>>,
+    /// The store's, for [`Dialect::index_rows`].
+    pub(super) index_building: std::sync::Arc<D::IndexBuilding>,
 }
 
 over_dialect! {
@@ -173,7 +174,7 @@ impl<D: Dialect> SqlTransaction<D> {
             .iter()
             .map(|n| serde_json::to_string(&n.headings).expect("headings serialize"))
             .collect();
-        let search_tags: Vec<String> = notes.iter().map(|n| n.tags.join(" ")).collect();
+        let search_tags: Vec<String> = notes.iter().map(NoteRecord::search_tags).collect();
         let rows: Vec<(&NoteRecord, (&String, &String))> = notes
             .iter()
             .zip(headings.iter().zip(&search_tags))
@@ -410,7 +411,11 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         // PostgreSQL every update writes a whole new row version, search index entries
         // included (for 10,000 notes, a second write took 3.6 s).
         let numbers = self.insert_revisions(revisions).await?;
+        let index_rows = D::index_rows(&mut *self.tx, &self.index_building, notes).await?;
         self.write_notes(notes, Some(&numbers)).await?;
+        if let Some(rows) = index_rows {
+            D::write_index_rows(&mut *self.tx, rows).await?;
+        }
         if self.notes_written >= LARGE_WRITE_NOTES {
             self.tidy_meanwhile();
         }
@@ -749,12 +754,15 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         .await?;
         self.tx.commit().await?;
         if self.notes_written >= LARGE_WRITE_NOTES {
-            for statement in D::AFTER_LARGE_WRITE {
+            // At once, each on a connection of its own: they touch different things.
+            let pool = &self.pool;
+            futures_util::future::join_all(D::AFTER_LARGE_WRITE.iter().map(|statement| async move {
                 // The write has committed: tidying that fails costs speed, not data.
-                if let Err(error) = Sql::<D>::new(*statement).execute(&self.pool).await {
+                if let Err(error) = Sql::<D>::new(*statement).execute(pool).await {
                     tracing::warn!(%error, statement, "tidying after a large write failed");
                 }
-            }
+            }))
+            .await;
         }
         Ok(())
     }

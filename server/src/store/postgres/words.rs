@@ -1,0 +1,440 @@
+//! The search index's word lists of the notes an import writes, and the vocabulary's counts of
+//! them, built by Lore on its own cores and handed to PostgreSQL ready to store.
+//!
+//! Left to the database, a note's `tsvector`s (migration 0003's `lore_meta_vector` and
+//! `lore_words_vector`) are computed by the one backend process that runs the import's
+//! statements: folding the text (`lore_search_text`: `unaccent`, `lower`, every run of other
+//! characters to one space) and parsing it into words and positions took 5.3 s of that one
+//! core for 10,000 notes, and counting their words into the vocabulary 0.75 s more, while the
+//! machine's cores rendered the next batch. Here the same vectors are built in Rust, while
+//! PostgreSQL writes the notes, and sent in `tsvector`'s binary form, which it stores as it is;
+//! the words are counted from them. The insert triggers leave such notes alone (migration
+//! 0010).
+//!
+//! The vectors are the database's own, by construction, not by imitation:
+//! - How a character folds is asked of the database itself, `lore_search_text` of each
+//!   character once per store (the ASCII ones first, any other when a note first holds it), so
+//!   its locale, its `unaccent` rules and its idea of a letter are the ones used. Folding maps
+//!   each character on its own (`unaccent`'s rules are single characters, `lower()` under a
+//!   libc locale lowers each character by itself, the regular expression looks at one
+//!   character), so a text folds as its characters do. Under an ICU locale `lower()` looks at
+//!   neighbours (a final sigma), and such a database keeps building its vectors itself.
+//! - The folded text is letters and digits in runs separated by one space, which PostgreSQL's
+//!   parser reads as one word per run; [`Vector`] then follows `to_tsvector`, `setweight` and
+//!   `||` to the limit: words of 2,048 bytes or more dropped without a position, positions
+//!   clamped at 16,383, at most 255 positions a word from one text and 256 after joining.
+//!
+//! The store's conformance suite compares these vectors with the database's own for every
+//! character there is and for notes at each limit.
+
+use super::super::{NoteRecord, StoreError};
+use rustc_hash::{FxHashMap, FxHashSet};
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
+use sqlx::postgres::{PgArgumentBuffer, PgHasArrayType, PgTypeInfo};
+use sqlx::{Encode, Postgres, Type};
+use std::sync::{Arc, RwLock};
+
+/// What the insert triggers read to know that the statement's notes come with their words and
+/// counts (migration 0010): set, for the transaction, from before the notes are written until
+/// their words are counted.
+const WORDS_GIVEN: &str = "lore.search_words_given";
+
+/// The longest word a `tsvector` holds, in bytes; `to_tsvector` drops longer ones.
+const MAX_WORD_BYTES: usize = 2_047;
+/// The last position a `tsvector` tells apart; later words are all at it.
+const LAST_POSITION: u16 = 16_383;
+/// The most positions `to_tsvector` keeps of one word in one text.
+const POSITIONS_PARSED: usize = 255;
+/// The most positions a word keeps when vectors are joined with `||`.
+const POSITIONS_JOINED: usize = 256;
+
+/// A position's weight, in its two high bits.
+#[derive(Debug, Clone, Copy)]
+enum Weight {
+    /// The title.
+    A = 3,
+    /// The tags.
+    B = 2,
+    /// The description.
+    C = 1,
+    /// The body.
+    D = 0,
+}
+
+/// The position part of a position entry.
+fn position_of(entry: u16) -> u16 {
+    entry & 0x3fff
+}
+
+/// How this database folds each character for search, as far as Lore has asked it.
+#[derive(Debug, Default)]
+pub struct Folding {
+    known: RwLock<Known>,
+}
+
+#[derive(Debug, Default)]
+struct Known {
+    /// Whether the database folds each character on its own (unknown until first asked).
+    by_character: Option<bool>,
+    /// `lore_search_text` of each character asked about.
+    folded: FxHashMap<char, Box<str>>,
+    /// The same for ASCII, by code: most characters of most notes, looked up without hashing.
+    ascii: Vec<Box<str>>,
+}
+
+impl Known {
+    /// How `c` folds: its letters and digits, a space where a word ends. Every character of a
+    /// note is asked about before its words are built ([`Folding::learn`]); NUL, which no text
+    /// stored in PostgreSQL holds, ends a word like any other non-letter.
+    fn fold(&self, c: char) -> &str {
+        match self.ascii.get(c as usize) {
+            Some(folded) => folded,
+            None => self.folded.get(&c).map_or(" ", |folded| folded),
+        }
+    }
+}
+
+impl Folding {
+    /// Learns how the characters of `notes` fold that it has not asked about yet; says whether
+    /// Lore can build these notes' words (not when the database folds text in context).
+    async fn learn(
+        &self,
+        tx: &mut sqlx::PgConnection,
+        notes: &[Searched],
+    ) -> Result<bool, StoreError> {
+        let (by_character, unknown) = {
+            let known = self
+                .known
+                .read()
+                .expect("the folding's lock is never poisoned");
+            let mut unknown: FxHashSet<char> = FxHashSet::default();
+            if known.by_character.is_none() {
+                unknown.extend((1..=127u8).map(char::from));
+            }
+            for text in notes.iter().flat_map(Searched::texts) {
+                unknown.extend(
+                    text.chars()
+                        .filter(|c| !c.is_ascii() && !known.folded.contains_key(c)),
+                );
+            }
+            (known.by_character, unknown)
+        };
+        let by_character = match by_character {
+            Some(by_character) => by_character,
+            // Read as JSON so that a server without the column (before 15: libc only)
+            // answers NULL rather than failing the transaction.
+            None => {
+                let (provider,): (Option<String>,) = sqlx::query_as(
+                    "SELECT to_jsonb(d) ->> 'datlocprovider' FROM pg_database d \
+                     WHERE datname = current_database()",
+                )
+                .fetch_one(&mut *tx)
+                .await?;
+                provider.is_none_or(|provider| provider == "c")
+            }
+        };
+        let characters: Vec<String> = if by_character {
+            unknown.into_iter().map(String::from).collect()
+        } else {
+            Vec::new()
+        };
+        let folded: Vec<(String, String)> = if characters.is_empty() {
+            Vec::new()
+        } else {
+            sqlx::query_as("SELECT c, lore_search_text(c) FROM unnest($1::text[]) AS c")
+                .bind(&characters)
+                .fetch_all(&mut *tx)
+                .await?
+        };
+        let mut known = self
+            .known
+            .write()
+            .expect("the folding's lock is never poisoned");
+        known.by_character = Some(by_character);
+        for (character, folded) in folded {
+            if let Some(c) = character.chars().next() {
+                known.folded.insert(c, folded.into());
+            }
+        }
+        if known.ascii.is_empty() && by_character {
+            known.ascii = (0..128u8)
+                .map(|c| {
+                    known
+                        .folded
+                        .get(&char::from(c))
+                        .cloned()
+                        .unwrap_or(" ".into())
+                })
+                .collect();
+        }
+        Ok(by_character)
+    }
+}
+
+/// Calls `each` with every word of `text` as the database folds it, in order.
+fn each_word(known: &Known, text: &str, mut each: impl FnMut(&str)) {
+    let mut word = String::new();
+    for c in text.chars() {
+        for f in known.fold(c).chars() {
+            if f == ' ' {
+                if !word.is_empty() {
+                    each(&word);
+                    word.clear();
+                }
+            } else {
+                word.push(f);
+            }
+        }
+    }
+    if !word.is_empty() {
+        each(&word);
+    }
+}
+
+/// A `tsvector` being built: each word's position entries (weight and position), ascending.
+#[derive(Debug, Default)]
+struct Vector {
+    words: FxHashMap<String, Vec<u16>>,
+}
+
+impl Vector {
+    /// `setweight(to_tsvector('simple', lore_search_text(text)), weight)`.
+    fn parse(known: &Known, text: &str, weight: Weight) -> Self {
+        let mut words: FxHashMap<String, Vec<u16>> = FxHashMap::default();
+        let mut position = 0u16;
+        each_word(known, text, |word| {
+            if word.len() > MAX_WORD_BYTES {
+                return;
+            }
+            position = (position + 1).min(LAST_POSITION);
+            let positions = match words.get_mut(word) {
+                Some(positions) => positions,
+                None => words.entry(word.to_owned()).or_default(),
+            };
+            let last = positions.last().map(|&entry| position_of(entry));
+            if positions.len() < POSITIONS_PARSED
+                && last != Some(LAST_POSITION)
+                && last != Some(position)
+            {
+                positions.push(position);
+            }
+        });
+        for positions in words.values_mut() {
+            for entry in positions.iter_mut() {
+                *entry |= (weight as u16) << 14;
+            }
+        }
+        Self { words }
+    }
+
+    /// The highest position of any word.
+    fn last_position(&self) -> u16 {
+        self.words
+            .values()
+            .flat_map(|positions| positions.iter().map(|&entry| position_of(entry)))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// `self || right`: `right`'s positions moved past `self`'s last.
+    fn join(mut self, right: Vector) -> Self {
+        let shift = self.last_position();
+        for (word, added) in right.words {
+            let positions = self.words.entry(word).or_default();
+            for entry in added {
+                if positions.len() >= POSITIONS_JOINED
+                    || positions.last().map(|&e| position_of(e)) == Some(LAST_POSITION)
+                {
+                    break;
+                }
+                let moved = (position_of(entry) + shift).min(LAST_POSITION);
+                positions.push((entry & 0xc000) | moved);
+            }
+        }
+        self
+    }
+
+    /// `tsvector`'s binary form: the number of words, then each word (in byte order) ended by
+    /// NUL, with its number of positions and each position entry.
+    fn to_binary(&self) -> TsVector {
+        let mut words: Vec<(&String, &Vec<u16>)> = self.words.iter().collect();
+        words.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        let size: usize = words.iter().map(|(w, p)| w.len() + 3 + 2 * p.len()).sum();
+        let mut bytes = Vec::with_capacity(4 + size);
+        bytes.extend_from_slice(&(words.len() as u32).to_be_bytes());
+        for (word, positions) in words {
+            bytes.extend_from_slice(word.as_bytes());
+            bytes.push(0);
+            bytes.extend_from_slice(&(positions.len() as u16).to_be_bytes());
+            for entry in positions {
+                bytes.extend_from_slice(&entry.to_be_bytes());
+            }
+        }
+        TsVector(bytes)
+    }
+}
+
+/// A `tsvector` in its binary form, to bind.
+#[derive(Debug, Clone)]
+pub struct TsVector(Vec<u8>);
+
+impl TsVector {
+    /// Its words, in the order they are written.
+    fn words(&self) -> impl Iterator<Item = &str> {
+        let bytes = self.0.as_slice();
+        let count = u32::from_be_bytes(bytes[..4].try_into().expect("four bytes"));
+        let mut at = 4;
+        (0..count).map(move |_| {
+            let end = at + bytes[at..].iter().position(|&b| b == 0).expect("NUL-ended");
+            let word = std::str::from_utf8(&bytes[at..end]).expect("written from a str");
+            let positions = u16::from_be_bytes([bytes[end + 1], bytes[end + 2]]) as usize;
+            at = end + 3 + 2 * positions;
+            word
+        })
+    }
+}
+
+impl Type<Postgres> for TsVector {
+    fn type_info() -> PgTypeInfo {
+        PgTypeInfo::with_name("tsvector")
+    }
+}
+
+impl PgHasArrayType for TsVector {
+    fn array_type_info() -> PgTypeInfo {
+        PgTypeInfo::with_name("_tsvector")
+    }
+}
+
+impl Encode<'_, Postgres> for TsVector {
+    fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        buf.extend_from_slice(&self.0);
+        Ok(IsNull::No)
+    }
+}
+
+/// The search index rows of notes about to be written, for [`write`] to store once they are.
+#[derive(Debug)]
+pub struct GivenWords {
+    ids: Vec<String>,
+    /// Each note's `meta` and `words`, being built while the notes are written.
+    building: tokio::task::JoinHandle<(Vec<TsVector>, Vec<TsVector>)>,
+}
+
+/// The texts of a note its words come from, as its row holds them.
+struct Searched {
+    title: String,
+    tags: String,
+    description: String,
+    body: String,
+}
+
+impl Searched {
+    fn of(note: &NoteRecord) -> Self {
+        Self {
+            title: note.title.clone(),
+            tags: note.search_tags(),
+            description: note.description.clone().unwrap_or_default(),
+            body: note.plain_text.clone(),
+        }
+    }
+
+    fn texts(&self) -> [&str; 4] {
+        [&self.title, &self.tags, &self.description, &self.body]
+    }
+}
+
+/// A note's two vectors, as migration 0003's functions make them: `meta`, the title's words
+/// (A), the tags' (B) and the description's (C); `words`, those and the body's (D).
+fn vectors_of(known: &Known, note: &Searched) -> (TsVector, TsVector) {
+    let meta = Vector::parse(known, &note.title, Weight::A)
+        .join(Vector::parse(known, &note.tags, Weight::B))
+        .join(Vector::parse(known, &note.description, Weight::C));
+    let meta_binary = meta.to_binary();
+    let words = meta.join(Vector::parse(known, &note.body, Weight::D));
+    (meta_binary, words.to_binary())
+}
+
+/// Starts building `notes`' search index rows on a thread of their own, and tells the insert
+/// triggers to leave the notes to [`write`]; `None` when the database builds them itself.
+pub async fn prepare(
+    tx: &mut sqlx::PgConnection,
+    folding: &Arc<Folding>,
+    notes: &[NoteRecord],
+) -> Result<Option<GivenWords>, StoreError> {
+    let searched: Vec<Searched> = notes.iter().map(Searched::of).collect();
+    if searched.is_empty() || !folding.learn(tx, &searched).await? {
+        return Ok(None);
+    }
+    sqlx::query("SELECT set_config($1, 'on', true)")
+        .bind(WORDS_GIVEN)
+        .execute(&mut *tx)
+        .await?;
+    let folding = folding.clone();
+    // Built while PostgreSQL writes the notes, their revisions, tags and links.
+    let building = tokio::task::spawn_blocking(move || {
+        let known = folding
+            .known
+            .read()
+            .expect("the folding's lock is never poisoned");
+        searched.iter().map(|note| vectors_of(&known, note)).unzip()
+    });
+    Ok(Some(GivenWords {
+        ids: notes.iter().map(|note| note.id.clone()).collect(),
+        building,
+    }))
+}
+
+/// Stores the rows [`prepare`] built for the notes just written, and counts their words in
+/// the vocabulary. A note that was in the base already kept its row, which the update triggers
+/// brought up to date and counted.
+pub async fn write(tx: &mut sqlx::PgConnection, given: GivenWords) -> Result<(), StoreError> {
+    let (meta, words) = match given.building.await {
+        Ok(built) => built,
+        Err(failed) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),
+        // Only a runtime shutting down cancels a blocking task: the import ends with it.
+        Err(_) => return Err(StoreError::Database(sqlx::Error::PoolClosed)),
+    };
+    let added: Vec<i64> = sqlx::query_scalar(
+        "INSERT INTO search_index (seq, meta, words) \
+         SELECT d.seq, given.meta, given.words \
+         FROM unnest($1::text[], $2::tsvector[], $3::tsvector[]) AS given (id, meta, words) \
+         JOIN documents d USING (id) ORDER BY d.seq \
+         ON CONFLICT (seq) DO NOTHING RETURNING seq",
+    )
+    .bind(&given.ids)
+    .bind(&meta)
+    .bind(&words)
+    .fetch_all(&mut *tx)
+    .await?;
+    let counted: FxHashSet<String> = if added.len() == given.ids.len() {
+        given.ids.iter().cloned().collect()
+    } else {
+        sqlx::query_scalar("SELECT id FROM documents WHERE seq = ANY($1)")
+            .bind(&added)
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let mut counts: FxHashMap<&str, i64> = FxHashMap::default();
+    for (id, words) in given.ids.iter().zip(&words) {
+        if counted.contains(id) {
+            for word in words.words() {
+                *counts.entry(word).or_default() += 1;
+            }
+        }
+    }
+    let (words, counts): (Vec<&str>, Vec<i64>) = counts.into_iter().unzip();
+    sqlx::query("SELECT lore_vocabulary_add($1, $2)")
+        .bind(&words)
+        .bind(&counts)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("SELECT set_config($1, 'off', true)")
+        .bind(WORDS_GIVEN)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
