@@ -778,6 +778,33 @@ fn notes_at_the_search_index_limits() -> Vec<NoteRecord> {
             Some("ﬁnal ℃ ß Œuvre ½ x²"),
             words(20_000, &|i| format!("w{}", i % 5_000)),
         ),
+        // Runs of digits and letters of every shape: the parser reads some as two words
+        // (`1e5abc` is the number `1e5` and `abc`).
+        at(
+            "numbers",
+            "1e5abc 82E0c",
+            &["0e5f", "2e10days"],
+            Some("12e34e56 1e 1e5 e5 ٣e5x 1e٣x"),
+            {
+                let alphabet: Vec<char> = "0123456789eEaxß²é٣".chars().collect();
+                let mut state = 20_261_206u64;
+                let mut next = move || {
+                    state = state
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1);
+                    (state >> 33) as usize
+                };
+                (0..5_000)
+                    .map(|_| {
+                        let length = 1 + next() % 8;
+                        (0..length)
+                            .map(|_| alphabet[next() % alphabet.len()])
+                            .collect()
+                    })
+                    .collect::<Vec<String>>()
+                    .join(" ")
+            },
+        ),
         at("empty", "", &[], None, String::new()),
         at(
             "punctuation",

@@ -11,21 +11,25 @@
 //! the words are counted from them. The insert triggers leave such notes alone (migration
 //! 0010).
 //!
-//! The vectors are the database's own, by construction, not by imitation:
+//! The vectors are meant to be the database's own, and the test says where they are:
 //! - How a character folds is asked of the database itself, `lore_search_text` of each
 //!   character once per store (the ASCII ones first, any other when a note first holds it), so
-//!   its locale, its `unaccent` rules and its idea of a letter are the ones used. Folding maps
-//!   each character on its own (`unaccent`'s rules are single characters, `lower()` under a
-//!   libc locale lowers each character by itself, the regular expression looks at one
-//!   character), so a text folds as its characters do. Under an ICU locale `lower()` looks at
-//!   neighbours (a final sigma), and such a database keeps building its vectors itself.
-//! - The folded text is letters and digits in runs separated by one space, which PostgreSQL's
-//!   parser reads as one word per run; [`Vector`] then follows `to_tsvector`, `setweight` and
-//!   `||` to the limit: words of 2,048 bytes or more dropped without a position, positions
-//!   clamped at 16,383, at most 255 positions a word from one text and 256 after joining.
+//!   its locale, its `unaccent` rules and its idea of a letter are the ones used. That a text
+//!   then folds as its characters do rests on folding being done a character at a time:
+//!   `unaccent`'s rules as shipped replace single characters (a rules file edited to replace
+//!   longer strings would break it), `lower()` under a libc locale lowers each character by
+//!   itself, and the regular expression looks at one character. Under an ICU locale `lower()`
+//!   looks at neighbours (a final sigma), so such a database keeps building its vectors itself.
+//! - The folded text is runs of letters and digits separated by one space. PostgreSQL's parser
+//!   reads each run as one word, except a run that starts as a number in scientific notation
+//!   (`1e5abc` is `1e5`, `abc`: see [`as_parsed`]). [`Vector`] then follows `to_tsvector`,
+//!   `setweight` and `||` to their limits: words of 2,048 bytes or more dropped without a
+//!   position, positions clamped at 16,383, at most 255 positions a word from one text and 256
+//!   after joining.
 //!
-//! The store's conformance suite compares these vectors with the database's own for every
-//! character there is and for notes at each limit.
+//! The store's conformance suite compares these vectors and counts with the database's own for
+//! every character there is, alone and inside a word, for runs of digits and letters of every
+//! shape, and for notes at each limit.
 
 use super::super::{NoteRecord, StoreError};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -70,10 +74,12 @@ fn position_of(entry: u16) -> u16 {
 /// How this database folds each character for search, as far as Lore has asked it.
 #[derive(Debug, Default)]
 pub struct Folding {
-    known: RwLock<Known>,
+    /// Replaced, not changed, when more is learned: a batch's words are built from the copy
+    /// taken when it started, on a thread of their own, while another import may learn more.
+    known: RwLock<Arc<Known>>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Known {
     /// Whether the database folds each character on its own (unknown until first asked).
     by_character: Option<bool>,
@@ -96,32 +102,26 @@ impl Known {
 }
 
 impl Folding {
-    /// Learns how the characters of `notes` fold that it has not asked about yet; says whether
-    /// Lore can build these notes' words (not when the database folds text in context).
+    /// What is known so far.
+    fn known(&self) -> Arc<Known> {
+        self.known
+            .read()
+            .expect("the folding's lock is never poisoned")
+            .clone()
+    }
+
+    /// Learns how the characters of `notes` fold that it has not asked about yet, and returns
+    /// what it then knows; `None` when the database folds text in context, so that Lore cannot
+    /// build the notes' words.
     async fn learn(
         &self,
         tx: &mut sqlx::PgConnection,
         notes: &[Searched],
-    ) -> Result<bool, StoreError> {
-        let (by_character, unknown) = {
-            let known = self
-                .known
-                .read()
-                .expect("the folding's lock is never poisoned");
-            let mut unknown: FxHashSet<char> = FxHashSet::default();
-            if known.by_character.is_none() {
-                unknown.extend((1..=127u8).map(char::from));
-            }
-            for text in notes.iter().flat_map(Searched::texts) {
-                unknown.extend(
-                    text.chars()
-                        .filter(|c| !c.is_ascii() && !known.folded.contains_key(c)),
-                );
-            }
-            (known.by_character, unknown)
-        };
-        let by_character = match by_character {
-            Some(by_character) => by_character,
+    ) -> Result<Option<Arc<Known>>, StoreError> {
+        let known = self.known();
+        let by_character = match known.by_character {
+            Some(false) => return Ok(None),
+            Some(true) => true,
             // Read as JSON so that a server without the column (before 15: libc only)
             // answers NULL rather than failing the transaction.
             None => {
@@ -134,52 +134,63 @@ impl Folding {
                 provider.is_none_or(|provider| provider == "c")
             }
         };
-        let characters: Vec<String> = if by_character {
-            unknown.into_iter().map(String::from).collect()
-        } else {
-            Vec::new()
-        };
-        let folded: Vec<(String, String)> = if characters.is_empty() {
-            Vec::new()
-        } else {
+        let mut unknown: FxHashSet<char> = FxHashSet::default();
+        if by_character {
+            if known.ascii.is_empty() {
+                unknown.extend((1..=127u8).map(char::from));
+            }
+            for text in notes.iter().flat_map(Searched::texts) {
+                unknown.extend(
+                    text.chars()
+                        .filter(|c| !c.is_ascii() && !known.folded.contains_key(c)),
+                );
+            }
+        }
+        if known.by_character.is_some() && unknown.is_empty() {
+            return Ok(Some(known));
+        }
+        let characters: Vec<String> = unknown.into_iter().map(String::from).collect();
+        let folded: Vec<(String, String)> =
             sqlx::query_as("SELECT c, lore_search_text(c) FROM unnest($1::text[]) AS c")
                 .bind(&characters)
                 .fetch_all(&mut *tx)
-                .await?
-        };
-        let mut known = self
+                .await?;
+        let mut slot = self
             .known
             .write()
             .expect("the folding's lock is never poisoned");
-        known.by_character = Some(by_character);
+        // What another import learned meanwhile is kept too.
+        let mut next = Known::clone(&slot);
+        next.by_character = Some(by_character);
         for (character, folded) in folded {
             if let Some(c) = character.chars().next() {
-                known.folded.insert(c, folded.into());
+                next.folded.insert(c, folded.into());
             }
         }
-        if known.ascii.is_empty() && by_character {
-            known.ascii = (0..128u8)
+        if next.ascii.is_empty() && by_character {
+            next.ascii = (0..128u8)
                 .map(|c| {
-                    known
-                        .folded
+                    next.folded
                         .get(&char::from(c))
                         .cloned()
                         .unwrap_or(" ".into())
                 })
                 .collect();
         }
-        Ok(by_character)
+        let next = Arc::new(next);
+        *slot = next.clone();
+        Ok(by_character.then_some(next))
     }
 }
 
-/// Calls `each` with every word of `text` as the database folds it, in order.
+/// Calls `each` with every word of `text` as the database folds and parses it, in order.
 fn each_word(known: &Known, text: &str, mut each: impl FnMut(&str)) {
     let mut word = String::new();
     for c in text.chars() {
         for f in known.fold(c).chars() {
             if f == ' ' {
                 if !word.is_empty() {
-                    each(&word);
+                    as_parsed(&word, &mut each);
                     word.clear();
                 }
             } else {
@@ -188,8 +199,33 @@ fn each_word(known: &Known, text: &str, mut each: impl FnMut(&str)) {
         }
     }
     if !word.is_empty() {
-        each(&word);
+        as_parsed(&word, &mut each);
     }
+}
+
+/// Calls `each` with the words PostgreSQL's parser reads in `run`, a run of letters and digits:
+/// the run itself, unless it starts as a number in scientific notation (digits, `e`, digits)
+/// and goes on with a letter, where the parser ends a word after the number (`1e5abc` is
+/// `1e5` and `abc`, and what follows the number starts with a letter).
+fn as_parsed(run: &str, each: &mut impl FnMut(&str)) {
+    let bytes = run.as_bytes();
+    let digits = |from: usize| {
+        bytes[from..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
+    let whole = digits(0);
+    if whole > 0 && matches!(bytes.get(whole), Some(b'e' | b'E')) {
+        let exponent = digits(whole + 1);
+        let number = whole + 1 + exponent;
+        if exponent > 0 && number < bytes.len() {
+            each(&run[..number]);
+            each(&run[number..]);
+            return;
+        }
+    }
+    each(run)
 }
 
 /// A `tsvector` being built: each word's position entries (weight and position), ascending.
@@ -363,25 +399,24 @@ pub async fn prepare(
     folding: &Arc<Folding>,
     notes: &[NoteRecord],
 ) -> Result<Option<GivenWords>, StoreError> {
-    let searched: Vec<Searched> = notes.iter().map(Searched::of).collect();
-    if searched.is_empty() || !folding.learn(tx, &searched).await? {
+    // The last of a note written twice is the one stored.
+    let mut seen: FxHashSet<&str> = FxHashSet::default();
+    let mut latest: Vec<&NoteRecord> = notes.iter().rev().filter(|n| seen.insert(&n.id)).collect();
+    latest.reverse();
+    let searched: Vec<Searched> = latest.iter().map(|note| Searched::of(note)).collect();
+    let Some(known) = folding.learn(tx, &searched).await? else {
         return Ok(None);
-    }
+    };
     sqlx::query("SELECT set_config($1, 'on', true)")
         .bind(WORDS_GIVEN)
         .execute(&mut *tx)
         .await?;
-    let folding = folding.clone();
     // Built while PostgreSQL writes the notes, their revisions, tags and links.
     let building = tokio::task::spawn_blocking(move || {
-        let known = folding
-            .known
-            .read()
-            .expect("the folding's lock is never poisoned");
         searched.iter().map(|note| vectors_of(&known, note)).unzip()
     });
     Ok(Some(GivenWords {
-        ids: notes.iter().map(|note| note.id.clone()).collect(),
+        ids: latest.iter().map(|note| note.id.clone()).collect(),
         building,
     }))
 }

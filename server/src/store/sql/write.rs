@@ -754,7 +754,7 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         .await?;
         self.tx.commit().await?;
         if self.notes_written >= LARGE_WRITE_NOTES {
-            // At once, each on a connection of its own: they touch different things.
+            // At once, each on a connection of its own: none waits for another.
             let pool = &self.pool;
             futures_util::future::join_all(D::AFTER_LARGE_WRITE.iter().map(|statement| async move {
                 // The write has committed: tidying that fails costs speed, not data.
