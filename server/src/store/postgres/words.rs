@@ -428,7 +428,8 @@ pub async fn write(tx: &mut sqlx::PgConnection, given: GivenWords) -> Result<(),
     let (meta, words) = match given.building.await {
         Ok(built) => built,
         Err(failed) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),
-        // Only a runtime shutting down cancels a blocking task: the import ends with it.
+        // Only a runtime shutting down cancels a blocking task: the import ends as the
+        // server's other queries do then, with the pool closed.
         Err(_) => return Err(StoreError::Database(sqlx::Error::PoolClosed)),
     };
     let added: Vec<i64> = sqlx::query_scalar(
@@ -443,8 +444,10 @@ pub async fn write(tx: &mut sqlx::PgConnection, given: GivenWords) -> Result<(),
     .bind(&words)
     .fetch_all(&mut *tx)
     .await?;
-    let counted: FxHashSet<String> = if added.len() == given.ids.len() {
-        given.ids.iter().cloned().collect()
+    // Every note is new, but in an import that writes some again.
+    let every_note = added.len() == given.ids.len();
+    let new: FxHashSet<String> = if every_note {
+        FxHashSet::default()
     } else {
         sqlx::query_scalar("SELECT id FROM documents WHERE seq = ANY($1)")
             .bind(&added)
@@ -455,7 +458,7 @@ pub async fn write(tx: &mut sqlx::PgConnection, given: GivenWords) -> Result<(),
     };
     let mut counts: FxHashMap<&str, i64> = FxHashMap::default();
     for (id, words) in given.ids.iter().zip(&words) {
-        if counted.contains(id) {
+        if every_note || new.contains(id) {
             for word in words.words() {
                 *counts.entry(word).or_default() += 1;
             }
