@@ -164,12 +164,21 @@ fn is_locked(error: &sqlx::Error) -> bool {
 
 /// Brings the schema up to date. sqlx takes no lock for SQLite (it does for PostgreSQL), so two
 /// processes opening a new file at once can both start the same migration; the one that loses
-/// finds the table made, and runs again, now skipping what the other applied.
+/// finds the table made, or the migration recorded as applied when it records it, and runs
+/// again (its transaction rolled back), now skipping what the other applied.
 async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
+    use sqlx::migrate::MigrateError;
+    let lost_the_race = |error: &MigrateError| match error {
+        MigrateError::ExecuteMigration(..) => true,
+        MigrateError::Execute(error) => error
+            .as_database_error()
+            .is_some_and(|error| error.is_unique_violation()),
+        _ => false,
+    };
     let mut tries = 0;
     loop {
         match sqlx::migrate!("migrations/sqlite").run(pool).await {
-            Err(sqlx::migrate::MigrateError::ExecuteMigration(..)) if tries < 10 => {
+            Err(error) if lost_the_race(&error) && tries < 10 => {
                 tries += 1;
                 tokio::time::sleep(Duration::from_millis(50 * tries)).await;
             }
