@@ -39,9 +39,9 @@ use sqlx::postgres::{PgArgumentBuffer, PgHasArrayType, PgTypeInfo};
 use sqlx::{Encode, Postgres, Type};
 use std::sync::{Arc, RwLock};
 
-/// What the insert triggers read to know that the statement's notes come with their words and
-/// counts (migration 0010): set, for the transaction, from before the notes are written until
-/// their words are counted.
+/// While set (for the transaction, from before the notes are written until their words are
+/// counted), the insert triggers that would build the notes' words and counts do not fire
+/// (their `WHEN`, migration 0010).
 const WORDS_GIVEN: &str = "lore.search_words_given";
 
 /// The longest word a `tsvector` holds, in bytes; `to_tsvector` drops longer ones.
