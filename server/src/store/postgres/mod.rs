@@ -6,6 +6,7 @@
 //! `tsvector` ([`search`]). Migrations are sqlx's, under its advisory lock, so replicas that
 //! start at once migrate once.
 
+mod copy;
 pub(super) mod search;
 mod words;
 
@@ -45,10 +46,12 @@ impl Dialect for Postgres {
     // A GIN index takes a large write into a pending list that every search then reads
     // through (6 ms a query after an import of 10,000 notes, against 0.7 ms) until autovacuum
     // merges it; and the planner, without statistics for the new rows, reads the search index
-    // in key order instead of through its GIN indexes.
+    // in key order instead of through its GIN indexes. `ANALYZE` in two parts of about the
+    // same length, on two connections, so that both cores take it.
     const AFTER_LARGE_WRITE: &'static [&'static str] = &[
         MERGE_PENDING_LISTS,
-        "ANALYZE documents, search_index, document_tags, edges, revisions, vocabulary",
+        "ANALYZE search_index, vocabulary",
+        "ANALYZE documents, document_tags, edges, revisions",
     ];
 
     // An import's notes come with their words, built on Lore's cores ([`words`]).
@@ -63,11 +66,30 @@ impl Dialect for Postgres {
         words::prepare(tx, folding, notes).await
     }
 
+    type IndexCounts = words::Counts;
+
     async fn write_index_rows(
         tx: &mut PgConnection,
         rows: words::GivenWords,
+        counts: &mut words::Counts,
     ) -> Result<(), StoreError> {
-        words::write(tx, rows).await
+        words::write(tx, rows, counts).await
+    }
+
+    async fn count_index_rows(
+        tx: &mut PgConnection,
+        counts: words::Counts,
+    ) -> Result<(), StoreError> {
+        words::count(tx, counts).await
+    }
+
+    async fn insert_rows(
+        tx: &mut PgConnection,
+        into: &str,
+        width: usize,
+        values: &[Value<'_>],
+    ) -> Result<(), StoreError> {
+        copy::copy_rows(tx, into, width, values).await.map(drop)
     }
 
     fn in_list<'v>(values: &[&'v str]) -> (&'static str, Value<'v>, &'static str) {

@@ -8,8 +8,8 @@
 //! core for 10,000 notes, and counting their words into the vocabulary 0.75 s more, while the
 //! machine's cores rendered the next batch. Here the same vectors are built in Rust, while
 //! PostgreSQL writes the notes, and sent in `tsvector`'s binary form, which it stores as it is;
-//! the words are counted from them. The insert triggers leave such notes alone (migration
-//! 0010).
+//! the words are counted from them, for all of a transaction's batches at once as it commits.
+//! The insert triggers leave such notes alone (migration 0010).
 //!
 //! The vectors are meant to be the database's own, and the test says where they are:
 //! - How a character folds is asked of the database itself, `lore_search_text` of each
@@ -39,8 +39,8 @@ use sqlx::postgres::{PgArgumentBuffer, PgHasArrayType, PgTypeInfo};
 use sqlx::{Encode, Postgres, Type};
 use std::sync::{Arc, RwLock};
 
-/// While set (for the transaction, from before the notes are written until their words are
-/// counted), the insert triggers that would build the notes' words and counts do not fire
+/// While set (for the transaction, from before the notes are written until their rows are),
+/// the insert triggers that would build the notes' words and counts do not fire
 /// (their `WHEN`, migration 0010).
 const WORDS_GIVEN: &str = "lore.search_words_given";
 
@@ -421,10 +421,14 @@ pub async fn prepare(
     }))
 }
 
-/// Stores the rows [`prepare`] built for the notes just written, and counts their words in
-/// the vocabulary. A note that was in the base already kept its row, which the update triggers
-/// brought up to date and counted.
-pub async fn write(tx: &mut sqlx::PgConnection, given: GivenWords) -> Result<(), StoreError> {
+/// Stores the rows [`prepare`] built for the notes just written, and adds their words to
+/// `counts` (for [`count`], at the commit). A note that was in the base already kept its row,
+/// which the update triggers brought up to date and counted.
+pub async fn write(
+    tx: &mut sqlx::PgConnection,
+    given: GivenWords,
+    counts: &mut Counts,
+) -> Result<(), StoreError> {
     let (meta, words) = match given.building.await {
         Ok(built) => built,
         Err(failed) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),
@@ -456,22 +460,43 @@ pub async fn write(tx: &mut sqlx::PgConnection, given: GivenWords) -> Result<(),
             .into_iter()
             .collect()
     };
-    let mut counts: FxHashMap<&str, i64> = FxHashMap::default();
     for (id, words) in given.ids.iter().zip(&words) {
         if every_note || new.contains(id) {
             for word in words.words() {
-                *counts.entry(word).or_default() += 1;
+                match counts.0.get_mut(word) {
+                    Some(count) => *count += 1,
+                    None => {
+                        counts.0.insert(word.into(), 1);
+                    }
+                }
             }
         }
     }
-    let (words, counts): (Vec<&str>, Vec<i64>) = counts.into_iter().unzip();
+    sqlx::query("SELECT set_config($1, 'off', true)")
+        .bind(WORDS_GIVEN)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// How many of the new notes a transaction wrote hold each word: what their rows add to the
+/// vocabulary.
+#[derive(Debug, Default)]
+pub struct Counts(FxHashMap<Box<str>, i64>);
+
+/// Adds `counts` to the vocabulary. They are added after the transaction's other changes to
+/// it, which is the same as before: those (the update triggers', for notes an import writes
+/// again) take away only words of notes stored before, whose counts are in the vocabulary
+/// already, and an import never deletes a note it created.
+pub async fn count(tx: &mut sqlx::PgConnection, counts: Counts) -> Result<(), StoreError> {
+    if counts.0.is_empty() {
+        return Ok(());
+    }
+    let (words, counts): (Vec<&str>, Vec<i64>) =
+        counts.0.iter().map(|(word, n)| (&**word, *n)).unzip();
     sqlx::query("SELECT lore_vocabulary_add($1, $2)")
         .bind(&words)
         .bind(&counts)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("SELECT set_config($1, 'off', true)")
-        .bind(WORDS_GIVEN)
         .execute(&mut *tx)
         .await?;
     Ok(())

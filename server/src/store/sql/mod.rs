@@ -146,10 +146,35 @@ pub trait Dialect: Database {
         notes: &[NoteRecord],
     ) -> impl Future<Output = Result<Option<Self::IndexRows>, StoreError>> + Send;
 
-    /// Stores the rows [`Self::index_rows`] built, once their notes are written.
+    /// What the rows a transaction wrote add to the search index's vocabulary, kept by
+    /// [`Self::write_index_rows`] for [`Self::count_index_rows`].
+    type IndexCounts: Default + Send;
+
+    /// Stores the rows [`Self::index_rows`] built, once their notes are written, and adds
+    /// their words to `counts`.
     fn write_index_rows(
         tx: &mut <Self as Database>::Connection,
         rows: Self::IndexRows,
+        counts: &mut Self::IndexCounts,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Adds `counts` to the vocabulary, once, as the transaction that wrote the rows commits:
+    /// one upsert for all of an import's batches rather than one each, so that a word the
+    /// batches share is written once.
+    fn count_index_rows(
+        tx: &mut <Self as Database>::Connection,
+        counts: Self::IndexCounts,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Inserts new rows: `values` holds them, `width` values to a row, for `into` (a table and
+    /// its columns, as `revisions (document_id, number)`). The statement fails if a row's key is
+    /// taken; rows that may be there already are upserted instead. SQLite binds them in
+    /// multi-row `INSERT`s ([`Sql::insert_values`]); PostgreSQL streams them with `COPY`.
+    fn insert_rows(
+        tx: &mut <Self as Database>::Connection,
+        into: &str,
+        width: usize,
+        values: &[Value<'_>],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
@@ -385,6 +410,7 @@ where [SqlStore<D>: EngineSearch + super::accounts::Accounts, SqlTransaction<D>:
             notes_written: 0,
             tidying: None,
             index_building: self.index_building.clone(),
+            index_counts: Default::default(),
         }))
     }
 

@@ -157,6 +157,29 @@ impl<'v, D: Dialect> Sql<'v, D> {
         self
     }
 
+    /// `INSERT INTO {into} VALUES (…), (…) {then}` of the rows `values` holds, `width` values
+    /// to a row, in as few statements as the engine lets one bind (`then` may be an
+    /// `ON CONFLICT` clause).
+    pub(in crate::store) async fn insert_values(
+        conn: &mut <D as Database>::Connection,
+        into: &str,
+        width: usize,
+        values: &[Value<'v>],
+        then: &str,
+    ) -> Result<(), StoreError> {
+        let rows_per_statement = D::MAX_BIND_VALUES / width;
+        for chunk in values.chunks(width * rows_per_statement) {
+            let mut query = Self::new(format!("INSERT INTO {into} "));
+            query.push_values(chunk.chunks(width), |tuple, row| {
+                for value in row {
+                    tuple.push_bind(value.clone());
+                }
+            });
+            query.push(then).execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
     /// The engine's arguments for the values bound so far.
     fn arguments(&self) -> Result<<D as Database>::Arguments<'_>, StoreError> {
         let mut arguments = <D as Database>::Arguments::default();

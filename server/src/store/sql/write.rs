@@ -10,17 +10,21 @@
 //! to different notes do not queue on it for the length of their work.
 
 use super::super::{
-    AttachmentRecord, CollectionRecord, DeletedNote, Dump, EdgeRecord, Held, NewRevision,
-    NoteRecord, Rerendered, StoreError, Taken, Transaction, now,
+    AttachmentRecord, CollectionRecord, DeletedNote, Dump, Held, NewRevision, NoteRecord,
+    Rerendered, StoreError, Taken, Transaction, now,
 };
-use super::Dialect;
 use super::Sql;
-use std::collections::{BTreeMap, HashMap};
+use super::{Dialect, Value};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The columns an imported note is written with, in the order its values are bound.
 const DOCUMENT_COLUMNS: &str = "id, source_path, title, description, author, created_at, \
     updated_at, version, sort_date, draft, collection_id, body, layout, html, headings, \
     content_hash, imported_at, render_version, search_tags, revision, plain_text, name_key";
+
+/// The columns a revision is written with, in the order of its values.
+const REVISION_COLUMNS: &str =
+    "document_id, number, source, source_path, author, summary, created_at";
 
 /// How many rows of `columns` values one multi-row statement writes: as many as the engine
 /// binds in one statement (SQLite 32,766 values, PostgreSQL 65,535). One round trip per
@@ -70,6 +74,8 @@ pub struct SqlTransaction<D: Dialect> {
     pub(super) tidying: Option<tokio::task::JoinHandle<()>>,
     /// The store's, for [`Dialect::index_rows`].
     pub(super) index_building: std::sync::Arc<D::IndexBuilding>,
+    /// What the search index rows written so far add to the vocabulary, added at the commit.
+    pub(super) index_counts: D::IndexCounts,
 }
 
 over_dialect! {
@@ -175,91 +181,95 @@ impl<D: Dialect> SqlTransaction<D> {
             .map(|n| serde_json::to_string(&n.headings).expect("headings serialize"))
             .collect();
         let search_tags: Vec<String> = notes.iter().map(NoteRecord::search_tags).collect();
-        let rows: Vec<(&NoteRecord, (&String, &String))> = notes
-            .iter()
-            .zip(headings.iter().zip(&search_tags))
+        // Notes not stored yet are inserted, the engine's fastest way; the others upserted. A
+        // note another writer creates between the two statements fails this one on its key,
+        // as it would fail the upsert on its path.
+        let mut stored = Sql::<D>::new("SELECT id FROM documents WHERE id");
+        stored.push_in(&ids);
+        let stored: HashSet<String> = stored
+            .fetch_all::<(String,)>(&mut *self.tx)
+            .await?
+            .into_iter()
+            .map(|(id,)| id)
             .collect();
-        for chunk in rows.chunks(self.notes_per_statement()) {
-            let mut query = Sql::new(format!("INSERT INTO documents ({DOCUMENT_COLUMNS}) "));
-            query.push_values(chunk, |row, (note, (headings, search_tags))| {
-                let revision = revisions.and_then(|numbers| numbers.get(&note.id).copied());
-                row.push_bind(note.id.as_str())
-                    .push_bind(note.source_path.as_str())
-                    .push_bind(note.title.as_str())
-                    .push_bind(note.description.as_deref())
-                    .push_bind(note.author.as_deref())
-                    .push_bind(note.created_at.as_deref())
-                    .push_bind(note.updated_at.as_deref())
-                    .push_bind(note.version.as_deref())
-                    .push_bind(note.updated_at.as_deref().or(note.created_at.as_deref()))
-                    .push_bind(note.draft)
-                    .push_bind(note.collection.as_ref().map(|c| c.id.as_str()))
-                    .push_bind(note.body.as_str())
-                    .push_bind(note.layout_json.as_str())
-                    .push_bind(note.html.as_str())
-                    .push_bind(headings.as_str())
-                    .push_bind(note.content_hash.as_str())
-                    .push_bind(now.as_str())
-                    .push_bind(note.render_version)
-                    .push_bind(search_tags.as_str())
-                    .push_bind(revision.unwrap_or_default())
-                    .push_bind(note.plain_text.as_str())
-                    .push_bind(note.name_key.as_deref());
-            });
-            query.push(
-                " ON CONFLICT (id) DO UPDATE SET source_path = excluded.source_path, title = excluded.title, \
-                 description = excluded.description, author = excluded.author, created_at = excluded.created_at, \
-                 updated_at = excluded.updated_at, version = excluded.version, sort_date = excluded.sort_date, \
-                 draft = excluded.draft, collection_id = excluded.collection_id, body = excluded.body, \
-                 layout = excluded.layout, html = excluded.html, headings = excluded.headings, \
-                 content_hash = excluded.content_hash, imported_at = excluded.imported_at, \
-                 render_version = excluded.render_version, search_tags = excluded.search_tags, \
-                 plain_text = excluded.plain_text, name_key = excluded.name_key",
-            );
-            if revisions.is_some() {
-                query.push(", revision = excluded.revision");
-            }
-            self.run(query).await?;
+        let width = DOCUMENT_COLUMNS.split(',').count();
+        let (mut new, mut again) = (Vec::new(), Vec::new());
+        for ((note, headings), search_tags) in notes.iter().zip(&headings).zip(&search_tags) {
+            let revision = revisions.and_then(|numbers| numbers.get(&note.id).copied());
+            let row = if stored.contains(&note.id) { &mut again } else { &mut new };
+            row.extend([
+                Value::from(note.id.as_str()),
+                note.source_path.as_str().into(),
+                note.title.as_str().into(),
+                note.description.as_deref().into(),
+                note.author.as_deref().into(),
+                note.created_at.as_deref().into(),
+                note.updated_at.as_deref().into(),
+                note.version.as_deref().into(),
+                note.updated_at.as_deref().or(note.created_at.as_deref()).into(),
+                note.draft.into(),
+                note.collection.as_ref().map(|c| c.id.as_str()).into(),
+                note.body.as_str().into(),
+                note.layout_json.as_str().into(),
+                note.html.as_str().into(),
+                headings.as_str().into(),
+                note.content_hash.as_str().into(),
+                now.as_str().into(),
+                note.render_version.into(),
+                search_tags.as_str().into(),
+                revision.unwrap_or_default().into(),
+                note.plain_text.as_str().into(),
+                note.name_key.as_deref().into(),
+            ]);
         }
+        let into = format!("documents ({DOCUMENT_COLUMNS})");
+        D::insert_rows(&mut *self.tx, &into, width, &new).await?;
+        let mut upsert = String::from(
+            " ON CONFLICT (id) DO UPDATE SET source_path = excluded.source_path, title = excluded.title, \
+             description = excluded.description, author = excluded.author, created_at = excluded.created_at, \
+             updated_at = excluded.updated_at, version = excluded.version, sort_date = excluded.sort_date, \
+             draft = excluded.draft, collection_id = excluded.collection_id, body = excluded.body, \
+             layout = excluded.layout, html = excluded.html, headings = excluded.headings, \
+             content_hash = excluded.content_hash, imported_at = excluded.imported_at, \
+             render_version = excluded.render_version, search_tags = excluded.search_tags, \
+             plain_text = excluded.plain_text, name_key = excluded.name_key",
+        );
+        if revisions.is_some() {
+            upsert.push_str(", revision = excluded.revision");
+        }
+        Sql::<D>::insert_values(&mut *self.tx, &into, width, &again, &upsert).await?;
 
-        let tags: Vec<(&str, i64, &str)> = notes
+        let tags: Vec<Value> = notes
             .iter()
             .flat_map(|n| {
-                n.tags
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| (n.id.as_str(), i as i64, t.as_str()))
+                n.tags.iter().enumerate().flat_map(|(position, tag)| {
+                    [n.id.as_str().into(), (position as i64).into(), tag.as_str().into()]
+                })
             })
             .collect();
-        for chunk in tags.chunks(rows_per_statement::<D>(3)) {
-            let mut query = Sql::new("INSERT INTO document_tags (document_id, position, tag) ");
-            query.push_values(chunk, |row, (id, position, tag)| {
-                row.push_bind(*id).push_bind(*position).push_bind(*tag);
-            });
-            self.run(query).await?;
-        }
-
-        let edges: Vec<(&str, i64, &EdgeRecord)> = notes
+        D::insert_rows(&mut *self.tx, "document_tags (document_id, position, tag)", 3, &tags)
+            .await?;
+        let edges: Vec<Value> = notes
             .iter()
             .flat_map(|n| {
-                n.edges
-                    .iter()
-                    .enumerate()
-                    .map(|(i, e)| (n.id.as_str(), i as i64, e))
+                n.edges.iter().enumerate().flat_map(|(position, edge)| {
+                    [
+                        n.id.as_str().into(),
+                        edge.kind.as_str().into(),
+                        (position as i64).into(),
+                        edge.target_id.as_str().into(),
+                        edge.target_ref.as_str().into(),
+                    ]
+                })
             })
             .collect();
-        for chunk in edges.chunks(rows_per_statement::<D>(5)) {
-            let mut query =
-                Sql::new("INSERT INTO edges (source_id, kind, position, target_id, target_ref) ");
-            query.push_values(chunk, |row, (id, position, edge)| {
-                row.push_bind(*id)
-                    .push_bind(edge.kind.as_str())
-                    .push_bind(*position)
-                    .push_bind(edge.target_id.as_str())
-                    .push_bind(edge.target_ref.as_str());
-            });
-            self.run(query).await?;
-        }
+        D::insert_rows(
+            &mut *self.tx,
+            "edges (source_id, kind, position, target_id, target_ref)",
+            5,
+            &edges,
+        )
+        .await?;
 
         self.replace_link_names(notes.iter().map(|n| (n.id.as_str(), n.link_names.as_slice())))
             .await?;
@@ -320,30 +330,28 @@ impl<D: Dialect> SqlTransaction<D> {
         latest.push_in(&ids).push(" GROUP BY document_id");
         let mut numbers: HashMap<String, i64> =
             latest.fetch_all(&mut *self.tx).await?.into_iter().collect();
-        let numbered: Vec<(&NewRevision, i64)> = revisions
-            .iter()
-            .map(|revision| {
-                let number = numbers.entry(revision.id.clone()).or_insert(0);
-                *number += 1;
-                (revision, *number)
-            })
-            .collect();
-        for chunk in numbered.chunks(rows_per_statement::<D>(7)) {
-            let mut query = Sql::new(
-                "INSERT INTO revisions (document_id, number, source, source_path, author, summary, created_at) ",
-            );
-            query.push_values(chunk, |row, (revision, number)| {
-                row.push_bind(revision.id.as_str())
-                    .push_bind(*number)
-                    .push_bind(revision.source.as_str())
-                    .push_bind(revision.source_path.as_str())
-                    .push_bind(revision.author.as_str())
-                    .push_bind(revision.summary.as_str())
-                    .push_bind(now.as_str());
-            });
-            self.run(query).await?;
+        let mut rows = Vec::with_capacity(REVISION_COLUMNS.split(',').count() * revisions.len());
+        for revision in revisions {
+            let number = numbers.entry(revision.id.clone()).or_insert(0);
+            *number += 1;
+            rows.extend([
+                Value::from(revision.id.as_str()),
+                (*number).into(),
+                revision.source.as_str().into(),
+                revision.source_path.as_str().into(),
+                revision.author.as_str().into(),
+                revision.summary.as_str().into(),
+                now.as_str().into(),
+            ]);
         }
+        self.insert_revision_rows(&rows).await?;
         Ok(numbers)
+    }
+
+    /// Inserts revisions given as rows of [`REVISION_COLUMNS`].
+    async fn insert_revision_rows(&mut self, rows: &[Value<'_>]) -> Result<(), StoreError> {
+        let into = format!("revisions ({REVISION_COLUMNS})");
+        D::insert_rows(&mut *self.tx, &into, REVISION_COLUMNS.split(',').count(), rows).await
     }
 
     /// Claims id and path of `note` with an empty row, unless taken, then writes it whole.
@@ -414,7 +422,7 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         let index_rows = D::index_rows(&mut *self.tx, &self.index_building, notes).await?;
         self.write_notes(notes, Some(&numbers)).await?;
         if let Some(rows) = index_rows {
-            D::write_index_rows(&mut *self.tx, rows).await?;
+            D::write_index_rows(&mut *self.tx, rows, &mut self.index_counts).await?;
         }
         if self.notes_written >= LARGE_WRITE_NOTES {
             self.tidy_meanwhile();
@@ -652,21 +660,22 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
     async fn load(&mut self, dump: &Dump) -> Result<(), StoreError> {
         let numbers: HashMap<String, i64> = dump.note_revisions.iter().cloned().collect();
         self.write_notes(&dump.notes, Some(&numbers)).await?;
-        for chunk in dump.revisions.chunks(rows_per_statement::<D>(7)) {
-            let mut query = Sql::new(
-                "INSERT INTO revisions (document_id, number, source, source_path, author, summary, created_at) ",
-            );
-            query.push_values(chunk, |row, revision| {
-                row.push_bind(revision.document_id.as_str())
-                    .push_bind(revision.number)
-                    .push_bind(revision.source.as_str())
-                    .push_bind(revision.source_path.as_str())
-                    .push_bind(revision.author.as_str())
-                    .push_bind(revision.summary.as_str())
-                    .push_bind(revision.created_at.as_str());
-            });
-            self.run(query).await?;
-        }
+        let revisions: Vec<Value> = dump
+            .revisions
+            .iter()
+            .flat_map(|revision| {
+                [
+                    revision.document_id.as_str().into(),
+                    revision.number.into(),
+                    revision.source.as_str().into(),
+                    revision.source_path.as_str().into(),
+                    revision.author.as_str().into(),
+                    revision.summary.as_str().into(),
+                    revision.created_at.as_str().into(),
+                ]
+            })
+            .collect();
+        self.insert_revision_rows(&revisions).await?;
         for chunk in dump.trash.chunks(rows_per_statement::<D>(6)) {
             let mut query = Sql::new(
                 "INSERT INTO deleted_documents (id, title, source_path, layout, deleted_at, deleted_by) ",
@@ -748,6 +757,8 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
             // What it has not merged yet, the tidying after the commit does.
             let _ = tidying.await;
         }
+        let counts = std::mem::take(&mut self.index_counts);
+        D::count_index_rows(&mut *self.tx, counts).await?;
         self.run(Sql::new(
             "UPDATE lore_instance SET revision = revision + 1 WHERE id = 1",
         ))

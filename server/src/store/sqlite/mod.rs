@@ -13,7 +13,7 @@
 
 pub(super) mod search;
 
-use super::sql::{Dialect, SqlStore, Value};
+use super::sql::{Dialect, Sql, SqlStore, Value};
 use super::{NoteRecord, StoreError, Taken};
 use sqlx::error::BoxDynError;
 use sqlx::sqlite::{
@@ -56,11 +56,27 @@ impl Dialect for Sqlite {
         Ok(None)
     }
 
+    type IndexCounts = ();
+
     async fn write_index_rows(
         _: &mut SqliteConnection,
         rows: Self::IndexRows,
+        _: &mut (),
     ) -> Result<(), StoreError> {
         match rows {}
+    }
+
+    async fn count_index_rows(_: &mut SqliteConnection, _: ()) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn insert_rows(
+        tx: &mut SqliteConnection,
+        into: &str,
+        width: usize,
+        values: &[Value<'_>],
+    ) -> Result<(), StoreError> {
+        Sql::<Sqlite>::insert_values(tx, into, width, values, "").await
     }
 
     fn in_list<'v>(values: &[&'v str]) -> (&'static str, Value<'v>, &'static str) {
