@@ -266,6 +266,11 @@ pub trait Transaction: Send {
     /// were (by id) and any note at the same path (a file whose id changed), and records
     /// `revisions` (one per note, in the same order) as each note's next revision, which the
     /// note moves to; returns the numbers. A written id leaves the trash and stops redirecting.
+    ///
+    /// A note this creates must not be deleted, or lose words, before the transaction commits:
+    /// on PostgreSQL the vocabulary counts of the notes it creates are added only then
+    /// ([`Dialect::count_index_rows`](sql::Dialect::count_index_rows)), after whatever took
+    /// words away, and a word taken from a count not yet added would be left behind.
     async fn put_notes(
         &mut self,
         notes: &[NoteRecord],

@@ -47,7 +47,7 @@ impl Dialect for Postgres {
     // through (6 ms a query after an import of 10,000 notes, against 0.7 ms) until autovacuum
     // merges it; and the planner, without statistics for the new rows, reads the search index
     // in key order instead of through its GIN indexes. `ANALYZE` in two parts of about the
-    // same length, on two connections, so that both cores take it.
+    // same length, each on a connection of its own like the merge, so that both cores take it.
     const AFTER_LARGE_WRITE: &'static [&'static str] = &[
         MERGE_PENDING_LISTS,
         "ANALYZE search_index, vocabulary",

@@ -182,8 +182,8 @@ impl<D: Dialect> SqlTransaction<D> {
             .collect();
         let search_tags: Vec<String> = notes.iter().map(NoteRecord::search_tags).collect();
         // Notes not stored yet are inserted, the engine's fastest way; the others upserted. A
-        // note another writer creates between the two statements fails this one on its key,
-        // as it would fail the upsert on its path.
+        // note another writer creates with one of these ids between the two statements fails
+        // this write on its key (the upsert would have waited for it, then replaced it).
         let mut stored = Sql::<D>::new("SELECT id FROM documents WHERE id");
         stored.push_in(&ids);
         let stored: HashSet<String> = stored
