@@ -157,6 +157,16 @@ impl<'v, D: Dialect> Sql<'v, D> {
         self
     }
 
+    /// How many rows of `columns` values one multi-row statement writes: as many as the engine
+    /// binds in one statement (SQLite 32,766 values, PostgreSQL 65,535). One round trip per
+    /// thousand notes instead of ten per note is what makes a 10,000-note import take seconds,
+    /// not minutes; and on PostgreSQL each statement also runs the vocabulary's statement
+    /// triggers once, whose cost grows with the distinct words of a statement's notes, not their
+    /// number (three times fewer words counted with 3,000 notes per statement than with 500).
+    pub(in crate::store) fn rows_per_statement(columns: usize) -> usize {
+        D::MAX_BIND_VALUES / columns
+    }
+
     /// `INSERT INTO {into} VALUES (…), (…) {then}` of the rows `values` holds, `width` values
     /// to a row, in as few statements as the engine lets one bind (`then` may be an
     /// `ON CONFLICT` clause).
@@ -167,8 +177,7 @@ impl<'v, D: Dialect> Sql<'v, D> {
         values: &[Value<'v>],
         then: &str,
     ) -> Result<(), StoreError> {
-        let rows_per_statement = D::MAX_BIND_VALUES / width;
-        for chunk in values.chunks(width * rows_per_statement) {
+        for chunk in values.chunks(width * Self::rows_per_statement(width)) {
             let mut query = Self::new(format!("INSERT INTO {into} "));
             query.push_values(chunk.chunks(width), |tuple, row| {
                 for value in row {

@@ -26,16 +26,6 @@ const DOCUMENT_COLUMNS: &str = "id, source_path, title, description, author, cre
 const REVISION_COLUMNS: &str =
     "document_id, number, source, source_path, author, summary, created_at";
 
-/// How many rows of `columns` values one multi-row statement writes: as many as the engine
-/// binds in one statement (SQLite 32,766 values, PostgreSQL 65,535). One round trip per
-/// thousand notes instead of ten per note is what makes a 10,000-note import take seconds, not
-/// minutes; and on PostgreSQL each statement also runs the vocabulary's statement triggers
-/// once, whose cost grows with the distinct words of a statement's notes, not their number
-/// (three times fewer words counted with 3,000 notes per statement than with 500).
-fn rows_per_statement<D: Dialect>(columns: usize) -> usize {
-    D::MAX_BIND_VALUES / columns
-}
-
 /// How many bytes of files one statement carries at most: a statement's values travel in one
 /// message, and a few hundred megabytes of images in one would be held in memory twice.
 const MAX_STATEMENT_BYTES: usize = 16 * 1024 * 1024;
@@ -152,23 +142,25 @@ impl<D: Dialect> SqlTransaction<D> {
                 *entry = collection;
             }
         }
-        for chunk in collections
+        let collections: Vec<Value> = collections
             .values()
-            .collect::<Vec<_>>()
-            .chunks(rows_per_statement::<D>(3))
-        {
-            let mut query = Sql::new("INSERT INTO collections (id, title, front_matter) ");
-            query.push_values(chunk, |row, c| {
-                row.push_bind(c.id.as_str())
-                    .push_bind(c.title.as_str())
-                    .push_bind(c.front_matter_json.as_str());
-            });
-            query.push(
-                " ON CONFLICT (id) DO UPDATE SET title = excluded.title, front_matter = \
-                 CASE WHEN excluded.front_matter = '[]' THEN collections.front_matter ELSE excluded.front_matter END",
-            );
-            self.run(query).await?;
-        }
+            .flat_map(|c| {
+                [
+                    c.id.as_str().into(),
+                    c.title.as_str().into(),
+                    c.front_matter_json.as_str().into(),
+                ]
+            })
+            .collect();
+        Sql::<D>::insert_values(
+            &mut *self.tx,
+            "collections (id, title, front_matter)",
+            3,
+            &collections,
+            " ON CONFLICT (id) DO UPDATE SET title = excluded.title, front_matter = \
+             CASE WHEN excluded.front_matter = '[]' THEN collections.front_matter ELSE excluded.front_matter END",
+        )
+        .await?;
 
         let ids: Vec<&str> = notes.iter().map(|n| n.id.as_str()).collect();
         self.for_each_of("DELETE FROM document_tags WHERE document_id", &ids)
@@ -293,25 +285,24 @@ impl<D: Dialect> SqlTransaction<D> {
         notes: impl Iterator<Item = (&str, &[String])>,
     ) -> Result<(), StoreError> {
         let mut ids = Vec::new();
-        let mut names: Vec<(&str, &str)> = Vec::new();
+        let mut names: Vec<Value> = Vec::new();
         for (id, looked_up) in notes {
             ids.push(id);
-            names.extend(looked_up.iter().map(|name| (id, name.as_str())));
+            names.extend(looked_up.iter().flat_map(|name| [id.into(), name.as_str().into()]));
         }
         if ids.is_empty() {
             return Ok(());
         }
         self.for_each_of("DELETE FROM link_names WHERE document_id", &ids)
             .await?;
-        for chunk in names.chunks(rows_per_statement::<D>(2)) {
-            let mut query = Sql::new("INSERT INTO link_names (document_id, name) ");
-            query.push_values(chunk, |row, (id, name)| {
-                row.push_bind(*id).push_bind(*name);
-            });
-            query.push(" ON CONFLICT DO NOTHING");
-            self.run(query).await?;
-        }
-        Ok(())
+        Sql::<D>::insert_values(
+            &mut *self.tx,
+            "link_names (document_id, name)",
+            2,
+            &names,
+            " ON CONFLICT DO NOTHING",
+        )
+        .await
     }
 
     /// Records each of `revisions` as its note's next revision (in order, so a note may have
@@ -431,7 +422,7 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
     }
 
     fn notes_per_statement(&self) -> usize {
-        rows_per_statement::<D>(DOCUMENT_COLUMNS.split(',').count())
+        Sql::<D>::rows_per_statement(DOCUMENT_COLUMNS.split(',').count())
     }
 
     async fn hold(&mut self, id: &str, revision: i64) -> Result<Held, StoreError> {
@@ -676,27 +667,35 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
             })
             .collect();
         self.insert_revision_rows(&revisions).await?;
-        for chunk in dump.trash.chunks(rows_per_statement::<D>(6)) {
-            let mut query = Sql::new(
-                "INSERT INTO deleted_documents (id, title, source_path, layout, deleted_at, deleted_by) ",
-            );
-            query.push_values(chunk, |row, note| {
-                row.push_bind(note.id.as_str())
-                    .push_bind(note.title.as_str())
-                    .push_bind(note.source_path.as_str())
-                    .push_bind(note.layout.as_str())
-                    .push_bind(note.deleted_at.as_str())
-                    .push_bind(note.deleted_by.as_str());
-            });
-            self.run(query).await?;
-        }
-        for chunk in dump.redirects.chunks(rows_per_statement::<D>(2)) {
-            let mut query = Sql::new("INSERT INTO redirects (old_id, new_id) ");
-            query.push_values(chunk, |row, (old, new)| {
-                row.push_bind(old.as_str()).push_bind(new.as_str());
-            });
-            self.run(query).await?;
-        }
+        let trash: Vec<Value> = dump
+            .trash
+            .iter()
+            .flat_map(|note| {
+                [
+                    note.id.as_str().into(),
+                    note.title.as_str().into(),
+                    note.source_path.as_str().into(),
+                    note.layout.as_str().into(),
+                    note.deleted_at.as_str().into(),
+                    note.deleted_by.as_str().into(),
+                ]
+            })
+            .collect();
+        Sql::<D>::insert_values(
+            &mut *self.tx,
+            "deleted_documents (id, title, source_path, layout, deleted_at, deleted_by)",
+            6,
+            &trash,
+            "",
+        )
+        .await?;
+        let redirects: Vec<Value> = dump
+            .redirects
+            .iter()
+            .flat_map(|(old, new)| [old.as_str().into(), new.as_str().into()])
+            .collect();
+        Sql::<D>::insert_values(&mut *self.tx, "redirects (old_id, new_id)", 2, &redirects, "")
+            .await?;
         self.put_attachments(&dump.attachments).await
     }
 
@@ -723,22 +722,27 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
             self.run(query).await?;
         }
         let now = now();
-        for chunk in attachments.chunks(rows_per_statement::<D>(5)) {
-            let mut query =
-                Sql::new("INSERT INTO attachments (path, hash, size, content_type, added_at) ");
-            query.push_values(chunk, |row, attachment| {
-                row.push_bind(attachment.path.as_str())
-                    .push_bind(attachment.hash.as_str())
-                    .push_bind(attachment.bytes.len() as i64)
-                    .push_bind(attachment.content_type.as_str())
-                    .push_bind(now.as_str());
-            });
-            query.push(
-                " ON CONFLICT (path) DO UPDATE SET hash = excluded.hash, size = excluded.size, \
-                 content_type = excluded.content_type, added_at = excluded.added_at",
-            );
-            self.run(query).await?;
-        }
+        let rows: Vec<Value> = attachments
+            .iter()
+            .flat_map(|attachment| {
+                [
+                    attachment.path.as_str().into(),
+                    attachment.hash.as_str().into(),
+                    (attachment.bytes.len() as i64).into(),
+                    attachment.content_type.as_str().into(),
+                    now.as_str().into(),
+                ]
+            })
+            .collect();
+        Sql::<D>::insert_values(
+            &mut *self.tx,
+            "attachments (path, hash, size, content_type, added_at)",
+            5,
+            &rows,
+            " ON CONFLICT (path) DO UPDATE SET hash = excluded.hash, size = excluded.size, \
+             content_type = excluded.content_type, added_at = excluded.added_at",
+        )
+        .await?;
         // The bytes the paths written held before, unless some path still holds them.
         let replaced: Vec<&str> = replaced.iter().map(|(hash,)| hash.as_str()).collect();
         if !replaced.is_empty() {
