@@ -39,6 +39,25 @@ async fn lived_in(app: &TestApp) {
         ("images/two.png", b"\x89PNG\r\n\x1a\n one"),
     ])
     .await;
+    // Enough notes that PostgreSQL takes them, their revisions, tags and links in `COPY`'s
+    // binary format, holding what its text format escapes (tabs, backslashes, line ends).
+    let many: Vec<(String, String)> = (0..120)
+        .map(|i| {
+            (
+                format!("many/n{i}.md"),
+                format!(
+                    "---\ntitle: 'Back\\slash\t{i}'\ntags: [t{i}, many]\n---\n\
+                     A\ttab, a \\ and \\N, \\.\r\nthen [[n{}]] in 東京 ✓\n",
+                    (i + 1) % 120
+                ),
+            )
+        })
+        .collect();
+    let files: Vec<(&str, &[u8])> = many
+        .iter()
+        .map(|(path, text)| (path.as_str(), text.as_bytes()))
+        .collect();
+    app.import_ok(&files).await;
     let current = app.service().editable("to-rename").await.unwrap();
     let mut draft = current.draft.clone();
     draft.id = "renamed".into();

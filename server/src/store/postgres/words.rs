@@ -87,7 +87,16 @@ struct Known {
     folded: FxHashMap<char, Box<str>>,
     /// The same for ASCII, by code: most characters of most notes, looked up without hashing.
     ascii: Vec<Box<str>>,
+    /// The same again, for an ASCII character that folds to one ASCII letter or digit (the
+    /// usual case): that byte; [`WORD_ENDS`] for one that folds to a space; [`FOLDS_OTHERWISE`]
+    /// for any other, which is then folded through [`Known::fold`].
+    ascii_bytes: Vec<u8>,
 }
+
+/// In [`Known::ascii_bytes`]: the character ends a word.
+const WORD_ENDS: u8 = 0;
+/// In [`Known::ascii_bytes`]: the character folds to something other than one ASCII byte.
+const FOLDS_OTHERWISE: u8 = 0xff;
 
 impl Known {
     /// How `c` folds: its letters and digits, a space where a word ends. Every character of a
@@ -176,6 +185,15 @@ impl Folding {
                         .unwrap_or(" ".into())
                 })
                 .collect();
+            next.ascii_bytes = next
+                .ascii
+                .iter()
+                .map(|folded| match folded.as_bytes() {
+                    b" " => WORD_ENDS,
+                    &[byte] if byte.is_ascii() && byte != WORD_ENDS => byte,
+                    _ => FOLDS_OTHERWISE,
+                })
+                .collect();
         }
         let next = Arc::new(next);
         *slot = next.clone();
@@ -186,21 +204,28 @@ impl Folding {
 /// Calls `each` with every word of `text` as the database folds and parses it, in order.
 fn each_word(known: &Known, text: &str, mut each: impl FnMut(&str)) {
     let mut word = String::new();
+    let mut end = |word: &mut String| {
+        if !word.is_empty() {
+            as_parsed(word, &mut each);
+            word.clear();
+        }
+    };
     for c in text.chars() {
-        for f in known.fold(c).chars() {
-            if f == ' ' {
-                if !word.is_empty() {
-                    as_parsed(&word, &mut each);
-                    word.clear();
+        match known.ascii_bytes.get(c as usize) {
+            Some(&WORD_ENDS) => end(&mut word),
+            Some(&byte) if byte != FOLDS_OTHERWISE => word.push(char::from(byte)),
+            _ => {
+                for f in known.fold(c).chars() {
+                    if f == ' ' {
+                        end(&mut word);
+                    } else {
+                        word.push(f);
+                    }
                 }
-            } else {
-                word.push(f);
             }
         }
     }
-    if !word.is_empty() {
-        as_parsed(&word, &mut each);
-    }
+    end(&mut word);
 }
 
 /// Calls `each` with the words PostgreSQL's parser reads in `run`, a run of letters and digits:
@@ -235,10 +260,14 @@ struct Vector {
 }
 
 impl Vector {
-    /// `setweight(to_tsvector('simple', lore_search_text(text)), weight)`.
-    fn parse(known: &Known, text: &str, weight: Weight) -> Self {
+    /// `setweight(to_tsvector('simple', lore_search_text(text)), weight)`, its positions
+    /// moved past `shift` as `||` moves those of its right side: each `shift` higher, and
+    /// clamped at the last one (see [`Vector::join`]).
+    fn parse_after(known: &Known, text: &str, weight: Weight, shift: u16) -> Self {
         let mut words: FxHashMap<String, Vec<u16>> = FxHashMap::default();
-        let mut position = 0u16;
+        // Clamping as the words are read keeps what moving them after would: a word's
+        // positions up to and including the first at the last one, 255 at most.
+        let mut position = shift.min(LAST_POSITION);
         each_word(known, text, |word| {
             if word.len() > MAX_WORD_BYTES {
                 return;
@@ -273,22 +302,27 @@ impl Vector {
             .unwrap_or(0)
     }
 
-    /// `self || right`: `right`'s positions moved past `self`'s last.
-    fn join(mut self, right: Vector) -> Self {
-        let shift = self.last_position();
-        for (word, added) in right.words {
-            let positions = self.words.entry(word).or_default();
+    /// `self || right`, where `right` was read after `self`'s last position
+    /// ([`Vector::parse_after`]): a word of both keeps `self`'s positions, then `right`'s
+    /// until it holds 256 or one at the last position. Only `self`'s words are looked up, so
+    /// the words of a long body are not moved behind those of its title.
+    fn join(self, mut right: Vector) -> Self {
+        for (word, left) in self.words {
+            let Some(positions) = right.words.get_mut(&word) else {
+                right.words.insert(word, left);
+                continue;
+            };
+            let added = std::mem::replace(positions, left);
             for entry in added {
                 if positions.len() >= POSITIONS_JOINED
                     || positions.last().map(|&e| position_of(e)) == Some(LAST_POSITION)
                 {
                     break;
                 }
-                let moved = (position_of(entry) + shift).min(LAST_POSITION);
-                positions.push((entry & 0xc000) | moved);
+                positions.push(entry);
             }
         }
-        self
+        right
     }
 
     /// `tsvector`'s binary form: the number of words, then each word (in byte order) ended by
@@ -384,11 +418,18 @@ impl Searched {
 /// A note's two vectors, as migration 0003's functions make them: `meta`, the title's words
 /// (A), the tags' (B) and the description's (C); `words`, those and the body's (D).
 fn vectors_of(known: &Known, note: &Searched) -> (TsVector, TsVector) {
-    let meta = Vector::parse(known, &note.title, Weight::A)
-        .join(Vector::parse(known, &note.tags, Weight::B))
-        .join(Vector::parse(known, &note.description, Weight::C));
+    let then = |left: Vector, text: &str, weight: Weight| {
+        let right = Vector::parse_after(known, text, weight, left.last_position());
+        left.join(right)
+    };
+    let title = Vector::parse_after(known, &note.title, Weight::A, 0);
+    let meta = then(
+        then(title, &note.tags, Weight::B),
+        &note.description,
+        Weight::C,
+    );
     let meta_binary = meta.to_binary();
-    let words = meta.join(Vector::parse(known, &note.body, Weight::D));
+    let words = then(meta, &note.body, Weight::D);
     (meta_binary, words.to_binary())
 }
 
