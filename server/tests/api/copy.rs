@@ -47,7 +47,7 @@ async fn lived_in(app: &TestApp) {
                 format!("many/n{i}.md"),
                 format!(
                     "---\ntitle: 'Back\\slash\t{i}'\ntags: [t{i}, many]\n---\n\
-                     A\ttab, a \\ and \\N, \\.\r\nthen [[n{}]] in 東京 ✓\n",
+                     A\ttab, a \\ and \\N, \\.\r\nthen [the next](n{}.md) in 東京 ✓\n",
                     (i + 1) % 120
                 ),
             )

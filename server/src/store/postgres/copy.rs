@@ -8,12 +8,14 @@
 //! 2,978 notes of the benchmark's corpus, their rows, tags and links took 1.29 s of the import's
 //! one connection as `INSERT`s and 0.89 s as `COPY`, their revisions 0.30 s and 0.12 s.
 //!
-//! A few rows (a save's revision, tags and links) go in `COPY`'s text format, so each column's
-//! own input function reads its value, as it would a parameter of unknown type. Many rows (an
-//! import's) go in its binary format, each value as the bytes its column's type stores, once
-//! the columns' types are asked (one round trip more): PostgreSQL then reads a note's body,
-//! HTML and plain text as they are instead of scanning every byte of them for escapes, and Lore
-//! sends them without escaping them (some 170 MB for the benchmark's 10,000 notes). In the
+//! A `COPY` of fewer than [`BINARY_FROM_ROWS`] rows (a save's revision, tags and links) goes in
+//! the text format, so each column's own input function reads its value, as it would a
+//! parameter of unknown type. A larger one (an import's, `lore copy`'s) goes in the binary
+//! format, each value in its column's type's binary transfer form (what the type's receive
+//! function reads), once the columns' types are asked (one round trip more): PostgreSQL then
+//! takes a note's body, HTML and plain text as they are instead of scanning every byte of them
+//! for escapes, and Lore sends them without escaping them (some 170 MB for the benchmark's
+//! 10,000 notes: the notes' rows 131 MB, their revisions most of the rest). In the
 //! statement log of one import of that corpus each way, its `COPY`s took 2.7 s of PostgreSQL's
 //! import process instead of 3.5 s (the notes' 1.43 s instead of 2.05 s).
 
@@ -32,7 +34,7 @@ const BINARY_FROM_ROWS: usize = 100;
 /// The binary format's header: its signature, no flags, no extension.
 const BINARY_HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
 
-/// The column types whose binary form Lore writes: what their values are stored as.
+/// The column types whose binary transfer form Lore writes, each with that form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Binary {
     /// `text` or `varchar`: the UTF-8 bytes.
@@ -188,8 +190,8 @@ fn binary_columns(types: &[i64], width: usize, values: &[Value<'_>]) -> Option<V
         .then_some(columns)
 }
 
-/// Appends `value` as a field of `COPY`'s binary format: its length, then its bytes as its
-/// `column` stores them (or -1 for NULL). [`binary_columns`] checked that it fits.
+/// Appends `value` as a field of `COPY`'s binary format: its length, then its bytes in its
+/// `column`'s binary transfer form (or -1 for NULL). [`binary_columns`] checked that it fits.
 fn write_binary(out: &mut Vec<u8>, value: &Value<'_>, column: Binary) {
     let mut field = |bytes: &[u8]| {
         out.extend_from_slice(&(bytes.len() as i32).to_be_bytes());
@@ -279,7 +281,7 @@ mod tests {
     }
 
     #[test]
-    fn binary_fields_are_a_length_then_the_bytes_their_column_stores() {
+    fn binary_fields_are_a_length_then_the_bytes_their_column_type_receives() {
         let binary = |value: Value<'_>, column: Binary| {
             let mut out = Vec::new();
             write_binary(&mut out, &value, column);

@@ -87,9 +87,10 @@ struct Known {
     folded: FxHashMap<char, Box<str>>,
     /// The same for ASCII, by code: most characters of most notes, looked up without hashing.
     ascii: Vec<Box<str>>,
-    /// The same again, for an ASCII character that folds to one ASCII letter or digit (the
-    /// usual case): that byte; [`WORD_ENDS`] for one that folds to a space; [`FOLDS_OTHERWISE`]
-    /// for any other, which is then folded through [`Known::fold`].
+    /// The same again, as bytes: for an ASCII character that folds to one ASCII character
+    /// other than a space (a letter or digit, in lower case: the usual case), that character;
+    /// [`WORD_ENDS`] for one that folds to a space; [`FOLDS_OTHERWISE`] for any other, which is
+    /// then folded through [`Known::fold`].
     ascii_bytes: Vec<u8>,
 }
 
