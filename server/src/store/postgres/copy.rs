@@ -20,7 +20,7 @@
 //! import process instead of 3.5 s (the notes' 1.43 s instead of 2.05 s).
 
 use super::super::StoreError;
-use super::super::sql::Value;
+use super::super::sql::{Value, column_count};
 use sqlx::postgres::PgConnection;
 
 /// How much of a `COPY` is built before it is sent: PostgreSQL stores the rows sent while Lore
@@ -78,15 +78,16 @@ impl Binary {
     }
 }
 
-/// Loads the rows of `values`, `width` values to a row, into `into` (a table and its columns,
-/// as `revisions (document_id, number)`); returns how many rows it stored. Either every row is
-/// stored or the statement fails, as an `INSERT` would (a key taken, a value refused).
+/// Loads the rows of `values`, a value for each of `columns` (comma-separated, as
+/// `document_id, number`) to a row, into `table`; returns how many rows it stored. Either every
+/// row is stored or the statement fails, as an `INSERT` would (a key taken, a value refused).
 pub async fn copy_rows(
     conn: &mut PgConnection,
-    into: &str,
-    width: usize,
+    table: &str,
+    columns: &str,
     values: &[Value<'_>],
 ) -> Result<u64, StoreError> {
+    let width = column_count(columns);
     if values.is_empty() {
         return Ok(0);
     }
@@ -94,12 +95,12 @@ pub async fn copy_rows(
     // Refused before the copy starts: once it has, the only way out is through to its end.
     if values.iter().any(|value| matches!(value, Value::List(_))) {
         return Err(StoreError::Corrupt(format!(
-            "a list cannot be a column's value, in a row for {into}"
+            "a list cannot be a column's value, in a row for {table}"
         )));
     }
     crate::timing::database(async {
         let binary = if values.len() / width >= BINARY_FROM_ROWS {
-            let types = column_types(&mut *conn, into).await?;
+            let types = column_types(&mut *conn, table, columns).await?;
             binary_columns(&types, width, values)
         } else {
             None
@@ -110,7 +111,7 @@ pub async fn copy_rows(
             ""
         };
         let mut copy = conn
-            .copy_in_raw(&format!("COPY {into} FROM STDIN{format}"))
+            .copy_in_raw(&format!("COPY {table} ({columns}) FROM STDIN{format}"))
             .await?;
         let mut chunk = Vec::with_capacity(CHUNK_BYTES + CHUNK_BYTES / 4);
         if binary.is_some() {
@@ -148,23 +149,21 @@ pub async fn copy_rows(
     .await
 }
 
-/// The type of each column `into` names (`table (a, b)`), in its order, as PostgreSQL
-/// numbers types.
-async fn column_types(conn: &mut PgConnection, into: &str) -> Result<Vec<i64>, StoreError> {
-    let Some((table, columns)) = into.split_once('(') else {
-        return Ok(Vec::new());
-    };
-    let columns: Vec<&str> = columns
-        .trim_end_matches(')')
-        .split(',')
-        .map(str::trim)
-        .collect();
+/// The type of each of `table`'s `columns` (comma-separated), in their order, as PostgreSQL
+/// numbers types; a column it does not find (a quoted name) is left out, which
+/// [`binary_columns`] reads as a reason to send text.
+async fn column_types(
+    conn: &mut PgConnection,
+    table: &str,
+    columns: &str,
+) -> Result<Vec<i64>, StoreError> {
+    let columns: Vec<&str> = columns.split(',').map(str::trim).collect();
     Ok(sqlx::query_scalar(
         "SELECT a.atttypid::int8 FROM unnest($2::text[]) WITH ORDINALITY AS c (name, n) \
          JOIN pg_attribute a ON a.attrelid = $1::regclass AND a.attname = c.name \
          ORDER BY c.n",
     )
-    .bind(table.trim())
+    .bind(table)
     .bind(&columns)
     .fetch_all(conn)
     .await?)

@@ -85,11 +85,11 @@ impl Dialect for Postgres {
 
     async fn insert_rows(
         tx: &mut PgConnection,
-        into: &str,
-        width: usize,
+        table: &str,
+        columns: &str,
         values: &[Value<'_>],
     ) -> Result<(), StoreError> {
-        copy::copy_rows(tx, into, width, values).await.map(drop)
+        copy::copy_rows(tx, table, columns, values).await.map(drop)
     }
 
     fn in_list<'v>(values: &[&'v str]) -> (&'static str, Value<'v>, &'static str) {

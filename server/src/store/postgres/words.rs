@@ -85,12 +85,10 @@ struct Known {
     by_character: Option<bool>,
     /// `lore_search_text` of each character asked about.
     folded: FxHashMap<char, Box<str>>,
-    /// The same for ASCII, by code: most characters of most notes, looked up without hashing.
-    ascii: Vec<Box<str>>,
-    /// The same again, as bytes: for an ASCII character that folds to one ASCII character
-    /// other than a space (a letter or digit, in lower case: the usual case), that character;
-    /// [`WORD_ENDS`] for one that folds to a space; [`FOLDS_OTHERWISE`] for any other, which is
-    /// then folded through [`Known::fold`].
+    /// The same for ASCII, by code, so that most characters of most notes are folded without
+    /// hashing: for a character that folds to one ASCII character other than a space (a letter
+    /// or digit, in lower case: the usual case), that character; [`WORD_ENDS`] for one that
+    /// folds to a space; [`FOLDS_OTHERWISE`] for any other, folded through [`Known::fold`].
     ascii_bytes: Vec<u8>,
 }
 
@@ -104,10 +102,7 @@ impl Known {
     /// note is asked about before its words are built ([`Folding::learn`]); NUL, which no text
     /// stored in PostgreSQL holds, ends a word like any other non-letter.
     fn fold(&self, c: char) -> &str {
-        match self.ascii.get(c as usize) {
-            Some(folded) => folded,
-            None => self.folded.get(&c).map_or(" ", |folded| folded),
-        }
+        self.folded.get(&c).map_or(" ", |folded| folded)
     }
 }
 
@@ -146,7 +141,7 @@ impl Folding {
         };
         let mut unknown: FxHashSet<char> = FxHashSet::default();
         if by_character {
-            if known.ascii.is_empty() {
+            if known.ascii_bytes.is_empty() {
                 unknown.extend((1..=127u8).map(char::from));
             }
             for text in notes.iter().flat_map(Searched::texts) {
@@ -177,19 +172,9 @@ impl Folding {
                 next.folded.insert(c, folded.into());
             }
         }
-        if next.ascii.is_empty() && by_character {
-            next.ascii = (0..128u8)
-                .map(|c| {
-                    next.folded
-                        .get(&char::from(c))
-                        .cloned()
-                        .unwrap_or(" ".into())
-                })
-                .collect();
-            next.ascii_bytes = next
-                .ascii
-                .iter()
-                .map(|folded| match folded.as_bytes() {
+        if next.ascii_bytes.is_empty() && by_character {
+            next.ascii_bytes = (0..128u8)
+                .map(|c| match next.fold(char::from(c)).as_bytes() {
                     b" " => WORD_ENDS,
                     &[byte] if byte.is_ascii() && byte != WORD_ENDS => byte,
                     _ => FOLDS_OTHERWISE,

@@ -75,6 +75,7 @@ use std::collections::HashMap;
 pub use search::{EngineSearch, Tier, VocabularyCache};
 pub(super) use statement::Sql;
 pub use statement::Value;
+pub(in crate::store) use statement::column_count;
 pub use write::SqlTransaction;
 
 /// What the two engines' SQL does differently.
@@ -166,14 +167,14 @@ pub trait Dialect: Database {
         counts: Self::IndexCounts,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Inserts new rows: `values` holds them, `width` values to a row, for `into` (a table and
-    /// its columns, as `revisions (document_id, number)`). The statement fails if a row's key is
-    /// taken; rows that may be there already are upserted instead. SQLite binds them in
+    /// Inserts new rows into `table`: `values` holds them, a value for each of `columns`
+    /// (comma-separated, as `document_id, number`) to a row. The statement fails if a row's key
+    /// is taken; rows that may be there already are upserted instead. SQLite binds them in
     /// multi-row `INSERT`s ([`Sql::insert_values`]); PostgreSQL streams them with `COPY`.
     fn insert_rows(
         tx: &mut <Self as Database>::Connection,
-        into: &str,
-        width: usize,
+        table: &str,
+        columns: &str,
         values: &[Value<'_>],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

@@ -99,6 +99,12 @@ impl<'v, D: Dialect> Tuple<'_, 'v, D> {
 }
 }
 
+/// How many columns a comma-separated list of column names holds: the width of a row of
+/// values written to them.
+pub(in crate::store) fn column_count(columns: &str) -> usize {
+    columns.split(',').count()
+}
+
 over_dialect! {
 impl<'v, D: Dialect> Sql<'v, D> {
     /// A statement starting with `text`.
@@ -167,18 +173,19 @@ impl<'v, D: Dialect> Sql<'v, D> {
         D::MAX_BIND_VALUES / columns
     }
 
-    /// `INSERT INTO {into} VALUES (…), (…) {then}` of the rows `values` holds, `width` values
-    /// to a row, in as few statements as the engine lets one bind (`then` may be an
-    /// `ON CONFLICT` clause).
+    /// `INSERT INTO {table} ({columns}) VALUES (…), (…) {then}` of the rows `values` holds, a
+    /// value for each of `columns` (comma-separated) to a row, in as few statements as the
+    /// engine lets one bind (`then` may be an `ON CONFLICT` clause).
     pub(in crate::store) async fn insert_values(
         conn: &mut <D as Database>::Connection,
-        into: &str,
-        width: usize,
+        table: &str,
+        columns: &str,
         values: &[Value<'v>],
         then: &str,
     ) -> Result<(), StoreError> {
+        let width = column_count(columns);
         for chunk in values.chunks(width * Self::rows_per_statement(width)) {
-            let mut query = Self::new(format!("INSERT INTO {into} "));
+            let mut query = Self::new(format!("INSERT INTO {table} ({columns}) "));
             query.push_values(chunk.chunks(width), |tuple, row| {
                 for value in row {
                     tuple.push_bind(value.clone());

@@ -13,8 +13,8 @@ use super::super::{
     AttachmentRecord, CollectionRecord, DeletedNote, Dump, Held, NewRevision, NoteRecord,
     Rerendered, StoreError, Taken, Transaction, now,
 };
-use super::Sql;
 use super::{Dialect, Value};
+use super::{Sql, column_count};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The columns an imported note is written with, in the order its values are bound.
@@ -154,8 +154,8 @@ impl<D: Dialect> SqlTransaction<D> {
             .collect();
         Sql::<D>::insert_values(
             &mut *self.tx,
-            "collections (id, title, front_matter)",
-            3,
+            "collections",
+            "id, title, front_matter",
             &collections,
             " ON CONFLICT (id) DO UPDATE SET title = excluded.title, front_matter = \
              CASE WHEN excluded.front_matter = '[]' THEN collections.front_matter ELSE excluded.front_matter END",
@@ -184,7 +184,6 @@ impl<D: Dialect> SqlTransaction<D> {
             .into_iter()
             .map(|(id,)| id)
             .collect();
-        let width = DOCUMENT_COLUMNS.split(',').count();
         let (mut new, mut again) = (Vec::new(), Vec::new());
         for ((note, headings), search_tags) in notes.iter().zip(&headings).zip(&search_tags) {
             let revision = revisions.and_then(|numbers| numbers.get(&note.id).copied());
@@ -214,8 +213,7 @@ impl<D: Dialect> SqlTransaction<D> {
                 note.name_key.as_deref().into(),
             ]);
         }
-        let into = format!("documents ({DOCUMENT_COLUMNS})");
-        D::insert_rows(&mut *self.tx, &into, width, &new).await?;
+        D::insert_rows(&mut *self.tx, "documents", DOCUMENT_COLUMNS, &new).await?;
         let mut upsert = String::from(
             " ON CONFLICT (id) DO UPDATE SET source_path = excluded.source_path, title = excluded.title, \
              description = excluded.description, author = excluded.author, created_at = excluded.created_at, \
@@ -229,7 +227,8 @@ impl<D: Dialect> SqlTransaction<D> {
         if revisions.is_some() {
             upsert.push_str(", revision = excluded.revision");
         }
-        Sql::<D>::insert_values(&mut *self.tx, &into, width, &again, &upsert).await?;
+        Sql::<D>::insert_values(&mut *self.tx, "documents", DOCUMENT_COLUMNS, &again, &upsert)
+            .await?;
 
         let tags: Vec<Value> = notes
             .iter()
@@ -239,7 +238,7 @@ impl<D: Dialect> SqlTransaction<D> {
                 })
             })
             .collect();
-        D::insert_rows(&mut *self.tx, "document_tags (document_id, position, tag)", 3, &tags)
+        D::insert_rows(&mut *self.tx, "document_tags", "document_id, position, tag", &tags)
             .await?;
         let edges: Vec<Value> = notes
             .iter()
@@ -257,8 +256,8 @@ impl<D: Dialect> SqlTransaction<D> {
             .collect();
         D::insert_rows(
             &mut *self.tx,
-            "edges (source_id, kind, position, target_id, target_ref)",
-            5,
+            "edges",
+            "source_id, kind, position, target_id, target_ref",
             &edges,
         )
         .await?;
@@ -297,8 +296,8 @@ impl<D: Dialect> SqlTransaction<D> {
             .await?;
         Sql::<D>::insert_values(
             &mut *self.tx,
-            "link_names (document_id, name)",
-            2,
+            "link_names",
+            "document_id, name",
             &names,
             " ON CONFLICT DO NOTHING",
         )
@@ -321,7 +320,7 @@ impl<D: Dialect> SqlTransaction<D> {
         latest.push_in(&ids).push(" GROUP BY document_id");
         let mut numbers: HashMap<String, i64> =
             latest.fetch_all(&mut *self.tx).await?.into_iter().collect();
-        let mut rows = Vec::with_capacity(REVISION_COLUMNS.split(',').count() * revisions.len());
+        let mut rows = Vec::with_capacity(column_count(REVISION_COLUMNS) * revisions.len());
         for revision in revisions {
             let number = numbers.entry(revision.id.clone()).or_insert(0);
             *number += 1;
@@ -341,8 +340,7 @@ impl<D: Dialect> SqlTransaction<D> {
 
     /// Inserts revisions given as rows of [`REVISION_COLUMNS`].
     async fn insert_revision_rows(&mut self, rows: &[Value<'_>]) -> Result<(), StoreError> {
-        let into = format!("revisions ({REVISION_COLUMNS})");
-        D::insert_rows(&mut *self.tx, &into, REVISION_COLUMNS.split(',').count(), rows).await
+        D::insert_rows(&mut *self.tx, "revisions", REVISION_COLUMNS, rows).await
     }
 
     /// Claims id and path of `note` with an empty row, unless taken, then writes it whole.
@@ -422,7 +420,7 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
     }
 
     fn notes_per_statement(&self) -> usize {
-        Sql::<D>::rows_per_statement(DOCUMENT_COLUMNS.split(',').count())
+        Sql::<D>::rows_per_statement(column_count(DOCUMENT_COLUMNS))
     }
 
     async fn hold(&mut self, id: &str, revision: i64) -> Result<Held, StoreError> {
@@ -683,8 +681,8 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
             .collect();
         Sql::<D>::insert_values(
             &mut *self.tx,
-            "deleted_documents (id, title, source_path, layout, deleted_at, deleted_by)",
-            6,
+            "deleted_documents",
+            "id, title, source_path, layout, deleted_at, deleted_by",
             &trash,
             "",
         )
@@ -694,7 +692,7 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
             .iter()
             .flat_map(|(old, new)| [old.as_str().into(), new.as_str().into()])
             .collect();
-        Sql::<D>::insert_values(&mut *self.tx, "redirects (old_id, new_id)", 2, &redirects, "")
+        Sql::<D>::insert_values(&mut *self.tx, "redirects", "old_id, new_id", &redirects, "")
             .await?;
         self.put_attachments(&dump.attachments).await
     }
@@ -736,8 +734,8 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
             .collect();
         Sql::<D>::insert_values(
             &mut *self.tx,
-            "attachments (path, hash, size, content_type, added_at)",
-            5,
+            "attachments",
+            "path, hash, size, content_type, added_at",
             &rows,
             " ON CONFLICT (path) DO UPDATE SET hash = excluded.hash, size = excluded.size, \
              content_type = excluded.content_type, added_at = excluded.added_at",

@@ -72,11 +72,11 @@ impl Dialect for Sqlite {
 
     async fn insert_rows(
         tx: &mut SqliteConnection,
-        into: &str,
-        width: usize,
+        table: &str,
+        columns: &str,
         values: &[Value<'_>],
     ) -> Result<(), StoreError> {
-        Sql::<Sqlite>::insert_values(tx, into, width, values, "").await
+        Sql::<Sqlite>::insert_values(tx, table, columns, values, "").await
     }
 
     fn in_list<'v>(values: &[&'v str]) -> (&'static str, Value<'v>, &'static str) {
