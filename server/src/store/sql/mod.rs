@@ -72,7 +72,7 @@ use app::contract::{
 use sqlx::{Database, FromRow, Pool};
 use std::collections::HashMap;
 
-pub use search::{EngineSearch, Tier, VocabularyCache};
+pub use search::{EngineSearch, Tier, VocabularyCache, one_tier_at_a_time};
 pub(super) use statement::Sql;
 pub use statement::Value;
 pub(in crate::store) use statement::column_count;

@@ -92,6 +92,23 @@ pub trait EngineSearch: Sync {
         cap: usize,
     ) -> Result<Vec<i64>, StoreError>;
 
+    /// The notes of each of `tiers` in turn, as [`Self::tier_matches`] finds them with `cap`
+    /// (at least `limit`), as far as the tier whose notes, with those of the tiers before it,
+    /// fill a page of `limit`: the tiers after it may be left out or answered empty. Asked one
+    /// tier at a time, unless an engine can ask several in one statement (PostgreSQL).
+    async fn tiers_until_full(
+        &self,
+        session: &mut Self::Session,
+        tiers: &[(Tier, SearchRequest)],
+        within: Option<&[i64]>,
+        limit: usize,
+        cap: usize,
+    ) -> Result<Vec<Vec<i64>>, StoreError> {
+        let mut answers = Vec::new();
+        one_tier_at_a_time(self, session, tiers, within, limit, cap, &mut answers).await?;
+        Ok(answers)
+    }
+
     /// How relevant each of `notes` is to `request`, higher is better.
     async fn relevance(
         &self,
@@ -110,6 +127,33 @@ pub trait EngineSearch: Sync {
 
     /// Every indexed word, with how many notes hold each.
     async fn vocabulary(&self) -> Result<Vec<(String, i64)>, StoreError>;
+}
+
+/// Whether the notes of `answers` (tiers' notes, some in several) fill a page of `limit`.
+pub fn fills_page(answers: &[Vec<i64>], limit: usize) -> bool {
+    let found: std::collections::HashSet<&i64> = answers.iter().flatten().collect();
+    found.len() >= limit
+}
+
+/// Adds to `answers` the notes of each of `tiers` (see [`EngineSearch::tiers_until_full`]),
+/// one statement a tier, until they fill the page.
+pub async fn one_tier_at_a_time<E: EngineSearch + ?Sized>(
+    engine: &E,
+    session: &mut E::Session,
+    tiers: &[(Tier, SearchRequest)],
+    within: Option<&[i64]>,
+    limit: usize,
+    cap: usize,
+    answers: &mut Vec<Vec<i64>>,
+) -> Result<(), StoreError> {
+    for (tier, request) in tiers {
+        if fills_page(answers, limit) {
+            break;
+        }
+        let found = engine.tier_matches(session, request, *tier, within, cap);
+        answers.push(timing::database(found).await?);
+    }
+    Ok(())
 }
 
 /// The terms of an index with how many notes hold each, sorted, as read at a revision of the
@@ -275,22 +319,18 @@ pub async fn ranked(
     if within.as_ref().is_some_and(Vec::is_empty) {
         return Ok(Vec::new());
     }
+    // A note of an earlier tier may match a later one too: each tier is asked for as many
+    // more notes as a page holds, so what is left of it once the notes chosen before it are
+    // taken out still says whether it is small enough to score.
+    let cap = SCORED_PER_TIER + limit;
+    let answers = engine
+        .tiers_until_full(&mut session, &tiers(request), within.as_deref(), limit, cap)
+        .await?;
     let mut chosen: Vec<i64> = Vec::new();
-    for (tier, asked) in tiers(request) {
+    for mut found in answers {
         if chosen.len() >= limit {
             break;
         }
-        // A note of an earlier tier may match this one too: ask for as many more as were
-        // chosen, so what is left still says whether the tier is small enough to score.
-        let cap = SCORED_PER_TIER + 1 + chosen.len();
-        let mut found = timing::database(engine.tier_matches(
-            &mut session,
-            &asked,
-            tier,
-            within.as_deref(),
-            cap,
-        ))
-        .await?;
         found.retain(|note| !chosen.contains(note));
         // An empty tier, or one of a single note, has nothing to order.
         if (2..=SCORED_PER_TIER).contains(&found.len()) {
@@ -330,16 +370,32 @@ mod tests {
 
     /// An engine over notes given as (key, tiers it is in, score), noting the tiers asked for;
     /// the notes of the third field have the query's last word in their title only as the
-    /// start of a longer word.
+    /// start of a longer word. With the fourth, it answers every tier at once, however few
+    /// fill the page, as an engine asking them in one statement may.
     struct Notes(
         Vec<(i64, Vec<Tier>, f64)>,
         std::sync::Mutex<Vec<Tier>>,
         Vec<i64>,
+        bool,
     );
 
     #[async_trait::async_trait]
     impl EngineSearch for Notes {
         type Session = ();
+
+        async fn tiers_until_full(
+            &self,
+            session: &mut (),
+            tiers: &[(Tier, SearchRequest)],
+            within: Option<&[i64]>,
+            limit: usize,
+            cap: usize,
+        ) -> Result<Vec<Vec<i64>>, StoreError> {
+            let mut answers = Vec::new();
+            let limit = if self.3 { usize::MAX } else { limit };
+            one_tier_at_a_time(self, session, tiers, within, limit, cap, &mut answers).await?;
+            Ok(answers)
+        }
 
         async fn session(&self) -> Result<(), StoreError> {
             Ok(())
@@ -426,7 +482,7 @@ mod tests {
         limit: u64,
     ) -> (Vec<String>, Vec<Tier>) {
         let prefix_last = !prefixed.is_empty();
-        let engine = Notes(notes, Default::default(), prefixed);
+        let engine = Notes(notes, Default::default(), prefixed, false);
         let found = ranked(&engine, &request(limit, prefix_last))
             .await
             .unwrap()
@@ -434,6 +490,46 @@ mod tests {
             .map(|(id, _)| id)
             .collect();
         (found, engine.1.into_inner().unwrap())
+    }
+
+    #[tokio::test]
+    async fn tiers_answered_all_at_once_rank_as_tiers_asked_one_at_a_time() {
+        // Notes in several tiers, tiers of one note, of many, a tier over the scored size.
+        let mut notes: Vec<(i64, Vec<Tier>, f64)> = vec![
+            (1, vec![Tier::Exact, Tier::Title], 0.2),
+            (2, vec![Tier::Title, Tier::Tags], 0.9),
+            (3, vec![Tier::Tags, Tier::Description], 0.4),
+            (4, vec![Tier::Description], 0.7),
+            (5, vec![Tier::Tags], 0.1),
+        ];
+        notes.extend((6..=400).map(|n| (n, Vec::new(), (n % 11) as f64)));
+        for limit in [1, 2, 3, 4, 5, 10, 50] {
+            for prefixed in [Vec::new(), vec![2]] {
+                let ranked_by = |all_at_once| {
+                    let engine = Notes(
+                        notes.clone(),
+                        Default::default(),
+                        prefixed.clone(),
+                        all_at_once,
+                    );
+                    let prefix_last = !prefixed.is_empty();
+                    async move {
+                        ranked(&engine, &request(limit, prefix_last))
+                            .await
+                            .unwrap()
+                            .into_iter()
+                            .map(|(id, _)| id)
+                            .collect::<Vec<_>>()
+                    }
+                };
+                let (one_at_a_time, at_once) = (ranked_by(false).await, ranked_by(true).await);
+                assert_eq!(one_at_a_time.len(), limit as usize, "limit {limit}");
+                assert_eq!(
+                    one_at_a_time, at_once,
+                    "limit {limit}, prefixed {prefixed:?}"
+                );
+            }
+        }
     }
 
     #[test]
