@@ -102,41 +102,13 @@ fn within_clause(within: Option<&[i64]>, n: usize) -> String {
 }
 
 impl PostgresStore {
-    /// The newest `cap` notes whose title or id is the query (see [`Tier::Exact`]), of those
-    /// `within` if given, found by the primary key and the index on the title in lower case.
-    async fn titled(
-        &self,
-        session: &mut Session,
-        request: &SearchRequest,
-        within: Option<&[i64]>,
-        cap: usize,
-    ) -> Result<Vec<i64>, StoreError> {
-        let Some((id, title)) = request.as_title() else {
-            return Ok(Vec::new());
-        };
-        let sql = format!(
-            "WITH matching AS MATERIALIZED (SELECT seq FROM documents \
-                 WHERE id = $1 OR lower(title) = $2) \
-             SELECT seq FROM matching{} ORDER BY seq DESC LIMIT $3",
-            within_clause(within, 4)
-        );
-        let mut statement = sqlx::query_as(&sql).bind(id).bind(title).bind(cap as i64);
-        if let Some(within) = within {
-            statement = statement.bind(within);
-        }
-        let rows: Vec<(i64,)> = statement.fetch_all(&mut **session).await?;
-        Ok(rows.into_iter().map(|(seq,)| seq).collect())
-    }
-
-    /// The newest `cap` notes whose `column` matches `query` (a tsquery text), of those
-    /// `within` if given, with keys below `before` if given, newest first. The matches are
-    /// gathered from the GIN index before they are ordered (`MATERIALIZED`): walked newest
-    /// first instead, each note checked would have its word list read, which for a rare word
-    /// is every note.
+    /// The newest `cap` notes whose `words` match `query` (a tsquery text), of those `within`
+    /// if given, with keys below `before` if given, newest first. The matches are gathered from
+    /// the GIN index before they are ordered (`MATERIALIZED`): walked newest first instead,
+    /// each note checked would have its word list read, which for a rare word is every note.
     async fn newest_matching(
         &self,
         session: &mut Session,
-        column: &str,
         query: &str,
         within: Option<&[i64]>,
         before: Option<i64>,
@@ -149,7 +121,7 @@ impl PostgresStore {
         let bound = before.map_or_else(String::new, |_| format!(" AND s.seq < ${next}"));
         let sql = format!(
             "WITH matching AS MATERIALIZED (SELECT s.seq FROM search_index s \
-                 WHERE s.{column} @@ {}{bound}) \
+                 WHERE s.words @@ {}{bound}) \
              SELECT seq FROM matching{filter} ORDER BY seq DESC LIMIT $2",
             ts_query_of("$1")
         );
@@ -165,10 +137,11 @@ impl PostgresStore {
     }
 
     /// The newest `cap` notes of each of `tiers` (the exact title, and the tiers of `meta`'s
-    /// weights), of those `within` if given, in one statement: a round trip and a plan instead
-    /// of one each a tier. A tier's branch runs only while the notes of the branches before it
-    /// hold fewer than `limit` (a one-time filter on the counted branches, so a skipped one
-    /// reads nothing): a word in a thousand titles does not go on to read the tags.
+    /// weights; not the body's), of those `within` if given, in one statement: a round trip
+    /// and a plan instead of one each a tier. A tier's branch runs only while the notes of the
+    /// branches before it hold fewer than `limit`: asked in one statement without that, a word
+    /// in a thousand titles went on to read the tags and the descriptions too (`the`, 3 ms to
+    /// 14 ms). The count is a one-time filter, checked before the branch reads anything.
     async fn newest_of_each(
         &self,
         session: &mut Session,
@@ -177,11 +150,12 @@ impl PostgresStore {
         limit: usize,
         cap: usize,
     ) -> Result<Vec<Vec<i64>>, StoreError> {
-        // $1 the cap, $2 the limit, $3 the keys within, then each branch's words.
-        let mut words: Vec<String> = Vec::new();
+        // The values every branch shares come first ($1 the cap, $2 the limit, $3 the keys
+        // within), so that a branch's own take the next placeholders as it is written.
+        let mut values: Vec<String> = Vec::new();
         let mut placeholder = |value: String| {
-            words.push(value);
-            format!("${}", words.len() + 3)
+            values.push(value);
+            format!("${}", values.len() + 3)
         };
         let filter = within_clause(within, 3);
         let mut branches: Vec<(usize, String)> = Vec::new();
@@ -206,10 +180,8 @@ impl PostgresStore {
                         placeholder(title)
                     )
                 }),
-                // Asked on its own, with its phrases (see `tiers_until_full`).
                 Tier::Anywhere => {
-                    debug_assert!(false, "the body's tier is not asked with the others");
-                    None
+                    unreachable!("the body's tier is asked on its own, with its phrases")
                 }
                 Tier::Title | Tier::Tags | Tier::Description => {
                     ts_query(&request.terms, request.prefix_last, tier_weight(*tier)).map(|query| {
@@ -244,7 +216,7 @@ impl PostgresStore {
             .bind(cap as i64)
             .bind(limit as i64)
             .bind(within);
-        for value in words {
+        for value in values {
             statement = statement.bind(value);
         }
         let rows: Vec<(i32, i64)> = statement.fetch_all(&mut **session).await?;
@@ -284,10 +256,11 @@ impl EngineSearch for PostgresStore {
         Ok(answers)
     }
 
-    /// Title, tags and description are asked of the small `meta` vectors. Anywhere is asked of
-    /// `words`; a phrase there needs each candidate's word positions, which the index does not
-    /// hold, so notes with all the words are taken newest first a batch at a time and only
-    /// those are checked for the phrase, until `cap` are found.
+    /// The exact title, and title, tags and description of the small `meta` vectors, as a
+    /// statement of one branch ([`Self::newest_of_each`]). Anywhere is asked of `words`; a
+    /// phrase there needs each candidate's word positions, which the index does not hold, so
+    /// notes with all the words are taken newest first a batch at a time and only those are
+    /// checked for the phrase, until `cap` are found.
     async fn tier_matches(
         &self,
         session: &mut Session,
@@ -296,25 +269,23 @@ impl EngineSearch for PostgresStore {
         within: Option<&[i64]>,
         cap: usize,
     ) -> Result<Vec<i64>, StoreError> {
-        if tier == Tier::Exact {
-            return self.titled(session, request, within, cap).await;
+        if tier != Tier::Anywhere {
+            let asked = [(tier, request.clone())];
+            let mut answers = self
+                .newest_of_each(session, &asked, within, cap, cap)
+                .await?;
+            return Ok(answers.pop().unwrap_or_default());
         }
-        let weight = tier_weight(tier);
-        let Some(query) = ts_query(&request.terms, request.prefix_last, weight) else {
+        let Some(query) = ts_query(&request.terms, request.prefix_last, None) else {
             return Ok(Vec::new());
         };
         let has_phrase = request
             .terms
             .iter()
             .any(|term| matches!(term, SearchTerm::Phrase(_)));
-        if weight.is_some() {
-            return self
-                .newest_matching(session, "meta", &query, within, None, cap)
-                .await;
-        }
         if !has_phrase {
             return self
-                .newest_matching(session, "words", &query, within, None, cap)
+                .newest_matching(session, &query, within, None, cap)
                 .await;
         }
         let Some(all_words) = ts_query(&words_only(&request.terms), request.prefix_last, None)
@@ -325,12 +296,12 @@ impl EngineSearch for PostgresStore {
         let mut before = None;
         loop {
             let batch = self
-                .newest_matching(session, "words", &all_words, within, before, cap)
+                .newest_matching(session, &all_words, within, before, cap)
                 .await?;
             let Some(&oldest) = batch.last() else { break };
             // The batch's rows first, by key: asked of the word index instead, the planner
             // rechecks every note with all the words, not the batch's (882 notes' word
-            // lists read for `"connection pool"`, 13.9 ms, against 1.7 ms).
+            // lists read for `"connection pool"`, 13.9 ms, against 3.2 ms).
             let with_phrase: Vec<(i64,)> = sqlx::query_as(&format!(
                 "WITH batch AS MATERIALIZED \
                      (SELECT seq, words FROM search_index WHERE seq = ANY($2)) \

@@ -94,8 +94,9 @@ pub trait EngineSearch: Sync {
 
     /// The notes of each of `tiers` in turn, as [`Self::tier_matches`] finds them with `cap`
     /// (at least `limit`), as far as the tier whose notes, with those of the tiers before it,
-    /// fill a page of `limit`: the tiers after it may be left out or answered empty. Asked one
-    /// tier at a time, unless an engine can ask several in one statement (PostgreSQL).
+    /// fill a page of `limit`. The tiers after it are not read: they may be left out, or
+    /// answered empty or in full. Asked one tier at a time, unless an engine can ask several in
+    /// one statement (PostgreSQL).
     async fn tiers_until_full(
         &self,
         session: &mut Self::Session,
@@ -130,7 +131,7 @@ pub trait EngineSearch: Sync {
 }
 
 /// Whether the notes of `answers` (tiers' notes, some in several) fill a page of `limit`.
-pub fn fills_page(answers: &[Vec<i64>], limit: usize) -> bool {
+fn fills_page(answers: &[Vec<i64>], limit: usize) -> bool {
     let found: std::collections::HashSet<&i64> = answers.iter().flatten().collect();
     found.len() >= limit
 }
@@ -370,8 +371,8 @@ mod tests {
 
     /// An engine over notes given as (key, tiers it is in, score), noting the tiers asked for;
     /// the notes of the third field have the query's last word in their title only as the
-    /// start of a longer word. With the fourth, it answers every tier at once, however few
-    /// fill the page, as an engine asking them in one statement may.
+    /// start of a longer word. With the fourth, it answers every tier in full, also those
+    /// after the one that fills the page, as an engine asking them in one statement may.
     struct Notes(
         Vec<(i64, Vec<Tier>, f64)>,
         std::sync::Mutex<Vec<Tier>>,
@@ -530,6 +531,16 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[tokio::test]
+    async fn a_tier_still_over_the_scored_size_without_the_notes_chosen_before_it_is_not_scored() {
+        // The tags hold 202 notes, one of them the title's: 201 once it is taken out, one more
+        // than is scored, so they are read newest first. The oldest score highest: scored,
+        // `n2` would come second.
+        let mut notes = vec![(1_000, vec![Tier::Title, Tier::Tags], 0.0)];
+        notes.extend((1..=201).map(|n| (n, vec![Tier::Tags], -(n as f64))));
+        assert_eq!(ids(notes, 2).await.0, ["n1000", "n201"]);
     }
 
     #[test]
