@@ -53,11 +53,7 @@ async fn lived_in(app: &TestApp) {
             )
         })
         .collect();
-    let files: Vec<(&str, &[u8])> = many
-        .iter()
-        .map(|(path, text)| (path.as_str(), text.as_bytes()))
-        .collect();
-    app.import_ok(&files).await;
+    app.import_notes_ok(&many).await;
     let current = app.service().editable("to-rename").await.unwrap();
     let mut draft = current.draft.clone();
     draft.id = "renamed".into();

@@ -261,6 +261,15 @@ impl TestApp {
         serde_json::from_str(&body).unwrap()
     }
 
+    /// Imports notes written as (path, text), all of which must be valid.
+    pub async fn import_notes_ok(&self, notes: &[(String, String)]) -> ImportReport {
+        let files: Vec<(&str, &[u8])> = notes
+            .iter()
+            .map(|(path, text)| (path.as_str(), text.as_bytes()))
+            .collect();
+        self.import_ok(&files).await
+    }
+
     /// GETs `path` and decodes a successful JSON answer.
     pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
         let response = self.get(path).await;

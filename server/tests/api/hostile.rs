@@ -333,11 +333,7 @@ async fn the_graph_page_of_a_large_base_shows_its_most_connected_notes() {
             )
         })
         .collect();
-    let files: Vec<(&str, &[u8])> = notes
-        .iter()
-        .map(|(path, text)| (path.as_str(), text.as_bytes()))
-        .collect();
-    app.import_ok(&files).await;
+    app.import_notes_ok(&notes).await;
     let graph: app::contract::Graph = app.get_json("/api/graph?limit=50").await;
     assert_eq!((graph.nodes.len(), graph.total), (50, 400));
     let whole: app::contract::Graph = app.get_json("/api/graph").await;

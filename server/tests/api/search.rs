@@ -342,11 +342,7 @@ async fn a_word_in_most_notes_of_a_large_base_still_ranks_titles_first_then_newe
             )
         })
         .collect();
-    let parts: Vec<(&str, &[u8])> = files
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_bytes()))
-        .collect();
-    app.import_ok(&parts).await;
+    app.import_notes_ok(&files).await;
 
     assert_eq!(
         top(&app, "widget").await[..4],
