@@ -16,7 +16,7 @@ use super::parse::{MAX_TAGS, ParsedDocument, id_from_path, parse_document, slugi
 use super::paths::{Clashes, unportable};
 use super::render::{Destination, NoteLink, RENDER_VERSION, Reference, RenderError, render};
 use super::sources::{NOT_IMPORTED, too_large};
-use crate::cpu::map_in_parallel;
+use crate::cpu::{map_ahead, map_in_parallel};
 use crate::store::{
     AttachmentRecord, CollectionRecord, EdgeRecord, KnownDocument, NoteRecord, Rerendered,
     StoredBody,
@@ -30,6 +30,13 @@ use std::sync::Arc;
 /// The largest note accepted. Notes are text; a bigger `.md` is almost always something else
 /// under the wrong name, and every note is rendered in memory.
 pub const MAX_FILE_BYTES: usize = 1024 * 1024;
+
+/// How many notes an import renders before it writes any. Until the first batch is rendered
+/// the database has nothing to do, and after that it is the slower of the two: a first batch
+/// of the statement's full size (2,978 notes on PostgreSQL) kept it waiting about a second
+/// for 10,000 notes, where 400 render in a tenth of that. The batches after it double, up to
+/// the size one statement takes.
+pub const FIRST_BATCH: usize = 400;
 
 /// An import planned up to its rendering: the notes to render and write (in batches, see
 /// [`render_batch`] and [`ImportPlan::take`]), the attachments and redirects to write, and what
@@ -106,11 +113,14 @@ impl ImportPlan {
             })
     }
 
-    /// Takes the pending notes, in batches of at most `size`.
+    /// Takes the pending notes, in batches of at most `size`: the first of [`FIRST_BATCH`],
+    /// each after it twice the one before.
     pub fn batches(&mut self, size: usize) -> Vec<Vec<PendingNote>> {
         let mut pending = std::mem::take(&mut self.pending).into_iter();
+        let mut next = FIRST_BATCH;
         std::iter::from_fn(|| {
-            let batch: Vec<PendingNote> = pending.by_ref().take(size.max(1)).collect();
+            let batch: Vec<PendingNote> = pending.by_ref().take(next.min(size).max(1)).collect();
+            next = next.saturating_mul(2);
             (!batch.is_empty()).then_some(batch)
         })
         .collect()
@@ -172,14 +182,15 @@ impl ImportPlan {
 }
 
 /// Renders `batch` against `resolver` on up to `threads` threads, advancing `progress` once a
-/// note.
+/// note. A batch is rendered while the one before it is written, ahead of when it is needed,
+/// so its threads give way to the writing ([`map_ahead`]).
 pub fn render_batch(
     batch: Vec<PendingNote>,
     resolver: &Resolver,
     threads: usize,
     progress: &ProgressBar,
 ) -> RenderedBatch {
-    RenderedBatch(map_in_parallel(batch, threads, |pending| {
+    RenderedBatch(map_ahead(batch, threads, |pending| {
         progress.inc(1);
         let PendingNote {
             document,
@@ -1128,6 +1139,36 @@ mod tests {
         SourceFile {
             path: path.to_owned(),
             bytes: text.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn batches_start_small_and_double_up_to_the_size_given_keeping_the_notes_in_order() {
+        let files: Vec<SourceFile> = (0..3_000)
+            .map(|n| file(&format!("notes/{n:04}.md"), &format!("# Note {n}\n")))
+            .collect();
+        let ids_in = |batches: &[Vec<PendingNote>]| -> Vec<String> {
+            batches
+                .iter()
+                .flatten()
+                .map(|note| note.id().to_owned())
+                .collect()
+        };
+        let every: Vec<String> = plan_of(files.clone(), &[], false)
+            .unwrap()
+            .created()
+            .map(|(id, _)| id.to_owned())
+            .collect();
+        assert_eq!(every.len(), 3_000);
+        for (size, expected) in [
+            (usize::MAX, vec![400, 800, 1_600, 200]),
+            (1_000, vec![400, 800, 1_000, 800]),
+            (100, vec![100; 30]),
+        ] {
+            let batches = plan_of(files.clone(), &[], false).unwrap().batches(size);
+            let sizes: Vec<usize> = batches.iter().map(Vec::len).collect();
+            assert_eq!(sizes, expected, "batches of at most {size}");
+            assert_eq!(ids_in(&batches), every);
         }
     }
 
