@@ -136,11 +136,11 @@ const AHEAD_NICENESS: i32 = 10;
 /// import rendered while the last one is written: on threads of its own (even one) that give
 /// way to every other thread that wants a core, and take the cores no one else does.
 ///
-/// On one machine the writing is an import's slower half: PostgreSQL's process, and the search
-/// index rows Lore builds for it. When the rendering shared the two cores with them equally,
-/// the database waited for the rows while the next batch rendered, and the import took about a
-/// tenth longer (10,000 notes). Elsewhere (the database on a host of its own) it costs nothing:
-/// a lower priority matters only to threads that want the same core.
+/// With the database on the same machine, the writing is an import's slower half:
+/// PostgreSQL's processes, and the search index rows Lore builds for them. When the rendering
+/// shared the cores with them equally, PostgreSQL waited up to 0.9 s a batch for the rows while
+/// the next batch rendered (README, "PostgreSQL import"). With the database on a host of its
+/// own it changes nothing: a lower priority matters only to threads that want the same core.
 pub fn map_ahead<T: Send, R: Send>(
     items: Vec<T>,
     threads: usize,
