@@ -1115,7 +1115,7 @@ mod tests {
         )
     }
 
-    /// The notes of `plan` rendered in batches of `size`, and its finished report.
+    /// The notes of `plan` rendered in batches of at most `size`, and its finished report.
     fn render_in_batches(
         mut plan: ImportPlan,
         size: usize,

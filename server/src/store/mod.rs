@@ -278,7 +278,8 @@ pub trait Transaction: Send {
     ) -> Result<Vec<i64>, StoreError>;
 
     /// How many notes one statement of [`put_notes`](Self::put_notes) writes: an import hands
-    /// its notes over in batches of this size, each written while the next is rendered.
+    /// its notes over in batches of at most this size (the first ones smaller, see
+    /// `documents::import::FIRST_BATCH`), each written while the next is rendered.
     fn notes_per_statement(&self) -> usize;
 
     /// Holds note `id` for this transaction if it is at `revision`.
