@@ -22,6 +22,17 @@ async fn fresh() -> (Arc<dyn Store>, FreshDatabase) {
     (store, database)
 }
 
+/// A fresh store on PostgreSQL whatever the run's engine, for what is PostgreSQL's own; with a
+/// pool of its own to look underneath it.
+async fn fresh_postgres() -> (Arc<dyn Store>, sqlx::PgPool, FreshDatabase) {
+    let database = FreshDatabase::new(Engine::Postgres).await;
+    let store = server::store::connect(&database.url, &Default::default())
+        .await
+        .unwrap();
+    let pool = sqlx::PgPool::connect(&database.url).await.unwrap();
+    (store, pool, database)
+}
+
 fn note(id: &str, path: &str, body: &str) -> NoteRecord {
     NoteRecord {
         id: id.into(),
@@ -576,6 +587,61 @@ async fn an_import_sized_write_is_counted_and_searchable_once_committed_and_agai
 }
 
 #[tokio::test]
+async fn on_postgresql_a_large_write_is_merged_and_analysed_by_the_time_its_commit_returns() {
+    // PostgreSQL whatever the run's engine: the tidying of a large write is its own.
+    let (store, pool, _db) = fresh_postgres().await;
+    sqlx::query("CREATE EXTENSION pgstattuple")
+        .execute(&pool)
+        .await
+        .unwrap();
+    // Batches as an import writes them: a large write from the second on, so the search
+    // index's pending lists are merged on a connection of their own between batches, and
+    // may still be when the commit comes.
+    let notes: Vec<NoteRecord> = (0..1_500)
+        .map(|n| {
+            let body: String = (0..60)
+                .map(|w| format!("word{} ", (n * 7 + w * 13) % 900))
+                .collect();
+            note(&format!("n{n}"), &format!("bulk/{}/n{n}.md", n % 10), &body)
+        })
+        .collect();
+    let mut tx = store.begin().await.unwrap();
+    for batch in notes.chunks(300) {
+        let revisions: Vec<NewRevision> = batch.iter().map(|n| revision(&n.id, &n.body)).collect();
+        tx.put_notes(batch, &revisions).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    // Nothing is left for every search to read through, nor for the planner to guess.
+    for index in ["search_index_meta", "search_index_words"] {
+        let (pages, entries): (i32, i64) = sqlx::query_as(
+            "SELECT pending_pages, pending_tuples FROM pgstatginindex($1::regclass)",
+        )
+        .bind(index)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!((pages, entries), (0, 0), "the pending list of {index}");
+    }
+    let analysed: Vec<String> = sqlx::query_scalar(
+        "SELECT relname::text FROM pg_stat_user_tables \
+         WHERE last_analyze IS NOT NULL ORDER BY relname",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    for table in ["documents", "edges", "search_index", "vocabulary"] {
+        assert!(
+            analysed.iter().any(|t| t == table),
+            "{table} in {analysed:?}"
+        );
+    }
+    let found = store.search(&search(&["word899"], false)).await.unwrap();
+    assert!(!found.is_empty());
+    pool.close().await;
+}
+
+#[tokio::test]
 async fn a_whole_base_dumped_loads_into_an_empty_one_as_it_was() {
     let (store, _db) = fresh().await;
     let mut a = note("a", "a.md", "x");
@@ -819,11 +885,7 @@ fn notes_at_the_search_index_limits() -> Vec<NoteRecord> {
 #[tokio::test]
 async fn on_postgresql_the_words_an_import_hands_over_are_the_ones_the_database_would_build() {
     // PostgreSQL whatever the run's engine: it is its own way of writing the search index.
-    let database = FreshDatabase::new(Engine::Postgres).await;
-    let store = server::store::connect(&database.url, &Default::default())
-        .await
-        .unwrap();
-    let pool = sqlx::PgPool::connect(&database.url).await.unwrap();
+    let (store, pool, _db) = fresh_postgres().await;
     let run = async |sql: &str| {
         sqlx::query(sql).execute(&pool).await.unwrap();
     };
