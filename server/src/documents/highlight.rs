@@ -7,8 +7,12 @@
 //! stored note's HTML in a realistic vault, though the page colours six kinds. Every reader
 //! downloaded it, the sanitizer parsed it, and an import wrote it; the spans written here are
 //! what the colours need and nothing more.
+//!
+//! The HTML written here is not sanitized again (see `render::safe_html`), so it is written as
+//! the sanitizer would write it back: text escaped as its serializer escapes text, line ends
+//! as its parser reads them.
 
-use super::escape_html;
+use std::borrow::Cow;
 use std::sync::LazyLock;
 use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxReference, SyntaxSet};
 
@@ -76,6 +80,13 @@ fn syntax_for(lang: Option<&str>, code: &str) -> &'static SyntaxReference {
 /// `code`, in the language `lang` names, as escaped HTML with its coloured runs in spans. Code
 /// its grammar fails on is written plain from there on.
 pub fn highlight(lang: Option<&str>, code: &str) -> String {
+    // An HTML parser reads `\r\n` and a lone `\r` as `\n`.
+    let code = if code.contains('\r') {
+        Cow::Owned(code.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(code)
+    };
+    let code = code.as_ref();
     let syntax = syntax_for(lang, code);
     let mut parser = ParseState::new(syntax);
     let mut stack = ScopeStack::new();
@@ -97,7 +108,7 @@ pub fn highlight(lang: Option<&str>, code: &str) -> String {
             }
             open = kind;
         }
-        html.push_str(&escape_html(text));
+        escape_text(html, text);
     };
     let mut lines = code.split_inclusive('\n');
     for line in lines.by_ref() {
@@ -125,6 +136,27 @@ pub fn highlight(lang: Option<&str>, code: &str) -> String {
     html
 }
 
+/// Writes `text` as html5ever's serializer (the sanitizer's) writes a text node: `&`, `<`, `>`
+/// and the no-break space as entities, quotes as they are.
+fn escape_text(html: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(at) = rest.find(['&', '<', '>', '\u{a0}']) {
+        html.push_str(&rest[..at]);
+        let c = rest[at..]
+            .chars()
+            .next()
+            .expect("a character was found here");
+        html.push_str(match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            _ => "&nbsp;",
+        });
+        rest = &rest[at + c.len_utf8()..];
+    }
+    html.push_str(rest);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,7 +174,7 @@ mod tests {
             r#"<span class="hl-type">fn</span>"#,
             r#"<span class="hl-function">add</span>"#,
             r#"<span class="hl-type">u32</span>"#,
-            r#"<span class="hl-string">&quot;x&lt;y&quot;</span>"#,
+            r#"<span class="hl-string">"x&lt;y"</span>"#,
             r#"<span class="hl-number">42</span>"#,
         ] {
             assert!(html.contains(expected), "{expected} in {html}");
