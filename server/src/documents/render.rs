@@ -719,12 +719,13 @@ fn has_scheme(path: &str) -> bool {
 /// Highlighted code is Lore's own HTML: spans of the classes [`highlight`] knows around text it
 /// escaped. Sanitizing it again took a fifth of the sanitizer's time over the benchmark's
 /// corpus (0.71 against 0.57 s on one core), though it is a twelfth of the HTML: its many small
-/// spans are the parser's dearest part. So each block is first written as a marker: random, new for every render, so no note can
-/// hold it, and of letters and digits, which the sanitizer keeps as they are. The blocks take
-/// their markers' places after sanitizing, which gives what sanitizing them too would have
-/// written (a test compares the two). Where the sanitizer did not keep every marker once, in
-/// order (raw HTML around a block that the parser rearranged), the note is written again with
-/// its code in place and all of it sanitized.
+/// spans are the parser's dearest part. So each block is first written as a marker: random, new
+/// for every render, so no note can hold it, and of letters and digits, which the sanitizer
+/// keeps as they are. The blocks take their markers' places after sanitizing, which gives what
+/// sanitizing them too would have written (a test compares the two). Where the sanitizer did
+/// not keep every marker once, in order and in text (raw HTML around a block that the parser
+/// rearranged, or read into a tag), the note is written again with its code in place and all
+/// of it sanitized.
 fn safe_html<'a>(
     root: &'a comrak::nodes::AstNode<'a>,
     options: &Options<'_>,
