@@ -10,7 +10,7 @@
 //!
 //! The HTML written here is not sanitized again (see `render::safe_html`), so it is written as
 //! the sanitizer would write it back: text escaped as its serializer escapes text, line ends
-//! as its parser reads them.
+//! and NUL as its parser reads them.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -80,9 +80,13 @@ fn syntax_for(lang: Option<&str>, code: &str) -> &'static SyntaxReference {
 /// `code`, in the language `lang` names, as escaped HTML with its coloured runs in spans. Code
 /// its grammar fails on is written plain from there on.
 pub fn highlight(lang: Option<&str>, code: &str) -> String {
-    // An HTML parser reads `\r\n` and a lone `\r` as `\n`.
-    let code = if code.contains('\r') {
-        Cow::Owned(code.replace("\r\n", "\n").replace('\r', "\n"))
+    // An HTML parser reads `\r\n` and a lone `\r` as `\n`, and drops NUL from a body's text.
+    let code = if code.contains(['\r', '\0']) {
+        Cow::Owned(
+            code.replace("\r\n", "\n")
+                .replace('\r', "\n")
+                .replace('\0', ""),
+        )
     } else {
         Cow::Borrowed(code)
     };

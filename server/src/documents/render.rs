@@ -723,9 +723,9 @@ fn has_scheme(path: &str) -> bool {
 /// for every render, so no note can hold it, and of letters and digits, which the sanitizer
 /// keeps as they are. The blocks take their markers' places after sanitizing, which gives what
 /// sanitizing them too would have written (a test compares the two). Where the sanitizer did
-/// not keep every marker once, in order and in text (raw HTML around a block that the parser
-/// rearranged, or read into a tag), the note is written again with its code in place and all
-/// of it sanitized.
+/// not keep every marker once, in order, and as the whole text of a `code` element (raw HTML
+/// around a block that the parser rearranged, read into a tag, or turned into text), the note
+/// is written again with its code in place and all of it sanitized.
 fn safe_html<'a>(
     root: &'a comrak::nodes::AstNode<'a>,
     options: &Options<'_>,
@@ -778,7 +778,8 @@ fn formatted<'a>(
         (),
     )
     .expect("formatting into a String cannot fail");
-    // Sanitizing never adds more than it removes; checked before it, it is not paid for.
+    // Refused before the sanitizer's work, which grows with its input, is paid for; what it
+    // writes is checked again after.
     if html.len() > 2 * MAX_HTML_BYTES {
         return Err(RenderError::TooLarge { bytes: html.len() });
     }
@@ -833,7 +834,10 @@ impl Highlighter {
 
     /// `sanitized` with each block kept aside in place of its marker; `None` unless every
     /// marker is there once, in the order written, and in text: a block is safe as text, not
-    /// inside a tag (in an attribute's value, its quotes would end the value).
+    /// inside a tag (in an attribute's value, its quotes would end the value). And in text that
+    /// is a `code` element's, alone, as written: an element a note leaves open that reads what
+    /// follows as text (`<title>`) keeps the markers in text but not the tags around them, and
+    /// sanitizing the block too would have kept it as text.
     fn put_back(&self, sanitized: &str) -> Option<String> {
         let Some(markers) = &self.markers else {
             return Some(sanitized.to_owned());
@@ -848,7 +852,11 @@ impl Highlighter {
         let mut rest = sanitized;
         for (number, block) in blocks.iter().enumerate() {
             let (before, after) = rest.split_once(&markers.marker(number))?;
-            if before.contains(&markers.prefix) || !tags.read(before) {
+            let in_code = before
+                .rfind('<')
+                .is_some_and(|tag| before[tag..].starts_with("<code") && before.ends_with('>'))
+                && after.starts_with("</code>");
+            if before.contains(&markers.prefix) || !tags.read(before) || !in_code {
                 return None;
             }
             html.push_str(before);
@@ -864,10 +872,11 @@ impl Highlighter {
 }
 
 /// Where the sanitizer's output is, read from its start: in text, or inside a tag. That output
-/// is regular enough to tell by three characters: text writes `<` as `&lt;` (the elements whose
-/// text is not escaped, `script` and `style`, are removed with it), so a `<` opens a tag;
-/// attribute values are quoted with `"` and write it as `&quot;`, so a `>` outside quotes closes
-/// it; comments are removed.
+/// is regular enough to tell by three characters: text writes `<` as `&lt;`, so a `<` opens a
+/// tag; attribute values are quoted with `"` and write it as `&quot;`, so a `>` outside quotes
+/// closes it; comments are removed. The serializer writes the text of a few elements as it is
+/// (`script`, `style`, `xmp`, `iframe`, `noembed`, `noframes`, `plaintext`, `noscript`); none is
+/// allowed (a test holds [`SANITIZER`] to that), so their text is kept escaped or not at all.
 #[derive(Debug, Default)]
 struct TagScanner {
     in_tag: bool,
@@ -1343,6 +1352,7 @@ mod tests {
                 .to_owned(),
             "```unknown-language\nplain <text> & \"quotes\"\n```\n~~~\nno language\n~~~\n".to_owned(),
             "```rust\nfn 字() -> &'static str { \"🦀\\t\\u{0}\" }\n```\n".to_owned(),
+            "```c\nchar *s = \"a\0b\";\n```\n".to_owned(),
             many_blocks,
             small_then_over_budget,
         ];
@@ -1351,7 +1361,7 @@ mod tests {
             assert_eq!(put_back.as_deref(), Some(sanitized.as_str()), "{body:?}");
         }
         // And code of every character that matters to HTML, in each kind of grammar.
-        let alphabet: Vec<char> = "ab \"'<>&;=/*#{}()[]-_.:\\`\u{a0}\r\n\té字🦀0123456789"
+        let alphabet: Vec<char> = "ab \"'<>&;=/*#{}()[]-_.:\\`\u{a0}\r\n\t\0é字🦀0123456789"
             .chars()
             .collect();
         let mut seed = 0x2545_f491_4f6c_dd1d_u64;
@@ -1374,19 +1384,59 @@ mod tests {
         }
     }
 
+    /// The HTML of `body`, after checking that its code could not be put back after
+    /// sanitizing and that it is what sanitizing all of it gives.
+    fn sanitized_whole(body: &str) -> String {
+        let (put_back, sanitized) = code_put_back_and_sanitized(body);
+        assert_eq!(put_back, None, "{sanitized}");
+        let html = render(body, Flavor::Obsidian, &resolve_known).unwrap().html;
+        assert_eq!(html, sanitized);
+        html
+    }
+
+    #[test]
+    fn code_an_open_element_turns_into_text_is_sanitized_with_the_rest() {
+        // `<title>` reads everything after it as text, the block's tags and marker included.
+        let html = sanitized_whole("Put it in the <title> tag.\n\n```html\n<b>x</b>\n```\n");
+        assert!(html.contains("&lt;code"), "{html}");
+    }
+
     #[test]
     fn code_the_sanitizer_reads_as_part_of_a_tag_is_sanitized_with_the_rest() {
         // An HTML block leaves an attribute's single quote open; the block after it, and its
         // marker, are read into the attribute's value, where the code's own quotes would end
         // the value. The marker is not replaced there: the note is sanitized whole.
-        let body = "<div title='x\n\n```\n\" onmouseover=\"alert(1)\n```\n\n'>\n";
-        let (put_back, sanitized) = code_put_back_and_sanitized(body);
-        assert_eq!(put_back, None, "{sanitized}");
-        assert!(sanitized.starts_with("<div title=\"x"), "{sanitized}");
-        assert!(sanitized.contains("alert(1)"), "{sanitized}");
-        let html = render(body, Flavor::Obsidian, &resolve_known).unwrap().html;
-        assert_eq!(html, sanitized);
+        let html = sanitized_whole("<div title='x\n\n```\n\" onmouseover=\"alert(1)\n```\n\n'>\n");
+        assert!(html.starts_with("<div title=\"x"), "{html}");
+        assert!(html.contains("alert(1)"), "{html}");
         assert!(!html.contains("onmouseover=\""), "{html}");
+    }
+
+    #[test]
+    fn the_tag_scanner_tells_text_from_tags_and_quoted_values() {
+        let mut tags = TagScanner::default();
+        assert!(tags.read("<p class=\"a\">text &lt;b&gt; "));
+        assert!(!tags.read("<a title=\"x > <code>"));
+        assert!(!tags.read("y\" href"));
+        assert!(tags.read("=\"z\">in a link"));
+    }
+
+    #[test]
+    fn the_sanitizer_allows_no_element_whose_text_is_written_unescaped() {
+        // What lets `TagScanner` tell text from tags by `<`, `>` and `"` alone.
+        let allowed = SANITIZER.clone_tags();
+        for raw in [
+            "script",
+            "style",
+            "xmp",
+            "iframe",
+            "noembed",
+            "noframes",
+            "plaintext",
+            "noscript",
+        ] {
+            assert!(!allowed.contains(raw), "{raw}");
+        }
     }
 
     #[test]
