@@ -724,40 +724,25 @@ fn has_scheme(path: &str) -> bool {
 /// keeps as they are. The blocks take their markers' places after sanitizing, which gives what
 /// sanitizing them too would have written (a test compares the two). Where the sanitizer did
 /// not keep every marker once, in order, and as the whole text of a `code` element (raw HTML
-/// around a block that the parser rearranged, read into a tag, or turned into text), the note
-/// is written again with its code in place and all of it sanitized.
+/// around a block that the parser rearranged, read into a tag, or turned into text), the
+/// blocks take their markers' places before sanitizing instead, and all of it is sanitized.
 fn safe_html<'a>(
     root: &'a comrak::nodes::AstNode<'a>,
     options: &Options<'_>,
 ) -> Result<String, RenderError> {
-    let html = match with_code_put_back(root, options)? {
+    let highlighter = Highlighter::new(Some(CodeMarkers::new()));
+    let marked = formatted(root, options, &highlighter)?;
+    let html = match highlighter.put_back(&SANITIZER.clean(&marked).to_string()) {
         Some(html) => html,
-        None => with_code_sanitized(root, options)?,
+        None => {
+            let in_place = sanitizable(highlighter.in_place(&marked))?;
+            SANITIZER.clean(&in_place).to_string()
+        }
     };
     if html.len() > MAX_HTML_BYTES {
         return Err(RenderError::TooLarge { bytes: html.len() });
     }
     Ok(html)
-}
-
-/// `root` sanitized, highlighted code and all.
-fn with_code_sanitized<'a>(
-    root: &'a comrak::nodes::AstNode<'a>,
-    options: &Options<'_>,
-) -> Result<String, RenderError> {
-    let html = formatted(root, options, &Highlighter::new(None))?;
-    Ok(SANITIZER.clean(&html).to_string())
-}
-
-/// `root` sanitized with its highlighted code kept out, then put back; `None` if the sanitizer
-/// did not keep the markers.
-fn with_code_put_back<'a>(
-    root: &'a comrak::nodes::AstNode<'a>,
-    options: &Options<'_>,
-) -> Result<Option<String>, RenderError> {
-    let highlighter = Highlighter::new(Some(CodeMarkers::new()));
-    let html = formatted(root, options, &highlighter)?;
-    Ok(highlighter.put_back(&SANITIZER.clean(&html).to_string()))
 }
 
 /// `root` as HTML, not yet sanitized.
@@ -778,8 +763,12 @@ fn formatted<'a>(
         (),
     )
     .expect("formatting into a String cannot fail");
-    // Refused before the sanitizer's work, which grows with its input, is paid for; what it
-    // writes is checked again after.
+    sanitizable(html)
+}
+
+/// `html`, unless it is too large to be worth sanitizing: refused before the sanitizer's work,
+/// which grows with its input, is paid for; what it writes is checked again after.
+fn sanitizable(html: String) -> Result<String, RenderError> {
     if html.len() > 2 * MAX_HTML_BYTES {
         return Err(RenderError::TooLarge { bytes: html.len() });
     }
@@ -839,35 +828,59 @@ impl Highlighter {
     /// follows as text (`<title>`) keeps the markers in text but not the tags around them, and
     /// sanitizing the block too would have kept it as text.
     fn put_back(&self, sanitized: &str) -> Option<String> {
+        let mut tags = TagScanner::default();
+        let html = self.replace_markers(sanitized, |before, after| {
+            let in_code = before
+                .rfind('<')
+                .is_some_and(|tag| before[tag..].starts_with("<code") && before.ends_with('>'))
+                && after.starts_with("</code>");
+            tags.read(before) && in_code
+        })?;
+        // A marker the sanitizer wrote twice is still there (a block holds none: no note can).
+        let left = self
+            .markers
+            .as_ref()
+            .is_some_and(|markers| html.contains(&markers.prefix));
+        (!left).then_some(html)
+    }
+
+    /// `formatted`, the HTML this render wrote, with each block kept aside where its marker
+    /// stands: what writing the blocks in place would have given, for the sanitizer to read.
+    fn in_place(&self, formatted: &str) -> String {
+        // Each marker is in what this render wrote, in order, where its block was written.
+        self.replace_markers(formatted, |_, _| true)
+            .unwrap_or_else(|| formatted.to_owned())
+    }
+
+    /// `html` with each block kept aside in its marker's place, where `accepts` that place (the
+    /// HTML since the marker before, and all after it); `None` if a marker is missing, or out
+    /// of order, or refused.
+    fn replace_markers(
+        &self,
+        html: &str,
+        mut accepts: impl FnMut(&str, &str) -> bool,
+    ) -> Option<String> {
         let Some(markers) = &self.markers else {
-            return Some(sanitized.to_owned());
+            return Some(html.to_owned());
         };
         let blocks = markers
             .blocks
             .lock()
             .expect("the blocks' lock is never poisoned");
-        let size = sanitized.len() + blocks.iter().map(String::len).sum::<usize>();
-        let mut html = String::with_capacity(size);
-        let mut tags = TagScanner::default();
-        let mut rest = sanitized;
+        let size = html.len() + blocks.iter().map(String::len).sum::<usize>();
+        let mut replaced = String::with_capacity(size);
+        let mut rest = html;
         for (number, block) in blocks.iter().enumerate() {
             let (before, after) = rest.split_once(&markers.marker(number))?;
-            let in_code = before
-                .rfind('<')
-                .is_some_and(|tag| before[tag..].starts_with("<code") && before.ends_with('>'))
-                && after.starts_with("</code>");
-            if before.contains(&markers.prefix) || !tags.read(before) || !in_code {
+            if !accepts(before, after) {
                 return None;
             }
-            html.push_str(before);
-            html.push_str(block);
+            replaced.push_str(before);
+            replaced.push_str(block);
             rest = after;
         }
-        if rest.contains(&markers.prefix) {
-            return None;
-        }
-        html.push_str(rest);
-        Some(html)
+        replaced.push_str(rest);
+        Some(replaced)
     }
 }
 
@@ -1317,15 +1330,17 @@ mod tests {
     }
 
     /// `body` rendered with its highlighted code put back after sanitizing (`None` where the
-    /// sanitizer lost a marker), and with all of it sanitized.
+    /// sanitizer lost a marker), and, as before markers, with its code written in place and
+    /// all of it sanitized.
     fn code_put_back_and_sanitized(body: &str) -> (Option<String>, String) {
         let options = options(Flavor::Obsidian);
         let arena = Arena::new();
         let root = comrak::parse_document(&arena, body, &options);
-        (
-            with_code_put_back(root, &options).unwrap(),
-            with_code_sanitized(root, &options).unwrap(),
-        )
+        let marking = Highlighter::new(Some(CodeMarkers::new()));
+        let marked = formatted(root, &options, &marking).unwrap();
+        let put_back = marking.put_back(&SANITIZER.clean(&marked).to_string());
+        let in_place = formatted(root, &options, &Highlighter::new(None)).unwrap();
+        (put_back, SANITIZER.clean(&in_place).to_string())
     }
 
     #[test]
