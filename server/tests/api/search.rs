@@ -260,6 +260,42 @@ async fn a_snippet_shows_a_match_ten_thousand_characters_into_a_note() {
 }
 
 #[tokio::test]
+async fn a_snippet_shows_a_match_far_into_a_note_however_the_word_is_capitalised() {
+    let app = TestApp::spawn().await;
+    let filler = "Nothing of note was said. ".repeat(400);
+    let spellings = ["WOMBAT", "Wombat", "wOmBaT", "wombat"];
+    let files: Vec<(String, String)> = spellings
+        .iter()
+        .enumerate()
+        .map(|(n, written)| {
+            (
+                format!("zoo/minutes-{n}.md"),
+                format!("---\ntitle: Minutes\n---\n{filler}\n\nFeed the {written} now.\n"),
+            )
+        })
+        .collect();
+    let files: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(path, text)| (path.as_str(), text.as_bytes()))
+        .collect();
+    app.import_ok(&files).await;
+
+    let results = search(&app, "wombat").await;
+
+    assert_eq!(results.hits.len(), 4);
+    for hit in &results.hits {
+        let n: usize = hit.document.id["minutes-".len()..].parse().unwrap();
+        let written = spellings[n];
+        assert!(
+            hit.snippet.contains(&format!("the <mark>{written}</mark>")),
+            "{}: {}",
+            hit.document.id,
+            hit.snippet
+        );
+    }
+}
+
+#[tokio::test]
 async fn snippets_mark_the_match_and_escape_the_note() {
     let app = corpus().await;
 

@@ -477,6 +477,131 @@ async fn search_ranks_title_matches_first_and_reads_prefixes_phrases_and_filters
     );
 }
 
+/// The ids of the notes holding `word` that have `tag` and are in `collection`, sorted.
+async fn filtered_ids(
+    store: &dyn Store,
+    word: &str,
+    tag: Option<&str>,
+    collection: Option<&str>,
+) -> Vec<String> {
+    let request = SearchRequest {
+        tag: tag.map(str::to_owned),
+        collection: collection.map(str::to_owned),
+        ..search(&[word], false)
+    };
+    let mut ids: Vec<String> = store
+        .search(&request)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|hit| hit.document.id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn in_collection(note: &mut NoteRecord, id: &str) {
+    note.collection = Some(CollectionRecord {
+        id: id.into(),
+        title: id.into(),
+        front_matter_json: "[]".into(),
+    });
+}
+
+#[tokio::test]
+async fn a_filtered_search_finds_notes_by_the_tags_and_collection_they_have_now() {
+    let (store, _db) = fresh().await;
+    let store = store.as_ref();
+    put(
+        store,
+        &[
+            note("a", "a.md", "Text of a."),
+            note("b", "b.md", "Text of b."),
+        ],
+    )
+    .await;
+    assert_eq!(
+        filtered_ids(store, "text", Some("only-a"), None).await,
+        ["a"]
+    );
+    assert_eq!(
+        filtered_ids(store, "text", None, Some("topics")).await,
+        ["a", "b"]
+    );
+    assert!(
+        filtered_ids(store, "text", Some("only-a"), Some("nowhere"))
+            .await
+            .is_empty()
+    );
+
+    // A save gives `a` other tags, one of them long and full of what quoting is made of, and
+    // another collection.
+    let long_tag = format!(
+        "{}\"quoted\" {{braces}}, back\\slash, café",
+        "long ".repeat(60)
+    );
+    let mut saved = note("a", "a.md", "Text of a, saved.");
+    saved.tags = vec!["shared".into(), long_tag.clone()];
+    in_collection(&mut saved, "elsewhere");
+    let mut tx = store.begin().await.unwrap();
+    tx.update_note(&saved).await.unwrap().unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        filtered_ids(store, "text", Some("only-a"), None)
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        filtered_ids(store, "text", Some(&long_tag), None).await,
+        ["a"]
+    );
+    assert!(
+        filtered_ids(store, "text", Some(&long_tag[1..]), None)
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        filtered_ids(store, "text", None, Some("topics")).await,
+        ["b"]
+    );
+    assert_eq!(
+        filtered_ids(store, "text", Some("shared"), Some("elsewhere")).await,
+        ["a"]
+    );
+
+    // An import writes `b` again with another tag, and a new note beside it.
+    let mut again = note("b", "b.md", "Text of b, imported again.");
+    again.tags = vec!["again".into()];
+    let mut new = note("c", "c.md", "Text of c.");
+    in_collection(&mut new, "elsewhere");
+    put(store, &[again, new]).await;
+    assert_eq!(
+        filtered_ids(store, "text", Some("again"), None).await,
+        ["b"]
+    );
+    assert!(
+        filtered_ids(store, "text", Some("only-b"), None)
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        filtered_ids(store, "text", None, Some("elsewhere")).await,
+        ["a", "c"]
+    );
+
+    // A note created on its own.
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_note(&note("d", "d.md", "Text of d."), true)
+        .await
+        .unwrap()
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        filtered_ids(store, "text", Some("only-d"), Some("topics")).await,
+        ["d"]
+    );
+}
+
 /// How many notes hold `word`, as the vocabulary near `near` says.
 async fn notes_holding(store: &dyn Store, near: &str, word: &str) -> Option<i64> {
     store

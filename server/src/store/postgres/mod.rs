@@ -21,6 +21,11 @@ use std::sync::Arc;
 pub type PostgresStore = SqlStore<Postgres>;
 
 /// Merges the search index's GIN pending lists into their trees.
+/// The search index's `filters` of the note `d` (a row of `documents`), from its collection
+/// and its tags as they are written now.
+const NOTE_FILTERS: &str = "lore_search_filters(d.collection_id, ARRAY(SELECT t.tag \
+     FROM document_tags t WHERE t.document_id = d.id ORDER BY t.position))";
+
 const MERGE_PENDING_LISTS: &str = "SELECT gin_clean_pending_list('search_index_meta'), \
      gin_clean_pending_list('search_index_words')";
 
@@ -83,6 +88,24 @@ impl Dialect for Postgres {
         counts: words::Counts,
     ) -> Result<(), StoreError> {
         words::count(tx, counts).await
+    }
+
+    // Migration `postgres/0013` defines the filters; only a row whose filters changed is
+    // written again (a new version of the row, with its GIN entries).
+    async fn index_filters(tx: &mut PgConnection, ids: &[&str]) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(&format!(
+            "UPDATE search_index s SET filters = written.filters \
+             FROM (SELECT d.seq, {NOTE_FILTERS} AS filters \
+                   FROM documents d WHERE d.id = ANY($1)) AS written \
+             WHERE s.seq = written.seq AND s.filters IS DISTINCT FROM written.filters"
+        ))
+        .bind(ids)
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
     }
 
     async fn insert_rows(

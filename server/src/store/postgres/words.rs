@@ -32,6 +32,7 @@
 //! shape, and for notes at each limit.
 
 use super::super::{NoteRecord, StoreError};
+use super::NOTE_FILTERS;
 use rustc_hash::{FxHashMap, FxHashSet};
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
@@ -463,13 +464,14 @@ pub async fn write(
         // server's other queries do then, with the pool closed.
         Err(_) => return Err(StoreError::Database(sqlx::Error::PoolClosed)),
     };
-    let added: Vec<i64> = sqlx::query_scalar(
-        "INSERT INTO search_index (seq, meta, words) \
-         SELECT d.seq, given.meta, given.words \
+    // The filters of the notes' tags, written before this.
+    let added: Vec<i64> = sqlx::query_scalar(&format!(
+        "INSERT INTO search_index (seq, meta, words, filters) \
+         SELECT d.seq, given.meta, given.words, {NOTE_FILTERS} \
          FROM unnest($1::text[], $2::tsvector[], $3::tsvector[]) AS given (id, meta, words) \
          JOIN documents d USING (id) ORDER BY d.seq \
-         ON CONFLICT (seq) DO NOTHING RETURNING seq",
-    )
+         ON CONFLICT (seq) DO NOTHING RETURNING seq"
+    ))
     .bind(&given.ids)
     .bind(&meta)
     .bind(&words)

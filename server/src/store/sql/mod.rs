@@ -167,6 +167,14 @@ pub trait Dialect: Database {
         counts: Self::IndexCounts,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Once the tags and collections of the notes `ids` are written: brings up to date the
+    /// copy of them that the engine's search index keeps, if it keeps one (PostgreSQL's
+    /// `filters`), for those of the notes whose index rows exist already.
+    fn index_filters(
+        tx: &mut <Self as Database>::Connection,
+        ids: &[&str],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Inserts new rows into `table`: `values` holds them, a value for each of `columns`
     /// (comma-separated, as `document_id, number`) to a row. The statement fails if a row's key
     /// is taken; rows that may be there already are upserted instead. SQLite binds them in

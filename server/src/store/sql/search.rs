@@ -73,22 +73,31 @@ pub trait EngineSearch: Sync {
     /// A session for one search.
     async fn session(&self) -> Result<Self::Session, StoreError>;
 
-    /// The notes that pass `request`'s filters (its tag, its collection), or `None` when it
-    /// has none. Gathered once a search, not once a tier.
+    /// What a search's filters (its tag, its collection) are to the engine as it asks for
+    /// each tier's notes: the notes that pass them (SQLite), or terms its index holds beside
+    /// the words (PostgreSQL).
+    type Filter: Send + Sync;
+
+    /// `request`'s filters, or `None` when it has none. Made once a search, not once a tier.
     async fn filtered(
         &self,
         session: &mut Self::Session,
         request: &SearchRequest,
-    ) -> Result<Option<Vec<i64>>, StoreError>;
+    ) -> Result<Option<Self::Filter>, StoreError>;
 
-    /// The newest `cap` notes of `tier` that match `request`, of those `within` when given,
-    /// newest first.
+    /// Whether `filter` is known to let no note through, so that there is nothing to search.
+    fn passes_nothing(_filter: &Self::Filter) -> bool {
+        false
+    }
+
+    /// The newest `cap` notes of `tier` that match `request`, of those that pass `within`
+    /// when given, newest first.
     async fn tier_matches(
         &self,
         session: &mut Self::Session,
         request: &SearchRequest,
         tier: Tier,
-        within: Option<&[i64]>,
+        within: Option<&Self::Filter>,
         cap: usize,
     ) -> Result<Vec<i64>, StoreError>;
 
@@ -101,7 +110,7 @@ pub trait EngineSearch: Sync {
         &self,
         session: &mut Self::Session,
         tiers: &[(Tier, SearchRequest)],
-        within: Option<&[i64]>,
+        within: Option<&Self::Filter>,
         limit: usize,
         cap: usize,
     ) -> Result<Vec<Vec<i64>>, StoreError> {
@@ -142,7 +151,7 @@ pub async fn one_tier_at_a_time<E: EngineSearch + ?Sized>(
     engine: &E,
     session: &mut E::Session,
     tiers: &[(Tier, SearchRequest)],
-    within: Option<&[i64]>,
+    within: Option<&E::Filter>,
     limit: usize,
     cap: usize,
     answers: &mut Vec<Vec<i64>>,
@@ -309,15 +318,15 @@ async fn read_vocabulary(
 }
 
 /// The notes matching `request`, best first, as `(id, snippet)`.
-pub async fn ranked(
-    engine: &impl EngineSearch,
+pub async fn ranked<E: EngineSearch>(
+    engine: &E,
     request: &SearchRequest,
 ) -> Result<Vec<(String, String)>, StoreError> {
     let limit = request.limit as usize;
     // Not a statement: taking a connection is not counted as the database's time.
     let mut session = engine.session().await?;
     let within = timing::database(engine.filtered(&mut session, request)).await?;
-    if within.as_ref().is_some_and(Vec::is_empty) {
+    if within.as_ref().is_some_and(E::passes_nothing) {
         return Ok(Vec::new());
     }
     // A note of an earlier tier may match a later one too: each tier is asked for as many
@@ -325,7 +334,7 @@ pub async fn ranked(
     // taken out still says whether it is small enough to score.
     let cap = SCORED_PER_TIER + limit;
     let answers = engine
-        .tiers_until_full(&mut session, &tiers(request), within.as_deref(), limit, cap)
+        .tiers_until_full(&mut session, &tiers(request), within.as_ref(), limit, cap)
         .await?;
     let mut chosen: Vec<i64> = Vec::new();
     for mut found in answers {
@@ -383,12 +392,13 @@ mod tests {
     #[async_trait::async_trait]
     impl EngineSearch for Notes {
         type Session = ();
+        type Filter = ();
 
         async fn tiers_until_full(
             &self,
             session: &mut (),
             tiers: &[(Tier, SearchRequest)],
-            within: Option<&[i64]>,
+            within: Option<&Self::Filter>,
             limit: usize,
             cap: usize,
         ) -> Result<Vec<Vec<i64>>, StoreError> {
@@ -402,11 +412,7 @@ mod tests {
             Ok(())
         }
 
-        async fn filtered(
-            &self,
-            _: &mut (),
-            _: &SearchRequest,
-        ) -> Result<Option<Vec<i64>>, StoreError> {
+        async fn filtered(&self, _: &mut (), _: &SearchRequest) -> Result<Option<()>, StoreError> {
             Ok(None)
         }
 
@@ -415,7 +421,7 @@ mod tests {
             _: &mut (),
             request: &SearchRequest,
             tier: Tier,
-            _: Option<&[i64]>,
+            _: Option<&()>,
             cap: usize,
         ) -> Result<Vec<i64>, StoreError> {
             self.1.lock().unwrap().push(tier);

@@ -70,6 +70,11 @@ impl Dialect for Sqlite {
         Ok(())
     }
 
+    // FTS5 reads a search's filters from `documents` and `document_tags` themselves.
+    async fn index_filters(_: &mut SqliteConnection, _: &[&str]) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     async fn insert_rows(
         tx: &mut SqliteConnection,
         table: &str,

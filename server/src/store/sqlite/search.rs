@@ -69,7 +69,7 @@ impl SqliteStore {
         &self,
         session: &mut Session,
         request: &SearchRequest,
-        within: Option<&[i64]>,
+        within: Option<&Vec<i64>>,
         cap: usize,
     ) -> Result<Vec<i64>, StoreError> {
         let Some((id, title)) = request.as_title() else {
@@ -82,7 +82,7 @@ impl SqliteStore {
         )
         .bind(id)
         .bind(title)
-        .bind(within.map(key_list))
+        .bind(within.map(Vec::as_slice).map(key_list))
         .bind(cap as i64)
         .fetch_all(&mut **session)
         .await?;
@@ -93,9 +93,15 @@ impl SqliteStore {
 #[async_trait::async_trait]
 impl EngineSearch for SqliteStore {
     type Session = Session;
+    /// The keys of the notes that pass, bound to each tier's statement as a list.
+    type Filter = Vec<i64>;
 
     async fn session(&self) -> Result<Session, StoreError> {
         Ok(self.pool.acquire().await?)
+    }
+
+    fn passes_nothing(filter: &Vec<i64>) -> bool {
+        filter.is_empty()
     }
 
     /// The rowids with the tag and in the collection asked for, from their indexes.
@@ -130,7 +136,7 @@ impl EngineSearch for SqliteStore {
         session: &mut Session,
         request: &SearchRequest,
         tier: Tier,
-        within: Option<&[i64]>,
+        within: Option<&Vec<i64>>,
         cap: usize,
     ) -> Result<Vec<i64>, StoreError> {
         if tier == Tier::Exact {
@@ -145,7 +151,7 @@ impl EngineSearch for SqliteStore {
              ORDER BY f.rowid DESC LIMIT ?3",
         )
         .bind(tier_query(&query, tier))
-        .bind(within.map(key_list))
+        .bind(within.map(Vec::as_slice).map(key_list))
         .bind(cap as i64)
         .fetch_all(&mut **session)
         .await?;
