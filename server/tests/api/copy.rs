@@ -109,6 +109,18 @@ async fn a_base_copied_from_sqlite_to_postgresql_exports_the_same_bytes() {
         .await
         .unwrap();
     assert!(!found.hits.is_empty());
+    // Filtered too: PostgreSQL's index holds each note's tags beside its words.
+    let tagged = target
+        .service()
+        .search(&app::contract::SearchQuery {
+            q: "tab".into(),
+            tag: Some("t7".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let ids: Vec<&str> = tagged.hits.iter().map(|h| h.document.id.as_str()).collect();
+    assert_eq!(ids, ["n7"]);
 
     // Back the other way: the same again.
     let back_db = FreshDatabase::new(Engine::Sqlite).await;
