@@ -600,6 +600,27 @@ async fn a_filtered_search_finds_notes_by_the_tags_and_collection_they_have_now(
         filtered_ids(store, "text", Some("only-d"), Some("topics")).await,
         ["d"]
     );
+
+    // A save that takes every tag and the collection away.
+    let mut bare = note("d", "d.md", "Text of d, bare.");
+    bare.tags.clear();
+    bare.collection = None;
+    let mut tx = store.begin().await.unwrap();
+    tx.update_note(&bare).await.unwrap().unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        filtered_ids(store, "text", Some("only-d"), None)
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        filtered_ids(store, "text", None, Some("topics")).await,
+        ["b"]
+    );
+    assert_eq!(
+        filtered_ids(store, "text", None, None).await,
+        ["a", "b", "c", "d"]
+    );
 }
 
 /// How many notes hold `word`, as the vocabulary near `near` says.

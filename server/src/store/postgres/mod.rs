@@ -20,12 +20,12 @@ use std::sync::Arc;
 /// A PostgreSQL database behind a connection pool.
 pub type PostgresStore = SqlStore<Postgres>;
 
-/// Merges the search index's GIN pending lists into their trees.
 /// The search index's `filters` of the note `d` (a row of `documents`), from its collection
 /// and its tags as they are written now.
 const NOTE_FILTERS: &str = "lore_search_filters(d.collection_id, ARRAY(SELECT t.tag \
      FROM document_tags t WHERE t.document_id = d.id ORDER BY t.position))";
 
+/// Merges the search index's GIN pending lists into their trees.
 const MERGE_PENDING_LISTS: &str = "SELECT gin_clean_pending_list('search_index_meta'), \
      gin_clean_pending_list('search_index_words')";
 
