@@ -657,7 +657,14 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
 
     async fn load(&mut self, dump: &Dump) -> Result<(), StoreError> {
         let numbers: HashMap<String, i64> = dump.note_revisions.iter().cloned().collect();
-        self.write_notes(&dump.notes, Some(&numbers), false).await?;
+        // Indexed as an import's notes are: rows built on Lore's cores and written once, with
+        // their filters, rather than by the triggers and then again with the filters.
+        let index_rows = D::index_rows(&mut *self.tx, &self.index_building, &dump.notes).await?;
+        self.write_notes(&dump.notes, Some(&numbers), index_rows.is_some())
+            .await?;
+        if let Some(rows) = index_rows {
+            D::write_index_rows(&mut *self.tx, rows, &mut self.index_counts).await?;
+        }
         let revisions: Vec<Value> = dump
             .revisions
             .iter()
