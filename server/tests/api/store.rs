@@ -500,6 +500,13 @@ async fn filtered_ids(
     ids
 }
 
+/// Saves `note` over the stored note of its id, in a transaction of its own.
+async fn save(store: &dyn Store, note: &NoteRecord) {
+    let mut tx = store.begin().await.unwrap();
+    tx.update_note(note).await.unwrap().unwrap();
+    tx.commit().await.unwrap();
+}
+
 fn in_collection(note: &mut NoteRecord, id: &str) {
     note.collection = Some(CollectionRecord {
         id: id.into(),
@@ -543,9 +550,7 @@ async fn a_filtered_search_finds_notes_by_the_tags_and_collection_they_have_now(
     let mut saved = note("a", "a.md", "Text of a, saved.");
     saved.tags = vec!["shared".into(), long_tag.clone()];
     in_collection(&mut saved, "elsewhere");
-    let mut tx = store.begin().await.unwrap();
-    tx.update_note(&saved).await.unwrap().unwrap();
-    tx.commit().await.unwrap();
+    save(store, &saved).await;
     assert!(
         filtered_ids(store, "text", Some("only-a"), None)
             .await
@@ -605,9 +610,7 @@ async fn a_filtered_search_finds_notes_by_the_tags_and_collection_they_have_now(
     let mut bare = note("d", "d.md", "Text of d, bare.");
     bare.tags.clear();
     bare.collection = None;
-    let mut tx = store.begin().await.unwrap();
-    tx.update_note(&bare).await.unwrap().unwrap();
-    tx.commit().await.unwrap();
+    save(store, &bare).await;
     assert!(
         filtered_ids(store, "text", Some("only-d"), None)
             .await

@@ -122,6 +122,23 @@ impl<D: Dialect> SqlTransaction<D> {
         })
     }
 
+    /// [`Self::write_notes`] for many notes at once (an import's, a copy's): where the engine
+    /// takes the new notes' search index rows from Lore, they are built on Lore's cores while
+    /// the notes are written, then written once, with their filters.
+    async fn write_notes_with_index_rows(
+        &mut self,
+        notes: &[NoteRecord],
+        revisions: &HashMap<String, i64>,
+    ) -> Result<(), StoreError> {
+        let index_rows = D::index_rows(&mut *self.tx, &self.index_building, notes).await?;
+        self.write_notes(notes, Some(revisions), index_rows.is_some())
+            .await?;
+        if let Some(rows) = index_rows {
+            D::write_index_rows(&mut *self.tx, rows, &mut self.index_counts).await?;
+        }
+        Ok(())
+    }
+
     /// Writes notes with their tags, edges and collections, replacing what they were, at the
     /// revision `revisions` gives each, if any (else a new note is at 0 and a note written
     /// again keeps its number). The ids written leave the trash and stop redirecting: a note
@@ -416,12 +433,7 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         // PostgreSQL every update writes a whole new row version, search index entries
         // included (for 10,000 notes, a second write took 3.6 s).
         let numbers = self.insert_revisions(revisions).await?;
-        let index_rows = D::index_rows(&mut *self.tx, &self.index_building, notes).await?;
-        self.write_notes(notes, Some(&numbers), index_rows.is_some())
-            .await?;
-        if let Some(rows) = index_rows {
-            D::write_index_rows(&mut *self.tx, rows, &mut self.index_counts).await?;
-        }
+        self.write_notes_with_index_rows(notes, &numbers).await?;
         if self.notes_written >= LARGE_WRITE_NOTES {
             self.tidy_meanwhile();
         }
@@ -657,14 +669,10 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
 
     async fn load(&mut self, dump: &Dump) -> Result<(), StoreError> {
         let numbers: HashMap<String, i64> = dump.note_revisions.iter().cloned().collect();
-        // Indexed as an import's notes are: rows built on Lore's cores and written once, with
-        // their filters, rather than by the triggers and then again with the filters.
-        let index_rows = D::index_rows(&mut *self.tx, &self.index_building, &dump.notes).await?;
-        self.write_notes(&dump.notes, Some(&numbers), index_rows.is_some())
+        // Indexed as an import's notes are, rather than by the triggers and then again with
+        // their filters.
+        self.write_notes_with_index_rows(&dump.notes, &numbers)
             .await?;
-        if let Some(rows) = index_rows {
-            D::write_index_rows(&mut *self.tx, rows, &mut self.index_counts).await?;
-        }
         let revisions: Vec<Value> = dump
             .revisions
             .iter()
