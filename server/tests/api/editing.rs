@@ -6,9 +6,23 @@ use app::contract::{
     Change, CreateDocument, CreateNote, DeleteDocument, DeletedNote, Diff, DiffQuery, DocumentId,
     DocumentView, EditDocument, EditableNote, ErrorCode, GetDiff, GetDocument, GetRevision,
     ListRevisions, ListTrash, ListWanted, NoteAction, NoteDraft, PreviewMarkdown, PreviewRequest,
-    RestoreDocument, RestoreRevision, RestoreToRevision, RevisionId, Saved, UpdateDocument,
-    UpdateNote,
+    RestoreDocument, RestoreRevision, RestoreToRevision, RevisionId, Saved, SearchResults,
+    UpdateDocument, UpdateNote,
 };
+
+/// The ids of the notes a search for `query` among those tagged `tag` finds.
+async fn found_with_tag(app: &TestApp, query: &str, tag: &str) -> Vec<String> {
+    let url = format!(
+        "/api/search?{}",
+        serde_urlencoded::to_string([("q", query), ("tag", tag)]).unwrap()
+    );
+    let results: SearchResults = app.get_json(&url).await;
+    results
+        .hits
+        .into_iter()
+        .map(|hit| hit.document.id)
+        .collect()
+}
 
 fn draft(id: &str, title: &str, body: &str) -> NoteDraft {
     NoteDraft {
@@ -347,7 +361,10 @@ async fn an_id_that_is_taken_or_in_the_trash_is_a_409_on_the_id_field() {
 async fn a_renamed_note_keeps_its_history_links_and_old_address() {
     let app = TestApp::spawn().await;
     app.import_ok(&[
-        ("proxy.md", b"---\ntitle: Proxy\n---\nForwards requests.\n"),
+        (
+            "proxy.md",
+            b"---\ntitle: Proxy\ntags: [edge]\n---\nForwards requests.\n",
+        ),
         (
             "gateway.md",
             b"---\ntitle: Gateway\nrelated: [proxy]\n---\nSee [the proxy](proxy.md).\n",
@@ -381,6 +398,11 @@ async fn a_renamed_note_keeps_its_history_links_and_old_address() {
         })
         .await;
     assert_eq!(history.len(), 2, "the history moved with the note");
+    assert_eq!(
+        found_with_tag(&app, "forwards", "edge").await,
+        ["reverse-proxy"],
+        "its tags moved with it"
+    );
     let raw = app
         .get("/api/documents/reverse-proxy/raw")
         .await
@@ -388,7 +410,7 @@ async fn a_renamed_note_keeps_its_history_links_and_old_address() {
         .await
         .unwrap();
     assert!(
-        raw.starts_with("---\ntitle: Proxy\nid: reverse-proxy\n"),
+        raw.starts_with("---\ntitle: Proxy\ntags:\n  - edge\nid: reverse-proxy\n"),
         "{raw}"
     );
 
@@ -406,7 +428,7 @@ async fn a_renamed_note_keeps_its_history_links_and_old_address() {
 async fn a_deleted_note_goes_to_the_trash_and_comes_back_with_its_history() {
     let app = TestApp::spawn().await;
     app.import_ok(&[
-        ("dns.md", b"# DNS\n"),
+        ("dns.md", b"---\ntags: [naming]\n---\n# DNS\n"),
         ("http.md", b"# HTTP\n\nNames come from [DNS](dns.md).\n"),
     ])
     .await;
@@ -417,6 +439,7 @@ async fn a_deleted_note_goes_to_the_trash_and_comes_back_with_its_history() {
     TestApp::expect_error(app.get("/api/documents/dns").await, 404).await;
     let trash = app.call::<ListTrash>().await;
     assert_eq!(trash[0].id, "dns");
+    assert!(found_with_tag(&app, "dns", "naming").await.is_empty());
     assert_eq!(
         trash[0].deleted_by, ADMIN,
         "the signed-in user, not a name the client sent"
@@ -432,6 +455,7 @@ async fn a_deleted_note_goes_to_the_trash_and_comes_back_with_its_history() {
     assert_eq!(restored.revision, 2);
     app.get_json::<DocumentView>("/api/documents/dns").await;
     assert!(app.call::<ListTrash>().await.is_empty());
+    assert_eq!(found_with_tag(&app, "dns", "naming").await, ["dns"]);
     assert!(app.call::<ListWanted>().await.is_empty());
     let http: DocumentView = app.get_json("/api/documents/http").await;
     assert!(http.html.contains("/notes/dns"), "{}", http.html);

@@ -626,6 +626,79 @@ async fn a_filtered_search_finds_notes_by_the_tags_and_collection_they_have_now(
     );
 }
 
+/// How many versions of search index rows have been written over and are dead now (nothing
+/// vacuums a test's few rows): one a write that replaced a row, two one that wrote it twice.
+async fn dead_index_rows(pool: &sqlx::PgPool) -> i64 {
+    sqlx::query_scalar("SELECT dead_tuple_count FROM pgstattuple('search_index')")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn on_postgresql_each_write_of_a_note_writes_its_search_index_row_once() {
+    // Each version of a row is a GIN entry for every word of the note, written again.
+    let (store, pool, _db) = fresh_postgres().await;
+    sqlx::query("CREATE EXTENSION pgstattuple")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let store = store.as_ref();
+    put(store, &[note("a", "a.md", "Text of a.")]).await;
+    assert_eq!(dead_index_rows(&pool).await, 0);
+
+    // A note created on its own, with tags and a collection: claimed, then written.
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_note(&note("b", "b.md", "Text of b."), false)
+        .await
+        .unwrap()
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(dead_index_rows(&pool).await, 0, "a creation");
+    assert_eq!(
+        filtered_ids(store, "text", Some("only-b"), Some("topics")).await,
+        ["b"]
+    );
+
+    // A save that changes the text and the tags.
+    let mut saved = note("a", "a.md", "Text of a, saved.");
+    saved.tags = vec!["saved".into()];
+    save(store, &saved).await;
+    assert_eq!(dead_index_rows(&pool).await, 1, "a save of text and tags");
+    assert_eq!(
+        filtered_ids(store, "saved", Some("saved"), None).await,
+        ["a"]
+    );
+
+    // A save that changes only the collection, then one that changes nothing searched.
+    in_collection(&mut saved, "elsewhere");
+    save(store, &saved).await;
+    assert_eq!(dead_index_rows(&pool).await, 2, "a save of the collection");
+    saved.author = Some("someone".into());
+    save(store, &saved).await;
+    assert_eq!(dead_index_rows(&pool).await, 2, "a save of the author");
+    assert_eq!(
+        filtered_ids(store, "saved", None, Some("elsewhere")).await,
+        ["a"]
+    );
+
+    // A rename, its text and tags as they were.
+    let mut tx = store.begin().await.unwrap();
+    tx.rename("b", "renamed").await.unwrap().unwrap();
+    let mut renamed = note("renamed", "b.md", "Text of b.");
+    renamed.title = "Title of b".into();
+    renamed.description = Some("About b".into());
+    renamed.tags = vec!["shared".into(), "only-b".into()];
+    tx.update_note(&renamed).await.unwrap().unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(dead_index_rows(&pool).await, 2, "a rename");
+    assert_eq!(
+        filtered_ids(store, "text", Some("only-b"), Some("topics")).await,
+        ["renamed"]
+    );
+    pool.close().await;
+}
+
 /// How many notes hold `word`, as the vocabulary near `near` says.
 async fn notes_holding(store: &dyn Store, near: &str, word: &str) -> Option<i64> {
     store

@@ -9,7 +9,7 @@
 //! machine's cores rendered the next batch. Here the same vectors are built in Rust, while
 //! PostgreSQL writes the notes, and sent in `tsvector`'s binary form, which it stores as it is;
 //! the words are counted from them, for all of a transaction's batches at once as it commits.
-//! The insert triggers leave such notes alone (migration 0010).
+//! The vocabulary's insert trigger leaves such notes alone (migration 0010).
 //!
 //! The vectors are meant to be the database's own, and the test says where they are:
 //! - How a character folds is asked of the database itself, `lore_search_text` of each
@@ -41,8 +41,8 @@ use sqlx::{Encode, Postgres, Type};
 use std::sync::{Arc, RwLock};
 
 /// While set (for the transaction, from before the notes are written until their rows are),
-/// the insert triggers that would build the notes' words and counts do not fire
-/// (their `WHEN`, migration 0010).
+/// the vocabulary's insert trigger, which would count the notes' words, does not fire (its
+/// `WHEN`, migration 0010).
 const WORDS_GIVEN: &str = "lore.search_words_given";
 
 /// The longest word a `tsvector` holds, in bytes; `to_tsvector` drops longer ones.
@@ -420,8 +420,9 @@ fn vectors_of(known: &Known, note: &Searched) -> (TsVector, TsVector) {
     (meta_binary, words.to_binary())
 }
 
-/// Starts building `notes`' search index rows on a thread of their own, and tells the insert
-/// triggers to leave the notes to [`write`]; `None` when the database builds them itself.
+/// Starts building `notes`' search index rows on a thread of their own, and tells the
+/// vocabulary's insert trigger to leave their words to [`write`]; `None` when the database
+/// builds them itself.
 pub async fn prepare(
     tx: &mut sqlx::PgConnection,
     folding: &Arc<Folding>,

@@ -167,12 +167,16 @@ pub trait Dialect: Database {
         counts: Self::IndexCounts,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Once the tags and collections of the notes `ids` are written: brings up to date the
-    /// copy of them that the engine's search index keeps, if it keeps one (PostgreSQL's
-    /// `filters`), for those of the notes whose index rows exist already.
-    fn index_filters(
+    /// Once notes are written with their tags and collections, for an engine whose search
+    /// index Lore writes rather than triggers (PostgreSQL's): indexes those of the notes
+    /// `written` that have no index row (the new notes whose rows Lore does not give, a note
+    /// claimed empty and then written), and brings up to date the copy of the tags and
+    /// collection that the index keeps of the notes `stored` (PostgreSQL's `filters`) where
+    /// the triggers did not.
+    fn index_written(
         tx: &mut <Self as Database>::Connection,
-        ids: &[&str],
+        written: &[&str],
+        stored: &[&str],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Inserts new rows into `table`: `values` holds them, a value for each of `columns`

@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 const DOCUMENT_COLUMNS: &str = "id, source_path, title, description, author, created_at, \
     updated_at, version, sort_date, draft, collection_id, body, layout, html, headings, \
     content_hash, imported_at, render_version, search_tags, revision, plain_text, name_key";
+const TAG_COLUMNS: &str = "document_id, position, tag";
 
 /// The columns a revision is written with, in the order of its values.
 const REVISION_COLUMNS: &str =
@@ -196,7 +197,8 @@ impl<D: Dialect> SqlTransaction<D> {
         // note another writer creates with one of these ids between the two statements fails
         // this write on its key (the upsert would have waited for it, then replaced it).
         let mut stored = Sql::<D>::new("SELECT id FROM documents WHERE id");
-        stored.push_in(&ids);
+        // Locked, so that each stays stored until the upsert: its tags are written before it.
+        stored.push_in(&ids).push(D::LOCK_ROWS);
         let stored: HashSet<String> = stored
             .fetch_all::<(String,)>(&mut *self.tx)
             .await?
@@ -232,6 +234,21 @@ impl<D: Dialect> SqlTransaction<D> {
                 note.name_key.as_deref().into(),
             ]);
         }
+        // A stored note's tags are written before it, so that an engine whose search index
+        // keeps them (PostgreSQL's `filters`) takes them when it indexes the note's new text;
+        // a new note's after it, as they refer to it.
+        let tags_of = |stored_now: bool| -> Vec<Value> {
+            notes
+                .iter()
+                .filter(|n| stored.contains(&n.id) == stored_now)
+                .flat_map(|n| {
+                    n.tags.iter().enumerate().flat_map(|(position, tag)| {
+                        [n.id.as_str().into(), (position as i64).into(), tag.as_str().into()]
+                    })
+                })
+                .collect()
+        };
+        D::insert_rows(&mut *self.tx, "document_tags", TAG_COLUMNS, &tags_of(true)).await?;
         D::insert_rows(&mut *self.tx, "documents", DOCUMENT_COLUMNS, &new).await?;
         let mut upsert = String::from(
             " ON CONFLICT (id) DO UPDATE SET source_path = excluded.source_path, title = excluded.title, \
@@ -249,22 +266,14 @@ impl<D: Dialect> SqlTransaction<D> {
         Sql::<D>::insert_values(&mut *self.tx, "documents", DOCUMENT_COLUMNS, &again, &upsert)
             .await?;
 
-        let tags: Vec<Value> = notes
+        D::insert_rows(&mut *self.tx, "document_tags", TAG_COLUMNS, &tags_of(false)).await?;
+        let was_stored: Vec<&str> = ids
             .iter()
-            .flat_map(|n| {
-                n.tags.iter().enumerate().flat_map(|(position, tag)| {
-                    [n.id.as_str().into(), (position as i64).into(), tag.as_str().into()]
-                })
-            })
+            .copied()
+            .filter(|id| stored.contains(*id))
             .collect();
-        D::insert_rows(&mut *self.tx, "document_tags", "document_id, position, tag", &tags)
-            .await?;
-        let indexed: Vec<&str> = if rows_given {
-            ids.iter().copied().filter(|id| stored.contains(*id)).collect()
-        } else {
-            ids.clone()
-        };
-        D::index_filters(&mut *self.tx, &indexed).await?;
+        let written = if rows_given { &was_stored } else { &ids };
+        D::index_written(&mut *self.tx, written, &was_stored).await?;
         let edges: Vec<Value> = notes
             .iter()
             .flat_map(|n| {

@@ -70,8 +70,13 @@ impl Dialect for Sqlite {
         Ok(())
     }
 
-    // FTS5 reads a search's filters from `documents` and `document_tags` themselves.
-    async fn index_filters(_: &mut SqliteConnection, _: &[&str]) -> Result<(), StoreError> {
+    // The FTS5 index is kept by triggers, and reads a search's filters from `documents` and
+    // `document_tags` themselves.
+    async fn index_written(
+        _: &mut SqliteConnection,
+        _: &[&str],
+        _: &[&str],
+    ) -> Result<(), StoreError> {
         Ok(())
     }
 
