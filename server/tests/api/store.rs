@@ -500,6 +500,14 @@ async fn filtered_ids(
     ids
 }
 
+/// Creates `note` as the editor does, in a transaction of its own: its id and path claimed
+/// with an empty row, then the note written over it.
+async fn create(store: &dyn Store, note: &NoteRecord) {
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_note(note, false).await.unwrap().unwrap();
+    tx.commit().await.unwrap();
+}
+
 /// Saves `note` over the stored note of its id, in a transaction of its own.
 async fn save(store: &dyn Store, note: &NoteRecord) {
     let mut tx = store.begin().await.unwrap();
@@ -595,12 +603,7 @@ async fn a_filtered_search_finds_notes_by_the_tags_and_collection_they_have_now(
     );
 
     // A note created on its own.
-    let mut tx = store.begin().await.unwrap();
-    tx.insert_note(&note("d", "d.md", "Text of d."), true)
-        .await
-        .unwrap()
-        .unwrap();
-    tx.commit().await.unwrap();
+    create(store, &note("d", "d.md", "Text of d.")).await;
     assert_eq!(
         filtered_ids(store, "text", Some("only-d"), Some("topics")).await,
         ["d"]
@@ -648,12 +651,7 @@ async fn on_postgresql_each_write_of_a_note_writes_its_search_index_row_once() {
     assert_eq!(dead_index_rows(&pool).await, 0);
 
     // A note created on its own, with tags and a collection: claimed, then written.
-    let mut tx = store.begin().await.unwrap();
-    tx.insert_note(&note("b", "b.md", "Text of b."), false)
-        .await
-        .unwrap()
-        .unwrap();
-    tx.commit().await.unwrap();
+    create(store, &note("b", "b.md", "Text of b.")).await;
     assert_eq!(dead_index_rows(&pool).await, 0, "a creation");
     assert_eq!(
         filtered_ids(store, "text", Some("only-b"), Some("topics")).await,

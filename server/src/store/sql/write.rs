@@ -205,10 +205,27 @@ impl<D: Dialect> SqlTransaction<D> {
             .into_iter()
             .map(|(id,)| id)
             .collect();
+        // A stored note's tags are written before it, so that an engine whose search index
+        // keeps them (PostgreSQL's `filters`) takes them when it indexes the note's new text;
+        // a new note's after it, as they refer to it.
         let (mut new, mut again) = (Vec::new(), Vec::new());
+        let (mut new_tags, mut stored_tags) = (Vec::new(), Vec::new());
+        let mut was_stored: Vec<&str> = Vec::new();
         for ((note, headings), search_tags) in notes.iter().zip(&headings).zip(&search_tags) {
             let revision = revisions.and_then(|numbers| numbers.get(&note.id).copied());
-            let row = if stored.contains(&note.id) { &mut again } else { &mut new };
+            let (row, tags) = if stored.contains(&note.id) {
+                was_stored.push(note.id.as_str());
+                (&mut again, &mut stored_tags)
+            } else {
+                (&mut new, &mut new_tags)
+            };
+            tags.extend(note.tags.iter().enumerate().flat_map(|(position, tag)| {
+                [
+                    Value::from(note.id.as_str()),
+                    (position as i64).into(),
+                    tag.as_str().into(),
+                ]
+            }));
             row.extend([
                 Value::from(note.id.as_str()),
                 note.source_path.as_str().into(),
@@ -234,21 +251,7 @@ impl<D: Dialect> SqlTransaction<D> {
                 note.name_key.as_deref().into(),
             ]);
         }
-        // A stored note's tags are written before it, so that an engine whose search index
-        // keeps them (PostgreSQL's `filters`) takes them when it indexes the note's new text;
-        // a new note's after it, as they refer to it.
-        let tags_of = |stored_now: bool| -> Vec<Value> {
-            notes
-                .iter()
-                .filter(|n| stored.contains(&n.id) == stored_now)
-                .flat_map(|n| {
-                    n.tags.iter().enumerate().flat_map(|(position, tag)| {
-                        [n.id.as_str().into(), (position as i64).into(), tag.as_str().into()]
-                    })
-                })
-                .collect()
-        };
-        D::insert_rows(&mut *self.tx, "document_tags", TAG_COLUMNS, &tags_of(true)).await?;
+        D::insert_rows(&mut *self.tx, "document_tags", TAG_COLUMNS, &stored_tags).await?;
         D::insert_rows(&mut *self.tx, "documents", DOCUMENT_COLUMNS, &new).await?;
         let mut upsert = String::from(
             " ON CONFLICT (id) DO UPDATE SET source_path = excluded.source_path, title = excluded.title, \
@@ -266,12 +269,7 @@ impl<D: Dialect> SqlTransaction<D> {
         Sql::<D>::insert_values(&mut *self.tx, "documents", DOCUMENT_COLUMNS, &again, &upsert)
             .await?;
 
-        D::insert_rows(&mut *self.tx, "document_tags", TAG_COLUMNS, &tags_of(false)).await?;
-        let was_stored: Vec<&str> = ids
-            .iter()
-            .copied()
-            .filter(|id| stored.contains(*id))
-            .collect();
+        D::insert_rows(&mut *self.tx, "document_tags", TAG_COLUMNS, &new_tags).await?;
         let written = if rows_given { &was_stored } else { &ids };
         D::index_written(&mut *self.tx, written, &was_stored).await?;
         let edges: Vec<Value> = notes
