@@ -18,8 +18,8 @@ use super::render::{Destination, NoteLink, RENDER_VERSION, Reference, RenderErro
 use super::sources::{NOT_IMPORTED, too_large};
 use crate::cpu::{map_ahead, map_in_parallel};
 use crate::store::{
-    AttachmentRecord, CollectionRecord, EdgeRecord, KnownDocument, NoteRecord, Rerendered,
-    StoredBody,
+    AttachmentRecord, CollectionRecord, EdgeRecord, KnownDocument, NewRevision, NoteRecord,
+    Rerendered, StoredBody,
 };
 use app::contract::{EdgeKind, Flavor, ImportReport, Problem};
 use indicatif::ProgressBar;
@@ -44,10 +44,13 @@ pub const FIRST_BATCH: usize = 400;
 ///
 /// Rendering is most of an import's work on the server's cores and writing it most of the
 /// database's, so the two run side by side: while one batch is written, the next is rendered.
+/// The notes' revisions need no rendering: they are written while the first batch renders.
 #[derive(Debug)]
 pub struct ImportPlan {
     /// New and changed notes, not yet rendered.
     pub pending: Vec<PendingNote>,
+    /// The file of each pending note, exactly as imported, as the note's next revision.
+    pub revisions: Vec<NewRevision>,
     /// Vault notes' aliases, as `(slug of the alias, id)`: redirects to write, so `/notes/start`
     /// reaches the note that calls itself "Start" (an id a note has wins over them).
     pub alias_redirects: Vec<(String, String)>,
@@ -72,8 +75,6 @@ pub struct ImportPlan {
 pub struct PendingNote {
     document: ParsedDocument,
     content_hash: String,
-    /// Its file, exactly as imported.
-    source: String,
     /// It replaces a stored note.
     existed: bool,
 }
@@ -83,15 +84,6 @@ impl PendingNote {
     pub fn id(&self) -> &str {
         &self.document.id
     }
-}
-
-/// A note to write, and the file it came from (its revision keeps it).
-#[derive(Debug, Clone)]
-pub struct PlannedNote {
-    /// The note as stored.
-    pub record: NoteRecord,
-    /// Its file, exactly as imported.
-    pub source: String,
 }
 
 /// What became of one batch of pending notes when rendered: see [`ImportPlan::take`].
@@ -127,7 +119,7 @@ impl ImportPlan {
     }
 
     /// Enters a rendered batch in the report; returns its notes to write.
-    pub fn take(&mut self, batch: RenderedBatch) -> Vec<PlannedNote> {
+    pub fn take(&mut self, batch: RenderedBatch) -> Vec<NoteRecord> {
         let mut notes = Vec::with_capacity(batch.0.len());
         for built in batch.0 {
             match built {
@@ -139,7 +131,7 @@ impl ImportPlan {
                 } => {
                     self.report.ambiguous.extend(ambiguous);
                     self.report.missing_files.extend(missing_files);
-                    let id = note.record.id.clone();
+                    let id = note.id.clone();
                     if existed {
                         self.report.updated.push(id);
                     } else {
@@ -154,7 +146,7 @@ impl ImportPlan {
         self.wanted.extend(
             notes
                 .iter()
-                .flat_map(|n| &n.record.edges)
+                .flat_map(|n| &n.edges)
                 .filter(|e| !resolver.exists(&e.target_id))
                 .map(|e| e.target_id.clone()),
         );
@@ -195,15 +187,11 @@ pub fn render_batch(
         let PendingNote {
             document,
             content_hash,
-            source,
             existed,
         } = pending;
         match build_record(document, content_hash, resolver) {
             Ok(built) => Built::Note {
-                note: Box::new(PlannedNote {
-                    record: built.record,
-                    source,
-                }),
+                note: Box::new(built.record),
                 ambiguous: built.ambiguous,
                 missing_files: built.missing_files,
                 existed,
@@ -803,6 +791,7 @@ pub fn plan(
         .map(|k| (k.id.clone(), k.source_path.clone()))
         .collect();
     let mut pending = Vec::with_capacity(parsed.len());
+    let mut revisions = Vec::with_capacity(parsed.len());
     for (document, content_hash, source) in parsed {
         let known = known_by_id.get(document.id.as_str());
         // The same file read in another dialect is a changed note.
@@ -815,16 +804,23 @@ pub fn plan(
             continue;
         }
         paths.insert(document.id.clone(), document.source_path.clone());
+        revisions.push(NewRevision {
+            id: document.id.clone(),
+            summary: format!("Imported from {}", document.source_path),
+            source_path: document.source_path.clone(),
+            source,
+            author: "import".to_owned(),
+        });
         pending.push(PendingNote {
             document,
             content_hash,
-            source,
             existed: known.is_some(),
         });
     }
     let shared = ids::shared_names(paths.iter().map(|(id, path)| (id.as_str(), path.as_str())));
     Ok(ImportPlan {
         pending,
+        revisions,
         alias_redirects,
         attachments: new_files,
         resolver: Arc::new(resolver),
@@ -841,7 +837,7 @@ pub fn plan(
 enum Built {
     /// Rendered, to be written; `existed` if it replaces a stored note.
     Note {
-        note: Box<PlannedNote>,
+        note: Box<NoteRecord>,
         ambiguous: Vec<Problem>,
         missing_files: Vec<Problem>,
         existed: bool,
@@ -1027,7 +1023,7 @@ pub fn render_problem(document: &ParsedDocument, error: &RenderError) -> Problem
 /// the ids of each such name; `paths`, every note's path by id): one problem per note and
 /// name, listing the notes it could mean.
 fn ambiguous(
-    notes: &[PlannedNote],
+    notes: &[NoteRecord],
     paths: &HashMap<String, String>,
     shared: &HashMap<String, Vec<String>>,
     resolver: &Resolver,
@@ -1035,7 +1031,6 @@ fn ambiguous(
     let mut found = Vec::new();
     for note in notes {
         let names: BTreeSet<&str> = note
-            .record
             .edges
             .iter()
             .map(|e| e.target_id.as_str())
@@ -1047,7 +1042,7 @@ fn ambiguous(
                 .map(|id| format!("`{id}` ({})", paths[id]))
                 .collect();
             found.push(Problem::in_file(
-                &note.record.source_path,
+                &note.source_path,
                 format!(
                     "`{name}` is the file name of {} notes and the id of none: {}; link to the one you mean by its id or its path",
                     candidates.len(),
@@ -1119,7 +1114,7 @@ mod tests {
     fn render_in_batches(
         mut plan: ImportPlan,
         size: usize,
-    ) -> (Vec<PlannedNote>, Result<ImportReport, Vec<Problem>>) {
+    ) -> (Vec<NoteRecord>, Result<ImportReport, Vec<Problem>>) {
         let resolver = plan.resolver.clone();
         let mut notes = Vec::new();
         for batch in plan.batches(size) {
@@ -1130,7 +1125,7 @@ mod tests {
     }
 
     /// The notes of `plan` rendered, and its report, when the renderer refuses none.
-    fn rendered(plan: ImportPlan) -> (Vec<PlannedNote>, ImportReport) {
+    fn rendered(plan: ImportPlan) -> (Vec<NoteRecord>, ImportReport) {
         let (notes, report) = render_in_batches(plan, usize::MAX);
         (notes, report.expect("no note is refused"))
     }
@@ -1251,7 +1246,7 @@ mod tests {
         .unwrap();
         let alias_redirects = plan.alias_redirects.clone();
         let (notes, report) = rendered(plan);
-        let a = &notes.iter().find(|n| n.record.id == "a").unwrap().record;
+        let a = notes.iter().find(|n| n.id == "a").unwrap();
         assert_eq!(
             a.html.matches(r#"href="/notes/home""#).count(),
             2,
@@ -1374,9 +1369,8 @@ mod tests {
             .collect();
         let whole = render_in_batches(plan_of(rest.clone(), &[], true).unwrap(), 100);
         let batched = render_in_batches(plan_of(rest, &[], true).unwrap(), 1);
-        let ids = |notes: &[PlannedNote]| -> Vec<String> {
-            notes.iter().map(|n| n.record.id.clone()).collect()
-        };
+        let ids =
+            |notes: &[NoteRecord]| -> Vec<String> { notes.iter().map(|n| n.id.clone()).collect() };
         assert_eq!(ids(&batched.0), ids(&whole.0));
         let (batched, whole) = (batched.1.unwrap(), whole.1.unwrap());
         assert_eq!(batched.wanted, ["top", "wanted-one", "wanted-two"]);

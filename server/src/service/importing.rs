@@ -12,10 +12,10 @@ use crate::documents::import::{
 use crate::documents::render::RENDER_VERSION;
 use crate::documents::sources::{Archive, Unpacked};
 use crate::error::ApiError;
-use crate::store::{NewRevision, NoteRecord};
+use crate::store::NewRevision;
 use app::contract::{Flavor, ImportReport, Problem};
 use indicatif::ProgressBar;
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 /// How one try at an import ended.
 enum Attempt {
@@ -24,6 +24,13 @@ enum Attempt {
     /// Rolled back: the renderer refused these notes (only when invalid notes are skipped).
     Refused(Vec<Problem>),
 }
+
+/// How many batches an import renders ahead of the one it writes. With one, the cores stood
+/// idle whenever the database wrote longer than the next batch took to render (while it wrote
+/// the revisions, or a batch of the statement's full size); with two, the rendering goes on.
+/// The rendering runs at a lower priority (`cpu::map_ahead`), so it takes only the cores the
+/// database leaves; what it costs is the memory of the batches waiting.
+const RENDERED_AHEAD: usize = 2;
 
 impl Service {
     /// The notes in archive `name` of `kind` (spooled to `file`), added to `unpacked` on the
@@ -156,8 +163,9 @@ impl Service {
         linking.retain(|b| !in_batch.contains(b.id.as_str()));
 
         let mut tx = self.store().begin().await?;
-        // Each batch is written while the next one renders on the CPU pool; the first renders
-        // while the attachments are written.
+        // Each batch is written while the next ones render on the CPU pool; the first renders
+        // while the attachments and every note's revision are written.
+        let revisions = std::mem::take(&mut plan.revisions);
         let mut batches = plan.batches(tx.notes_per_statement()).into_iter();
         let resolver = plan.resolver.clone();
         let render = |batch: Vec<PendingNote>| {
@@ -168,33 +176,23 @@ impl Service {
                     .await
             })
         };
-        let mut rendering = batches.next().map(render);
+        let mut rendering: VecDeque<_> =
+            batches.by_ref().take(RENDERED_AHEAD).map(render).collect();
         tx.put_attachments(&plan.attachments).await?;
-        while let Some(job) = rendering.take() {
+        let numbers = tx.record_revisions(&revisions).await?;
+        drop(revisions);
+        while let Some(job) = rendering.pop_front() {
             let rendered = job
                 .await
                 .map_err(|error| ApiError::Internal(error.to_string()))??;
-            rendering = batches.next().map(render);
+            rendering.extend(batches.next().map(render));
             let notes = plan.take(rendered);
             // Nothing is written once a note is refused, but the rest are still rendered, to
             // report every problem at once.
             if plan.has_refused() {
                 continue;
             }
-            let (records, revisions): (Vec<NoteRecord>, Vec<NewRevision>) = notes
-                .into_iter()
-                .map(|note| {
-                    let revision = NewRevision {
-                        id: note.record.id.clone(),
-                        summary: format!("Imported from {}", note.record.source_path),
-                        source_path: note.record.source_path.clone(),
-                        source: note.source,
-                        author: "import".to_owned(),
-                    };
-                    (note.record, revision)
-                })
-                .unzip();
-            tx.put_notes(&records, &revisions).await?;
+            tx.put_notes(&notes, &numbers).await?;
         }
         let alias_redirects = std::mem::take(&mut plan.alias_redirects);
         // Refused notes end this try here, before anything is committed.

@@ -262,10 +262,18 @@ pub trait Store: Send + Sync + 'static {
 /// The writes of one transaction.
 #[async_trait::async_trait]
 pub trait Transaction: Send {
+    /// Records `revisions` (at most one per note) as each note's next revision; returns the
+    /// numbers, by note id, for [`put_notes`](Self::put_notes) to move the notes to. An import
+    /// records those of all its notes first, from their files, while its first notes render.
+    async fn record_revisions(
+        &mut self,
+        revisions: &[NewRevision],
+    ) -> Result<HashMap<String, i64>, StoreError>;
+
     /// Writes imported notes with their tags, edges and collections, replacing the notes they
-    /// were (by id) and any note at the same path (a file whose id changed), and records
-    /// `revisions` (one per note, in the same order) as each note's next revision, which the
-    /// note moves to; returns the numbers. A written id leaves the trash and stops redirecting.
+    /// were (by id) and any note at the same path (a file whose id changed), each at the
+    /// revision `numbers` gives it (recorded by [`record_revisions`](Self::record_revisions) in this
+    /// transaction). A written id leaves the trash and stops redirecting.
     ///
     /// A note this creates must not be deleted, or lose words, before the transaction commits:
     /// on PostgreSQL the vocabulary counts of the notes it creates are added only then
@@ -274,8 +282,8 @@ pub trait Transaction: Send {
     async fn put_notes(
         &mut self,
         notes: &[NoteRecord],
-        revisions: &[NewRevision],
-    ) -> Result<Vec<i64>, StoreError>;
+        numbers: &HashMap<String, i64>,
+    ) -> Result<(), StoreError>;
 
     /// How many notes one statement of [`put_notes`](Self::put_notes) writes: an import hands
     /// its notes over in batches of at most this size (the first ones smaller, see

@@ -8,8 +8,9 @@ use crate::databases::{Engine, FreshDatabase};
 use app::contract::{DocumentQuery, EdgeKind};
 use server::store::{
     AttachmentRecord, CollectionRecord, EdgeRecord, Held, NewRevision, NoteRecord, Rerendered,
-    SearchRequest, SearchTerm, Store, Taken,
+    SearchRequest, SearchTerm, Store, Taken, Transaction,
 };
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -85,9 +86,17 @@ fn revision(id: &str, source: &str) -> NewRevision {
 /// Writes `notes` as an import does, each as its revision 1.
 async fn put(store: &dyn Store, notes: &[NoteRecord]) {
     let mut tx = store.begin().await.unwrap();
-    let revisions: Vec<NewRevision> = notes.iter().map(|n| revision(&n.id, &n.body)).collect();
-    tx.put_notes(notes, &revisions).await.unwrap();
+    import_in(tx.as_mut(), notes).await;
     tx.commit().await.unwrap();
+}
+
+/// Writes `notes` in `tx` as an import does: their files as their next revisions first, then
+/// the notes at those numbers; returns the numbers.
+async fn import_in(tx: &mut dyn Transaction, notes: &[NoteRecord]) -> HashMap<String, i64> {
+    let revisions: Vec<NewRevision> = notes.iter().map(|n| revision(&n.id, &n.body)).collect();
+    let numbers = tx.record_revisions(&revisions).await.unwrap();
+    tx.put_notes(notes, &numbers).await.unwrap();
+    numbers
 }
 
 #[tokio::test]
@@ -182,9 +191,7 @@ async fn a_transaction_not_committed_writes_nothing_and_a_commit_moves_the_revis
     let before = store.revision().await.unwrap();
     {
         let mut tx = store.begin().await.unwrap();
-        tx.put_notes(&[note("a", "a.md", "x")], &[revision("a", "x")])
-            .await
-            .unwrap();
+        import_in(tx.as_mut(), &[note("a", "a.md", "x")]).await;
         // Dropped here, uncommitted.
     }
     assert_eq!(store.count_documents().await.unwrap(), 0);
@@ -387,15 +394,13 @@ async fn revisions_are_numbered_per_note_and_a_first_revision_is_never_written_t
 
     // Imported again, beside a new note: each moves to its next number.
     let mut tx = store.begin().await.unwrap();
-    let numbers = tx
-        .put_notes(
-            &[note("a", "a.md", "three"), note("b", "b.md", "one")],
-            &[revision("a", "three"), revision("b", "one")],
-        )
-        .await
-        .unwrap();
+    let numbers = import_in(
+        tx.as_mut(),
+        &[note("a", "a.md", "three"), note("b", "b.md", "one")],
+    )
+    .await;
     tx.commit().await.unwrap();
-    assert_eq!(numbers, [3, 1]);
+    assert_eq!((numbers["a"], numbers["b"]), (3, 1));
     assert_eq!(store.stored_note("a").await.unwrap().unwrap().revision, 3);
     assert_eq!(store.stored_note("b").await.unwrap().unwrap().revision, 1);
     assert_eq!(
@@ -827,8 +832,7 @@ async fn on_postgresql_a_large_write_is_merged_and_analysed_by_the_time_its_comm
         .collect();
     let mut tx = store.begin().await.unwrap();
     for batch in notes.chunks(300) {
-        let revisions: Vec<NewRevision> = batch.iter().map(|n| revision(&n.id, &n.body)).collect();
-        tx.put_notes(batch, &revisions).await.unwrap();
+        import_in(tx.as_mut(), batch).await;
     }
     tx.commit().await.unwrap();
 

@@ -414,11 +414,18 @@ impl<D: Dialect> SqlTransaction<D> {
 over_dialect! {
 #[async_trait::async_trait]
 impl<D: Dialect> Transaction for SqlTransaction<D> {
+    async fn record_revisions(
+        &mut self,
+        revisions: &[NewRevision],
+    ) -> Result<HashMap<String, i64>, StoreError> {
+        self.insert_revisions(revisions).await
+    }
+
     async fn put_notes(
         &mut self,
         notes: &[NoteRecord],
-        revisions: &[NewRevision],
-    ) -> Result<Vec<i64>, StoreError> {
+        numbers: &HashMap<String, i64>,
+    ) -> Result<(), StoreError> {
         // Once, for the transaction, when it has become a large write (also in batches).
         if self.notes_written < LARGE_WRITE_NOTES
             && self.notes_written + notes.len() >= LARGE_WRITE_NOTES
@@ -436,15 +443,14 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         query.push(" AND NOT id");
         query.push_in(&ids);
         self.run(query).await?;
-        // The revisions first, so each note is written once, already at its new number: on
-        // PostgreSQL every update writes a whole new row version, search index entries
-        // included (for 10,000 notes, a second write took 3.6 s).
-        let numbers = self.insert_revisions(revisions).await?;
-        self.write_notes_with_index_rows(notes, &numbers).await?;
+        // The revisions were recorded first, so each note is written once, already at its new
+        // number: on PostgreSQL every update writes a whole new row version, search index
+        // entries included (for 10,000 notes, a second write took 3.6 s).
+        self.write_notes_with_index_rows(notes, numbers).await?;
         if self.notes_written >= LARGE_WRITE_NOTES {
             self.tidy_meanwhile();
         }
-        Ok(revisions.iter().map(|r| numbers[&r.id]).collect())
+        Ok(())
     }
 
     fn notes_per_statement(&self) -> usize {
