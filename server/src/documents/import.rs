@@ -32,10 +32,10 @@ use std::sync::Arc;
 pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 
 /// How many notes an import renders before it writes any. Until the first batch is rendered
-/// the database has nothing to do, and after that it is the slower of the two: a first batch
-/// of the statement's full size (2,978 notes on PostgreSQL) kept it waiting about a second
-/// for 10,000 notes, where 400 render in a tenth of that. The batches after it double, up to
-/// the size one statement takes.
+/// the database has only the revisions to write, and after that it is the slower of the two:
+/// a first batch of the statement's full size (2,978 notes on PostgreSQL) kept it waiting
+/// about a second for 10,000 notes, where 400 render in a tenth of that. The batches after it
+/// double, up to the size one statement takes.
 pub const FIRST_BATCH: usize = 400;
 
 /// An import planned up to its rendering: the notes to render and write (in batches, see
