@@ -43,8 +43,9 @@ pub const FIRST_BATCH: usize = 400;
 /// to tell the user, completed batch by batch.
 ///
 /// Rendering is most of an import's work on the server's cores and writing it most of the
-/// database's, so the two run side by side: while one batch is written, the next is rendered.
-/// The notes' revisions need no rendering: they are written while the first batch renders.
+/// database's, so the two run side by side: while one batch is written, the next ones are
+/// rendered. The notes' revisions need no rendering: they are written while the first batch
+/// renders.
 #[derive(Debug)]
 pub struct ImportPlan {
     /// New and changed notes, not yet rendered.
