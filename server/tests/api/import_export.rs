@@ -2,7 +2,9 @@
 //! archives, the raw view, and the export round trip.
 
 use crate::helpers::TestApp;
-use app::contract::{CollectionSummary, DocumentSummary, DocumentView, ErrorCode, Page};
+use app::contract::{
+    CollectionSummary, DocumentSummary, DocumentView, ErrorCode, Page, RevisionSummary,
+};
 use server::documents::demo;
 use std::io::Write;
 
@@ -550,6 +552,17 @@ async fn a_note_that_cannot_render_at_the_end_of_a_large_import_leaves_nothing_w
     );
     let hits: app::contract::SearchResults = app.get_json("/api/search?q=note%204000").await;
     assert!(hits.hits.iter().any(|hit| hit.document.id == "note-4000"));
+    // Every note's revision is written before its batch renders: the refused import's went
+    // with it, so each note starts its history at 1, from its file as imported.
+    for id in ["note-0", "note-4498"] {
+        let history: Vec<RevisionSummary> = app
+            .get_json(&format!("/api/documents/{id}/revisions"))
+            .await;
+        let numbers: Vec<u64> = history.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, [1], "{id}");
+        assert_eq!(history[0].author, "import");
+    }
+    TestApp::expect_error(app.get("/api/documents/note-4499/revisions").await, 404).await;
 }
 
 #[tokio::test]
