@@ -272,8 +272,8 @@ pub trait Transaction: Send {
 
     /// Writes imported notes with their tags, edges and collections, replacing the notes they
     /// were (by id) and any note at the same path (a file whose id changed), each at the
-    /// revision `numbers` gives it (recorded by [`record_revisions`](Self::record_revisions) in this
-    /// transaction). A written id leaves the trash and stops redirecting.
+    /// revision `numbers` gives it (recorded by [`record_revisions`](Self::record_revisions)
+    /// in this transaction). A written id leaves the trash and stops redirecting.
     ///
     /// A note this creates must not be deleted, or lose words, before the transaction commits:
     /// on PostgreSQL the vocabulary counts of the notes it creates are added only then
