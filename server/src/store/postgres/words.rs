@@ -374,7 +374,6 @@ impl Encode<'_, Postgres> for TsVector {
 /// The search index rows of notes about to be written, for [`write`] to store once they are.
 #[derive(Debug)]
 pub struct GivenWords {
-    ids: Vec<String>,
     /// The rows, being built while the notes are written.
     building: tokio::task::JoinHandle<Result<Built, BoxDynError>>,
 }
@@ -385,12 +384,15 @@ pub struct GivenWords {
 /// batch, during which PostgreSQL, waiting for the statement, did nothing.
 struct Built {
     arguments: PgArguments,
+    /// The notes' ids, in the order of their vectors.
+    ids: Vec<String>,
     /// Each note's `words`, for counting those of only some of the notes.
     words: Vec<TsVector>,
     /// What the words of every note add to the vocabulary.
     counts: Counts,
 }
 
+// By hand: the arguments are megabytes of encoded vectors.
 impl std::fmt::Debug for Built {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Built")
@@ -400,7 +402,7 @@ impl std::fmt::Debug for Built {
 }
 
 /// [`Built`] of `notes`, whose ids are `ids`.
-fn build(known: &Known, notes: &[Searched], ids: &[String]) -> Result<Built, BoxDynError> {
+fn build(known: &Known, notes: &[Searched], ids: Vec<String>) -> Result<Built, BoxDynError> {
     let (meta, words): (Vec<TsVector>, Vec<TsVector>) =
         notes.iter().map(|note| vectors_of(known, note)).unzip();
     let mut counts = Counts::default();
@@ -414,11 +416,12 @@ fn build(known: &Known, notes: &[Searched], ids: &[String]) -> Result<Built, Box
         + 3 * 24;
     let mut arguments = PgArguments::default();
     arguments.reserve(3, bytes);
-    arguments.add(ids)?;
+    arguments.add(&ids)?;
     arguments.add(&meta)?;
     arguments.add(&words)?;
     Ok(Built {
         arguments,
+        ids,
         words,
         counts,
     })
@@ -487,11 +490,8 @@ pub async fn prepare(
         .await?;
     let ids: Vec<String> = latest.iter().map(|note| note.id.clone()).collect();
     // Built while PostgreSQL writes the notes, their revisions, tags and links.
-    let building = tokio::task::spawn_blocking({
-        let ids = ids.clone();
-        move || build(&known, &searched, &ids)
-    });
-    Ok(Some(GivenWords { ids, building }))
+    let building = tokio::task::spawn_blocking(move || build(&known, &searched, ids));
+    Ok(Some(GivenWords { building }))
 }
 
 /// Stores the rows [`prepare`] built for the notes just written, and adds their words to
@@ -522,7 +522,7 @@ pub async fn write(
         .await?;
     // Every note is new, but in an import that writes some again: of those, only the new
     // ones' words are counted here (the others' rows were kept, and counted when stored).
-    if added.len() == given.ids.len() {
+    if added.len() == built.ids.len() {
         counts.merge(built.counts);
     } else {
         let new: FxHashSet<String> =
@@ -532,7 +532,7 @@ pub async fn write(
                 .await?
                 .into_iter()
                 .collect();
-        for (id, words) in given.ids.iter().zip(&built.words) {
+        for (id, words) in built.ids.iter().zip(&built.words) {
             if new.contains(id) {
                 counts.add(words);
             }
