@@ -349,20 +349,25 @@ fn rate(summary: &str) -> Result<(f64, &'static str)> {
     }
 }
 
-/// `lore import` of `corpus` into `database`; returns its summary line.
+/// `lore import` of `corpus` into `database`; returns its summary line, and how busy the
+/// machine's cores were while it ran (the whole command: reading the files too).
 pub(crate) fn import_into(lore: &Path, database: &str, corpus: &Path) -> Result<String> {
-    let import = Command::new(lore)
-        .args(["--database-url", database, "import"])
-        .arg(corpus)
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run lore import: {e}"))?;
+    let import = crate::cores::run(
+        Command::new(lore)
+            .args(["--database-url", database, "import"])
+            .arg(corpus),
+    )
+    .map_err(|e| format!("cannot run lore import: {e}"))?;
     // The summary, and for a vault the attachments' (not the list of wanted pages).
-    let line = String::from_utf8_lossy(&import.stdout)
+    let mut line = import
+        .stdout
         .lines()
         .filter(|l| l.starts_with("imported") || l.starts_with("attachments"))
         .collect::<Vec<_>>()
         .join("; ");
+    if let Some(cores) = import.cores {
+        line.push_str(&format!("; {cores}"));
+    }
     if import.status.success() {
         Ok(line)
     } else {

@@ -36,6 +36,7 @@ mod before;
 mod bench;
 mod bench_tiers;
 mod cluster;
+mod cores;
 mod corpus;
 mod fault;
 mod fuzz;
