@@ -63,6 +63,11 @@ pub enum StoreError {
     /// A stored value did not decode: the database was changed outside Lore.
     #[error("stored data does not decode: {0}")]
     Corrupt(String),
+    /// A note was handed to [`Transaction::put_notes`] without the number its revision was
+    /// recorded at: a caller's mistake, refused before anything is written rather than storing
+    /// the note at a revision its history does not have.
+    #[error("note `{0}` was to be written without its revision recorded first")]
+    Unrecorded(String),
     /// The folder for a new database file could not be created.
     #[error("cannot create the folder {path:?} for --database-url (DATABASE_URL)")]
     CreateFolder {
@@ -273,7 +278,9 @@ pub trait Transaction: Send {
     /// Writes imported notes with their tags, edges and collections, replacing the notes they
     /// were (by id) and any note at the same path (a file whose id changed), each at the
     /// revision `numbers` gives it (recorded by [`record_revisions`](Self::record_revisions)
-    /// in this transaction). A written id leaves the trash and stops redirecting.
+    /// in this transaction). A written id leaves the trash and stops redirecting. A note
+    /// `numbers` has no number for is refused ([`StoreError::Unrecorded`]), and nothing of the
+    /// call is written.
     ///
     /// A note this creates must not be deleted, or lose words, before the transaction commits:
     /// on PostgreSQL the vocabulary counts of the notes it creates are added only then

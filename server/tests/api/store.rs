@@ -8,7 +8,7 @@ use crate::databases::{Engine, FreshDatabase};
 use app::contract::{DocumentQuery, EdgeKind};
 use server::store::{
     AttachmentRecord, CollectionRecord, EdgeRecord, Held, NewRevision, NoteRecord, Rerendered,
-    SearchRequest, SearchTerm, Store, Taken, Transaction,
+    SearchRequest, SearchTerm, Store, StoreError, Taken, Transaction,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -198,6 +198,27 @@ async fn a_transaction_not_committed_writes_nothing_and_a_commit_moves_the_revis
     assert_eq!(store.revision().await.unwrap(), before);
     put(store.as_ref(), &[note("a", "a.md", "x")]).await;
     assert!(store.revision().await.unwrap() > before);
+}
+
+#[tokio::test]
+async fn a_note_written_without_its_recorded_revision_is_refused_and_nothing_is_written() {
+    let (store, _db) = fresh().await;
+    let mut tx = store.begin().await.unwrap();
+    let numbers = tx
+        .record_revisions(&[revision("a", "Alpha")])
+        .await
+        .unwrap();
+    let notes = [note("a", "a.md", "Alpha"), note("b", "b.md", "Beta")];
+    let refused = tx.put_notes(&notes, &numbers).await.unwrap_err();
+    assert!(
+        matches!(&refused, StoreError::Unrecorded(id) if id == "b"),
+        "{refused}"
+    );
+    // The transaction is still usable: the refusal came before any statement.
+    tx.put_notes(&notes[..1], &numbers).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(store.count_documents().await.unwrap(), 1);
+    assert_eq!(store.stored_note("a").await.unwrap().unwrap().revision, 1);
 }
 
 #[tokio::test]

@@ -426,6 +426,9 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         notes: &[NoteRecord],
         numbers: &HashMap<String, i64>,
     ) -> Result<(), StoreError> {
+        if let Some(note) = notes.iter().find(|note| !numbers.contains_key(&note.id)) {
+            return Err(StoreError::Unrecorded(note.id.clone()));
+        }
         // Once, for the transaction, when it has become a large write (also in batches).
         if self.notes_written < LARGE_WRITE_NOTES
             && self.notes_written + notes.len() >= LARGE_WRITE_NOTES
