@@ -138,7 +138,7 @@ impl Ticks {
 
 /// Waits until `child` has ended, and returns the clock ticks it ran, user and system: read
 /// while it is a zombie, ended but not yet waited for, when `/proc` still holds its times.
-/// Without `/proc`, returns `None` once it has ended (it is then waited for by the caller).
+/// Without `/proc`, returns `None` at once, and the caller's wait for the child does the waiting.
 fn ended_ticks(child: &Child) -> Option<u64> {
     let path = format!("/proc/{}/stat", child.id());
     loop {
